@@ -1,0 +1,37 @@
+//! The OAuth 2.0 vocabulary every role of this workspace speaks.
+//!
+//! Each type here is one concept of an RFC, parsed once from the wire and
+//! trusted afterwards ("parse, don't validate"). The crate does no I/O, so
+//! the authorization server, the protected resource, the client and every
+//! test can lean on it.
+
+/// RFC 6749 §3.3 access token scopes: `Scope` and `ScopeSet`.
+pub mod scope;
+
+/// Opaque credentials (authorization codes, access and refresh tokens,
+/// client secrets): generated from the OS generator, stored as hashes,
+/// redacted in `Debug`.
+pub mod secret;
+
+/// RFC 7636 Proof Key for Code Exchange: verifier and `S256` challenge.
+pub mod pkce;
+
+/// The error codes of RFC 6749 §4.1.2.1 and §5.2, and RFC 6750 §3.1.
+pub mod error;
+
+/// RFC 6749 §5.1 token response.
+pub mod token_response;
+
+/// RFC 7662 token introspection response.
+pub mod introspection;
+
+/// RFC 8414 authorization server metadata and RFC 9728 protected resource
+/// metadata.
+pub mod metadata;
+
+/// Request parameters in `application/x-www-form-urlencoded` form, with
+/// RFC 6749 §3.1's rule that no parameter may appear twice.
+pub mod params;
+
+pub use error::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
+pub use scope::{Scope, ScopeSet};

@@ -1,0 +1,182 @@
+//! Configuration from flags and environment variables.
+//!
+//! Each role declares its flags once, as a clap struct. Every flag also reads
+//! an environment variable named after it with the role's prefix
+//! (`--database-url` of the authorization server is `AS_DATABASE_URL`);
+//! [`parse`] adds those names, so the structs stay free of repetition.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use std::future::Future;
+
+use crate::server::{RunningServer, StartupError};
+
+/// The names a role is known by on the command line and in the environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Role {
+    /// The binary's name, e.g. `authorization-server`.
+    pub name: &'static str,
+    /// The environment prefix, e.g. `AS_`.
+    pub env_prefix: &'static str,
+    /// The default `--addr`, e.g. `127.0.0.1:9001`.
+    pub default_addr: &'static str,
+    /// The default `--database-url`.
+    pub default_database_url: &'static str,
+}
+
+/// The whole life of a serving binary: parse, log, build, announce, serve.
+///
+/// Prints `listening on URL` once the socket is bound, and returns exit
+/// code 0 after a graceful stop, 2 for a configuration mistake, 1 otherwise.
+pub async fn run<C, F, Fut>(role: Role, build: F) -> ExitCode
+where
+    C: clap::Parser,
+    F: FnOnce(C) -> Fut,
+    Fut: Future<Output = Result<RunningServer, StartupError>>,
+{
+    let config = match parse::<C>(role) {
+        Ok(config) => config,
+        Err(exit) => return exit,
+    };
+    crate::telemetry::init();
+    let server = match build(config).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(error.exit_code());
+        }
+    };
+    println!("listening on {}", server.url());
+    match server.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parses the process's own arguments and environment.
+///
+/// `--help` and `--version` print and exit 0; anything wrong prints one line
+/// naming the problem and exits 2.
+pub fn parse<C: clap::Parser>(role: Role) -> Result<C, ExitCode> {
+    parse_from(role, std::env::args_os())
+}
+
+/// [`parse`] over given arguments (the first is the program name).
+pub fn parse_from<C, I, T>(role: Role, args: I) -> Result<C, ExitCode>
+where
+    C: clap::Parser,
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let command = with_env_names(C::command().name(role.name), role)
+        .mut_args(|arg| with_role_default(arg, role));
+    let parsed = command
+        .try_get_matches_from(args)
+        .and_then(|matches| C::from_arg_matches(&matches));
+    parsed.map_err(|error| report(&error))
+}
+
+/// Gives every long flag (except help and version) an environment variable:
+/// the prefix, then the flag upper-cased with `_` for `-`.
+fn with_env_names(command: clap::Command, role: Role) -> clap::Command {
+    command.mut_args(|arg| match arg.get_long() {
+        Some("help" | "version") | None => arg,
+        Some(long) => {
+            let name = format!(
+                "{}{}",
+                role.env_prefix,
+                long.to_uppercase().replace('-', "_")
+            );
+            arg.env(name)
+        }
+    })
+}
+
+/// The shared `--addr` and `--database-url` take the role's own defaults.
+fn with_role_default(arg: clap::Arg, role: Role) -> clap::Arg {
+    match arg.get_long() {
+        Some("addr") => arg.default_value(role.default_addr).required(false),
+        Some("database-url") => arg.default_value(role.default_database_url).required(false),
+        _ => arg,
+    }
+}
+
+/// Help and version go to stdout with exit 0; errors become one line on
+/// stderr with exit 2.
+fn report(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{error}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{}", first_line(&error.to_string()));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("error: invalid arguments")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[derive(clap::Parser, Debug)]
+    struct Example {
+        #[arg(long)]
+        addr: String,
+        #[arg(long)]
+        insecure_http: bool,
+    }
+
+    const ROLE: Role = Role {
+        name: "example",
+        env_prefix: "EXAMPLE_",
+        default_addr: "127.0.0.1:9999",
+        default_database_url: "sqlite://data/example.db",
+    };
+
+    #[test]
+    fn every_flag_gets_an_environment_variable_with_the_role_prefix() {
+        let command = with_env_names(Example::command(), ROLE);
+        let envs: Vec<String> = command
+            .get_arguments()
+            .filter_map(|arg| arg.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(envs, ["EXAMPLE_ADDR", "EXAMPLE_INSECURE_HTTP"]);
+    }
+
+    #[test]
+    fn flags_parse_and_unknown_flags_are_refused() {
+        let parsed = parse_from::<Example, _, _>(ROLE, ["example", "--addr", "127.0.0.1:0"]);
+        assert_eq!(parsed.map(|c| c.addr).ok().as_deref(), Some("127.0.0.1:0"));
+        let refused = parse_from::<Example, _, _>(ROLE, ["example", "--bogus"]);
+        assert!(refused.is_err());
+    }
+
+    #[test]
+    fn the_role_supplies_the_default_address() {
+        let parsed = parse_from::<Example, _, _>(ROLE, ["example"]);
+        assert_eq!(
+            parsed.map(|c| c.addr).ok().as_deref(),
+            Some("127.0.0.1:9999")
+        );
+    }
+
+    #[test]
+    fn the_error_report_is_its_first_non_empty_line() {
+        assert_eq!(first_line("\nerror: bad\n\nUsage: x"), "error: bad");
+    }
+}

@@ -1,0 +1,8 @@
+//! Tests of what every role stands on: the database layer on both backends
+//! and the listener with TLS.
+
+// A test that meets the unexpected fails loudly: that is what panics are for here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod database;
+mod server;
