@@ -4,6 +4,8 @@
 //! request logs name the path, never the query string (see [`crate::http`]),
 //! and credentials are newtypes whose `Debug` is redacted.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls (tests) are no-ops.
@@ -13,5 +15,6 @@ pub fn init() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
