@@ -83,6 +83,7 @@ impl StartupError {
 /// A bound socket, with TLS set up when asked for.
 pub struct Listener {
     socket: TcpListener,
+    local: SocketAddr,
     tls: Option<rustls::ServerConfig>,
 }
 
@@ -100,24 +101,19 @@ impl Listener {
                  give --tls-cert and --tls-key, or --insecure-http"
             )));
         }
-        let socket = TcpListener::bind(addr).map_err(|source| StartupError::Bind {
+        let bind_error = |source| StartupError::Bind {
             addr: args.addr.clone(),
             source,
-        })?;
-        Ok(Self { socket, tls })
+        };
+        let socket = TcpListener::bind(addr).map_err(bind_error)?;
+        let local = socket.local_addr().map_err(bind_error)?;
+        Ok(Self { socket, local, tls })
     }
 
     /// `http://HOST:PORT` or `https://HOST:PORT` with the real port.
     pub fn url(&self) -> Result<String, StartupError> {
         let scheme = if self.tls.is_some() { "https" } else { "http" };
-        let local = self
-            .socket
-            .local_addr()
-            .map_err(|source| StartupError::Bind {
-                addr: "the bound socket".to_owned(),
-                source,
-            })?;
-        Ok(format!("{scheme}://{local}"))
+        Ok(format!("{scheme}://{}", self.local))
     }
 }
 
@@ -158,6 +154,7 @@ fn load_tls(cert: &Path, key: &Path) -> Result<rustls::ServerConfig, StartupErro
 /// A server that is accepting connections.
 pub struct RunningServer {
     url: String,
+    port: u16,
     server: Server,
 }
 
@@ -168,11 +165,7 @@ impl RunningServer {
     }
 
     pub fn port(&self) -> u16 {
-        self.url
-            .rsplit(':')
-            .next()
-            .and_then(|port| port.parse().ok())
-            .unwrap_or(0)
+        self.port
     }
 
     /// A handle to stop it (tests).
@@ -211,6 +204,7 @@ where
     B: MessageBody + 'static,
 {
     let url = listener.url()?;
+    let port = listener.local.port();
     let server = HttpServer::new(factory).shutdown_timeout(SHUTDOWN_GRACE_SECONDS);
     let bind_error = |source| StartupError::Bind {
         addr: url.clone(),
@@ -223,6 +217,7 @@ where
     .map_err(bind_error)?;
     Ok(RunningServer {
         url,
+        port,
         server: server.run(),
     })
 }
