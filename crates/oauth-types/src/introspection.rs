@@ -21,11 +21,23 @@ pub struct IntrospectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Expiry, seconds since the epoch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date"
+    )]
     pub exp: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date"
+    )]
     pub iat: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "numeric_date"
+    )]
     pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub: Option<String>,
@@ -42,6 +54,23 @@ impl IntrospectionResponse {
     pub fn inactive() -> Self {
         Self::default()
     }
+}
+
+/// A NumericDate (RFC 7519 §2): seconds since the epoch, which may carry a
+/// fraction. Whole seconds are kept (rounded down).
+fn numeric_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Seconds {
+        Whole(i64),
+        Fraction(f64),
+    }
+    Ok(match Option::<Seconds>::deserialize(deserializer)? {
+        None => None,
+        Some(Seconds::Whole(seconds)) => Some(seconds),
+        // `as` saturates: an absurd value becomes i64::MIN or i64::MAX.
+        Some(Seconds::Fraction(seconds)) => Some(seconds.floor() as i64),
+    })
 }
 
 /// The `aud` claim: one string or an array of strings (RFC 7662 §2.2 refers
@@ -113,6 +142,18 @@ mod tests {
                 .unwrap_or_default();
         assert!(many.aud.contains("http://localhost:9002"));
         assert!(!many.aud.contains("b"));
+    }
+
+    #[test]
+    fn times_may_carry_a_fraction_but_not_be_strings() {
+        let answer: IntrospectionResponse =
+            serde_json::from_str(r#"{"active":true,"exp":1700000000.75,"iat":1699999000}"#)
+                .unwrap_or_default();
+        assert_eq!(answer.exp, Some(1_700_000_000));
+        assert_eq!(answer.iat, Some(1_699_999_000));
+        let string_exp =
+            serde_json::from_str::<IntrospectionResponse>(r#"{"active":true,"exp":"1700000000"}"#);
+        assert!(string_exp.is_err());
     }
 
     #[test]
