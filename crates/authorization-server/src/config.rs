@@ -1,6 +1,10 @@
-//! Configuration: the contract's common flags plus this role's own.
+//! Configuration: the contract's common flags plus this role's own, and the
+//! admin subcommands (`user add`, `client add`, `key rotate`, …) that share
+//! `--database-url`.
 
 use service_kit::ServeArgs;
+
+use crate::clock::Clock;
 
 #[derive(clap::Parser, Debug, Clone)]
 #[command(
@@ -19,4 +23,158 @@ pub struct Config {
     /// Seed the demo users and clients if they are absent (idempotent).
     #[arg(long)]
     pub demo: bool,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(i64).range(1..=86_400))]
+    pub access_token_ttl: i64,
+
+    /// Format of access tokens: `opaque` (random, introspected) or `jwt`
+    /// (RFC 9068, signed; the public key is at the metadata's `jwks_uri`).
+    #[arg(long, value_enum, default_value_t = AccessTokenFormat::Opaque)]
+    pub access_token_format: AccessTokenFormat,
+
+    /// An administration task instead of serving.
+    #[command(subcommand)]
+    pub command: Option<AdminCommand>,
+
+    /// The clock every rule reads (tests move it forward).
+    #[arg(skip)]
+    pub clock: Clock,
+
+    /// Login throttling (tests lower it).
+    #[arg(skip)]
+    pub login_limits: LoginLimits,
+}
+
+impl Config {
+    /// A configuration for tests: loopback, port 0, the given database.
+    pub fn for_test(database_url: &str) -> Self {
+        Self {
+            serve: ServeArgs::for_test(database_url),
+            issuer: "http://localhost:9001".to_owned(),
+            demo: true,
+            access_token_ttl: 600,
+            access_token_format: AccessTokenFormat::Opaque,
+            command: None,
+            clock: Clock::default(),
+            login_limits: LoginLimits::default(),
+        }
+    }
+}
+
+/// `--access-token-format`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessTokenFormat {
+    /// 256 random bits, looked up by hash at `/introspect`.
+    Opaque,
+    /// RFC 9068 JWT signed with EdDSA; also answered by `/introspect`.
+    Jwt,
+}
+
+/// How many failed logins are tolerated within `window_seconds`, per
+/// account and per client address, before logins are refused.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_account: i64,
+    pub per_address: i64,
+    pub window_seconds: i64,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        Self {
+            per_account: 5,
+            per_address: 20,
+            window_seconds: 15 * 60,
+        }
+    }
+}
+
+/// Administration, so nobody edits the database by hand.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum AdminCommand {
+    /// Resource owners.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Clients and protected resources.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// The keys that sign JWT access tokens.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// The database of an admin command: its own `--database-url`, else the
+/// top-level one (`AS_DATABASE_URL` or the default).
+#[derive(clap::Args, Debug, Clone)]
+pub struct AdminDatabase {
+    /// sqlite://PATH or postgres://… (defaults to the server's).
+    #[arg(long = "database-url", id = "admin_database_url")]
+    pub database_url: Option<String>,
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum UserCommand {
+    /// Adds a user; the password is read from the first line of stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// Read the password from stdin (the default; accepted for clarity).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
+    /// Lists users.
+    List {
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum ClientCommand {
+    /// Registers a client; a confidential client's or protected resource's
+    /// secret is generated and printed once.
+    Add {
+        #[arg(long)]
+        client_id: String,
+        #[arg(long, value_enum)]
+        kind: crate::store::clients::ClientKind,
+        /// An exact redirect URI (repeat for several).
+        #[arg(long = "redirect-uri")]
+        redirect_uris: Vec<String>,
+        /// Space-separated scopes the client may ask for.
+        #[arg(long, default_value = "")]
+        scope: String,
+        /// A grant type (repeat): authorization_code, refresh_token, client_credentials.
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// A protected resource's identifier (RFC 8707), e.g. http://localhost:9002.
+        #[arg(long)]
+        resource_id: Option<String>,
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
+    /// Lists clients.
+    List {
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
+}
+
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum KeyCommand {
+    /// Adds a new signing key: published at once, it signs 30 s later; the
+    /// previous key stays published until every token it signed has expired
+    /// (uses `--access-token-ttl` / `AS_ACCESS_TOKEN_TTL`).
+    Rotate {
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
+    /// Lists the keys: kid, algorithm, created, state.
+    List {
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
 }

@@ -1,12 +1,54 @@
 //! The authorization server (RFC 6749 §1.1): it authenticates resource
 //! owners, asks for their consent, and issues authorization codes, access
-//! tokens and refresh tokens to clients.
+//! tokens and refresh tokens to clients; resource servers ask it about
+//! tokens (RFC 7662).
 //!
-//! `main.rs` only calls [`build`] through `service_kit::cli::run`; tests call
-//! [`build`] directly on port 0 with a fresh database.
+//! `main.rs` parses the flags and either runs an admin command ([`admin`])
+//! or serves through [`build`]. Tests bind a listener first, put its URL in
+//! the config as the issuer, and call [`build_on`]; see [`testing`] (feature
+//! `testing`) for the ready-made harness other crates use.
 
-/// Flags and environment variables (`AS_…`).
+/// `user add`, `client add`, …
+pub mod admin;
+/// RFC 8707 audiences.
+pub mod audience;
+/// The redirect back to the client (RFC 6749 §4.1.2, RFC 9207).
+pub mod authorization_response;
+/// Client authentication (RFC 6749 §2.3).
+pub mod client_auth;
+/// Registered clients cached for a few seconds.
+pub mod client_cache;
+/// The clock every rule reads; tests move it forward.
+pub mod clock;
+/// Flags, environment variables and admin subcommands (`AS_…`).
 pub mod config;
+/// `--demo` data.
+pub mod demo;
+/// JSON (RFC 6749 §5.2) and HTML error answers.
+pub mod errors;
+/// Form bodies and query strings, refused cleanly when malformed.
+pub mod form;
+/// The grant types of `/token`.
+pub mod grants;
+/// RFC 9068 JWT access tokens and the JWK Set.
+pub mod jwt;
+/// The askama pages.
+pub mod pages;
+/// argon2id password hashing.
+pub mod passwords;
+/// The endpoints.
+pub mod routes;
+/// The session cookie and CSRF check.
+pub mod session;
+/// Shared handler state: pool, issuer, clock, lifetimes.
+pub mod state;
+/// The tables, one module per family.
+pub mod store;
+/// The real server in-process, for tests of every crate.
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::process::ExitCode;
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, App};
@@ -14,7 +56,7 @@ use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};
 use service_kit::{Database, Migrations, RunningServer, StartupError};
 
-pub use config::Config;
+pub use config::{AccessTokenFormat, Config};
 
 /// How this binary is named on the command line and in the environment.
 pub const ROLE: Role = Role {
@@ -25,22 +67,80 @@ pub const ROLE: Role = Role {
 };
 
 /// This role's tables, one migration set per backend.
-static MIGRATIONS: Migrations = Migrations {
+pub static MIGRATIONS: Migrations = Migrations {
     sqlite: sqlx::migrate!("../../migrations/authorization-server/sqlite"),
     postgres: sqlx::migrate!("../../migrations/authorization-server/postgres"),
 };
 
-/// Opens and migrates the database, binds the listener and starts serving.
+/// What `main` does: an admin command, or serve until stopped.
+pub async fn main(mut config: Config) -> ExitCode {
+    match config.command.take() {
+        Some(command) => admin::run(command, &config).await,
+        None => serve_until_stopped(config).await,
+    }
+}
+
+async fn serve_until_stopped(config: Config) -> ExitCode {
+    service_kit::telemetry::init();
+    let server = match build(config).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(error.exit_code());
+        }
+    };
+    println!("listening on {}", server.url());
+    match server.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Binds `--addr` and serves (see [`build_on`]).
 pub async fn build(config: Config) -> Result<RunningServer, StartupError> {
+    let listener = Listener::bind(&config.serve)?;
+    build_on(config, listener).await
+}
+
+/// Opens and migrates the database, seeds the demo data when asked, and
+/// serves on an already bound listener.
+pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServer, StartupError> {
     let database = Database::connect(&config.serve.database_url).await?;
     database.migrate(&MIGRATIONS).await?;
-    let listener = Listener::bind(&config.serve)?;
+    if config.demo {
+        demo::seed(database.pool(), config.clock.now())
+            .await
+            .map_err(|error| StartupError::Config(error.to_string()))?;
+    }
+    let signer = match config.access_token_format {
+        AccessTokenFormat::Opaque => None,
+        AccessTokenFormat::Jwt => Some(
+            jwt::JwtSigner::load_or_create(
+                database.pool(),
+                config.clock.now(),
+                config.access_token_ttl,
+            )
+            .await
+            .map_err(|error| StartupError::Config(error.to_string()))?,
+        ),
+    };
+    let state = web::Data::new(state::AppState::new(
+        &config,
+        database.pool().clone(),
+        signer,
+    ));
     let database = web::Data::new(database);
     serve(listener, move || {
         App::new()
             .wrap(service_kit::http::security_headers())
             .wrap(from_fn(service_kit::http::log_request))
             .app_data(database.clone())
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(form::MAX_BODY_BYTES))
             .route("/healthz", web::get().to(service_kit::http::healthz))
+            .configure(routes::configure)
     })
 }

@@ -1,8 +1,11 @@
 use std::process::ExitCode;
 
-use authorization_server::{build, Config, ROLE};
+use authorization_server::{Config, ROLE};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    service_kit::cli::run::<Config, _, _>(ROLE, build).await
+    match service_kit::cli::parse::<Config>(ROLE) {
+        Ok(config) => authorization_server::main(config).await,
+        Err(exit) => exit,
+    }
 }

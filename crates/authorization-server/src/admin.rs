@@ -1,0 +1,305 @@
+//! The admin subcommands: users and clients are added and listed through
+//! the binary, never by editing the database by hand.
+//!
+//! ```text
+//! authorization-server user add --username bob        # password on stdin
+//! authorization-server user list
+//! authorization-server client add --client-id app --kind confidential \
+//!     --redirect-uri https://app.example/callback --scope "profile post" \
+//!     --grant authorization_code --grant refresh_token   # prints the secret once
+//! authorization-server client add --client-id api --kind protected-resource \
+//!     --resource-id https://api.example
+//! authorization-server client list
+//! authorization-server key rotate     # JWT signing keys, see crate::jwt
+//! authorization-server key list
+//! ```
+//!
+//! `key rotate` reads `--access-token-ttl` (or `AS_ACCESS_TOKEN_TTL`): give
+//! it the servers' value, so the old key is published long enough.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use oauth_types::secret::ClientSecret;
+use oauth_types::ScopeSet;
+use service_kit::Database;
+
+use crate::config::{AdminCommand, ClientCommand, Config, KeyCommand, UserCommand};
+use crate::jwt::{self, KeyState};
+use crate::passwords;
+use crate::store::clients::{self, ClientKind, NewClient};
+use crate::store::{signing_keys, users};
+
+/// Why an admin command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Startup(#[from] service_kit::DatabaseError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Key(#[from] jwt::KeyError),
+}
+
+/// Runs one admin command; exit 0 on success, 2 for a usage mistake, 1 otherwise.
+pub async fn run(command: AdminCommand, config: &Config) -> ExitCode {
+    match execute(command, config).await {
+        Ok(output) => {
+            print!("{output}");
+            ExitCode::SUCCESS
+        }
+        Err(AdminError::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one admin command and returns what it prints (tests call it
+/// in-process to run it at their server's clock).
+pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, AdminError> {
+    let (database_url, action) = match command {
+        AdminCommand::User(UserCommand::Add {
+            username, database, ..
+        }) => (database.database_url, Action::AddUser(username)),
+        AdminCommand::User(UserCommand::List { database }) => {
+            (database.database_url, Action::ListUsers)
+        }
+        AdminCommand::Client(ClientCommand::Add {
+            client_id,
+            kind,
+            redirect_uris,
+            scope,
+            grants,
+            resource_id,
+            database,
+        }) => (
+            database.database_url,
+            Action::AddClient(new_client(
+                client_id,
+                kind,
+                redirect_uris,
+                &scope,
+                grants,
+                resource_id,
+            )?),
+        ),
+        AdminCommand::Client(ClientCommand::List { database }) => {
+            (database.database_url, Action::ListClients)
+        }
+        AdminCommand::Key(KeyCommand::Rotate { database }) => {
+            (database.database_url, Action::RotateKey)
+        }
+        AdminCommand::Key(KeyCommand::List { database }) => {
+            (database.database_url, Action::ListKeys)
+        }
+    };
+    let url = database_url.unwrap_or_else(|| config.serve.database_url.clone());
+    let database = Database::connect(&url).await?;
+    database.migrate(&crate::MIGRATIONS).await?;
+    action.run(&database, config).await
+}
+
+enum Action {
+    AddUser(String),
+    ListUsers,
+    AddClient(NewClient),
+    ListClients,
+    RotateKey,
+    ListKeys,
+}
+
+impl Action {
+    async fn run(self, database: &Database, config: &Config) -> Result<String, AdminError> {
+        let pool = database.pool();
+        let now = config.clock.now();
+        match self {
+            Self::AddUser(username) => {
+                let password = read_password()?;
+                let hash = passwords::hash(&password)
+                    .map_err(|_| AdminError::Usage("cannot hash this password".to_owned()))?;
+                if !users::insert(pool, &username, &hash, now).await? {
+                    return Err(AdminError::Usage(format!(
+                        "user '{username}' already exists"
+                    )));
+                }
+                Ok(format!("added user {username}\n"))
+            }
+            Self::ListUsers => Ok(users::list_usernames(pool)
+                .await?
+                .iter()
+                .map(|name| format!("{name}\n"))
+                .collect()),
+            Self::AddClient(client) => {
+                if !clients::insert(pool, &client, now).await? {
+                    return Err(AdminError::Usage(format!(
+                        "client '{}' already exists",
+                        client.client_id
+                    )));
+                }
+                Ok(match &client.secret {
+                    Some(secret) => format!(
+                        "added client {}\nclient_secret: {secret}\n(shown once; only its hash is stored)\n",
+                        client.client_id
+                    ),
+                    None => format!("added client {}\n", client.client_id),
+                })
+            }
+            Self::ListClients => Ok(clients::list(pool)
+                .await?
+                .iter()
+                .map(|client| {
+                    format!(
+                        "{}\t{}\tscopes=[{}]\tgrants=[{}]\tredirect_uris=[{}]{}\n",
+                        client.client_id,
+                        client.kind.as_str(),
+                        client.scopes,
+                        client.grant_types.join(" "),
+                        client.redirect_uris.join(" "),
+                        client
+                            .resource_id
+                            .as_deref()
+                            .map(|id| format!("\tresource={id}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect()),
+            Self::RotateKey => {
+                jwt::ensure_key(pool, now).await?;
+                let rotation = jwt::rotate(pool, now, config.access_token_ttl).await?;
+                if rotation.retired.is_empty() {
+                    return Ok(format!(
+                        "new key {} published now, signs from {} (in {} s)\n",
+                        rotation.kid,
+                        rotation.signs_from,
+                        rotation.signs_from - now,
+                    ));
+                }
+                Ok(format!(
+                    "new key {} published now, signs from {} (in {} s)\n\
+                     previous key(s) {} published until {} (in {} s)\n",
+                    rotation.kid,
+                    rotation.signs_from,
+                    rotation.signs_from - now,
+                    rotation.retired.join(" "),
+                    rotation.publish_until,
+                    rotation.publish_until - now,
+                ))
+            }
+            Self::ListKeys => {
+                let keys = signing_keys::list(pool).await?;
+                let states = jwt::key_states(&keys, now, config.access_token_ttl);
+                Ok(keys
+                    .iter()
+                    .zip(states)
+                    .map(|(key, state)| {
+                        format!(
+                            "{}\t{}\tcreated={}\t{}\n",
+                            key.kid,
+                            key.algorithm,
+                            key.created_at,
+                            describe(&state, now)
+                        )
+                    })
+                    .collect())
+            }
+        }
+    }
+}
+
+/// A key's state as `key list` prints it.
+fn describe(state: &KeyState, now: i64) -> String {
+    match state {
+        KeyState::Next { signs_from } => {
+            format!("next (signs from {signs_from}, in {} s)", signs_from - now)
+        }
+        KeyState::Signing => "signing".to_owned(),
+        KeyState::PublishedUntil(until) => {
+            format!("published-until {until} (in {} s)", until - now)
+        }
+        KeyState::Published => "published (retired by the next rotation)".to_owned(),
+        KeyState::Retired => "retired".to_owned(),
+    }
+}
+
+/// Checks a registration and generates the secret it needs.
+fn new_client(
+    client_id: String,
+    kind: ClientKind,
+    redirect_uris: Vec<String>,
+    scope: &str,
+    grants: Vec<String>,
+    resource_id: Option<String>,
+) -> Result<NewClient, AdminError> {
+    let usage = |message: &str| AdminError::Usage(message.to_owned());
+    if client_id.is_empty() || client_id.contains(char::is_whitespace) {
+        return Err(usage("--client-id must be non-empty without spaces"));
+    }
+    let scopes = ScopeSet::parse(scope).map_err(|error| AdminError::Usage(error.to_string()))?;
+    for grant in &grants {
+        if !matches!(
+            grant.as_str(),
+            "authorization_code" | "refresh_token" | "client_credentials"
+        ) {
+            return Err(AdminError::Usage(format!("unknown grant type '{grant}'")));
+        }
+    }
+    for uri in &redirect_uris {
+        let parsed = url::Url::parse(uri)
+            .map_err(|_| AdminError::Usage(format!("'{uri}' is not an absolute URL")))?;
+        if parsed.fragment().is_some() {
+            return Err(usage(
+                "a redirect URI may not contain a fragment (RFC 6749 §3.1.2)",
+            ));
+        }
+    }
+    match kind {
+        ClientKind::ProtectedResource if resource_id.is_none() => {
+            return Err(usage("a protected resource needs --resource-id"))
+        }
+        ClientKind::Public if grants.iter().any(|grant| grant == "client_credentials") => {
+            return Err(usage("a public client cannot use client_credentials"))
+        }
+        _ => {}
+    }
+    if grants.iter().any(|grant| grant == "authorization_code") && redirect_uris.is_empty() {
+        return Err(usage(
+            "authorization_code needs at least one --redirect-uri",
+        ));
+    }
+    let secret = match kind {
+        ClientKind::Public => None,
+        _ => Some(ClientSecret::generate().secret().to_owned()),
+    };
+    Ok(NewClient {
+        client_id,
+        kind,
+        secret,
+        redirect_uris,
+        scopes,
+        grant_types: grants,
+        resource_id,
+    })
+}
+
+fn read_password() -> Result<String, AdminError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|_| AdminError::Usage("cannot read the password from stdin".to_owned()))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err(AdminError::Usage(
+            "give the password on stdin, e.g. `printf 'pw\\n' | authorization-server user add --username X`"
+                .to_owned(),
+        ));
+    }
+    Ok(password)
+}

@@ -1,0 +1,87 @@
+//! The authorization response (RFC 6749 §4.1.2) and its error form
+//! (§4.1.2.1), both sent to the client's registered redirect URI with
+//! `state` echoed exactly and `iss` (RFC 9207) added. Only a redirect URI
+//! that matched a registration exactly ever reaches this module.
+
+use actix_web::http::header::LOCATION;
+use actix_web::HttpResponse;
+use oauth_types::secret::AuthorizationCode;
+use oauth_types::ScopeSet;
+
+use crate::errors::PageError;
+use crate::state::AppState;
+use crate::store::codes::{self, CodeGrant};
+use crate::store::requests::PendingRequest;
+
+/// Issues a code for an approved request and redirects to the client.
+pub async fn approve(
+    state: &AppState,
+    pending: &PendingRequest,
+    user_id: &str,
+    username: &str,
+    granted: &ScopeSet,
+) -> Result<HttpResponse, PageError> {
+    let now = state.now();
+    let code = AuthorizationCode::generate();
+    let grant = CodeGrant {
+        client_id: pending.client_id.clone(),
+        user_id: user_id.to_owned(),
+        username: username.to_owned(),
+        redirect_uri: pending.redirect_uri.clone(),
+        scope: granted.to_string(),
+        code_challenge: Some(pending.code_challenge.clone()),
+        audience: pending.audience.clone(),
+        expires_at: now + state.lifetimes.authorization_code,
+        used_at: None,
+    };
+    codes::insert(&state.pool, &code.hash(), &grant, now).await?;
+    redirect(
+        state,
+        &pending.redirect_uri,
+        &[("code", code.secret())],
+        pending.state.as_deref(),
+    )
+}
+
+/// Redirects an error to the client (§4.1.2.1).
+pub fn error(
+    state: &AppState,
+    redirect_uri: &str,
+    code: &str,
+    description: &str,
+    client_state: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    redirect(
+        state,
+        redirect_uri,
+        &[("error", code), ("error_description", description)],
+        client_state,
+    )
+}
+
+/// 303 to the redirect URI with `params`, `state` and `iss` appended to its
+/// query (keeping any query it was registered with, §3.1.2).
+fn redirect(
+    state: &AppState,
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+    client_state: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let mut url = url::Url::parse(redirect_uri).map_err(|_| {
+        PageError::BadRequest("the client's registered redirect URI is not a valid URL".to_owned())
+    })?;
+    {
+        let mut query = url.query_pairs_mut();
+        for (name, value) in params {
+            query.append_pair(name, value);
+        }
+        if let Some(client_state) = client_state {
+            query.append_pair("state", client_state);
+        }
+        query.append_pair("iss", &state.issuer);
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((LOCATION, url.as_str()))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish())
+}

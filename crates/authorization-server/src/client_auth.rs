@@ -1,0 +1,148 @@
+//! Client authentication at `/token`, `/introspect` and `/revoke`
+//! (RFC 6749 §2.3).
+//!
+//! - `client_secret_basic`: `Authorization: Basic base64(id ":" secret)`,
+//!   where id and secret are each form-urlencoded first (§2.3.1).
+//! - `client_secret_post`: `client_id` and `client_secret` in the body.
+//! - public clients (§2.1): `client_id` only; they prove themselves with PKCE.
+//!
+//! Using two methods in one request is `invalid_request` (§2.3: "MUST NOT
+//! use more than one authentication method in each request"). Secrets are
+//! compared as SHA-256 digests in constant time (rule 7).
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::HttpRequest;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use oauth_types::params::UniqueParams;
+
+use crate::errors::EndpointError;
+use crate::state::AppState;
+use crate::store::clients::{Client, ClientKind};
+
+/// A client whose identity was proven (or, for a public client, claimed).
+#[derive(Debug, Clone)]
+pub struct AuthenticatedClient {
+    pub client: Client,
+    /// Whether HTTP Basic was used (failures then carry `WWW-Authenticate`).
+    pub used_basic: bool,
+}
+
+/// What the request presented.
+struct Presented {
+    client_id: String,
+    secret: Option<String>,
+    used_basic: bool,
+}
+
+/// Authenticates the caller of a back-channel endpoint.
+pub async fn authenticate(
+    request: &HttpRequest,
+    params: &UniqueParams,
+    state: &AppState,
+) -> Result<AuthenticatedClient, EndpointError> {
+    let presented = presented(request, params)?;
+    let used_basic = presented.used_basic;
+    let refused = EndpointError::InvalidClient { basic: used_basic };
+    let found = state
+        .client_cache
+        .find(&state.pool, &presented.client_id, state.now())
+        .await?;
+    let Some(client) = found else {
+        return Err(refused);
+    };
+    let proven = match (client.kind, &client.secret_hash, &presented.secret) {
+        (ClientKind::Public, _, None) => true,
+        (ClientKind::Public, _, Some(_)) => false,
+        (_, Some(stored), Some(secret)) => stored.matches(secret),
+        _ => false,
+    };
+    if !proven {
+        return Err(refused);
+    }
+    Ok(AuthenticatedClient { client, used_basic })
+}
+
+fn presented(request: &HttpRequest, params: &UniqueParams) -> Result<Presented, EndpointError> {
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or_default());
+    let body_id = params.get("client_id");
+    let body_secret = params.get("client_secret");
+    match header {
+        Some(header) => {
+            let (id, secret) = parse_basic(header)?;
+            if body_secret.is_some() || body_id.is_some_and(|body_id| body_id != id) {
+                return Err(EndpointError::InvalidRequest(
+                    "use one client authentication method per request".to_owned(),
+                ));
+            }
+            Ok(Presented {
+                client_id: id,
+                secret: Some(secret),
+                used_basic: true,
+            })
+        }
+        None => match body_id {
+            Some(id) => Ok(Presented {
+                client_id: id.to_owned(),
+                secret: body_secret.map(str::to_owned),
+                used_basic: false,
+            }),
+            None => Err(EndpointError::InvalidClient { basic: false }),
+        },
+    }
+}
+
+/// RFC 7617 Basic credentials holding RFC 6749 §2.3.1 form-urlencoded parts.
+fn parse_basic(header: &str) -> Result<(String, String), EndpointError> {
+    let refused = || EndpointError::InvalidClient { basic: true };
+    let (scheme, encoded) = header.trim().split_once(' ').ok_or_else(refused)?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(EndpointError::InvalidRequest(
+            "only HTTP Basic client authentication is accepted in the Authorization header"
+                .to_owned(),
+        ));
+    }
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| refused())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| refused())?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(refused)?;
+    let id = form_urldecode(id).ok_or_else(refused)?;
+    let secret = form_urldecode(secret).ok_or_else(refused)?;
+    if id.is_empty() {
+        return Err(refused());
+    }
+    Ok((id, secret))
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component.
+fn form_urldecode(component: &str) -> Option<String> {
+    if component.contains('&') {
+        return None;
+    }
+    let wrapped = format!("v={component}");
+    url::form_urlencoded::parse(wrapped.as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_urldecoded_after_base64() {
+        let header = format!("Basic {}", STANDARD.encode("my%20client:s%3Acret+x"));
+        let (id, secret) = parse_basic(&header).unwrap_or_default();
+        assert_eq!(id, "my client");
+        assert_eq!(secret, "s:cret x");
+    }
+
+    #[test]
+    fn malformed_basic_credentials_are_refused() {
+        assert!(parse_basic("Basic !!!").is_err());
+        assert!(parse_basic(&format!("Basic {}", STANDARD.encode("no-colon"))).is_err());
+        assert!(parse_basic("Bearer abc").is_err());
+    }
+}

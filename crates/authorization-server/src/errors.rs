@@ -1,0 +1,163 @@
+//! The two ways this server refuses a request.
+//!
+//! - [`EndpointError`]: the JSON error of RFC 6749 §5.2, for `/token`,
+//!   `/introspect` and `/revoke`.
+//! - [`PageError`]: an HTML page, for the browser endpoints, and for
+//!   `/authorize` whenever the client or redirect URI cannot be trusted
+//!   (RFC 6749 §4.1.2.1: never redirect then).
+//!
+//! Unexpected failures are logged (never with a secret) and shown as a
+//! generic message.
+
+use actix_web::http::header::{CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use oauth_types::ErrorResponse;
+
+use crate::form::FormError;
+use crate::pages::ErrorPage;
+
+/// RFC 6749 §5.2 errors (plus RFC 8707 `invalid_target`).
+#[derive(Debug, thiserror::Error)]
+pub enum EndpointError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// Client authentication failed. `basic` when the client used HTTP Basic:
+    /// the answer then carries `WWW-Authenticate: Basic`.
+    #[error("client authentication failed")]
+    InvalidClient { basic: bool },
+    #[error("{0}")]
+    InvalidGrant(String),
+    #[error("{0}")]
+    UnauthorizedClient(String),
+    #[error("the grant type is not supported: {0}")]
+    UnsupportedGrantType(String),
+    #[error("{0}")]
+    InvalidScope(String),
+    /// RFC 8707 §2: the `resource` is not a registered protected resource.
+    #[error("{0}")]
+    InvalidTarget(String),
+    /// An authenticated client that may not call this endpoint.
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("internal error")]
+    Internal(#[from] sqlx::Error),
+    #[error("internal error")]
+    Signing(#[from] jsonwebtoken::errors::Error),
+    #[error("internal error")]
+    SigningKey(#[from] crate::jwt::KeyError),
+}
+
+impl From<FormError> for EndpointError {
+    fn from(error: FormError) -> Self {
+        Self::InvalidRequest(error.to_string())
+    }
+}
+
+impl EndpointError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient { .. } => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::UnauthorizedClient(_) | Self::Forbidden(_) => "unauthorized_client",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::InvalidTarget(_) => "invalid_target",
+            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) => "server_error",
+        }
+    }
+}
+
+impl ResponseError for EndpointError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(error) => tracing::error!(%error, "database error"),
+            Self::Signing(error) => tracing::error!(%error, "cannot sign a JWT"),
+            Self::SigningKey(error) => tracing::error!(%error, "signing keys unusable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        // RFC 6749 §5.1, §5.2: error answers are not cached either.
+        response
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .insert_header((PRAGMA, "no-cache"));
+        if let Self::InvalidClient { basic: true } = self {
+            response.insert_header((WWW_AUTHENTICATE, "Basic realm=\"authorization-server\""));
+        }
+        response.json(ErrorResponse::new(self.code(), self.to_string()))
+    }
+}
+
+/// A refusal shown to the person at the browser.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error("internal error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Render(#[from] askama::Error),
+}
+
+impl From<FormError> for PageError {
+    fn from(error: FormError) -> Self {
+        Self::BadRequest(error.to_string())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Database(_) | Self::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            Self::Database(_) | Self::Render(_) => {
+                tracing::error!(error = %self, "page failed");
+                "Something went wrong on our side. Please try again.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let page = ErrorPage {
+            title: "This request cannot be completed",
+            message,
+        };
+        let body = page
+            .render()
+            .unwrap_or_else(|_| "This request cannot be completed.".to_owned());
+        HttpResponse::build(self.status_code())
+            .content_type("text/html; charset=utf-8")
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .body(body)
+    }
+}
+
+/// A rendered page, 200.
+pub fn html(page: &impl Template) -> Result<HttpResponse, PageError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(page.render()?))
+}

@@ -1,0 +1,141 @@
+//! The authorization code grant at the token endpoint, RFC 6749 §4.1.3.
+//!
+//! Rule 3: the code is valid 60 s, bound to the client, the redirect URI
+//! and the PKCE challenge, and redeemed once. A second redemption fails and
+//! revokes every token issued from the code (§4.1.2, §10.5); of two
+//! concurrent redemptions the conditional UPDATE lets exactly one win.
+//! Rule 2: the verifier must match the `S256` challenge; a verifier sent for
+//! a code issued without a challenge is refused (PKCE downgrade, RFC 9700
+//! §4.8.2).
+
+use oauth_types::params::UniqueParams;
+use oauth_types::pkce::{CodeChallenge, CodeVerifier};
+use oauth_types::secret::AuthorizationCode;
+use oauth_types::token_response::TokenResponse;
+use oauth_types::ScopeSet;
+
+use super::issue::{issue, new_family, Issue};
+use crate::audience;
+use crate::errors::EndpointError;
+use crate::state::AppState;
+use crate::store::clients::Client;
+use crate::store::codes::{self, CodeGrant};
+use crate::store::tokens;
+
+fn invalid_grant(description: &str) -> EndpointError {
+    EndpointError::InvalidGrant(description.to_owned())
+}
+
+pub async fn exchange(
+    state: &AppState,
+    client: &Client,
+    params: &UniqueParams,
+    now: i64,
+) -> Result<TokenResponse, EndpointError> {
+    let code = params
+        .get("code")
+        .map(AuthorizationCode::new)
+        .ok_or_else(|| EndpointError::InvalidRequest("code is required".to_owned()))?;
+    let code_hash = code.hash();
+    let grant = codes::find(&state.pool, &code_hash)
+        .await?
+        .ok_or_else(|| invalid_grant("the authorization code is unknown"))?;
+    if grant.used_at.is_some() {
+        return Err(replayed(state, &code_hash, now).await);
+    }
+    check_binding(&grant, client, params, now)?;
+    let audience = audience::narrow(&grant.audience, params.get("resource"))?;
+    if !codes::redeem(&state.pool, &code_hash, now).await? {
+        return Err(replayed(state, &code_hash, now).await);
+    }
+    let scope = ScopeSet::parse(&grant.scope)
+        .map_err(|_| invalid_grant("the authorization code carries an invalid scope"))?;
+    let wants_refresh = client.may_use_grant("refresh_token");
+    let response = issue(
+        state,
+        Issue {
+            client_id: &client.client_id,
+            user_id: Some(&grant.user_id),
+            username: Some(&grant.username),
+            scope: &scope,
+            audience: &audience,
+            family_id: &new_family(),
+            code_hash: Some(code_hash.as_str()),
+            refresh_scope: wants_refresh.then_some(&scope),
+        },
+        now,
+    )
+    .await?;
+    // A twin request that lost the race above marks the code replayed and
+    // revokes what was issued from it; if it ran before our tokens existed,
+    // revoke them now, so a replay always ends every token of the code.
+    if codes::was_replayed(&state.pool, &code_hash).await? {
+        tokens::revoke_issued_from_code(&state.pool, &code_hash, now).await?;
+    }
+    Ok(response)
+}
+
+/// The code is bound to its client, its redirect URI, its lifetime and its
+/// challenge.
+fn check_binding(
+    grant: &CodeGrant,
+    client: &Client,
+    params: &UniqueParams,
+    now: i64,
+) -> Result<(), EndpointError> {
+    if grant.client_id != client.client_id {
+        return Err(invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
+    if grant.expires_at <= now {
+        return Err(invalid_grant("the authorization code has expired"));
+    }
+    // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request.
+    if params.get("redirect_uri") != Some(grant.redirect_uri.as_str()) {
+        return Err(invalid_grant(
+            "redirect_uri does not match the authorization request",
+        ));
+    }
+    match (&grant.code_challenge, params.get("code_verifier")) {
+        (Some(challenge), Some(verifier)) => {
+            let verifier =
+                CodeVerifier::parse(verifier).map_err(|error| invalid_grant(&error.to_string()))?;
+            let challenge = CodeChallenge::parse(challenge)
+                .map_err(|_| invalid_grant("the stored challenge is invalid"))?;
+            if challenge.is_satisfied_by(&verifier) {
+                Ok(())
+            } else {
+                Err(invalid_grant(
+                    "code_verifier does not match the code_challenge",
+                ))
+            }
+        }
+        (Some(_), None) => Err(invalid_grant("code_verifier is required (PKCE)")),
+        (None, Some(_)) => Err(invalid_grant(
+            "a code_verifier was sent for a code issued without a code_challenge",
+        )),
+        (None, None) => Err(invalid_grant("PKCE is required for every client")),
+    }
+}
+
+/// A second redemption: revoke everything the code produced.
+async fn replayed(
+    state: &AppState,
+    code_hash: &oauth_types::secret::CredentialHash,
+    now: i64,
+) -> EndpointError {
+    if let Err(error) = codes::mark_replayed(&state.pool, code_hash, now).await {
+        return EndpointError::Internal(error);
+    }
+    match tokens::revoke_issued_from_code(&state.pool, code_hash, now).await {
+        Ok(revoked) => {
+            tracing::warn!(
+                revoked,
+                "authorization code replayed; its tokens are revoked"
+            );
+            invalid_grant("the authorization code was already used")
+        }
+        Err(error) => EndpointError::Internal(error),
+    }
+}

@@ -1,0 +1,81 @@
+//! The refresh token grant, RFC 6749 §6, with rotation.
+//!
+//! Rule 5: every use spends the refresh token and returns a new one of the
+//! same family and scope; presenting a spent one revokes the family
+//! (RFC 9700 §4.14.2), since either the client or an attacker holds a copy.
+//! The `scope` parameter may only narrow the new access token.
+
+use oauth_types::params::UniqueParams;
+use oauth_types::secret::RefreshToken;
+use oauth_types::token_response::TokenResponse;
+use oauth_types::ScopeSet;
+
+use super::issue::{issue, Issue};
+use super::narrowed_scope;
+use crate::audience;
+use crate::errors::EndpointError;
+use crate::state::AppState;
+use crate::store::clients::Client;
+use crate::store::tokens::{self, REFRESH};
+
+fn invalid_grant(description: &str) -> EndpointError {
+    EndpointError::InvalidGrant(description.to_owned())
+}
+
+pub async fn refresh(
+    state: &AppState,
+    client: &Client,
+    params: &UniqueParams,
+    now: i64,
+) -> Result<TokenResponse, EndpointError> {
+    let token = params
+        .get("refresh_token")
+        .map(RefreshToken::new)
+        .ok_or_else(|| EndpointError::InvalidRequest("refresh_token is required".to_owned()))?;
+    let hash = token.hash();
+    let stored = tokens::find(&state.pool, &hash)
+        .await?
+        .filter(|stored| stored.kind == REFRESH && stored.client_id == client.client_id)
+        .ok_or_else(|| invalid_grant("the refresh token is unknown"))?;
+    if stored.used_at.is_some() {
+        return Err(reused(state, &stored.family_id, now).await);
+    }
+    if !stored.is_live(now) {
+        return Err(invalid_grant("the refresh token is expired or revoked"));
+    }
+    let granted = ScopeSet::parse(&stored.scope)
+        .map_err(|_| invalid_grant("the refresh token carries an invalid scope"))?;
+    let scope = narrowed_scope(params.get("scope"), &granted)?;
+    let audience = audience::narrow(&stored.audience, params.get("resource"))?;
+    if !tokens::spend_refresh(&state.pool, &hash, now).await? {
+        return Err(reused(state, &stored.family_id, now).await);
+    }
+    let response = issue(
+        state,
+        Issue {
+            client_id: &client.client_id,
+            user_id: stored.user_id.as_deref(),
+            username: stored.username.as_deref(),
+            scope: &scope,
+            audience: &audience,
+            family_id: &stored.family_id,
+            code_hash: stored.code_hash.as_deref(),
+            // RFC 6749 §6: the new refresh token keeps the original scope.
+            refresh_scope: Some(&granted),
+        },
+        now,
+    )
+    .await?;
+    Ok(response)
+}
+
+/// A spent refresh token came back: revoke its whole family.
+async fn reused(state: &AppState, family_id: &str, now: i64) -> EndpointError {
+    match tokens::revoke_family(&state.pool, family_id, now).await {
+        Ok(revoked) => {
+            tracing::warn!(revoked, "spent refresh token reused; its family is revoked");
+            invalid_grant("the refresh token was already used")
+        }
+        Err(error) => EndpointError::Internal(error),
+    }
+}

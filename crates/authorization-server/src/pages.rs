@@ -1,0 +1,71 @@
+//! The HTML pages, one askama struct per page; templates live in
+//! `templates/authorization-server/` and extend `base.html`. askama escapes
+//! every value.
+
+use askama::Template;
+
+/// Something could not be done; no redirect is safe.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
+}
+
+/// The login form (contract: inputs `username` and `password`).
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub csrf_token: String,
+    /// The pending authorization request to continue after login, if any.
+    pub request_id: Option<String>,
+    /// The client asking, shown for context.
+    pub client_id: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One scope checkbox.
+pub struct ScopeChoice {
+    pub name: String,
+    pub description: &'static str,
+    pub checked: bool,
+}
+
+/// The consent form (contract: a `scope` checkbox per scope, buttons
+/// `decision=approve|deny`).
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage {
+    pub csrf_token: String,
+    pub request_id: String,
+    pub client_id: String,
+    pub username: String,
+    pub redirect_host: String,
+    pub scopes: Vec<ScopeChoice>,
+}
+
+/// One approved client on the account page.
+pub struct ApprovedClient {
+    pub client_id: String,
+    pub scope: String,
+}
+
+/// The clients a user approved, each with a revoke button.
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub csrf_token: String,
+    pub username: String,
+    pub approved: Vec<ApprovedClient>,
+    pub notice: Option<String>,
+}
+
+/// What each scope of the contract lets a client do, for the consent page.
+pub fn describe_scope(scope: &str) -> &'static str {
+    match scope {
+        "profile" => "See your username and account id",
+        "post" => "Read your posts and publish posts as you",
+        "personal-message" => "Send personal messages as you",
+        _ => "An access right this client asked for",
+    }
+}

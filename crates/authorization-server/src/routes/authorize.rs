@@ -1,0 +1,181 @@
+//! `GET /authorize`: step (A) of RFC 6749 §4.1, with PKCE (RFC 7636).
+//!
+//! Order matters (RFC 6749 §4.1.2.1): first the client and the exact
+//! redirect URI (rule 1). If either is wrong, the user sees an error page
+//! and nobody is redirected. Only then are the other parameters checked,
+//! and their errors go back to the client's redirect URI with `state` and
+//! `iss`. A valid request is stored and the browser goes on to login and
+//! consent.
+
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse};
+use oauth_types::params::UniqueParams;
+use oauth_types::pkce::{CodeChallenge, CodeChallengeMethod};
+use oauth_types::secret::generate_credential;
+use oauth_types::ScopeSet;
+
+use super::{query_value, see_other};
+use crate::audience::{self, AudienceError};
+use crate::authorization_response;
+use crate::errors::PageError;
+use crate::form;
+use crate::state::AppState;
+use crate::store::clients::{self, Client, ClientKind};
+use crate::store::requests::{self, PendingRequest};
+
+/// An error to send back to the client (§4.1.2.1).
+struct Refusal {
+    code: &'static str,
+    description: String,
+}
+
+fn refuse(code: &'static str, description: impl Into<String>) -> Refusal {
+    Refusal {
+        code,
+        description: description.into(),
+    }
+}
+
+pub async fn authorize(
+    request: HttpRequest,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let pairs = form::query_pairs(&request)?;
+    let (client, redirect_uri) = trusted_client(&pairs, &state).await?;
+    let client_state = form::single(&pairs, "state").ok().flatten();
+    match validate(&pairs, &client, &redirect_uri, &state).await {
+        Ok(pending) => {
+            requests::insert(
+                &state.pool,
+                &pending,
+                state.now(),
+                state.lifetimes.pending_request,
+            )
+            .await?;
+            Ok(see_other(&format!(
+                "/consent?request={}",
+                query_value(&pending.id)
+            )))
+        }
+        Err(Ok(refusal)) => authorization_response::error(
+            &state,
+            &redirect_uri,
+            refusal.code,
+            &refusal.description,
+            client_state,
+        ),
+        Err(Err(error)) => Err(error),
+    }
+}
+
+/// Rule 1: a registered client and a redirect URI equal to one it
+/// registered, else an error page.
+async fn trusted_client(
+    pairs: &[(String, String)],
+    state: &AppState,
+) -> Result<(Client, String), PageError> {
+    let bad = |message: &str| PageError::BadRequest(message.to_owned());
+    let client_id = form::single(pairs, "client_id")
+        .map_err(|_| bad("client_id was sent more than once."))?
+        .ok_or_else(|| bad("The request names no client (client_id is missing)."))?;
+    let client = clients::find(&state.pool, client_id)
+        .await?
+        .filter(|client| client.kind != ClientKind::ProtectedResource)
+        .ok_or_else(|| bad("The application that sent you here is not registered."))?;
+    let redirect_uri = form::single(pairs, "redirect_uri")
+        .map_err(|_| bad("redirect_uri was sent more than once."))?
+        .ok_or_else(|| bad("The request has no redirect_uri."))?;
+    if !client.has_redirect_uri(redirect_uri) {
+        return Err(bad(
+            "The redirect URI does not match any URI this application registered.",
+        ));
+    }
+    let redirect_uri = redirect_uri.to_owned();
+    Ok((client, redirect_uri))
+}
+
+/// Every other parameter. `Err(Ok(_))` goes back to the client,
+/// `Err(Err(_))` is our own failure.
+async fn validate(
+    pairs: &[(String, String)],
+    client: &Client,
+    redirect_uri: &str,
+    state: &AppState,
+) -> Result<PendingRequest, Result<Refusal, PageError>> {
+    // RFC 6749 §3.1: no parameter twice.
+    let params = UniqueParams::from_pairs(pairs.to_vec())
+        .map_err(|error| Ok(refuse("invalid_request", error.to_string())))?;
+    // RFC 9700 §2.1.2: no implicit grant; only `code`.
+    match params.get("response_type") {
+        None => return Err(Ok(refuse("invalid_request", "response_type is required"))),
+        Some("code") => {}
+        Some(_) => {
+            return Err(Ok(refuse(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            )))
+        }
+    }
+    if !client.may_use_grant("authorization_code") {
+        return Err(Ok(refuse(
+            "unauthorized_client",
+            "this client may not use the authorization code grant",
+        )));
+    }
+    let code_challenge = pkce_challenge(&params).map_err(Ok)?;
+    let scope = requested_scope(&params, client).map_err(Ok)?;
+    let audience = audience::for_new_grant(&state.pool, params.get("resource"))
+        .await
+        .map_err(|error| match error {
+            AudienceError::UnknownResource(_) => Ok(refuse("invalid_target", error.to_string())),
+            AudienceError::Database(error) => Err(PageError::Database(error)),
+        })?;
+    Ok(PendingRequest {
+        id: generate_credential(),
+        client_id: client.client_id.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        scope: scope.to_string(),
+        state: params.get("state").map(str::to_owned),
+        code_challenge: code_challenge.as_str().to_owned(),
+        audience,
+        user_id: None,
+    })
+}
+
+/// Rule 2: PKCE for every client, `S256` only. A missing method would mean
+/// `plain` (RFC 7636 §4.3), so it is refused too.
+fn pkce_challenge(params: &UniqueParams) -> Result<CodeChallenge, Refusal> {
+    let challenge = params.get("code_challenge").ok_or_else(|| {
+        refuse(
+            "invalid_request",
+            "code_challenge is required (PKCE, RFC 7636)",
+        )
+    })?;
+    let method = params
+        .get("code_challenge_method")
+        .ok_or_else(|| refuse("invalid_request", "code_challenge_method=S256 is required"))?;
+    CodeChallengeMethod::parse(method)
+        .map_err(|error| refuse("invalid_request", error.to_string()))?;
+    CodeChallenge::parse(challenge).map_err(|error| refuse("invalid_request", error.to_string()))
+}
+
+/// The requested scope, within what the client may ask for. Without a
+/// `scope`, the client's registered scopes are requested (RFC 6749 §3.3).
+fn requested_scope(params: &UniqueParams, client: &Client) -> Result<ScopeSet, Refusal> {
+    let scope = match params.get("scope") {
+        None => client.scopes.clone(),
+        Some(list) => {
+            ScopeSet::parse(list).map_err(|error| refuse("invalid_scope", error.to_string()))?
+        }
+    };
+    if scope.is_empty() {
+        return Err(refuse("invalid_scope", "no scope was requested"));
+    }
+    if !scope.is_subset(&client.scopes) {
+        return Err(refuse(
+            "invalid_scope",
+            "the requested scope exceeds what this client may ask for",
+        ));
+    }
+    Ok(scope)
+}

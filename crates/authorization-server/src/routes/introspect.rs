@@ -1,0 +1,77 @@
+//! `POST /introspect`, RFC 7662: a resource server asks whether an access
+//! token is active and what it carries.
+//!
+//! Rule 15: only an authenticated protected resource may ask (others: 401
+//! `invalid_client`, or 403 when authenticated as an ordinary client). An
+//! unknown, expired, revoked or refresh token, or one whose audience does
+//! not include the caller's resource identifier, is exactly
+//! `{"active": false}` (§2.2, §4). `token_type_hint` is accepted and not
+//! relied upon. This path is hot: one lookup of the client, one lookup of
+//! the token by its hash (primary key), a SHA-256 secret check.
+
+use actix_web::web::{Bytes, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use oauth_types::introspection::{Audience, IntrospectionResponse};
+use oauth_types::secret::AccessToken;
+use oauth_types::ScopeSet;
+
+use super::token::no_store;
+use crate::audience;
+use crate::client_auth;
+use crate::errors::EndpointError;
+use crate::form;
+use crate::state::AppState;
+use crate::store::clients::ClientKind;
+use crate::store::split_list;
+use crate::store::tokens::{self, StoredToken, ACCESS};
+
+pub async fn introspect(
+    request: HttpRequest,
+    body: Result<Bytes, actix_web::Error>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, EndpointError> {
+    let params = form::unique_body(&request, body)?;
+    let caller = client_auth::authenticate(&request, &params, &state).await?;
+    let resource_id = match (caller.client.kind, caller.client.resource_id.as_deref()) {
+        (ClientKind::ProtectedResource, Some(resource_id)) => resource_id.to_owned(),
+        _ => {
+            return Err(EndpointError::Forbidden(
+                "only protected resources may introspect tokens".to_owned(),
+            ))
+        }
+    };
+    let token = params
+        .get("token")
+        .map(AccessToken::new)
+        .ok_or_else(|| EndpointError::InvalidRequest("token is required".to_owned()))?;
+    let stored = tokens::find(&state.pool, &token.hash()).await?;
+    let now = state.now();
+    let answer = match stored {
+        Some(stored)
+            if stored.kind == ACCESS
+                && stored.is_live(now)
+                && audience::includes(&stored.audience, &resource_id) =>
+        {
+            active(&state, stored)
+        }
+        _ => IntrospectionResponse::inactive(),
+    };
+    Ok(no_store(HttpResponse::Ok()).json(answer))
+}
+
+fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
+    IntrospectionResponse {
+        active: true,
+        scope: ScopeSet::parse(&token.scope).ok(),
+        client_id: Some(token.client_id),
+        username: token.username,
+        token_type: Some("Bearer".to_owned()),
+        exp: Some(token.expires_at),
+        iat: Some(token.issued_at),
+        nbf: None,
+        sub: token.user_id,
+        aud: Audience::new(split_list(&token.audience)),
+        iss: Some(state.issuer.clone()),
+        jti: None,
+    }
+}

@@ -1,0 +1,189 @@
+//! `GET /login`, `POST /login`, `POST /logout`: step (B) of RFC 6749 §4.1,
+//! the resource owner authenticates.
+//!
+//! Rule 10: argon2id; one message for an unknown user and a wrong password,
+//! with the same work done for both (a dummy hash for unknown users);
+//! failures throttled per account and per address, counted in the database.
+//! Rule 11: a new session id at login, the session gone at logout.
+//! Rule 12: the form carries the session's CSRF token.
+//! Rule 18: success answers 303, so the password is never re-posted.
+
+use actix_web::web::{Bytes, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use oauth_types::params::UniqueParams;
+
+use super::{query_value, see_other};
+use crate::errors::{html, PageError};
+use crate::form;
+use crate::pages::LoginPage;
+use crate::passwords;
+use crate::session;
+use crate::state::AppState;
+use crate::store::sessions::Session;
+use crate::store::{housekeeping, login_failures, requests, sessions, users};
+
+/// The one message for every failed login.
+pub const LOGIN_FAILED: &str = "Wrong username or password.";
+
+/// The message once throttled.
+pub const TOO_MANY_ATTEMPTS: &str =
+    "Too many failed sign-in attempts. Please wait a few minutes and try again.";
+
+pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpResponse, PageError> {
+    let pairs = form::query_pairs(&request)?;
+    let request_id = form::single(&pairs, "request")?.map(str::to_owned);
+    let (session, new_cookie) = session::current_or_new(&request, &state).await?;
+    let page = login_page(&state, &session, request_id, None).await?;
+    let mut response = html(&page)?;
+    if let Some(cookie) = new_cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|_| PageError::BadRequest("the session cookie could not be set".to_owned()))?;
+    }
+    Ok(response)
+}
+
+pub async fn submit(
+    request: HttpRequest,
+    body: Result<Bytes, actix_web::Error>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let params = form::unique_body(&request, body)?;
+    let session = session::current(&request, &state)
+        .await?
+        .ok_or_else(expired)?;
+    if !session::csrf_matches(&session, params.get("csrf_token")) {
+        return Err(forged());
+    }
+    let request_id = params.get("request").map(str::to_owned);
+    let username = params.get("username").unwrap_or_default();
+    let password = params.get("password").unwrap_or_default().to_owned();
+    let address = client_address(&request);
+    if is_throttled(&state, username, &address).await? {
+        return Err(PageError::TooManyRequests(TOO_MANY_ATTEMPTS.to_owned()));
+    }
+    let user = users::find_by_username(&state.pool, username).await?;
+    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    let user = match (passwords::verify_blocking(password, stored).await, user) {
+        (true, Some(user)) => user,
+        _ => return failed(&state, &session, &params, username, &address).await,
+    };
+    login_failures::clear(&state.pool, &login_failures::account(username)).await?;
+    // A successful login is rare enough to carry the housekeeping.
+    housekeeping::purge_expired(&state.pool, state.now(), state.login_limits.window_seconds)
+        .await?;
+    // Rule 11: a fresh session id, so a session fixed before login is useless.
+    sessions::delete(&state.pool, &session.id_hash).await?;
+    let fresh = sessions::create(
+        &state.pool,
+        Some(&user.id),
+        state.now(),
+        state.lifetimes.session,
+    )
+    .await?;
+    let next = match request_id {
+        Some(id) => format!("/consent?request={}", query_value(&id)),
+        None => "/account".to_owned(),
+    };
+    let mut response = see_other(&next);
+    response
+        .add_cookie(&session::cookie(&state, fresh.cookie_value))
+        .map_err(|_| PageError::BadRequest("the session cookie could not be set".to_owned()))?;
+    Ok(response)
+}
+
+pub async fn logout(
+    request: HttpRequest,
+    body: Result<Bytes, actix_web::Error>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let params = form::unique_body(&request, body)?;
+    let session = session::current(&request, &state)
+        .await?
+        .ok_or_else(expired)?;
+    if !session::csrf_matches(&session, params.get("csrf_token")) {
+        return Err(forged());
+    }
+    sessions::delete(&state.pool, &session.id_hash).await?;
+    let mut response = see_other("/login");
+    response
+        .add_cookie(&session::removal(&state))
+        .map_err(|_| PageError::BadRequest("the session cookie could not be cleared".to_owned()))?;
+    Ok(response)
+}
+
+/// Records the failure against the account and the address, and shows the
+/// form again with the one message.
+async fn failed(
+    state: &AppState,
+    session: &Session,
+    params: &UniqueParams,
+    username: &str,
+    address: &str,
+) -> Result<HttpResponse, PageError> {
+    let now = state.now();
+    login_failures::record(&state.pool, &login_failures::account(username), now).await?;
+    login_failures::record(&state.pool, &login_failures::address(address), now).await?;
+    let request_id = params.get("request").map(str::to_owned);
+    let page = login_page(state, session, request_id, Some(LOGIN_FAILED.to_owned())).await?;
+    html(&page)
+}
+
+async fn is_throttled(
+    state: &AppState,
+    username: &str,
+    address: &str,
+) -> Result<bool, sqlx::Error> {
+    let limits = state.login_limits;
+    let since = state.now() - limits.window_seconds;
+    let per_account =
+        login_failures::count_since(&state.pool, &login_failures::account(username), since).await?;
+    if per_account >= limits.per_account {
+        return Ok(true);
+    }
+    let per_address =
+        login_failures::count_since(&state.pool, &login_failures::address(address), since).await?;
+    Ok(per_address >= limits.per_address)
+}
+
+async fn login_page(
+    state: &AppState,
+    session: &Session,
+    request_id: Option<String>,
+    error: Option<String>,
+) -> Result<LoginPage, sqlx::Error> {
+    let client_id = match &request_id {
+        Some(id) => requests::find_open(&state.pool, id, state.now())
+            .await?
+            .map(|pending| pending.client_id),
+        None => None,
+    };
+    Ok(LoginPage {
+        csrf_token: session.csrf_token.clone(),
+        request_id,
+        client_id,
+        error,
+    })
+}
+
+/// The peer's IP address. Forwarded headers are not trusted: they are
+/// written by the caller.
+fn client_address(request: &HttpRequest) -> String {
+    request
+        .peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+pub(crate) fn expired() -> PageError {
+    PageError::Forbidden(
+        "Your session has expired or cookies are disabled. Please start again.".to_owned(),
+    )
+}
+
+pub(crate) fn forged() -> PageError {
+    PageError::Forbidden(
+        "This form was not issued to your session (CSRF check failed). Please start again."
+            .to_owned(),
+    )
+}

@@ -1,0 +1,78 @@
+//! The HTTP surface, one file per endpoint.
+//!
+//! The authorization code flow (RFC 6749 §4.1) and who handles each step:
+//!
+//! ```text
+//! +----------+
+//! | Resource |
+//! |  Owner   |
+//! +----------+
+//!      ^
+//!      |  (B) login.rs, consent.rs
+//! +----|-----+          Client Identifier      +---------------+
+//! |         -+----(A)-- & Redirection URI ---->|               |
+//! |  User-   |                                 | Authorization |
+//! |  Agent  -+----(B)-- User authenticates --->|     Server    |
+//! |          |                                 |               |
+//! |         -+----(C)-- Authorization Code ---<|               |
+//! +-|----|---+                                 +---------------+
+//!   |    |      (A) authorize.rs                    ^      v
+//!  (A)  (C)     (C) authorization_response.rs       |      |
+//!   |    |                                          |      |
+//!   ^    v                                         (D)    (E)  token.rs
+//! +---------+                                       |      |   (grants/)
+//! |         |>---(D)-- Authorization Code ----------'      |
+//! |  Client |          & Redirection URI                   |
+//! |         |<---(E)----- Access Token -------------------'
+//! +---------+       (w/ Optional Refresh Token)
+//! ```
+//!
+//! Then the resource server asks `introspect.rs` about tokens, and clients
+//! give tokens back at `revoke.rs`.
+
+use actix_web::web;
+
+pub mod account;
+pub mod authorize;
+pub mod consent;
+pub mod introspect;
+pub mod login;
+pub mod metadata;
+pub mod revoke;
+pub mod token;
+
+/// Mounts every endpoint.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route(
+            "/.well-known/oauth-authorization-server",
+            web::get().to(metadata::metadata),
+        )
+        .route("/jwks.json", web::get().to(metadata::jwks))
+        .route("/authorize", web::get().to(authorize::authorize))
+        .route("/login", web::get().to(login::show))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route("/consent", web::get().to(consent::show))
+        .route("/consent", web::post().to(consent::answer))
+        .route("/account", web::get().to(account::show))
+        .route("/account/revoke", web::post().to(account::revoke))
+        .route("/", web::get().to(account::home))
+        .route("/token", web::post().to(token::token))
+        .route("/introspect", web::post().to(introspect::introspect))
+        .route("/revoke", web::post().to(revoke::revoke));
+}
+
+/// A 303 See Other: after a POST, the browser follows with a GET and never
+/// re-posts the form (rule 18, RFC 9700 §4.12).
+pub(crate) fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .insert_header(("Cache-Control", "no-store"))
+        .finish()
+}
+
+/// URL-encodes a value for a query string we build.
+pub(crate) fn query_value(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

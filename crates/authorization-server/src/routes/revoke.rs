@@ -1,0 +1,42 @@
+//! `POST /revoke`, RFC 7009.
+//!
+//! Rule 16: revoking a refresh token revokes its whole family, access
+//! tokens included (§2.1); an unknown token still answers 200 (§2.2). A
+//! client may only revoke its own tokens: another client's token is left
+//! alone, with the same 200, so the answer reveals nothing.
+
+use actix_web::web::{Bytes, Data};
+use actix_web::{HttpRequest, HttpResponse};
+use oauth_types::secret::CredentialHash;
+
+use super::token::no_store;
+use crate::client_auth;
+use crate::errors::EndpointError;
+use crate::form;
+use crate::state::AppState;
+use crate::store::tokens::{self, REFRESH};
+
+pub async fn revoke(
+    request: HttpRequest,
+    body: Result<Bytes, actix_web::Error>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, EndpointError> {
+    let params = form::unique_body(&request, body)?;
+    let caller = client_auth::authenticate(&request, &params, &state).await?;
+    let token = params
+        .get("token")
+        .ok_or_else(|| EndpointError::InvalidRequest("token is required".to_owned()))?;
+    // §2.1: the hint is only an optimisation; every kind is looked up.
+    let hash = CredentialHash::of(token);
+    let now = state.now();
+    if let Some(stored) = tokens::find(&state.pool, &hash).await? {
+        if stored.client_id == caller.client.client_id {
+            if stored.kind == REFRESH {
+                tokens::revoke_family(&state.pool, &stored.family_id, now).await?;
+            } else {
+                tokens::revoke(&state.pool, &hash, now).await?;
+            }
+        }
+    }
+    Ok(no_store(HttpResponse::Ok()).finish())
+}

@@ -1,0 +1,61 @@
+//! `POST /token`: steps (D) and (E) of RFC 6749 §4.1, and the other grants.
+//!
+//! The body is read by `form` (wrong content type, oversized body or a
+//! repeated parameter is `invalid_request`), the client is authenticated by
+//! `client_auth`, and each grant type lives in `grants/`. No implicit and no
+//! password grant (rule 17): they are `unsupported_grant_type`. Every answer
+//! carries `Cache-Control: no-store` and `Pragma: no-cache` (rule 8).
+
+use actix_web::web::{Bytes, Data};
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::client_auth;
+use crate::errors::EndpointError;
+use crate::form;
+use crate::grants;
+use crate::state::AppState;
+
+pub async fn token(
+    request: HttpRequest,
+    body: Result<Bytes, actix_web::Error>,
+    state: Data<AppState>,
+) -> Result<HttpResponse, EndpointError> {
+    let params = form::unique_body(&request, body)?;
+    let caller = client_auth::authenticate(&request, &params, &state).await?;
+    let grant_type = params
+        .get("grant_type")
+        .ok_or_else(|| EndpointError::InvalidRequest("grant_type is required".to_owned()))?;
+    let known = matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "client_credentials"
+    );
+    if !known {
+        return Err(EndpointError::UnsupportedGrantType(grant_type.to_owned()));
+    }
+    if !caller.client.may_use_grant(grant_type) {
+        return Err(EndpointError::UnauthorizedClient(format!(
+            "this client is not registered for the {grant_type} grant"
+        )));
+    }
+    let now = state.now();
+    let response = match grant_type {
+        "authorization_code" => {
+            grants::authorization_code::exchange(&state, &caller.client, &params, now).await?
+        }
+        "refresh_token" => {
+            grants::refresh_token::refresh(&state, &caller.client, &params, now).await?
+        }
+        _ => grants::client_credentials::grant(&state, &caller.client, &params, now).await?,
+    };
+    Ok(no_store(HttpResponse::Ok()).json(response))
+}
+
+/// RFC 6749 §5.1: token answers are never cached.
+pub(crate) fn no_store(
+    mut builder: actix_web::HttpResponseBuilder,
+) -> actix_web::HttpResponseBuilder {
+    builder
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Pragma", "no-cache"));
+    builder
+}

@@ -1,0 +1,67 @@
+//! What every handler reads: the pool, the issuer, the clock and the
+//! lifetimes. Shared through `web::Data`, never a global.
+
+use sqlx::AnyPool;
+
+use crate::client_cache::ClientCache;
+use crate::clock::Clock;
+use crate::config::{Config, LoginLimits};
+use crate::jwt::JwtSigner;
+
+/// Lifetimes in seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    pub access_token: i64,
+    pub refresh_token: i64,
+    /// RFC 6749 §4.1.2: "a maximum authorization code lifetime of 10
+    /// minutes is RECOMMENDED"; RFC 9700 and our rule 3 say at most 60 s.
+    pub authorization_code: i64,
+    /// How long a validated authorization request waits for login and consent.
+    pub pending_request: i64,
+    pub session: i64,
+}
+
+pub struct AppState {
+    pub pool: AnyPool,
+    /// RFC 8414 §2 issuer identifier, used verbatim.
+    pub issuer: String,
+    pub clock: Clock,
+    pub lifetimes: Lifetimes,
+    pub login_limits: LoginLimits,
+    /// `Secure` cookies when the issuer is https (rule 11).
+    pub secure_cookies: bool,
+    /// Registered clients, cached for a few seconds (hot `/introspect` path).
+    pub client_cache: ClientCache,
+    /// `Some` with `--access-token-format jwt`.
+    pub jwt: Option<JwtSigner>,
+}
+
+impl AppState {
+    pub fn new(config: &Config, pool: AnyPool, jwt: Option<JwtSigner>) -> Self {
+        Self {
+            pool,
+            issuer: config.issuer.clone(),
+            clock: config.clock.clone(),
+            lifetimes: Lifetimes {
+                access_token: config.access_token_ttl,
+                refresh_token: 30 * 24 * 3600,
+                authorization_code: 60,
+                pending_request: 10 * 60,
+                session: 12 * 3600,
+            },
+            login_limits: config.login_limits,
+            secure_cookies: config.issuer.starts_with("https://"),
+            client_cache: ClientCache::default(),
+            jwt,
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// An endpoint URL under the issuer (RFC 8414 §3).
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.issuer.trim_end_matches('/'))
+    }
+}

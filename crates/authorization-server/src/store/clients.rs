@@ -1,0 +1,165 @@
+//! Registered clients (RFC 6749 §2) and protected resources.
+//!
+//! A client's secret is high-entropy (generated), so it is stored as its
+//! SHA-256 (`CredentialHash`) and checked in constant time: fast enough for
+//! a resource server introspecting thousands of times a second, while a
+//! leaked table still leaks no usable secret.
+
+use oauth_types::secret::CredentialHash;
+use oauth_types::ScopeSet;
+use sqlx::{AnyPool, Row};
+
+use super::split_list;
+
+/// RFC 6749 §2.1 client types, plus the resource servers that call
+/// `/introspect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "kebab-case")]
+pub enum ClientKind {
+    /// Can keep a secret (a web server).
+    Confidential,
+    /// Cannot keep a secret (a mobile or desktop app): PKCE only.
+    Public,
+    /// A resource server that may introspect tokens for its audience.
+    ProtectedResource,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Confidential => "confidential",
+            Self::Public => "public",
+            Self::ProtectedResource => "protected_resource",
+        }
+    }
+
+    fn parse(kind: &str) -> Option<Self> {
+        match kind {
+            "confidential" => Some(Self::Confidential),
+            "public" => Some(Self::Public),
+            "protected_resource" => Some(Self::ProtectedResource),
+            _ => None,
+        }
+    }
+}
+
+/// A client as read back from the database.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub client_id: String,
+    pub kind: ClientKind,
+    pub secret_hash: Option<CredentialHash>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: ScopeSet,
+    pub grant_types: Vec<String>,
+    pub resource_id: Option<String>,
+}
+
+impl Client {
+    /// RFC 6749 §3.1.2.3 and RFC 9700 §4.1.3: simple string comparison.
+    pub fn has_redirect_uri(&self, uri: &str) -> bool {
+        self.redirect_uris
+            .iter()
+            .any(|registered| registered == uri)
+    }
+
+    pub fn may_use_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.iter().any(|grant| grant == grant_type)
+    }
+}
+
+/// What registration needs.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub client_id: String,
+    pub kind: ClientKind,
+    /// The secret in clear (hashed before storage); `None` for public clients.
+    pub secret: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub scopes: ScopeSet,
+    pub grant_types: Vec<String>,
+    pub resource_id: Option<String>,
+}
+
+/// Inserts a client unless its id exists; returns whether it was added.
+pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool, sqlx::Error> {
+    let secret_hash = client
+        .secret
+        .as_deref()
+        .map(|secret| CredentialHash::of(secret).as_str().to_owned());
+    let result = sqlx::query(
+        "INSERT INTO clients (client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
+         resource_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (client_id) DO NOTHING",
+    )
+    .bind(&client.client_id)
+    .bind(client.kind.as_str())
+    .bind(secret_hash)
+    .bind(client.redirect_uris.join(" "))
+    .bind(client.scopes.to_string())
+    .bind(client.grant_types.join(" "))
+    .bind(client.resource_id.clone())
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+const COLUMNS: &str =
+    "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, resource_id";
+
+pub async fn find(pool: &AnyPool, client_id: &str) -> Result<Option<Client>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM clients WHERE client_id = $1"
+    ))
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| from_row(&row)).transpose()
+}
+
+pub async fn list(pool: &AnyPool) -> Result<Vec<Client>, sqlx::Error> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM clients ORDER BY client_id"))
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}
+
+/// The resource identifiers (RFC 8707) of every registered protected resource.
+pub async fn resource_ids(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query(
+        "SELECT resource_id FROM clients WHERE kind = 'protected_resource' \
+         AND resource_id IS NOT NULL ORDER BY resource_id",
+    )
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|row| row.try_get("resource_id"))
+    .collect()
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
+    let kind: String = row.try_get("kind")?;
+    let scopes: String = row.try_get("scopes")?;
+    let redirect_uris: String = row.try_get("redirect_uris")?;
+    let grant_types: String = row.try_get("grant_types")?;
+    let secret_hash: Option<String> = row.try_get("secret_hash")?;
+    Ok(Client {
+        client_id: row.try_get("client_id")?,
+        kind: ClientKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+        secret_hash: secret_hash.map(CredentialHash::from_stored),
+        redirect_uris: split_list(&redirect_uris),
+        scopes: ScopeSet::parse(&scopes).map_err(|_| corrupt("scopes"))?,
+        grant_types: split_list(&grant_types),
+        resource_id: row.try_get("resource_id")?,
+    })
+}
+
+fn corrupt(column: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: "unexpected value in the clients table".into(),
+    }
+}

@@ -1,0 +1,121 @@
+//! Authorization codes (RFC 6749 §4.1.2): stored by hash, valid 60 s,
+//! redeemed at most once. The redemption is one conditional UPDATE, so of
+//! two concurrent redemptions exactly one wins on either backend.
+
+use oauth_types::secret::CredentialHash;
+use sqlx::{AnyPool, Row};
+
+/// What a code stands for.
+#[derive(Debug, Clone)]
+pub struct CodeGrant {
+    pub client_id: String,
+    pub user_id: String,
+    pub username: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    /// RFC 7636 `S256` challenge; every code issued here has one, the
+    /// column stays nullable so the downgrade rule can be stated and tested.
+    pub code_challenge: Option<String>,
+    pub audience: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+pub async fn insert(
+    pool: &AnyPool,
+    code_hash: &CredentialHash,
+    grant: &CodeGrant,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO authorization_codes (code_hash, client_id, user_id, username, redirect_uri, \
+         scope, code_challenge, audience, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(code_hash.as_str())
+    .bind(&grant.client_id)
+    .bind(&grant.user_id)
+    .bind(&grant.username)
+    .bind(&grant.redirect_uri)
+    .bind(&grant.scope)
+    .bind(grant.code_challenge.clone())
+    .bind(&grant.audience)
+    .bind(now)
+    .bind(grant.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(
+    pool: &AnyPool,
+    code_hash: &CredentialHash,
+) -> Result<Option<CodeGrant>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT client_id, user_id, username, redirect_uri, scope, code_challenge, audience, \
+         expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
+    )
+    .bind(code_hash.as_str())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(CodeGrant {
+            client_id: row.try_get("client_id")?,
+            user_id: row.try_get("user_id")?,
+            username: row.try_get("username")?,
+            redirect_uri: row.try_get("redirect_uri")?,
+            scope: row.try_get("scope")?,
+            code_challenge: row.try_get("code_challenge")?,
+            audience: row.try_get("audience")?,
+            expires_at: row.try_get("expires_at")?,
+            used_at: row.try_get("used_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Claims the code for one redemption. False when it was redeemed already
+/// (by this request's twin or earlier).
+pub async fn redeem(
+    pool: &AnyPool,
+    code_hash: &CredentialHash,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
+    )
+    .bind(code_hash.as_str())
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records that the code was presented again after its redemption.
+pub async fn mark_replayed(
+    pool: &AnyPool,
+    code_hash: &CredentialHash,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 \
+         AND replayed_at IS NULL",
+    )
+    .bind(code_hash.as_str())
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Whether a replay of the code was recorded.
+pub async fn was_replayed(pool: &AnyPool, code_hash: &CredentialHash) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS replays FROM authorization_codes WHERE code_hash = $1 \
+         AND replayed_at IS NOT NULL",
+    )
+    .bind(code_hash.as_str())
+    .fetch_one(pool)
+    .await?;
+    Ok(row.try_get::<i64, _>("replays")? > 0)
+}

@@ -1,0 +1,83 @@
+//! Browser sessions. The cookie holds 256 random bits; the table holds only
+//! their hash, so a leaked table opens no session.
+
+use oauth_types::secret::{generate_credential, CredentialHash};
+use sqlx::{AnyPool, Row};
+
+/// A session read back by its cookie value.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    /// `None` before login.
+    pub user_id: Option<String>,
+    /// The CSRF token every form of this session must carry.
+    pub csrf_token: String,
+}
+
+/// A new session: the cookie value to send, and the row.
+pub struct NewSession {
+    pub cookie_value: String,
+    pub session: Session,
+}
+
+/// Creates a session (anonymous when `user_id` is `None`).
+pub async fn create(
+    pool: &AnyPool,
+    user_id: Option<&str>,
+    now: i64,
+    ttl: i64,
+) -> Result<NewSession, sqlx::Error> {
+    let cookie_value = generate_credential();
+    let session = Session {
+        id_hash: CredentialHash::of(&cookie_value).as_str().to_owned(),
+        user_id: user_id.map(str::to_owned),
+        csrf_token: generate_credential(),
+    };
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&session.id_hash)
+    .bind(session.user_id.clone())
+    .bind(&session.csrf_token)
+    .bind(now)
+    .bind(now + ttl)
+    .execute(pool)
+    .await?;
+    Ok(NewSession {
+        cookie_value,
+        session,
+    })
+}
+
+/// The live session whose cookie value is `cookie_value`.
+pub async fn find(
+    pool: &AnyPool,
+    cookie_value: &str,
+    now: i64,
+) -> Result<Option<Session>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id_hash, user_id, csrf_token FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+    )
+    .bind(CredentialHash::of(cookie_value).as_str())
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(Session {
+            id_hash: row.try_get("id_hash")?,
+            user_id: row.try_get("user_id")?,
+            csrf_token: row.try_get("csrf_token")?,
+        })
+    })
+    .transpose()
+}
+
+/// Ends a session (logout, or replaced at login).
+pub async fn delete(pool: &AnyPool, id_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

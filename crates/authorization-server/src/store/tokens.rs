@@ -1,0 +1,173 @@
+//! Access and refresh tokens, stored only as hashes (RFC 6749 §10.3, §10.4).
+//!
+//! Every token belongs to a family: the tokens descended from one grant.
+//! Revoking a family ends all of them: a replayed code (RFC 6749 §4.1.2), a
+//! reused refresh token (RFC 9700 §4.14.2), a revoked refresh token
+//! (RFC 7009 §2.1).
+
+use oauth_types::secret::CredentialHash;
+use sqlx::{AnyPool, Row};
+
+pub const ACCESS: &str = "access";
+pub const REFRESH: &str = "refresh";
+
+/// A stored token.
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub kind: String,
+    pub family_id: String,
+    pub code_hash: Option<String>,
+    pub client_id: String,
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    pub scope: String,
+    /// Space-separated resource identifiers (RFC 8707).
+    pub audience: String,
+    pub issued_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl StoredToken {
+    /// Neither revoked, spent, nor expired at `now`.
+    pub fn is_live(&self, now: i64) -> bool {
+        self.revoked_at.is_none() && self.used_at.is_none() && self.expires_at > now
+    }
+}
+
+pub async fn insert(
+    pool: &AnyPool,
+    token_hash: &CredentialHash,
+    token: &StoredToken,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, family_id, code_hash, client_id, user_id, \
+         username, scope, audience, issued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(token_hash.as_str())
+    .bind(&token.kind)
+    .bind(&token.family_id)
+    .bind(token.code_hash.clone())
+    .bind(&token.client_id)
+    .bind(token.user_id.clone())
+    .bind(token.username.clone())
+    .bind(&token.scope)
+    .bind(&token.audience)
+    .bind(token.issued_at)
+    .bind(token.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// One indexed lookup by hash (the primary key): the introspection path.
+pub async fn find(
+    pool: &AnyPool,
+    token_hash: &CredentialHash,
+) -> Result<Option<StoredToken>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT kind, family_id, code_hash, client_id, user_id, username, scope, audience, \
+         issued_at, expires_at, used_at, revoked_at FROM tokens WHERE token_hash = $1",
+    )
+    .bind(token_hash.as_str())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(StoredToken {
+            kind: row.try_get("kind")?,
+            family_id: row.try_get("family_id")?,
+            code_hash: row.try_get("code_hash")?,
+            client_id: row.try_get("client_id")?,
+            user_id: row.try_get("user_id")?,
+            username: row.try_get("username")?,
+            scope: row.try_get("scope")?,
+            audience: row.try_get("audience")?,
+            issued_at: row.try_get("issued_at")?,
+            expires_at: row.try_get("expires_at")?,
+            used_at: row.try_get("used_at")?,
+            revoked_at: row.try_get("revoked_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Spends a refresh token for one rotation. False when it was spent,
+/// revoked or expired already (a concurrent twin, or a replay).
+pub async fn spend_refresh(
+    pool: &AnyPool,
+    token_hash: &CredentialHash,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE tokens SET used_at = $2 WHERE token_hash = $1 AND kind = 'refresh' \
+         AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash.as_str())
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Revokes one token.
+pub async fn revoke(
+    pool: &AnyPool,
+    token_hash: &CredentialHash,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(token_hash.as_str())
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Revokes every token of a family.
+pub async fn revoke_family(pool: &AnyPool, family_id: &str, now: i64) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(family_id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Revokes every token issued from one authorization code.
+pub async fn revoke_issued_from_code(
+    pool: &AnyPool,
+    code_hash: &CredentialHash,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE tokens SET revoked_at = $2 WHERE code_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(code_hash.as_str())
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+/// Revokes every token a user granted to a client (consent withdrawn).
+pub async fn revoke_for_user_and_client(
+    pool: &AnyPool,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE tokens SET revoked_at = $3 WHERE user_id = $1 AND client_id = $2 \
+         AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(client_id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}

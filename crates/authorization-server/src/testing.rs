@@ -1,0 +1,409 @@
+//! The real authorization server in-process, for integration tests of this
+//! crate and of the other roles (feature `testing`).
+//!
+//! ```ignore
+//! use authorization_server::testing::{self, Flow};
+//!
+//! let server = testing::spawn(&service_kit::testing::sqlite_url()).await;
+//! // server.url is also its issuer; the contract's demo data is seeded:
+//! // users hamza/alice, clients strava, strava-mobile, protected-resource-1
+//! // (resource identifier http://localhost:9002).
+//! let tokens = server.obtain_tokens(&Flow::demo()).await;
+//! // tokens.access_token is active for the audience http://localhost:9002.
+//! ```
+//!
+//! - [`spawn`] starts it on 127.0.0.1:0 with the given (fresh) database,
+//!   `--demo` data seeded, issuer = its own URL. [`spawn_with`] takes a
+//!   [`Config`] of your own (the issuer is still set to the URL).
+//! - [`TestAuthorizationServer::register_client`] registers any client;
+//!   [`TestAuthorizationServer::register_protected_resource`] a resource
+//!   server that may introspect (e.g. your resource on its real port).
+//! - [`TestAuthorizationServer::obtain_tokens`] drives the real front
+//!   channel (authorize, login, consent, redirect with `state` and `iss`
+//!   checked) and the token endpoint, as a browser and a client would.
+//! - [`TestAuthorizationServer::advance_clock`] moves the server's clock
+//!   forward (expire codes and tokens without sleeping).
+//! - [`TestAuthorizationServer::rotate_signing_key`] rotates the JWT
+//!   signing key (with `--access-token-format jwt`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use actix_web::dev::ServerHandle;
+use oauth_types::pkce::{CodeChallenge, CodeVerifier};
+use oauth_types::secret::generate_credential;
+use oauth_types::token_response::TokenResponse;
+use oauth_types::ScopeSet;
+use service_kit::server::Listener;
+use service_kit::{Database, ServeArgs};
+
+use crate::clock::Clock;
+use crate::config::Config;
+pub use crate::store::clients::{ClientKind, NewClient};
+
+/// A running authorization server.
+pub struct TestAuthorizationServer {
+    /// `http://127.0.0.1:PORT`, also its issuer.
+    pub url: String,
+    pub database_url: String,
+    /// The server's clock (shared): see [`Self::advance_clock`].
+    pub clock: Clock,
+    pub handle: ServerHandle,
+    database: Database,
+    access_token_ttl: i64,
+}
+
+/// Starts the server with the demo data on `database_url`.
+pub async fn spawn(database_url: &str) -> TestAuthorizationServer {
+    spawn_with(Config::for_test(database_url)).await
+}
+
+/// Starts the server with `config` (its issuer becomes the server's URL).
+pub async fn spawn_with(mut config: Config) -> TestAuthorizationServer {
+    config.serve = ServeArgs {
+        addr: "127.0.0.1:0".to_owned(),
+        ..config.serve
+    };
+    let listener = Listener::bind(&config.serve).expect("bind 127.0.0.1:0");
+    let url = listener.url().expect("listener URL");
+    config.issuer.clone_from(&url);
+    let database_url = config.serve.database_url.clone();
+    let clock = config.clock.clone();
+    let access_token_ttl = config.access_token_ttl;
+    let running = crate::build_on(config, listener)
+        .await
+        .expect("the authorization server starts");
+    let (url, handle) = running.spawn();
+    let database = Database::connect(&database_url)
+        .await
+        .expect("the test database opens");
+    TestAuthorizationServer {
+        url,
+        database_url,
+        clock,
+        handle,
+        database,
+        access_token_ttl,
+    }
+}
+
+/// One run of the authorization code flow.
+#[derive(Debug, Clone)]
+pub struct Flow<'a> {
+    pub client_id: &'a str,
+    /// `Some` for a confidential client (sent with HTTP Basic), `None` for a
+    /// public one.
+    pub client_secret: Option<&'a str>,
+    pub redirect_uri: &'a str,
+    /// Space-separated scopes requested.
+    pub scope: &'a str,
+    pub username: &'a str,
+    pub password: &'a str,
+    /// Scopes the user leaves checked on the consent page; `None`: as requested.
+    pub approve: Option<&'a str>,
+    /// RFC 8707 `resource`, if any.
+    pub resource: Option<&'a str>,
+}
+
+impl Flow<'static> {
+    /// `strava` for `hamza`, asking `profile post`.
+    pub fn demo() -> Self {
+        Self {
+            client_id: "strava",
+            client_secret: Some("strava-secret"),
+            redirect_uri: "http://localhost:9000/callback",
+            scope: "profile post",
+            username: "hamza",
+            password: "hamza-password",
+            approve: None,
+            resource: None,
+        }
+    }
+}
+
+/// A code as the client's callback receives it.
+#[derive(Debug, Clone)]
+pub struct IssuedCode {
+    pub code: String,
+    pub code_verifier: String,
+}
+
+impl TestAuthorizationServer {
+    /// Registers a client (secret hashed as in production).
+    pub async fn register_client(&self, client: NewClient) {
+        let added = crate::store::clients::insert(self.database.pool(), &client, self.clock.now())
+            .await
+            .expect("register the client");
+        assert!(added, "client {} already exists", client.client_id);
+    }
+
+    /// Registers a protected resource that may call `/introspect`.
+    pub async fn register_protected_resource(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+        resource_id: &str,
+    ) {
+        self.register_client(NewClient {
+            client_id: client_id.to_owned(),
+            kind: ClientKind::ProtectedResource,
+            secret: Some(client_secret.to_owned()),
+            redirect_uris: Vec::new(),
+            scopes: ScopeSet::empty(),
+            grant_types: Vec::new(),
+            resource_id: Some(resource_id.to_owned()),
+        })
+        .await;
+    }
+
+    /// Adds a user (argon2id, as in production).
+    pub async fn add_user(&self, username: &str, password: &str) {
+        let hash = crate::passwords::hash(password).expect("hash");
+        crate::store::users::insert(self.database.pool(), username, &hash, self.clock.now())
+            .await
+            .expect("add the user");
+    }
+
+    /// Moves the server's clock forward.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.clock.advance(seconds);
+    }
+
+    /// `key rotate` in-process (with `--access-token-format jwt`): adds a
+    /// new signing key at the server's clock, then moves the clock forward by
+    /// [`crate::jwt::ACTIVATION_DELAY_SECONDS`] (30 s) so that the next token
+    /// is signed with it. Both keys are then in the JWK Set; the old one
+    /// until `publish_until` (advance the clock past it to see it go).
+    pub async fn rotate_signing_key(&self) -> crate::jwt::Rotation {
+        let now = self.clock.now();
+        crate::jwt::ensure_key(self.database.pool(), now)
+            .await
+            .expect("the first key is stored");
+        let rotation = crate::jwt::rotate(self.database.pool(), now, self.access_token_ttl)
+            .await
+            .expect("the key rotates");
+        self.advance_clock(crate::jwt::ACTIVATION_DELAY_SECONDS);
+        rotation
+    }
+
+    /// The database the server uses.
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// The whole flow: a code through the front channel, then `/token`.
+    pub async fn obtain_tokens(&self, flow: &Flow<'_>) -> TokenResponse {
+        let issued = self.obtain_code(flow).await;
+        let response = self.exchange_code(flow, &issued).await;
+        let status = response.status();
+        let body = response.text().await.expect("token response body");
+        assert_eq!(status, 200, "the token endpoint refused: {body}");
+        serde_json::from_str(&body).expect("a token response")
+    }
+
+    /// Drives `/authorize`, login and consent with a fresh browser; returns
+    /// the code from the redirect (after checking `state` and `iss`).
+    pub async fn obtain_code(&self, flow: &Flow<'_>) -> IssuedCode {
+        let browser = browser();
+        self.obtain_code_with(&browser, flow).await
+    }
+
+    /// [`Self::obtain_code`] with a browser of yours (its cookies persist).
+    pub async fn obtain_code_with(&self, browser: &reqwest::Client, flow: &Flow<'_>) -> IssuedCode {
+        let code_verifier = generate_credential();
+        let verifier = CodeVerifier::parse(&code_verifier).expect("verifier");
+        let challenge = CodeChallenge::from_verifier(&verifier);
+        let state = generate_credential();
+        let mut query = vec![
+            ("response_type", "code"),
+            ("client_id", flow.client_id),
+            ("redirect_uri", flow.redirect_uri),
+            ("scope", flow.scope),
+            ("state", state.as_str()),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        if let Some(resource) = flow.resource {
+            query.push(("resource", resource));
+        }
+        let mut response = browser
+            .get(format!("{}/authorize", self.url))
+            .query(&query)
+            .send()
+            .await
+            .expect("GET /authorize");
+        for _ in 0..8 {
+            if let Some(location) = location(&response) {
+                if location.starts_with(flow.redirect_uri) {
+                    let code = self.read_callback(&location, &state);
+                    return IssuedCode {
+                        code,
+                        code_verifier,
+                    };
+                }
+                response = browser
+                    .get(self.absolute(&location))
+                    .send()
+                    .await
+                    .expect("follow a redirect");
+                continue;
+            }
+            let status = response.status();
+            let page = response.text().await.expect("a page");
+            assert_eq!(status, 200, "unexpected page: {page}");
+            response = if page.contains("name=\"password\"") {
+                self.submit_login(browser, &page, flow).await
+            } else if page.contains("name=\"decision\"") {
+                self.submit_consent(browser, &page, flow).await
+            } else {
+                panic!("neither a login nor a consent page: {page}");
+            };
+        }
+        panic!("the flow did not reach the redirect URI");
+    }
+
+    /// POSTs the code to `/token` as the flow's client.
+    pub async fn exchange_code(&self, flow: &Flow<'_>, issued: &IssuedCode) -> reqwest::Response {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", issued.code.as_str()),
+            ("redirect_uri", flow.redirect_uri),
+            ("code_verifier", issued.code_verifier.as_str()),
+        ];
+        self.token_request(flow.client_id, flow.client_secret, &form)
+            .await
+    }
+
+    /// POSTs `form` to `/token`, authenticated with HTTP Basic when a secret
+    /// is given, else with `client_id` in the body.
+    pub async fn token_request(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = form.to_vec();
+        let request = reqwest::Client::new().post(format!("{}/token", self.url));
+        let request = match client_secret {
+            Some(secret) => request.basic_auth(form_encode(client_id), Some(form_encode(secret))),
+            None => {
+                form.push(("client_id", client_id));
+                request
+            }
+        };
+        request.form(&form).send().await.expect("POST /token")
+    }
+
+    fn read_callback(&self, location: &str, state: &str) -> String {
+        let url = url::Url::parse(location).expect("callback URL");
+        let params: std::collections::HashMap<String, String> =
+            url.query_pairs().into_owned().collect();
+        if let Some(error) = params.get("error") {
+            panic!("the authorization server answered {error}: {params:?}");
+        }
+        assert_eq!(
+            params.get("state").map(String::as_str),
+            Some(state),
+            "state"
+        );
+        assert_eq!(params.get("iss"), Some(&self.url), "iss (RFC 9207)");
+        params.get("code").cloned().expect("a code")
+    }
+
+    async fn submit_login(
+        &self,
+        browser: &reqwest::Client,
+        page: &str,
+        flow: &Flow<'_>,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            ("username", flow.username.to_owned()),
+            ("password", flow.password.to_owned()),
+            (
+                "csrf_token",
+                hidden_input(page, "csrf_token").expect("csrf"),
+            ),
+        ];
+        if let Some(request) = hidden_input(page, "request") {
+            form.push(("request", request));
+        }
+        let response = browser
+            .post(format!("{}/login", self.url))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST /login");
+        assert_eq!(response.status(), 303, "login failed for {}", flow.username);
+        response
+    }
+
+    async fn submit_consent(
+        &self,
+        browser: &reqwest::Client,
+        page: &str,
+        flow: &Flow<'_>,
+    ) -> reqwest::Response {
+        let mut form = vec![
+            (
+                "csrf_token",
+                hidden_input(page, "csrf_token").expect("csrf"),
+            ),
+            (
+                "request",
+                hidden_input(page, "request").expect("request id"),
+            ),
+            ("decision", "approve".to_owned()),
+        ];
+        let approve = flow.approve.unwrap_or(flow.scope);
+        form.extend(
+            approve
+                .split(' ')
+                .filter(|scope| !scope.is_empty())
+                .map(|scope| ("scope", scope.to_owned())),
+        );
+        browser
+            .post(format!("{}/consent", self.url))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST /consent")
+    }
+
+    fn absolute(&self, location: &str) -> String {
+        if location.starts_with('/') {
+            format!("{}{location}", self.url)
+        } else {
+            location.to_owned()
+        }
+    }
+}
+
+/// A browser: keeps cookies, does not follow redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a reqwest client")
+}
+
+/// The `value` of the hidden input named `name` in a page we rendered.
+pub fn hidden_input(page: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker)? + marker.len();
+    let end = page[start..].find('"')? + start;
+    Some(page[start..end].to_owned())
+}
+
+/// The `Location` header of a redirect.
+pub fn location(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic.
+fn form_encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}

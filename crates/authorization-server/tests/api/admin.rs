@@ -1,0 +1,245 @@
+//! The admin subcommands, run through the built binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use authorization_server::testing::{self, Flow};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_authorization-server");
+
+/// Runs the real binary with `args`, feeding `stdin`.
+pub fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[actix_rt::test]
+async fn admin_commands_add_users_and_clients_that_the_server_then_accepts() {
+    let database = service_kit::testing::sqlite_url();
+    let db = ["--database-url", database.as_str()];
+
+    let added = run(
+        &[&["user", "add", "--username", "bob"][..], &db].concat(),
+        "bob-password\n",
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let duplicate = run(
+        &[&["user", "add", "--username", "bob"][..], &db].concat(),
+        "other\n",
+    );
+    assert_eq!(duplicate.status.code(), Some(2));
+    let users = run(&[&["user", "list"][..], &db].concat(), "");
+    assert_eq!(stdout(&users), "bob\n");
+
+    let client = run(
+        &[
+            &[
+                "client",
+                "add",
+                "--client-id",
+                "notes",
+                "--kind",
+                "confidential",
+                "--redirect-uri",
+                "http://localhost:7000/cb",
+                "--scope",
+                "profile post",
+                "--grant",
+                "authorization_code",
+                "--grant",
+                "client_credentials",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    assert!(
+        client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let printed = stdout(&client);
+    let secret = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("client_secret: "))
+        .unwrap()
+        .to_owned();
+    assert_eq!(secret.len(), 43);
+    let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
+    assert!(listed.contains("notes\tconfidential"));
+    assert!(!listed.contains(&secret), "the secret is shown only once");
+
+    let app = testing::spawn(&database).await;
+    let tokens = app
+        .obtain_tokens(&Flow {
+            client_id: "notes",
+            client_secret: Some(&secret),
+            redirect_uri: "http://localhost:7000/cb",
+            scope: "profile",
+            username: "bob",
+            password: "bob-password",
+            approve: None,
+            resource: None,
+        })
+        .await;
+    assert_eq!(tokens.scope.unwrap().to_string(), "profile");
+    let machine = app
+        .token_request(
+            "notes",
+            Some(&secret),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+    assert_eq!(machine.status(), 200);
+}
+
+#[actix_rt::test]
+async fn admin_commands_refuse_incomplete_registrations_with_exit_code_2() {
+    let database = service_kit::testing::sqlite_url();
+    let db = ["--database-url", database.as_str()];
+
+    let no_resource = run(
+        &[
+            &[
+                "client",
+                "add",
+                "--client-id",
+                "api",
+                "--kind",
+                "protected-resource",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    let no_redirect = run(
+        &[
+            &[
+                "client",
+                "add",
+                "--client-id",
+                "web",
+                "--kind",
+                "confidential",
+                "--grant",
+                "authorization_code",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    let bad_grant = run(
+        &[
+            &[
+                "client",
+                "add",
+                "--client-id",
+                "web",
+                "--kind",
+                "public",
+                "--grant",
+                "password",
+            ][..],
+            &db,
+        ]
+        .concat(),
+        "",
+    );
+    let no_password = run(
+        &[&["user", "add", "--username", "carol"][..], &db].concat(),
+        "",
+    );
+
+    for output in [no_resource, no_redirect, bad_grant, no_password] {
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+    }
+}
+
+#[actix_rt::test]
+async fn seeding_the_demo_data_twice_is_harmless() {
+    let database = service_kit::testing::sqlite_url();
+    let first = testing::spawn(&database).await;
+    first.handle.stop(true).await;
+
+    let second = testing::spawn(&database).await;
+
+    let listed = stdout(&run(&["client", "list", "--database-url", &database], ""));
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    let users = stdout(&run(&["user", "list", "--database-url", &database], ""));
+    assert_eq!(users, "alice\nhamza\n");
+    second.obtain_tokens(&Flow::demo()).await;
+}
+
+#[actix_rt::test]
+async fn key_rotate_publishes_a_new_key_and_key_list_shows_each_keys_state() {
+    let database = service_kit::testing::sqlite_url();
+    let db = ["--database-url", database.as_str()];
+
+    let rotated = run(&[&["key", "rotate"][..], &db].concat(), "");
+    let listed = run(&[&["key", "list"][..], &db].concat(), "");
+
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let printed = stdout(&rotated);
+    let word_after = |prefix: &str| {
+        printed
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix))
+            .and_then(|rest| rest.split(' ').next())
+            .unwrap()
+            .to_owned()
+    };
+    let new_kid = word_after("new key ");
+    let old_kid = word_after("previous key(s) ");
+    let signs_from = printed
+        .split("signs from ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap();
+    let lines: Vec<Vec<String>> = stdout(&listed)
+        .lines()
+        .map(|line| line.split('\t').map(str::to_owned).collect())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0][..2], [old_kid, "EdDSA".to_owned()]);
+    assert!(lines[0][2].starts_with("created="));
+    assert_eq!(lines[0][3], "signing");
+    assert_eq!(lines[1][0], new_kid);
+    // The new key signs 30 s after the rotation (this runs well within them).
+    assert!(
+        lines[1][3].starts_with(&format!("next (signs from {signs_from},")),
+        "{lines:?}"
+    );
+}

@@ -1,0 +1,18 @@
+//! The authorization server over HTTP, started in-process on port 0 with a
+//! fresh database (SQLite, and Postgres when TEST_POSTGRES_URL is set).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod admin;
+mod authorize;
+mod consent;
+mod instances;
+mod introspect;
+mod jwt;
+mod login;
+mod metadata;
+mod revoke;
+mod testing_api;
+mod token;

@@ -1,0 +1,86 @@
+//! RFC 8414 metadata and the headers every page carries (rule 13).
+
+use authorization_server::testing::browser;
+
+use crate::helpers::spawn_app;
+
+#[actix_rt::test]
+async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_method() {
+    let app = spawn_app().await;
+
+    let document: serde_json::Value = reqwest::get(format!(
+        "{}/.well-known/oauth-authorization-server",
+        app.url
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+
+    assert_eq!(document["issuer"], app.url);
+    assert_eq!(
+        document["authorization_endpoint"],
+        format!("{}/authorize", app.url)
+    );
+    assert_eq!(document["token_endpoint"], format!("{}/token", app.url));
+    assert_eq!(
+        document["introspection_endpoint"],
+        format!("{}/introspect", app.url)
+    );
+    assert_eq!(
+        document["revocation_endpoint"],
+        format!("{}/revoke", app.url)
+    );
+    assert_eq!(
+        document["response_types_supported"],
+        serde_json::json!(["code"])
+    );
+    assert_eq!(
+        document["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(
+        document["grant_types_supported"],
+        serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
+    );
+    assert_eq!(
+        document["introspection_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
+    let token_methods = document["token_endpoint_auth_methods_supported"].to_string();
+    assert!(
+        token_methods.contains("client_secret_basic")
+            && token_methods.contains("client_secret_post")
+    );
+    assert_eq!(
+        document["scopes_supported"],
+        serde_json::json!(["personal-message", "post", "profile"])
+    );
+    assert_eq!(
+        document["authorization_response_iss_parameter_supported"],
+        true
+    );
+}
+
+#[actix_rt::test]
+async fn pages_cannot_be_framed() {
+    let app = spawn_app().await;
+
+    let response = browser()
+        .get(format!("{}/login", app.url))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    assert!(response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+}

@@ -1,0 +1,100 @@
+//! `POST /revoke`: rule 16.
+
+use authorization_server::testing::{Flow, TestAuthorizationServer};
+
+use crate::helpers::{is_active, spawn_app, spawn_apps};
+
+async fn revoke_as(
+    app: &TestAuthorizationServer,
+    client: (&str, &str),
+    token: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/revoke", app.url))
+        .basic_auth(client.0, Some(client.1))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_rt::test]
+async fn revoking_a_refresh_token_revokes_its_access_tokens() {
+    for app in spawn_apps().await {
+        let tokens = app.obtain_tokens(&Flow::demo()).await;
+
+        let response = revoke_as(
+            &app,
+            ("strava", "strava-secret"),
+            tokens.refresh_token.as_deref().unwrap(),
+        )
+        .await;
+
+        assert_eq!(response.status(), 200);
+        assert!(!is_active(&app, &tokens.access_token).await);
+        let refresh = app
+            .token_request(
+                "strava",
+                Some("strava-secret"),
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", tokens.refresh_token.as_deref().unwrap()),
+                ],
+            )
+            .await;
+        assert_eq!(refresh.status(), 400);
+    }
+}
+
+#[actix_rt::test]
+async fn revoking_an_access_token_ends_it() {
+    let app = spawn_app().await;
+    let tokens = app.obtain_tokens(&Flow::demo()).await;
+
+    let response = revoke_as(&app, ("strava", "strava-secret"), &tokens.access_token).await;
+
+    assert_eq!(response.status(), 200);
+    assert!(!is_active(&app, &tokens.access_token).await);
+}
+
+#[actix_rt::test]
+async fn an_unknown_token_still_answers_200() {
+    let app = spawn_app().await;
+
+    let response = revoke_as(&app, ("strava", "strava-secret"), "never-issued").await;
+
+    assert_eq!(response.status(), 200);
+}
+
+#[actix_rt::test]
+async fn a_client_cannot_revoke_another_clients_token() {
+    for app in spawn_apps().await {
+        let tokens = app.obtain_tokens(&Flow::demo()).await;
+        app.register_client(authorization_server::testing::NewClient {
+            client_id: "intruder".into(),
+            kind: authorization_server::testing::ClientKind::Confidential,
+            secret: Some("intruder-secret".into()),
+            redirect_uris: vec![],
+            scopes: oauth_types::ScopeSet::empty(),
+            grant_types: vec![],
+            resource_id: None,
+        })
+        .await;
+
+        let response = revoke_as(&app, ("intruder", "intruder-secret"), &tokens.access_token).await;
+
+        assert_eq!(response.status(), 200);
+        assert!(is_active(&app, &tokens.access_token).await);
+    }
+}
+
+#[actix_rt::test]
+async fn revocation_requires_client_authentication() {
+    let app = spawn_app().await;
+    let tokens = app.obtain_tokens(&Flow::demo()).await;
+
+    let response = revoke_as(&app, ("strava", "wrong"), &tokens.access_token).await;
+
+    assert_eq!(response.status(), 401);
+    assert!(is_active(&app, &tokens.access_token).await);
+}
