@@ -1,0 +1,180 @@
+//! The extractor [`Authorized<S>`]: the request's token, validated
+//! (introspected, or checked as a JWT: [`crate::validation`]), holding scope
+//! `S`, and the request body that came with it.
+//!
+//! It reads the body itself, because with RFC 6750 §2.2 the token may be a
+//! field of the body, whose other fields then carry the request. Handlers
+//! read that body with [`Authorized::body`], which accepts JSON, or a form
+//! body (whatever way the token came).
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::body::{to_bytes_limited, BodyStream};
+use actix_web::http::Method;
+use actix_web::web::{Bytes, Data};
+use actix_web::{dev, FromRequest, HttpMessage, HttpRequest};
+use serde::de::DeserializeOwned;
+use service_kit::Database;
+
+use crate::introspection::Grant;
+use crate::store;
+use crate::validation::TokenValidator;
+
+use super::locate::{locate, TokenWay};
+use super::{ApiError, RequiredScope};
+
+/// The largest request body read (a 5000-character message, escaped, fits).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const JSON: &str = "application/json";
+
+/// A request whose bearer token is active, meant for this resource, and
+/// holds the scope `S`.
+pub struct Authorized<S: RequiredScope> {
+    /// What the token grants; its `owner` is the only source of whose data
+    /// the request touches.
+    pub grant: Grant,
+    /// How the token came.
+    pub way: TokenWay,
+    body: RequestBody,
+    scope: PhantomData<S>,
+}
+
+/// The body as received, with its media type.
+enum RequestBody {
+    None,
+    Json(Bytes),
+    Form(Bytes),
+    Other,
+}
+
+impl<S: RequiredScope> Authorized<S> {
+    /// The request body as `T`: JSON, or form fields (a form body's
+    /// `access_token` field is the token, not part of `T`).
+    pub fn body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let invalid = |what: String| ApiError::InvalidRequest(what);
+        match &self.body {
+            RequestBody::Json(bytes) => serde_json::from_slice(bytes)
+                .map_err(|err| invalid(format!("the JSON body does not fit this endpoint: {err}"))),
+            RequestBody::Form(bytes) => {
+                let pairs = form_pairs(bytes);
+                oauth_types::params::UniqueParams::from_pairs(pairs)
+                    .map_err(|err| invalid(err.to_string()))?;
+                serde_urlencoded::from_bytes(bytes).map_err(|err| {
+                    invalid(format!("the form body does not fit this endpoint: {err}"))
+                })
+            }
+            RequestBody::None | RequestBody::Other => Err(invalid(format!(
+                "send the body as {JSON} (or {FORM} with the access_token field)"
+            ))),
+        }
+    }
+}
+
+impl<S: RequiredScope + 'static> FromRequest for Authorized<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
+        let request = request.clone();
+        let payload = payload.take();
+        Box::pin(async move { authorize::<S>(&request, payload).await })
+    }
+}
+
+/// Locate (RFC 6750 §2), validate (RFC 7662 or RFC 9068), check the scope
+/// (RFC 6750 §3.1), in that order.
+async fn authorize<S: RequiredScope>(
+    request: &HttpRequest,
+    payload: dev::Payload,
+) -> Result<Authorized<S>, ApiError> {
+    let (validator, database) = app_state(request)?;
+    let body = read_body(request, payload).await?;
+    let form = match &body {
+        RequestBody::Form(bytes) => Some(form_pairs(bytes)),
+        _ => None,
+    };
+    let (token, way) = locate(request.headers(), request.query_string(), form.as_deref())?;
+    let validated = validator
+        .validate(&token, service_kit::clock::now())
+        .await?;
+    if validated.fresh {
+        remember_username(&database, &validated.grant).await?;
+    }
+    if !validated.grant.scope.contains_str(S::NAME) {
+        return Err(ApiError::InsufficientScope(S::NAME));
+    }
+    Ok(Authorized {
+        grant: validated.grant,
+        way,
+        body,
+        scope: PhantomData,
+    })
+}
+
+fn app_state(request: &HttpRequest) -> Result<(Data<TokenValidator>, Data<Database>), ApiError> {
+    let validator = request.app_data::<Data<TokenValidator>>().cloned();
+    let database = request.app_data::<Data<Database>>().cloned();
+    match (validator, database) {
+        (Some(validator), Some(database)) => Ok((validator, database)),
+        _ => Err(ApiError::unexpected(
+            "app state",
+            &"the token validator or database is not mounted",
+        )),
+    }
+}
+
+/// Reads at most [`MAX_BODY_BYTES`]. `GET` and `HEAD` have no body (RFC
+/// 6750 §2.2 forbids the form way for `GET`).
+async fn read_body(request: &HttpRequest, payload: dev::Payload) -> Result<RequestBody, ApiError> {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return Ok(RequestBody::None);
+    }
+    let bytes = match to_bytes_limited(BodyStream::new(payload), MAX_BODY_BYTES).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return Err(ApiError::InvalidRequest(
+                "the body could not be read".to_owned(),
+            ))
+        }
+        Err(_) => {
+            return Err(ApiError::InvalidRequest(format!(
+                "the body is larger than {MAX_BODY_BYTES} bytes"
+            )))
+        }
+    };
+    let media_type = request.content_type();
+    Ok(if media_type.eq_ignore_ascii_case(FORM) {
+        RequestBody::Form(bytes)
+    } else if media_type.eq_ignore_ascii_case(JSON) {
+        RequestBody::Json(bytes)
+    } else if bytes.is_empty() && media_type.is_empty() {
+        RequestBody::None
+    } else {
+        RequestBody::Other
+    })
+}
+
+fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(bytes).into_owned().collect()
+}
+
+/// Usernames become known to this resource when their owners' tokens are
+/// introspected, or first seen as JWTs (so that messages can be addressed by
+/// username).
+async fn remember_username(database: &Database, grant: &Grant) -> Result<(), ApiError> {
+    let Some(username) = grant.owner.username() else {
+        return Ok(());
+    };
+    store::users::remember(
+        database.pool(),
+        grant.owner.sub(),
+        username,
+        service_kit::clock::now(),
+    )
+    .await
+    .map_err(|err| ApiError::unexpected("remembering a username", &err))
+}

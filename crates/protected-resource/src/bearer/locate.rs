@@ -1,0 +1,202 @@
+//! Finding the access token in a request: RFC 6750 §2.
+//!
+//! - §2.1 `Authorization: Bearer <b64token>`;
+//! - §2.2 the form body field `access_token` of an
+//!   `application/x-www-form-urlencoded` request whose method has a body
+//!   (never `GET`);
+//! - §2.3 the query parameter `access_token`.
+//!
+//! "Clients MUST NOT use more than one method to transmit the token in
+//! each request" (§2): two ways at once, or one parameter given twice, is
+//! `invalid_request`. A request with none is refused without an error code
+//! (§3.1), so the client learns only that it must authenticate.
+
+use actix_web::http::header::{HeaderMap, AUTHORIZATION};
+use oauth_types::secret::AccessToken;
+
+/// The longest token accepted; anything longer is a malformed request.
+pub const MAX_TOKEN_LENGTH: usize = 4096;
+
+/// Which of the three ways the token came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenWay {
+    Header,
+    FormBody,
+    Query,
+}
+
+/// Why no single token could be found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LocateError {
+    #[error("no access token was sent")]
+    NoToken,
+    #[error("the access token was sent in more than one way (RFC 6750 §2)")]
+    SeveralWays,
+    #[error("{0}")]
+    Malformed(&'static str),
+}
+
+/// The one token of the request, and how it came.
+///
+/// `form` holds the decoded pairs of an `application/x-www-form-urlencoded`
+/// body, when the request has one and its method allows §2.2.
+pub fn locate(
+    headers: &HeaderMap,
+    query: &str,
+    form: Option<&[(String, String)]>,
+) -> Result<(AccessToken, TokenWay), LocateError> {
+    let query_pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let candidates = [
+        (from_header(headers)?, TokenWay::Header),
+        (from_pairs(form.unwrap_or_default())?, TokenWay::FormBody),
+        (from_pairs(&query_pairs)?, TokenWay::Query),
+    ];
+    let mut found = candidates
+        .into_iter()
+        .filter_map(|(token, way)| token.map(|token| (token, way)));
+    match (found.next(), found.next()) {
+        (None, _) => Err(LocateError::NoToken),
+        (Some(one), None) => Ok(one),
+        (Some(_), Some(_)) => Err(LocateError::SeveralWays),
+    }
+}
+
+/// §2.1: `credentials = "Bearer" 1*SP b64token`; the scheme is
+/// case-insensitive. Another scheme (Basic, …) is not a bearer token.
+fn from_header(headers: &HeaderMap) -> Result<Option<AccessToken>, LocateError> {
+    let mut values = headers.get_all(AUTHORIZATION);
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(LocateError::Malformed(
+            "the request has more than one Authorization header",
+        ));
+    }
+    let malformed = LocateError::Malformed("the Authorization header is not 'Bearer <token>'");
+    let value = value.to_str().map_err(|_| malformed.clone())?;
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Ok(None);
+    }
+    let token = credentials.trim_start_matches(' ');
+    if !is_b64token(token) {
+        return Err(malformed);
+    }
+    checked(token).map(Some)
+}
+
+/// §2.2 and §2.3: the `access_token` parameter, given at most once.
+fn from_pairs(pairs: &[(String, String)]) -> Result<Option<AccessToken>, LocateError> {
+    let mut tokens = pairs.iter().filter(|(name, _)| name == "access_token");
+    let Some((_, token)) = tokens.next() else {
+        return Ok(None);
+    };
+    if tokens.next().is_some() {
+        return Err(LocateError::Malformed(
+            "the access_token parameter is included more than once",
+        ));
+    }
+    checked(token).map(Some)
+}
+
+fn checked(token: &str) -> Result<AccessToken, LocateError> {
+    if token.is_empty() {
+        return Err(LocateError::Malformed("the access token is empty"));
+    }
+    if token.len() > MAX_TOKEN_LENGTH {
+        return Err(LocateError::Malformed("the access token is too long"));
+    }
+    Ok(AccessToken::new(token))
+}
+
+/// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in values {
+            map.append(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn each_way_alone_is_found() {
+        let (token, way) = locate(&headers(&["Bearer abc.DEF-1~+/=="]), "", None).unwrap();
+        assert_eq!((token.secret(), way), ("abc.DEF-1~+/==", TokenWay::Header));
+        let (token, way) = locate(&headers(&["bearer  xyz"]), "", None).unwrap();
+        assert_eq!((token.secret(), way), ("xyz", TokenWay::Header));
+        let body = form(&[("message", "hi"), ("access_token", "t1")]);
+        let (token, way) = locate(&HeaderMap::new(), "", Some(&body)).unwrap();
+        assert_eq!((token.secret(), way), ("t1", TokenWay::FormBody));
+        let (token, way) = locate(&HeaderMap::new(), "a=1&access_token=t%2B2", None).unwrap();
+        assert_eq!((token.secret(), way), ("t+2", TokenWay::Query));
+    }
+
+    #[test]
+    fn nothing_or_another_scheme_is_no_token() {
+        assert_eq!(
+            locate(&HeaderMap::new(), "", None).err(),
+            Some(LocateError::NoToken)
+        );
+        assert_eq!(
+            locate(&headers(&["Basic dXNlcjpwYXNz"]), "", None).err(),
+            Some(LocateError::NoToken)
+        );
+    }
+
+    #[test]
+    fn two_ways_at_once_are_refused() {
+        let body = form(&[("access_token", "t1")]);
+        assert_eq!(
+            locate(&headers(&["Bearer t1"]), "access_token=t1", None).err(),
+            Some(LocateError::SeveralWays)
+        );
+        assert_eq!(
+            locate(&HeaderMap::new(), "access_token=t1", Some(&body)).err(),
+            Some(LocateError::SeveralWays)
+        );
+    }
+
+    #[test]
+    fn malformed_tokens_are_refused() {
+        let malformed =
+            |result: Result<_, LocateError>| matches!(result, Err(LocateError::Malformed(_)));
+        assert!(malformed(locate(&headers(&["Bearer"]), "", None)));
+        assert!(malformed(locate(&headers(&["Bearer a b"]), "", None)));
+        assert!(malformed(locate(
+            &headers(&["Bearer a", "Bearer b"]),
+            "",
+            None
+        )));
+        assert!(malformed(locate(
+            &HeaderMap::new(),
+            "access_token=a&access_token=b",
+            None
+        )));
+        assert!(malformed(locate(&HeaderMap::new(), "access_token=", None)));
+        let long = format!("access_token={}", "a".repeat(MAX_TOKEN_LENGTH + 1));
+        assert!(malformed(locate(&HeaderMap::new(), &long, None)));
+    }
+}

@@ -1,0 +1,208 @@
+//! How the API says no: RFC 6750 §3.
+//!
+//! | case                              | status | `WWW-Authenticate`                                   |
+//! |-----------------------------------|--------|------------------------------------------------------|
+//! | no token at all                   | 401    | `Bearer realm="…", resource_metadata="…"`             |
+//! | token unknown/expired/revoked/…   | 401    | `… error="invalid_token"`                            |
+//! | token lacks the route's scope     | 403    | `… error="insufficient_scope", scope="<needed>"`     |
+//! | malformed request                 | 400    | `… error="invalid_request"`                          |
+//! | authorization server unreachable  | 503    | none: nothing is served                              |
+//!
+//! Every body is `{"error": …, "error_description": …}`. An error only names
+//! its RFC 6750 code (it puts a [`BearerChallenge`] in the response's
+//! extensions); the middleware [`bearer_answers`], mounted on the `/api`
+//! scope, writes the `WWW-Authenticate` header with this resource's realm
+//! and its RFC 9728 `resource_metadata` URL (RFC 9728 §5.1), and
+//! `Cache-Control: private` when the token came in the query (RFC 6750
+//! §5.3).
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderValue, CACHE_CONTROL, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse, ResponseError};
+use oauth_types::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
+
+use crate::metadata::ResourceIdentity;
+use crate::validation::ValidationError;
+
+use super::locate::LocateError;
+
+/// Every refusal of the API, and its unexpected failures.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// RFC 6750 §3.1: "If the request lacks any authentication information
+    /// … the resource server SHOULD NOT include an error code".
+    #[error("this endpoint needs an access token")]
+    NoToken,
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    InvalidToken(String),
+    #[error("the access token lacks the scope '{0}' this endpoint needs")]
+    InsufficientScope(&'static str),
+    /// security.md 19: never fail open.
+    #[error("the authorization server cannot be reached; nothing is served")]
+    AuthorizationServerUnavailable,
+    /// Already logged where it happened; the caller sees a generic text.
+    #[error("an unexpected error occurred")]
+    Unexpected,
+}
+
+impl ApiError {
+    /// Logs an unexpected failure (which never holds a secret) and hides
+    /// it from the caller.
+    pub fn unexpected(context: &str, error: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%error, "{context}");
+        Self::Unexpected
+    }
+
+    fn challenge(&self) -> Option<BearerChallenge> {
+        let (error, scope) = match self {
+            Self::NoToken => (None, None),
+            Self::InvalidRequest(_) => (Some(BearerErrorCode::InvalidRequest), None),
+            Self::InvalidToken(_) => (Some(BearerErrorCode::InvalidToken), None),
+            Self::InsufficientScope(scope) => {
+                (Some(BearerErrorCode::InsufficientScope), Some(*scope))
+            }
+            Self::AuthorizationServerUnavailable | Self::Unexpected => return None,
+        };
+        Some(BearerChallenge { error, scope })
+    }
+
+    fn code(&self) -> String {
+        match self {
+            Self::NoToken => "invalid_request".to_owned(),
+            Self::InvalidRequest(_) => BearerErrorCode::InvalidRequest.to_string(),
+            Self::InvalidToken(_) => BearerErrorCode::InvalidToken.to_string(),
+            Self::InsufficientScope(_) => BearerErrorCode::InsufficientScope.to_string(),
+            Self::AuthorizationServerUnavailable => {
+                OAuthErrorCode::TemporarilyUnavailable.to_string()
+            }
+            Self::Unexpected => OAuthErrorCode::ServerError.to_string(),
+        }
+    }
+}
+
+impl From<LocateError> for ApiError {
+    fn from(error: LocateError) -> Self {
+        match error {
+            LocateError::NoToken => Self::NoToken,
+            other => Self::InvalidRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        match error {
+            ValidationError::Invalid(reason) => Self::InvalidToken(reason.to_string()),
+            ValidationError::Unavailable(reason) => {
+                tracing::warn!(%reason, "refusing to serve: the authorization server cannot be asked");
+                Self::AuthorizationServerUnavailable
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NoToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Self::AuthorizationServerUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code())
+            .json(ErrorResponse::new(self.code(), self.to_string()));
+        if let Some(challenge) = self.challenge() {
+            response.extensions_mut().insert(challenge);
+        }
+        response
+    }
+}
+
+/// What a refusal asks `WWW-Authenticate` to say (RFC 6750 §3).
+#[derive(Debug, Clone, Copy)]
+pub struct BearerChallenge {
+    pub error: Option<BearerErrorCode>,
+    pub scope: Option<&'static str>,
+}
+
+impl BearerChallenge {
+    /// `Bearer realm="…", error="…", scope="…", resource_metadata="…"`.
+    pub fn header_value(&self, identity: &ResourceIdentity) -> String {
+        let mut attributes = vec![("realm", identity.realm())];
+        if let Some(error) = self.error {
+            attributes.push(("error", error.as_str()));
+        }
+        if let Some(scope) = self.scope {
+            attributes.push(("scope", scope));
+        }
+        attributes.push(("resource_metadata", identity.metadata_url()));
+        let attributes: Vec<String> = attributes
+            .into_iter()
+            .map(|(name, value)| format!("{name}={}", quoted_string(value)))
+            .collect();
+        format!("Bearer {}", attributes.join(", "))
+    }
+}
+
+/// RFC 9110 §5.6.4 quoted-string: `\` and `"` are escaped.
+fn quoted_string(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for character in value.chars() {
+        if matches!(character, '"' | '\\') {
+            quoted.push('\\');
+        }
+        quoted.push(character);
+    }
+    quoted.push('"');
+    quoted
+}
+
+/// Middleware of the `/api` scope: writes `WWW-Authenticate` on refusals and
+/// `Cache-Control: private` when the token travelled in the query.
+pub async fn bearer_answers(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let token_in_query = url::form_urlencoded::parse(request.query_string().as_bytes())
+        .any(|(name, _)| name == "access_token");
+    let identity = request.app_data::<web::Data<ResourceIdentity>>().cloned();
+    let mut response = next.call(request).await?;
+    let challenge = response
+        .response()
+        .extensions()
+        .get::<BearerChallenge>()
+        .copied();
+    if let (Some(challenge), Some(identity)) = (challenge, identity) {
+        if let Ok(value) = HeaderValue::from_str(&challenge.header_value(&identity)) {
+            response.headers_mut().insert(WWW_AUTHENTICATE, value);
+        }
+    }
+    // RFC 6750 §2.3 and §5.3: an answer to a URL that holds a token must not
+    // be stored by shared caches.
+    if token_in_query {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("private"));
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_strings_escape_quotes_and_backslashes() {
+        assert_eq!(quoted_string(r#"a"b\c"#), r#""a\"b\\c""#);
+    }
+}

@@ -1,0 +1,46 @@
+//! What owners write: a post's `message`, a personal message's `text`.
+
+/// Text of 1 to [`Text::MAX_CHARS`] characters (Unicode scalar values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(String);
+
+/// Why a text is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("'{0}' may not be empty")]
+    Empty(&'static str),
+    #[error("'{0}' may hold at most 5000 characters")]
+    TooLong(&'static str),
+}
+
+impl Text {
+    pub const MAX_CHARS: usize = 5000;
+
+    /// Parses the value of the field named `field`.
+    pub fn parse(field: &'static str, value: String) -> Result<Self, TextError> {
+        match value.chars().count() {
+            0 => Err(TextError::Empty(field)),
+            n if n > Self::MAX_CHARS => Err(TextError::TooLong(field)),
+            _ => Ok(Self(value)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_one_to_five_thousand_characters() {
+        assert!(Text::parse("message", String::new()).is_err());
+        assert!(Text::parse("message", "é".repeat(5000)).is_ok());
+        assert_eq!(
+            Text::parse("message", "a".repeat(5001)),
+            Err(TextError::TooLong("message"))
+        );
+    }
+}

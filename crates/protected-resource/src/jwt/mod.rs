@@ -1,0 +1,256 @@
+//! Checking RFC 9068 JWT access tokens here, without asking the
+//! authorization server about each one (`--validation jwt`).
+//!
+//! ```text
+//!  eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJFZERTQSIsImtpZCI6IjEifQ . eyJpc3MiOi… . <signature>
+//!  header {"typ":"at+jwt","alg":"EdDSA","kid":"1"}           claims       over header.claims
+//! ```
+//!
+//! The checks, in order (RFC 9068 §4), each a refusal with `invalid_token`:
+//! 1. the header's `typ` is `at+jwt` (or `application/at+jwt`, any case),
+//!    so an ID token or another JWT cannot pass for an access token (§2.1);
+//!    no `crit` header this resource would have to understand;
+//! 2. the header's `alg` is on the allow-list [`ALLOWED_ALGORITHMS`]: EdDSA
+//!    and ES256. Never `none`, never an HMAC algorithm (a public key used as
+//!    an HMAC secret would let anyone sign), no RSA;
+//! 3. the header's `kid` names a key of the issuer for that `alg`
+//!    ([`keys`]: fetched from the issuer's `jwks_uri`, never from the token);
+//! 4. `jsonwebtoken` verifies the signature with that key, then `iss` equals
+//!    `--issuer`, `aud` includes `--resource-id`, `exp` is in the future and
+//!    `nbf` (if any) is not, with [`CLOCK_SKEW_SECONDS`] of leeway;
+//! 5. the RFC 9068 §2.2 claims are present and of their JSON types
+//!    ([`claims`]): a string `exp` is refused.
+//!
+//! Then the extractor checks the route's scope in the `scope` claim, exactly
+//! as with introspection. Keys that cannot be fetched mean 503, never access.
+
+/// The typed claims and the grant they make.
+pub mod claims;
+
+/// The issuer's keys: metadata, JWK Set, cache, refetch on unknown `kid`.
+pub mod keys;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Header, Validation};
+use oauth_types::secret::AccessToken;
+
+use crate::introspection::{InvalidToken, ResourceOwner};
+use crate::validation::{Validated, ValidationError};
+
+pub use claims::AccessTokenClaims;
+pub use keys::{KeyError, KeySettings, KeySource};
+
+/// The only signature algorithms accepted (RFC 8725 §3.1: the verifier
+/// chooses the algorithms, not the token).
+pub const ALLOWED_ALGORITHMS: [Algorithm; 2] = [Algorithm::EdDSA, Algorithm::ES256];
+
+/// Leeway for `exp` and `nbf`, for clocks that disagree a little.
+pub const CLOCK_SKEW_SECONDS: u64 = 30;
+
+/// Owners whose username was already remembered, kept at most.
+const KNOWN_OWNERS_CAPACITY: usize = 10_000;
+
+/// How this resource checks JWT access tokens.
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    /// `iss` must equal it, and where the keys come from.
+    pub keys: KeySettings,
+    /// The audience a token must include (RFC 8707, RFC 9068 §4).
+    pub resource_id: String,
+}
+
+/// Validates RFC 9068 JWT access tokens with the issuer's keys.
+pub struct JwtValidator {
+    keys: KeySource,
+    issuer: String,
+    resource_id: String,
+    /// `sub` → username already remembered by this process, so that the
+    /// users table is written when an owner is news, not on every request.
+    known_owners: Mutex<HashMap<String, String>>,
+}
+
+impl JwtValidator {
+    /// Builds the HTTP client for the metadata and keys. Redirects are not
+    /// followed (a redirect is a non-200 and means 503).
+    pub fn new(settings: JwtSettings) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(settings.keys.timeout)
+            .connect_timeout(settings.keys.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Self {
+            issuer: settings.keys.issuer.clone(),
+            keys: KeySource::new(settings.keys, http),
+            resource_id: settings.resource_id,
+            known_owners: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// What `token` grants. `now` (Unix seconds) drives the key cache;
+    /// `exp` and `nbf` are checked by `jsonwebtoken` against the system
+    /// clock.
+    pub async fn validate(
+        &self,
+        token: &AccessToken,
+        now: i64,
+    ) -> Result<Validated, ValidationError> {
+        let header = jsonwebtoken::decode_header(token.secret()).map_err(|_| {
+            InvalidToken("the token is not a JWT signed with an algorithm this resource accepts")
+        })?;
+        let alg = check_header(&header)?;
+        let kid = header
+            .kid
+            .as_deref()
+            .ok_or(InvalidToken("the token names no signing key (kid)"))?;
+        let key = self
+            .keys
+            .key_for(kid, alg, now)
+            .await
+            .map_err(|err| match err {
+                KeyError::Unknown => ValidationError::Invalid(InvalidToken(
+                    "the token's signing key (kid) is not one of the issuer's keys",
+                )),
+                KeyError::Unavailable(reason) => ValidationError::Unavailable(reason.to_owned()),
+            })?;
+        let data =
+            jsonwebtoken::decode::<AccessTokenClaims>(token.secret(), &key, &self.validation(alg))
+                .map_err(|err| refusal(err.kind()))?;
+        let grant = data.claims.into_grant()?;
+        let fresh = self.is_news(&grant.owner);
+        Ok(Validated { grant, fresh })
+    }
+
+    /// What `jsonwebtoken` checks after the signature, for one algorithm
+    /// (its verifier wants exactly the algorithm of the key).
+    fn validation(&self, alg: Algorithm) -> Validation {
+        let mut validation = Validation::new(alg);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.resource_id]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        validation.validate_aud = true;
+        validation.leeway = CLOCK_SKEW_SECONDS;
+        validation
+    }
+
+    /// Whether this owner (with this username) is new to this process.
+    fn is_news(&self, owner: &ResourceOwner) -> bool {
+        let username = owner.username().unwrap_or_default();
+        let mut known = self.known_owners();
+        if known.get(owner.sub()).is_some_and(|name| name == username) {
+            return false;
+        }
+        if known.len() >= KNOWN_OWNERS_CAPACITY {
+            known.clear();
+        }
+        known.insert(owner.sub().to_owned(), username.to_owned());
+        true
+    }
+
+    fn known_owners(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.known_owners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Checks 1 and 2: `typ`, `crit`, and `alg` from the allow-list.
+fn check_header(header: &Header) -> Result<Algorithm, InvalidToken> {
+    // RFC 9068 §2.1 and §4; media types compare case-insensitively.
+    let typ = header.typ.as_deref().unwrap_or_default();
+    if !["at+jwt", "application/at+jwt"]
+        .iter()
+        .any(|accepted| typ.eq_ignore_ascii_case(accepted))
+    {
+        return Err(InvalidToken(
+            "the token is not a JWT access token (typ must be at+jwt)",
+        ));
+    }
+    // RFC 7515 §4.1.11: extensions marked critical must be understood; we
+    // understand none.
+    if header.crit.is_some() {
+        return Err(InvalidToken("the token has critical header parameters"));
+    }
+    if !ALLOWED_ALGORITHMS.contains(&header.alg) {
+        return Err(InvalidToken(
+            "the token is not signed with an algorithm this resource accepts",
+        ));
+    }
+    Ok(header.alg)
+}
+
+/// What a `jsonwebtoken` refusal tells the caller.
+fn refusal(kind: &ErrorKind) -> InvalidToken {
+    InvalidToken(match kind {
+        ErrorKind::InvalidSignature => "the token's signature does not verify",
+        ErrorKind::ExpiredSignature => "the token has expired",
+        ErrorKind::ImmatureSignature => "the token is not valid yet",
+        ErrorKind::InvalidIssuer => "the token was issued by another authorization server",
+        ErrorKind::InvalidAudience => "the token was issued for another resource",
+        ErrorKind::MissingRequiredClaim(_)
+        | ErrorKind::InvalidClaimFormat(_)
+        | ErrorKind::Json(_) => "the token's claims are missing or of the wrong type (RFC 9068)",
+        ErrorKind::InvalidAlgorithm => "the token's algorithm does not fit its key",
+        _ => "the token is not a valid JWT",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(typ: Option<&str>, alg: Algorithm) -> Header {
+        let mut header = Header::new(alg);
+        header.typ = typ.map(str::to_owned);
+        header
+    }
+
+    #[test]
+    fn only_access_token_types_pass() {
+        for typ in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/AT+JWT",
+        ] {
+            assert!(
+                check_header(&header(Some(typ), Algorithm::EdDSA)).is_ok(),
+                "{typ}"
+            );
+        }
+        for typ in [None, Some("JWT"), Some("jwt"), Some("at+jwt2"), Some("")] {
+            assert!(
+                check_header(&header(typ, Algorithm::EdDSA)).is_err(),
+                "{typ:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_allowed_algorithms_pass() {
+        assert!(check_header(&header(Some("at+jwt"), Algorithm::ES256)).is_ok());
+        for alg in [
+            Algorithm::HS256,
+            Algorithm::HS512,
+            Algorithm::RS256,
+            Algorithm::PS256,
+            Algorithm::ES384,
+        ] {
+            assert!(
+                check_header(&header(Some("at+jwt"), alg)).is_err(),
+                "{alg:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn critical_headers_are_refused() {
+        let mut critical = header(Some("at+jwt"), Algorithm::EdDSA);
+        critical.crit = Some(vec!["exp".to_owned()]);
+        assert!(check_header(&critical).is_err());
+    }
+}

@@ -1,0 +1,44 @@
+//! `GET /`: the public wall, the demo's window on what clients did on
+//! their users' behalf: each recent post with its author and the client
+//! that made it.
+
+use actix_web::web::Data;
+use actix_web::HttpResponse;
+use askama::Template;
+use service_kit::Database;
+
+use crate::pages::{WallEntry, WallPage};
+use crate::store;
+
+/// How many posts the wall shows.
+const WALL_SIZE: i64 = 50;
+
+pub async fn get(database: Data<Database>) -> HttpResponse {
+    let now = service_kit::clock::now();
+    let posts = match store::posts::recent(database.pool(), WALL_SIZE).await {
+        Ok(posts) => posts,
+        Err(err) => {
+            tracing::error!(error = %err, "reading the wall");
+            return HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("the wall cannot be read right now\n");
+        }
+    };
+    let page = WallPage {
+        entries: posts
+            .into_iter()
+            .map(|post| WallEntry::new(post, now))
+            .collect(),
+    };
+    match page.render() {
+        Ok(html) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering the wall");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("the wall cannot be shown right now\n")
+        }
+    }
+}

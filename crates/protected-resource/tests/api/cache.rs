@@ -1,0 +1,144 @@
+//! security.md 24: the introspection cache is keyed by the token's hash,
+//! bounded by a TTL and by `exp`, and keeps only active answers.
+
+use std::time::Duration;
+
+use oauth_types::secret::{AccessToken, ClientSecret};
+use protected_resource::introspection::{IntrospectionSettings, Introspector, ValidationError};
+use serde_json::json;
+
+use crate::helpers::{
+    active_answer, assert_refused, spawn_app, spawn_app_with, FakeAnswer, FakeAuthorizationServer,
+    Options, CLIENT_ID, CLIENT_SECRET,
+};
+
+const RESOURCE: &str = "http://resource.example";
+
+fn introspector(fake: &FakeAuthorizationServer, ttl: u64) -> Introspector {
+    Introspector::new(IntrospectionSettings {
+        endpoint: url::Url::parse(&fake.introspection_url).unwrap(),
+        client_id: CLIENT_ID.to_owned(),
+        client_secret: ClientSecret::new(CLIENT_SECRET),
+        resource_id: RESOURCE.to_owned(),
+        timeout: Duration::from_secs(2),
+        cache_ttl_seconds: ttl,
+    })
+    .unwrap()
+}
+
+/// An active answer whose `exp` is `exp`, with the test's own clock.
+fn answer_expiring_at(exp: i64) -> FakeAnswer {
+    let mut answer = active_answer(RESOURCE, "sub-alice", "alice", "profile");
+    answer["exp"] = json!(exp);
+    FakeAnswer::Json(answer)
+}
+
+#[actix_rt::test]
+async fn a_second_request_with_the_same_token_is_served_from_the_cache() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+
+    assert_eq!(app.fake.calls(), 1);
+}
+
+#[actix_rt::test]
+async fn with_a_zero_ttl_every_request_is_introspected() {
+    let app = spawn_app_with(Options {
+        cache_ttl: 0,
+        ..Options::default()
+    })
+    .await;
+    let token = app.token_for("alice", "profile");
+
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+
+    assert_eq!(app.fake.calls(), 2);
+}
+
+#[actix_rt::test]
+async fn refusals_are_not_cached() {
+    let app = spawn_app().await;
+
+    assert_eq!(app.get("/api/me", "unknown-token").await.status(), 401);
+    assert_eq!(app.get("/api/me", "unknown-token").await.status(), 401);
+
+    assert_eq!(app.fake.calls(), 2);
+}
+
+#[actix_rt::test]
+async fn each_token_has_its_own_entry() {
+    let app = spawn_app().await;
+    let alice = app.token_for("alice", "profile");
+    let bob = app.token_for("bob", "profile");
+
+    let me_alice: serde_json::Value = app.get("/api/me", &alice).await.json().await.unwrap();
+    let me_bob: serde_json::Value = app.get("/api/me", &bob).await.json().await.unwrap();
+
+    assert_eq!(me_alice["username"], "alice");
+    assert_eq!(me_bob["username"], "bob");
+    assert_eq!(app.fake.calls(), 2);
+}
+
+#[actix_rt::test]
+async fn a_revoked_token_keeps_working_until_its_cache_entry_ends() {
+    // The trade-off of a cache, shown rather than hidden: revocation takes
+    // effect here only when the entry ends (at most the TTL).
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+
+    app.fake.revoke(&token);
+
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+}
+
+#[actix_rt::test]
+async fn without_the_cache_a_revoked_token_is_refused_at_once() {
+    let app = spawn_app_with(Options {
+        cache_ttl: 0,
+        ..Options::default()
+    })
+    .await;
+    let token = app.token_for("alice", "profile");
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+
+    app.fake.revoke(&token);
+
+    let response = app.get("/api/me", &token).await;
+    assert_refused(&app, response, 401, Some("invalid_token")).await;
+}
+
+#[actix_rt::test]
+async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
+    let fake = FakeAuthorizationServer::start();
+    let introspector = introspector(&fake, 30);
+    fake.answer("t", answer_expiring_at(1_000_000));
+    let token = AccessToken::new("t");
+
+    assert!(introspector.validate(&token, 1_000).await.unwrap().fresh);
+    assert!(!introspector.validate(&token, 1_029).await.unwrap().fresh);
+    assert_eq!(fake.calls(), 1);
+
+    assert!(introspector.validate(&token, 1_030).await.unwrap().fresh);
+    assert_eq!(fake.calls(), 2);
+}
+
+#[actix_rt::test]
+async fn a_cached_answer_is_never_reused_past_the_token_exp() {
+    let fake = FakeAuthorizationServer::start();
+    let introspector = introspector(&fake, 30);
+    fake.answer("t", answer_expiring_at(1_005));
+    let token = AccessToken::new("t");
+
+    assert!(introspector.validate(&token, 1_000).await.is_ok());
+    assert!(!introspector.validate(&token, 1_004).await.unwrap().fresh);
+    assert_eq!(fake.calls(), 1);
+
+    let at_exp = introspector.validate(&token, 1_005).await;
+    assert!(matches!(at_exp, Err(ValidationError::Invalid(_))));
+    assert_eq!(fake.calls(), 2, "the authorization server was asked again");
+}

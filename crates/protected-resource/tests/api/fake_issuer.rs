@@ -1,0 +1,277 @@
+//! A fake RFC 9068 issuer run in-process: its RFC 8414 metadata names a
+//! `jwks_uri`, where it publishes the keys the test chooses (and counts the
+//! fetches). Keys are made at test time; tokens are crafted by the tests.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::dev::ServerHandle;
+use actix_web::{web, App, HttpResponse};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use oauth_types::secret::AccessToken;
+use protected_resource::ValidationMethod;
+use serde_json::{json, Value};
+use service_kit::server::{serve, Listener};
+use service_kit::ServeArgs;
+
+use crate::helpers::{spawn_app_with, Options, TestApp};
+
+/// A signing key of the issuer: the private half signs test tokens, the
+/// public half is published as a JWK.
+pub struct SigningKey {
+    pub kid: String,
+    pub alg: Algorithm,
+    encoding: EncodingKey,
+    public_key: Vec<u8>,
+    pub jwk: Jwk,
+}
+
+impl SigningKey {
+    /// A fresh Ed25519 key (EdDSA).
+    pub fn ed25519(kid: &str) -> Self {
+        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
+        let public_key = pair.public_key_raw().to_vec();
+        Self::new(
+            kid,
+            Algorithm::EdDSA,
+            EncodingKey::from_ed_der(&pair.serialize_der()),
+            &DecodingKey::from_ed_der(&public_key),
+            public_key,
+        )
+    }
+
+    /// A fresh P-256 key (ES256).
+    pub fn p256(kid: &str) -> Self {
+        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let public_key = pair.public_key_raw().to_vec();
+        Self::new(
+            kid,
+            Algorithm::ES256,
+            EncodingKey::from_ec_der(&pair.serialize_der()),
+            &DecodingKey::from_ec_der(&public_key),
+            public_key,
+        )
+    }
+
+    fn new(
+        kid: &str,
+        alg: Algorithm,
+        encoding: EncodingKey,
+        decoding: &DecodingKey,
+        public_key: Vec<u8>,
+    ) -> Self {
+        let mut jwk = Jwk::from_decoding_key(decoding, Some(alg)).unwrap();
+        jwk.common.key_id = Some(kid.to_owned());
+        Self {
+            kid: kid.to_owned(),
+            alg,
+            encoding,
+            public_key,
+            jwk,
+        }
+    }
+
+    /// This key with another key's `kid` (to sign "with the wrong key").
+    pub fn impersonating(mut self, kid: &str) -> Self {
+        self.kid = kid.to_owned();
+        self.jwk.common.key_id = Some(kid.to_owned());
+        self
+    }
+
+    /// The raw public key bytes (what an attacker would use as an HMAC secret).
+    pub fn public_key(&self) -> &[u8] {
+        &self.public_key
+    }
+
+    /// The RFC 9068 header: `typ` `at+jwt`, this key's `alg` and `kid`.
+    pub fn header(&self) -> Header {
+        let mut header = Header::new(self.alg);
+        header.typ = Some("at+jwt".to_owned());
+        header.kid = Some(self.kid.clone());
+        header
+    }
+
+    /// `claims` signed with this key under its RFC 9068 header.
+    pub fn sign(&self, claims: &Value) -> String {
+        self.sign_with_header(&self.header(), claims)
+    }
+
+    pub fn sign_with_header(&self, header: &Header, claims: &Value) -> String {
+        jsonwebtoken::encode(header, claims, &self.encoding).unwrap()
+    }
+}
+
+struct IssuerState {
+    /// The `issuer` the metadata names (and the origin of its `jwks_uri`).
+    issuer: Mutex<String>,
+    jwks: Mutex<Value>,
+    jwks_fetches: AtomicUsize,
+    /// Every request, metadata or keys, answered or not.
+    requests: AtomicUsize,
+    down: AtomicBool,
+}
+
+/// The fake issuer, serving `/.well-known/oauth-authorization-server` and
+/// `/jwks`.
+pub struct FakeIssuer {
+    /// Where it listens.
+    pub url: String,
+    /// Its issuer identifier (its URL, unless started with another name).
+    pub issuer: String,
+    state: Arc<IssuerState>,
+    _handle: ServerHandle,
+}
+
+impl FakeIssuer {
+    /// An issuer whose identifier is its own URL, publishing no key yet.
+    pub fn start() -> Self {
+        Self::start_named(None)
+    }
+
+    /// An issuer that calls itself `name` (its metadata and `jwks_uri` use
+    /// that origin), as behind a container network.
+    pub fn start_named(name: Option<&str>) -> Self {
+        let listener = Listener::bind(&ServeArgs::for_test("unused")).unwrap();
+        let url = listener.url().unwrap();
+        let issuer = name.map_or_else(|| url.clone(), str::to_owned);
+        let state = Arc::new(IssuerState {
+            issuer: Mutex::new(issuer.clone()),
+            jwks: Mutex::new(json!({"keys": []})),
+            jwks_fetches: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
+            down: AtomicBool::new(false),
+        });
+        let data = web::Data::from(state.clone());
+        let (_, handle) = serve(listener, move || {
+            App::new()
+                .app_data(data.clone())
+                .route(
+                    "/.well-known/oauth-authorization-server",
+                    web::get().to(metadata),
+                )
+                .route("/jwks", web::get().to(jwks))
+        })
+        .unwrap()
+        .spawn();
+        Self {
+            url,
+            issuer,
+            state,
+            _handle: handle,
+        }
+    }
+
+    /// Publishes exactly these keys at the `jwks_uri`.
+    pub fn publish(&self, keys: &[&SigningKey]) {
+        let keys: Vec<Value> = keys
+            .iter()
+            .map(|key| serde_json::to_value(&key.jwk).unwrap())
+            .collect();
+        self.publish_json(json!({ "keys": keys }));
+    }
+
+    /// Publishes this exact JWK Set document.
+    pub fn publish_json(&self, jwks: Value) {
+        *self.state.jwks.lock().unwrap() = jwks;
+    }
+
+    /// The metadata now names this issuer.
+    pub fn set_metadata_issuer(&self, issuer: &str) {
+        *self.state.issuer.lock().unwrap() = issuer.to_owned();
+    }
+
+    /// While down, every request is answered 500.
+    pub fn set_down(&self, down: bool) {
+        self.state.down.store(down, Ordering::SeqCst);
+    }
+
+    /// How many requests arrived (metadata or keys, even while down).
+    pub fn requests(&self) -> usize {
+        self.state.requests.load(Ordering::SeqCst)
+    }
+
+    /// How many times the JWK Set was served.
+    pub fn jwks_fetches(&self) -> usize {
+        self.state.jwks_fetches.load(Ordering::SeqCst)
+    }
+}
+
+async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    if state.down.load(Ordering::SeqCst) {
+        return HttpResponse::InternalServerError().finish();
+    }
+    let issuer = state.issuer.lock().unwrap().clone();
+    HttpResponse::Ok().json(json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+    }))
+}
+
+async fn jwks(state: web::Data<IssuerState>) -> HttpResponse {
+    state.requests.fetch_add(1, Ordering::SeqCst);
+    if state.down.load(Ordering::SeqCst) {
+        return HttpResponse::InternalServerError().finish();
+    }
+    state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+    let jwks = state.jwks.lock().unwrap().clone();
+    HttpResponse::Ok().json(jwks)
+}
+
+/// Valid RFC 9068 §2.2 claims, for an hour, issued to the client `strava`.
+pub fn access_token_claims(issuer: &str, audience: &str, username: &str, scope: &str) -> Value {
+    let now = service_kit::clock::now();
+    json!({
+        "iss": issuer,
+        "exp": now + 3600,
+        "aud": audience,
+        "sub": format!("sub-{username}"),
+        "client_id": "strava",
+        "iat": now,
+        "jti": AccessToken::generate().secret(),
+        "scope": scope,
+        "username": username,
+    })
+}
+
+/// The resource in `jwt` mode in front of a [`FakeIssuer`] that publishes
+/// one Ed25519 key, `key`.
+pub struct JwtApp {
+    pub app: TestApp,
+    pub issuer: FakeIssuer,
+    pub key: SigningKey,
+}
+
+pub async fn spawn_jwt_app() -> JwtApp {
+    spawn_jwt_app_with(Options::default()).await
+}
+
+/// `options` with `validation`, `issuer` set for the fake issuer.
+pub async fn spawn_jwt_app_with(options: Options) -> JwtApp {
+    let issuer = FakeIssuer::start();
+    let key = SigningKey::ed25519("key-1");
+    issuer.publish(&[&key]);
+    let app = spawn_app_with(Options {
+        validation: ValidationMethod::Jwt,
+        issuer: issuer.issuer.clone(),
+        ..options
+    })
+    .await;
+    JwtApp { app, issuer, key }
+}
+
+impl JwtApp {
+    /// Valid claims for this resource, owned by `username`.
+    pub fn claims(&self, username: &str, scope: &str) -> Value {
+        access_token_claims(&self.issuer.issuer, &self.app.resource_id, username, scope)
+    }
+
+    /// A valid token for this resource, signed with `key`.
+    pub fn token_for(&self, username: &str, scope: &str) -> String {
+        self.key.sign(&self.claims(username, scope))
+    }
+}

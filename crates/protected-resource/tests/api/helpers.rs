@@ -1,0 +1,353 @@
+//! `spawn_app()` and the fake authorization server it talks to.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{web, App, HttpRequest, HttpResponse};
+use oauth_types::secret::AccessToken;
+use protected_resource::{Config, ValidationMethod};
+use serde_json::{json, Value};
+use service_kit::server::{serve, Listener};
+use service_kit::ServeArgs;
+
+/// The client id and secret the resource is configured with in tests; the
+/// secret has characters RFC 6749 §2.3.1 wants form-urlencoded.
+pub const CLIENT_ID: &str = "protected-resource-1";
+pub const CLIENT_SECRET: &str = "s3cret:with/special+chars é";
+
+/// What the fake introspection endpoint answers for one token.
+#[derive(Clone, Debug)]
+pub enum FakeAnswer {
+    /// 200 with this JSON.
+    Json(Value),
+    /// This status, with a JSON body that looks like an active answer.
+    Status(u16),
+    /// 200 with a body that is not JSON.
+    Garbage,
+    /// Waits this long, then answers an active token.
+    Slow(Duration),
+}
+
+#[derive(Default)]
+struct FakeState {
+    answers: Mutex<HashMap<String, FakeAnswer>>,
+    calls: AtomicUsize,
+    last_authorization: Mutex<Option<String>>,
+    last_form: Mutex<Vec<(String, String)>>,
+}
+
+/// An RFC 7662 endpoint run in-process that answers what the test scripts
+/// and counts the calls it gets. Unknown tokens are `{"active": false}`.
+pub struct FakeAuthorizationServer {
+    pub introspection_url: String,
+    state: Arc<FakeState>,
+    _handle: ServerHandle,
+}
+
+impl FakeAuthorizationServer {
+    pub fn start() -> Self {
+        let state = Arc::new(FakeState::default());
+        let data = web::Data::from(state.clone());
+        let listener = Listener::bind(&ServeArgs::for_test("unused")).unwrap();
+        let (url, handle) = serve(listener, move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/introspect", web::post().to(introspect))
+        })
+        .unwrap()
+        .spawn();
+        Self {
+            introspection_url: format!("{url}/introspect"),
+            state,
+            _handle: handle,
+        }
+    }
+
+    /// Scripts the answer for `token`.
+    pub fn answer(&self, token: &str, answer: FakeAnswer) {
+        self.state
+            .answers
+            .lock()
+            .unwrap()
+            .insert(token.to_owned(), answer);
+    }
+
+    /// A fresh token, active for an hour, for `audience`, owned by `sub`
+    /// (called `username`), issued to the client `strava`.
+    pub fn issue(&self, audience: &str, sub: &str, username: &str, scope: &str) -> String {
+        let token = AccessToken::generate().secret().to_owned();
+        self.answer(
+            &token,
+            FakeAnswer::Json(active_answer(audience, sub, username, scope)),
+        );
+        token
+    }
+
+    /// The authorization server now says the token is inactive.
+    pub fn revoke(&self, token: &str) {
+        self.answer(token, FakeAnswer::Json(json!({"active": false})));
+    }
+
+    /// How many introspection requests arrived.
+    pub fn calls(&self) -> usize {
+        self.state.calls.load(Ordering::SeqCst)
+    }
+
+    pub fn last_authorization(&self) -> Option<String> {
+        self.state.last_authorization.lock().unwrap().clone()
+    }
+
+    pub fn last_form(&self) -> Vec<(String, String)> {
+        self.state.last_form.lock().unwrap().clone()
+    }
+}
+
+/// An RFC 7662 §2.2 active answer, expiring in an hour.
+pub fn active_answer(audience: &str, sub: &str, username: &str, scope: &str) -> Value {
+    json!({
+        "active": true,
+        "scope": scope,
+        "client_id": "strava",
+        "username": username,
+        "token_type": "Bearer",
+        "exp": service_kit::clock::now() + 3600,
+        "iat": service_kit::clock::now(),
+        "sub": sub,
+        "aud": audience,
+        "iss": "http://fake-authorization-server",
+    })
+}
+
+async fn introspect(
+    request: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<FakeState>,
+) -> HttpResponse {
+    state.calls.fetch_add(1, Ordering::SeqCst);
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    *state.last_authorization.lock().unwrap() = authorization;
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let token = form
+        .iter()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    *state.last_form.lock().unwrap() = form;
+    let answer = state.answers.lock().unwrap().get(&token).cloned();
+    match answer {
+        None => HttpResponse::Ok().json(json!({"active": false})),
+        Some(FakeAnswer::Json(value)) => HttpResponse::Ok().json(value),
+        Some(FakeAnswer::Status(status)) => {
+            HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(
+                active_answer("any", "sub", "name", "profile post personal-message"),
+            )
+        }
+        Some(FakeAnswer::Garbage) => HttpResponse::Ok()
+            .content_type("application/json")
+            .body("<html>definitely not json"),
+        Some(FakeAnswer::Slow(delay)) => {
+            actix_rt::time::sleep(delay).await;
+            HttpResponse::Ok().json(active_answer("any", "sub", "name", "profile"))
+        }
+    }
+}
+
+/// How to start the app under test.
+pub struct Options {
+    pub database_url: Option<String>,
+    pub cache_ttl: u64,
+    pub timeout_ms: u64,
+    /// Replaces the fake's introspection URL (e.g. a closed port, or the
+    /// real authorization server).
+    pub introspection_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: String,
+    pub issuer: String,
+    /// `--validation`: introspection unless a test says jwt.
+    pub validation: ValidationMethod,
+    pub issuer_internal_url: Option<String>,
+    pub jwks_cache_ttl: u64,
+    pub jwks_refetch_interval: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            cache_ttl: 30,
+            timeout_ms: 2000,
+            introspection_url: None,
+            client_id: CLIENT_ID.to_owned(),
+            client_secret: CLIENT_SECRET.to_owned(),
+            issuer: "http://fake-authorization-server".to_owned(),
+            validation: ValidationMethod::Introspection,
+            issuer_internal_url: None,
+            jwks_cache_ttl: 300,
+            jwks_refetch_interval: 10,
+        }
+    }
+}
+
+/// The resource under test, its fake authorization server, and an HTTP
+/// client.
+pub struct TestApp {
+    pub address: String,
+    /// The resource identifier (its own URL): the audience tokens name.
+    pub resource_id: String,
+    pub fake: FakeAuthorizationServer,
+    pub http: reqwest::Client,
+    _handle: ServerHandle,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_on(database_url: String) -> TestApp {
+    spawn_app_with(Options {
+        database_url: Some(database_url),
+        ..Options::default()
+    })
+    .await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let fake = FakeAuthorizationServer::start();
+    let database_url = options
+        .database_url
+        .unwrap_or_else(service_kit::testing::sqlite_url);
+    let serve = ServeArgs::for_test(database_url);
+    let listener = Listener::bind(&serve).unwrap();
+    let address = listener.url().unwrap();
+    let config = Config {
+        serve,
+        introspection_url: options
+            .introspection_url
+            .unwrap_or_else(|| fake.introspection_url.clone()),
+        client_id: options.client_id,
+        client_secret: options.client_secret,
+        resource_id: address.clone(),
+        issuer: options.issuer,
+        validation: options.validation,
+        issuer_internal_url: options.issuer_internal_url,
+        jwks_cache_ttl: options.jwks_cache_ttl,
+        jwks_refetch_interval: options.jwks_refetch_interval,
+        introspection_cache_ttl: options.cache_ttl,
+        introspection_timeout_ms: options.timeout_ms,
+    };
+    let (_, handle) = protected_resource::build_on(config, listener)
+        .await
+        .unwrap()
+        .spawn();
+    TestApp {
+        resource_id: address.clone(),
+        address,
+        fake,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _handle: handle,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// A token for this resource with `scope`, owned by `username`
+    /// (whose sub is `sub-<username>`).
+    pub fn token_for(&self, username: &str, scope: &str) -> String {
+        self.fake.issue(
+            &self.resource_id,
+            &format!("sub-{username}"),
+            username,
+            scope,
+        )
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Makes `username` known to the resource by using a token once.
+    pub async fn introduce(&self, username: &str) {
+        let token = self.token_for(username, "profile");
+        assert_eq!(self.get("/api/me", &token).await.status(), 200);
+    }
+
+    /// The RFC 9728 metadata URL every challenge must point at.
+    pub fn metadata_url(&self) -> String {
+        self.url("/.well-known/oauth-protected-resource")
+    }
+}
+
+/// The `WWW-Authenticate` header of `response`, if any.
+pub fn challenge(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("www-authenticate")
+        .map(|value| value.to_str().unwrap().to_owned())
+}
+
+/// Asserts a refusal: the status, the RFC 6750 challenge with the realm,
+/// `error` (or none), the RFC 9728 `resource_metadata`, and the JSON body.
+pub async fn assert_refused(
+    app: &TestApp,
+    response: reqwest::Response,
+    status: u16,
+    error: Option<&str>,
+) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    let challenge = challenge(&response).expect("a WWW-Authenticate challenge");
+    assert!(challenge.starts_with("Bearer realm=\""), "{challenge}");
+    match error {
+        Some(error) => assert!(
+            challenge.contains(&format!("error=\"{error}\"")),
+            "{challenge}"
+        ),
+        None => assert!(!challenge.contains("error="), "{challenge}"),
+    }
+    assert!(
+        challenge.contains(&format!("resource_metadata=\"{}\"", app.metadata_url())),
+        "{challenge}"
+    );
+    let body: Value = response.json().await.expect("a JSON body");
+    assert!(body["error"].is_string(), "{body}");
+    assert!(body["error_description"].is_string(), "{body}");
+    if let Some(error) = error {
+        assert_eq!(body["error"], error);
+    }
+    body
+}
+
+/// Asserts the resource refused to serve because it could not ask.
+pub async fn assert_unavailable(response: reqwest::Response) {
+    assert_eq!(response.status().as_u16(), 503);
+    assert!(challenge(&response).is_none(), "no WWW-Authenticate on 503");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+}

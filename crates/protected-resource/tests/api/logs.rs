@@ -1,0 +1,120 @@
+//! security.md 23: no token ever reaches a log line, whichever way it came
+//! and however the request ended.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use crate::fake_issuer::{access_token_claims, FakeIssuer, SigningKey};
+use crate::helpers::FakeAuthorizationServer;
+
+#[actix_rt::test]
+async fn the_binary_never_logs_a_token_even_at_debug_level() {
+    let fake = FakeAuthorizationServer::start();
+    let accepted = fake.issue(AUDIENCE, "sub-alice", "alice", "profile post");
+    let unknown = "an-unknown-token-that-must-not-be-logged";
+
+    let logs = logs_of_requests(
+        &["--introspection-url", &fake.introspection_url],
+        &[&accepted, unknown],
+    )
+    .await;
+
+    assert!(fake.calls() >= 2, "the tokens were introspected");
+    assert!(logs.contains("/api/me"), "requests were logged: {logs}");
+    assert!(!logs.contains(&accepted), "a token leaked into the logs");
+    assert!(!logs.contains(unknown), "a token leaked into the logs");
+}
+
+#[actix_rt::test]
+async fn in_jwt_mode_no_token_nor_part_of_one_is_logged() {
+    let issuer = FakeIssuer::start();
+    let key = SigningKey::ed25519("key-1");
+    issuer.publish(&[&key]);
+    let claims = access_token_claims(&issuer.issuer, AUDIENCE, "alice", "profile post");
+    let accepted = key.sign(&claims);
+    let stranger = SigningKey::ed25519("key-nobody-published").sign(&claims);
+    let forged = SigningKey::ed25519("other")
+        .impersonating("key-1")
+        .sign(&claims);
+
+    let logs = logs_of_requests(
+        &["--validation", "jwt", "--issuer", &issuer.issuer],
+        &[&accepted, &stranger, &forged],
+    )
+    .await;
+
+    assert!(issuer.jwks_fetches() >= 1, "the keys were fetched");
+    assert!(logs.contains("/api/me"), "requests were logged: {logs}");
+    for token in [&accepted, &stranger, &forged] {
+        for part in token.split('.') {
+            assert!(!logs.contains(part), "a token part leaked into the logs");
+        }
+    }
+}
+
+/// The audience the binary accepts by default (`--resource-id`).
+const AUDIENCE: &str = "http://localhost:9002";
+
+/// Runs the binary with `args` at debug level, sends each token the three
+/// RFC 6750 ways, stops it with SIGTERM, and returns what it logged.
+async fn logs_of_requests(args: &[&str], tokens: &[&str]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_protected-resource"))
+        .args(["--addr", "127.0.0.1:0", "--database-url"])
+        .arg(service_kit::testing::sqlite_url())
+        .args(args)
+        .env("RUST_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let url = read_listening_line(&mut child);
+    let http = reqwest::Client::new();
+
+    for token in tokens {
+        let _ = http
+            .get(format!("{url}/api/me?access_token={token}"))
+            .send()
+            .await
+            .unwrap();
+        let _ = http
+            .get(format!("{url}/api/posts"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let _ = http
+            .post(format!("{url}/api/posts"))
+            .form(&[("access_token", *token), ("message", "hello")])
+            .send()
+            .await
+            .unwrap();
+    }
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    logs
+}
+
+fn read_listening_line(child: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned()
+}

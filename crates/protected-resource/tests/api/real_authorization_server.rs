@@ -1,0 +1,180 @@
+//! The whole story against the REAL authorization server of this workspace,
+//! started in-process (`authorization_server::testing`): tokens obtained
+//! through its login and consent pages, introspected at its `/introspect`.
+
+use authorization_server::testing::{self, Flow, TestAuthorizationServer};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_refused, assert_unavailable, spawn_app_with, Options, TestApp};
+
+const RESOURCE_CLIENT_ID: &str = "facebook-under-test";
+const RESOURCE_SECRET: &str = "facebook-under-test-secret";
+
+/// The authorization server, and this resource in front of it (cache off,
+/// so that revocation shows at once), registered there under its real URL.
+async fn spawn_both() -> (TestAuthorizationServer, TestApp) {
+    let server = testing::spawn(&service_kit::testing::sqlite_url()).await;
+    let app = spawn_app_with(Options {
+        introspection_url: Some(format!("{}/introspect", server.url)),
+        client_id: RESOURCE_CLIENT_ID.to_owned(),
+        client_secret: RESOURCE_SECRET.to_owned(),
+        issuer: server.url.clone(),
+        cache_ttl: 0,
+        ..Options::default()
+    })
+    .await;
+    server
+        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_SECRET, &app.resource_id)
+        .await;
+    (server, app)
+}
+
+/// Tokens for `username` from the client `strava`, for this resource.
+async fn tokens(
+    server: &TestAuthorizationServer,
+    app: &TestApp,
+    username: &str,
+    scope: &str,
+) -> String {
+    let password = format!("{username}-password");
+    let flow = Flow {
+        username,
+        password: &password,
+        scope,
+        resource: Some(&app.resource_id),
+        ..Flow::demo()
+    };
+    server.obtain_tokens(&flow).await.access_token
+}
+
+#[actix_rt::test]
+async fn the_whole_story_works_against_the_real_authorization_server() {
+    let (server, app) = spawn_both().await;
+    let hamza = tokens(&server, &app, "hamza", "profile post personal-message").await;
+    let alice = tokens(&server, &app, "alice", "profile post").await;
+
+    // Who am I?
+    let me: Value = app.get("/api/me", &hamza).await.json().await.unwrap();
+    assert_eq!(me["username"], "hamza");
+    let hamza_sub = me["sub"].as_str().unwrap().to_owned();
+
+    // Post, then list: the post is hamza's, made through strava.
+    let created = app
+        .post_json(
+            "/api/posts",
+            &hamza,
+            &json!({"message": "Ran 10 km with Strava"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let post: Value = created.json().await.unwrap();
+    assert_eq!(post["author"], hamza_sub.as_str());
+    assert_eq!(post["client_id"], "strava");
+    let listed: Vec<Value> = app.get("/api/posts", &hamza).await.json().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["message"], "Ran 10 km with Strava");
+
+    // Alice sees none of hamza's posts.
+    let alice_sees: Vec<Value> = app.get("/api/posts", &alice).await.json().await.unwrap();
+    assert!(alice_sees.is_empty());
+
+    // Alice is known now (she used the resource): hamza can message her.
+    let sent = app
+        .post_json(
+            "/api/messages",
+            &hamza,
+            &json!({"to": "alice", "text": "Run tomorrow?"}),
+        )
+        .await;
+    assert_eq!(sent.status(), 201);
+
+    // Alice's token was not granted personal-message.
+    let refused = app
+        .post_json(
+            "/api/messages",
+            &alice,
+            &json!({"to": "hamza", "text": "Sure"}),
+        )
+        .await;
+    assert_refused(&app, refused, 403, Some("insufficient_scope")).await;
+}
+
+#[actix_rt::test]
+async fn a_token_revoked_at_the_authorization_server_is_refused() {
+    let (server, app) = spawn_both().await;
+    let token = tokens(&server, &app, "hamza", "profile").await;
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+
+    // RFC 7009: the client revokes its token.
+    let revoked = app
+        .http
+        .post(format!("{}/revoke", server.url))
+        .basic_auth("strava", Some("strava-secret"))
+        .form(&[
+            ("token", token.as_str()),
+            ("token_type_hint", "access_token"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 200);
+
+    let response = app.get("/api/me", &token).await;
+    assert_refused(&app, response, 401, Some("invalid_token")).await;
+}
+
+#[actix_rt::test]
+async fn a_token_expired_at_the_authorization_server_is_refused() {
+    let (server, app) = spawn_both().await;
+    let token = tokens(&server, &app, "hamza", "profile").await;
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+
+    server.advance_clock(24 * 3600);
+
+    let response = app.get("/api/me", &token).await;
+    assert_refused(&app, response, 401, Some("invalid_token")).await;
+}
+
+#[actix_rt::test]
+async fn a_token_for_another_resource_is_refused() {
+    let (server, app) = spawn_both().await;
+    // The demo resource, not this one.
+    let flow = Flow {
+        resource: Some("http://localhost:9002"),
+        ..Flow::demo()
+    };
+    let token = server.obtain_tokens(&flow).await.access_token;
+
+    let response = app.get("/api/me", &token).await;
+
+    assert_refused(&app, response, 401, Some("invalid_token")).await;
+}
+
+#[actix_rt::test]
+async fn the_scopes_the_user_approved_are_the_scopes_enforced() {
+    let (server, app) = spawn_both().await;
+    let token = tokens(&server, &app, "hamza", "profile").await;
+
+    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    let response = app.get("/api/posts", &token).await;
+
+    assert_refused(&app, response, 403, Some("insufficient_scope")).await;
+}
+
+#[actix_rt::test]
+async fn wrong_resource_credentials_at_the_real_server_mean_503_not_access() {
+    let server = testing::spawn(&service_kit::testing::sqlite_url()).await;
+    let app = spawn_app_with(Options {
+        introspection_url: Some(format!("{}/introspect", server.url)),
+        client_id: "protected-resource-1".to_owned(),
+        client_secret: "not-the-secret".to_owned(),
+        issuer: server.url.clone(),
+        ..Options::default()
+    })
+    .await;
+    let token = server.obtain_tokens(&Flow::demo()).await.access_token;
+
+    let response = app.get("/api/me", &token).await;
+
+    assert_unavailable(response).await;
+}

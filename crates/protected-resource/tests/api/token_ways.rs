@@ -1,0 +1,205 @@
+//! RFC 6750 §2: the three ways a token may travel, and exactly one per
+//! request.
+
+use serde_json::Value;
+
+use crate::helpers::{assert_refused, spawn_app};
+
+#[actix_rt::test]
+async fn a_token_in_the_authorization_header_is_accepted() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+
+    let response = app.get("/api/me", &token).await;
+
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("cache-control").is_none());
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["username"], "alice");
+}
+
+#[actix_rt::test]
+async fn the_bearer_scheme_name_is_case_insensitive() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+
+    let response = app
+        .http
+        .get(app.url("/api/me"))
+        .header("Authorization", format!("bEaReR {token}"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+}
+
+#[actix_rt::test]
+async fn a_token_in_a_form_body_is_accepted_and_the_other_fields_carry_the_request() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "post");
+
+    let response = app
+        .http
+        .post(app.url("/api/posts"))
+        .form(&[("message", "posted with a form"), ("access_token", &token)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 201);
+    let post: Value = response.json().await.unwrap();
+    assert_eq!(post["message"], "posted with a form");
+    assert_eq!(post["author"], "sub-alice");
+}
+
+#[actix_rt::test]
+async fn a_token_in_the_query_is_accepted_and_the_answer_is_cache_control_private() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+
+    let response = app
+        .http
+        .get(app.url(&format!("/api/me?access_token={token}")))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "private");
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["sub"], "sub-alice");
+}
+
+#[actix_rt::test]
+async fn a_refusal_to_a_query_token_is_cache_control_private_too() {
+    let app = spawn_app().await;
+
+    let response = app
+        .http
+        .get(app.url("/api/me?access_token=unknown-token"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.headers()["cache-control"], "private");
+    assert_refused(&app, response, 401, Some("invalid_token")).await;
+}
+
+#[actix_rt::test]
+async fn a_header_and_a_query_token_together_are_an_invalid_request() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+
+    let response = app
+        .http
+        .get(app.url(&format!("/api/me?access_token={token}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+
+    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    assert_eq!(
+        app.fake.calls(),
+        0,
+        "a refused request is never introspected"
+    );
+}
+
+#[actix_rt::test]
+async fn a_header_and_a_form_token_together_are_an_invalid_request() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "post");
+
+    let response = app
+        .http
+        .post(app.url("/api/posts"))
+        .bearer_auth(&token)
+        .form(&[("message", "hi"), ("access_token", &token)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_refused(&app, response, 400, Some("invalid_request")).await;
+}
+
+#[actix_rt::test]
+async fn a_form_and_a_query_token_together_are_an_invalid_request() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "post");
+
+    let response = app
+        .http
+        .post(app.url(&format!("/api/posts?access_token={token}")))
+        .form(&[("message", "hi"), ("access_token", &token)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_refused(&app, response, 400, Some("invalid_request")).await;
+}
+
+#[actix_rt::test]
+async fn a_token_given_twice_in_the_query_is_an_invalid_request() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+
+    let response = app
+        .http
+        .get(app.url(&format!(
+            "/api/me?access_token={token}&access_token={token}"
+        )))
+        .send()
+        .await
+        .unwrap();
+
+    assert_refused(&app, response, 400, Some("invalid_request")).await;
+}
+
+#[actix_rt::test]
+async fn a_malformed_authorization_header_is_an_invalid_request() {
+    let app = spawn_app().await;
+
+    let response = app
+        .http
+        .get(app.url("/api/me"))
+        .header("Authorization", "Bearer two words")
+        .send()
+        .await
+        .unwrap();
+
+    assert_refused(&app, response, 400, Some("invalid_request")).await;
+}
+
+#[actix_rt::test]
+async fn a_form_token_is_not_a_way_for_a_get() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "profile");
+
+    // RFC 6750 §2.2: the form way is never used with GET.
+    let response = app
+        .http
+        .get(app.url("/api/me"))
+        .form(&[("access_token", &token)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_refused(&app, response, 401, None).await;
+}
+
+#[actix_rt::test]
+async fn another_authorization_scheme_is_not_a_bearer_token() {
+    let app = spawn_app().await;
+
+    let response = app
+        .http
+        .get(app.url("/api/me"))
+        .basic_auth("alice", Some("alice-password"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_refused(&app, response, 401, None).await;
+}

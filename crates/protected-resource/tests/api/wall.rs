@@ -1,0 +1,75 @@
+//! `GET /`: the public wall shows who posted what, through which client.
+
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[actix_rt::test]
+async fn the_wall_shows_recent_posts_with_their_author_and_client() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "post");
+    app.post_json(
+        "/api/posts",
+        &token,
+        &json!({"message": "Half marathon done"}),
+    )
+    .await;
+
+    let response = app.http.get(app.url("/")).send().await.unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Half marathon done"), "{page}");
+    assert!(page.contains("alice"), "{page}");
+    assert!(page.contains("strava"), "{page}");
+}
+
+#[actix_rt::test]
+async fn the_wall_escapes_what_users_wrote() {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", "post");
+    app.post_json(
+        "/api/posts",
+        &token,
+        &json!({"message": "<script>alert(1)</script>"}),
+    )
+    .await;
+
+    let page = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert!(!page.contains("<script>alert(1)</script>"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;") || page.contains("&#60;script&#62;"),
+        "{page}"
+    );
+}
+
+#[actix_rt::test]
+async fn an_empty_wall_says_so() {
+    let app = spawn_app().await;
+
+    let page = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert!(page.contains("Nothing posted yet"), "{page}");
+}
