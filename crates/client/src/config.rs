@@ -1,6 +1,16 @@
-//! Configuration: the contract's common flags plus this role's own.
+//! Configuration: the contract's common flags plus this role's own, and
+//! [`Settings`], the same values parsed once into the types the app uses.
+//!
+//! Each outside party has two addresses. The *front channel* is what the
+//! browser is sent to; the *back channel* is where this server itself
+//! connects. On one machine they are the same; under docker-compose the
+//! browser uses `localhost` while the client reaches `authorization-server`
+//! by its service name.
 
-use service_kit::ServeArgs;
+use oauth_types::secret::ClientSecret;
+use oauth_types::ScopeSet;
+use service_kit::{ServeArgs, StartupError};
+use url::Url;
 
 #[derive(clap::Parser, Debug, Clone)]
 #[command(
@@ -11,10 +21,18 @@ pub struct Config {
     #[command(flatten)]
     pub serve: ServeArgs,
 
-    /// The authorization server's issuer (its RFC 8414 metadata is read
-    /// from there), or `auto` to find it through the resource (RFC 9728).
+    /// The authorization server's issuer identifier, exactly as it publishes
+    /// it (RFC 8414 metadata is read from there, `iss` is checked against
+    /// it), or `auto` to find it through the resource's RFC 9728 metadata.
+    /// The browser is sent to the authorization endpoint it publishes.
     #[arg(long, default_value = "http://localhost:9001")]
     pub issuer: String,
+
+    /// Where this server itself reaches the authorization server (metadata,
+    /// token, revocation); defaults to the issuer. The origin of the
+    /// published back-channel endpoints is rewritten to this one.
+    #[arg(long)]
+    pub issuer_internal_url: Option<String>,
 
     /// This client's id at the authorization server.
     #[arg(long, default_value = "strava")]
@@ -28,11 +46,141 @@ pub struct Config {
     #[arg(long, default_value = "http://localhost:9000/callback")]
     pub redirect_uri: String,
 
-    /// The protected resource's base URL.
+    /// The protected resource's base URL, as the browser sees it.
     #[arg(long, default_value = "http://localhost:9002")]
     pub resource_url: String,
+
+    /// Where this server itself calls the protected resource's API; defaults
+    /// to --resource-url.
+    #[arg(long)]
+    pub resource_internal_url: Option<String>,
 
     /// The scopes asked for when connecting.
     #[arg(long, default_value = "profile post")]
     pub scope: String,
+}
+
+/// Where the issuer comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuerSetting {
+    /// Configured: the identifier, verbatim, and its parsed form.
+    Fixed { identifier: String, url: Url },
+    /// `auto`: the first `authorization_servers` entry of the resource's
+    /// RFC 9728 metadata.
+    Auto,
+}
+
+/// The configuration, checked and parsed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub issuer: IssuerSetting,
+    /// Back-channel base for the authorization server; `None` means "the
+    /// issuer itself".
+    pub issuer_internal_url: Option<Url>,
+    pub client_id: String,
+    pub client_secret: ClientSecret,
+    pub redirect_uri: Url,
+    /// The resource as the browser sees it.
+    pub resource_url: Url,
+    /// The resource as this server reaches it.
+    pub resource_internal_url: Url,
+    /// RFC 6749 §3.3: what `/connect` asks for by default.
+    pub scope: ScopeSet,
+    /// Whether the session cookie gets `Secure`: we serve HTTPS, or the
+    /// browser reaches us over HTTPS (the redirect URI says so).
+    pub secure_cookies: bool,
+}
+
+impl Settings {
+    /// Parses every flag once; a mistake is a one-line startup error (exit 2).
+    pub fn from_config(config: &Config) -> Result<Self, StartupError> {
+        let issuer = if config.issuer == "auto" {
+            IssuerSetting::Auto
+        } else {
+            IssuerSetting::Fixed {
+                identifier: config.issuer.clone(),
+                url: parse_url("--issuer", &config.issuer)?,
+            }
+        };
+        let issuer_internal_url = config
+            .issuer_internal_url
+            .as_deref()
+            .map(|url| parse_url("--issuer-internal-url", url))
+            .transpose()?;
+        let redirect_uri = parse_url("--redirect-uri", &config.redirect_uri)?;
+        let resource_url = parse_url("--resource-url", &config.resource_url)?;
+        let resource_internal_url = match config.resource_internal_url.as_deref() {
+            Some(url) => parse_url("--resource-internal-url", url)?,
+            None => resource_url.clone(),
+        };
+        let scope = ScopeSet::parse(&config.scope)
+            .map_err(|err| StartupError::Config(format!("--scope '{}': {err}", config.scope)))?;
+        let secure_cookies = config.serve.tls_cert.is_some() || redirect_uri.scheme() == "https";
+        Ok(Self {
+            issuer,
+            issuer_internal_url,
+            client_id: config.client_id.clone(),
+            client_secret: ClientSecret::new(config.client_secret.clone()),
+            redirect_uri,
+            resource_url,
+            resource_internal_url,
+            scope,
+            secure_cookies,
+        })
+    }
+}
+
+fn parse_url(flag: &str, value: &str) -> Result<Url, StartupError> {
+    let url = Url::parse(value)
+        .map_err(|err| StartupError::Config(format!("{flag} '{value}' is not a URL: {err}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(StartupError::Config(format!(
+            "{flag} '{value}' must be an http or https URL"
+        )));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn settings(args: &[&str]) -> Result<Settings, StartupError> {
+        let mut all = vec![
+            "client",
+            "--addr",
+            "127.0.0.1:0",
+            "--database-url",
+            "sqlite::memory:",
+        ];
+        all.extend_from_slice(args);
+        Settings::from_config(&Config::parse_from(all))
+    }
+
+    #[test]
+    fn internal_addresses_default_to_the_public_ones() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.issuer_internal_url, None);
+        assert_eq!(settings.resource_internal_url, settings.resource_url);
+        assert!(!settings.secure_cookies);
+    }
+
+    #[test]
+    fn bad_urls_and_scopes_are_refused_naming_the_flag() {
+        let err = settings(&["--issuer", "not a url"]).err().unwrap();
+        assert!(err.to_string().contains("--issuer"));
+        let err = settings(&["--scope", "bad\"scope"]).err().unwrap();
+        assert!(err.to_string().contains("--scope"));
+        let err = settings(&["--resource-internal-url", "ftp://x"])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("--resource-internal-url"));
+    }
+
+    #[test]
+    fn an_https_redirect_uri_makes_cookies_secure() {
+        let settings = settings(&["--redirect-uri", "https://strava.example/callback"]).unwrap();
+        assert!(settings.secure_cookies);
+    }
 }

@@ -2,11 +2,54 @@
 //! connects a user's "Facebook" account through the authorization code
 //! flow with PKCE and posts runs on the user's behalf.
 //!
-//! `main.rs` only calls [`build`] through `service_kit::cli::run`; tests call
-//! [`build`] directly on port 0 with a fresh database.
+//! `main.rs` only calls [`build`] through `service_kit::cli::run`; tests
+//! bind a listener first and call [`build_on`], so the server's own URL can
+//! go into the configuration (the redirect URI).
+//!
+//! A guided tour, in the order a request meets them:
 
-/// Flags and environment variables (`CLIENT_…`).
+/// Flags and environment variables (`CLIENT_…`), parsed once into `Settings`.
 pub mod config;
+
+/// The browser session (the runner), its cookie and its anti-CSRF token.
+pub mod session;
+
+/// The origin the browser uses; `localhost` and `127.0.0.1` as aliases.
+pub mod origin;
+
+/// `GET /connect`, `GET /callback`, the forms and the teaching page.
+pub mod routes;
+
+/// RFC 8414 metadata: the authorization server's endpoints, cached briefly.
+pub mod discovery;
+
+/// The OAuth side through the `oauth2` crate: authorization request, code
+/// exchange, refresh, revocation, with a recording HTTP client.
+pub mod oauth;
+
+/// Acting as the user: tokens kept fresh, refresh on `invalid_token`.
+pub mod connection;
+
+/// Calls to the protected resource with the Bearer token (RFC 6750).
+pub mod resource;
+
+/// "Behind the scenes": steps with their RFC sections, secrets shortened.
+pub mod trace;
+
+/// The runner's demo runs.
+pub mod runs;
+
+/// The one-shot outcome shown after a 303.
+pub mod notice;
+
+/// askama page structs.
+pub mod pages;
+
+/// Shared handler state: settings, database, HTTP client, metadata cache.
+pub mod state;
+
+/// The client's tables.
+pub mod store;
 
 use actix_web::middleware::from_fn;
 use actix_web::{web, App};
@@ -14,7 +57,7 @@ use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};
 use service_kit::{Database, Migrations, RunningServer, StartupError};
 
-pub use config::Config;
+pub use config::{Config, Settings};
 
 /// How this binary is named on the command line and in the environment.
 pub const ROLE: Role = Role {
@@ -25,22 +68,38 @@ pub const ROLE: Role = Role {
 };
 
 /// This role's tables, one migration set per backend.
-static MIGRATIONS: Migrations = Migrations {
+pub static MIGRATIONS: Migrations = Migrations {
     sqlite: sqlx::migrate!("../../migrations/client/sqlite"),
     postgres: sqlx::migrate!("../../migrations/client/postgres"),
 };
 
-/// Opens and migrates the database, binds the listener and starts serving.
+/// Checks the flags, binds the listener and serves (what `main.rs` runs).
+/// Configuration mistakes are reported before anything is bound.
 pub async fn build(config: Config) -> Result<RunningServer, StartupError> {
+    Settings::from_config(&config)?;
+    service_kit::Backend::of_url(&config.serve.database_url)?;
+    let listener = Listener::bind(&config.serve)?;
+    build_on(config, listener).await
+}
+
+/// Checks the configuration, opens and migrates the database and serves on
+/// an already bound listener. The other roles are not contacted: they are
+/// reached when a request needs them.
+pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServer, StartupError> {
+    let settings = Settings::from_config(&config)?;
     let database = Database::connect(&config.serve.database_url).await?;
     database.migrate(&MIGRATIONS).await?;
-    let listener = Listener::bind(&config.serve)?;
+    let state = web::Data::new(state::AppState::new(settings, database.clone())?);
     let database = web::Data::new(database);
     serve(listener, move || {
         App::new()
             .wrap(service_kit::http::security_headers())
             .wrap(from_fn(service_kit::http::log_request))
             .app_data(database.clone())
+            .app_data(state.clone())
+            .app_data(routes::errors::form_config())
+            .app_data(routes::errors::query_config())
             .route("/healthz", web::get().to(service_kit::http::healthz))
+            .configure(routes::configure)
     })
 }

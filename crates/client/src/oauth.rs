@@ -1,0 +1,358 @@
+//! The OAuth 2.0 side of the client, through the `oauth2` crate.
+//!
+//! ```text
+//!  browser          client (this)                  authorization server
+//!     | GET /connect     |                                   |
+//!     |----------------->| state + PKCE verifier stored      |
+//!     |<-- 303 to authorization_endpoint (§4.1.1) ---------->|
+//!     |          login + consent happen there                |
+//!     |<-- 302 to redirect_uri?code&state&iss (§4.1.2) ------|
+//!     | GET /callback -->| check state (§10.12), iss (9207)  |
+//!     |                  |-- POST token_endpoint ----------->|
+//!     |                  |   code + code_verifier (§4.1.3,   |
+//!     |                  |   RFC 7636 §4.5)                  |
+//!     |                  |<-- access + refresh token (§5.1) -|
+//! ```
+//!
+//! [`authorization_request`] builds the first hop, [`exchange_code`] the
+//! token request, [`refresh`] RFC 6749 §6 and [`revoke`] RFC 7009.
+//!
+//! Every back-channel call goes through a [`Recorder`]: a reqwest client
+//! with redirects disabled (a token endpoint that redirects could make us
+//! send credentials elsewhere: SSRF, as the `oauth2` crate's docs warn)
+//! that also writes down each request and answer, credentials shortened,
+//! for the "behind the scenes" page.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+
+use base64::prelude::{Engine, BASE64_STANDARD};
+use oauth2::basic::{BasicClient, BasicErrorResponse};
+use oauth2::{
+    AsyncHttpClient, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet, HttpClientError,
+    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
+    TokenResponse, TokenUrl,
+};
+use oauth_types::secret::{generate_credential, AccessToken, AuthorizationCode, RefreshToken};
+use oauth_types::ScopeSet;
+use url::Url;
+
+use crate::config::Settings;
+use crate::discovery::Endpoints;
+use crate::trace;
+
+/// The `oauth2` client with an authorization and a token endpoint.
+type OAuthClient =
+    BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+fn oauth_client(settings: &Settings, endpoints: &Endpoints) -> OAuthClient {
+    BasicClient::new(ClientId::new(settings.client_id.clone()))
+        .set_client_secret(oauth2::ClientSecret::new(
+            settings.client_secret.secret().to_owned(),
+        ))
+        .set_auth_uri(AuthUrl::from_url(endpoints.authorization_endpoint.clone()))
+        .set_token_uri(TokenUrl::from_url(endpoints.token_endpoint.clone()))
+        .set_redirect_uri(RedirectUrl::from_url(settings.redirect_uri.clone()))
+}
+
+/// The first hop of the flow, and what must be kept to finish it.
+pub struct AuthorizationRequest {
+    /// The authorization endpoint with every parameter of RFC 6749 §4.1.1
+    /// and RFC 7636 §4.3.
+    pub url: Url,
+    /// RFC 6749 §10.12: 256 bits, bound to the session, single use.
+    pub state: String,
+    /// RFC 7636 §4.1: fresh per request, kept server-side only.
+    pub code_verifier: String,
+}
+
+/// Builds the authorization request URL with `state` and an S256 challenge.
+pub fn authorization_request(
+    settings: &Settings,
+    endpoints: &Endpoints,
+    scope: &ScopeSet,
+) -> AuthorizationRequest {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state) = oauth_client(settings, endpoints)
+        .authorize_url(|| CsrfToken::new(generate_credential()))
+        .add_scopes(
+            scope
+                .iter()
+                .map(|scope| oauth2::Scope::new(scope.as_str().to_owned())),
+        )
+        .set_pkce_challenge(challenge)
+        .url();
+    AuthorizationRequest {
+        url,
+        state: state.secret().to_owned(),
+        code_verifier: verifier.secret().to_owned(),
+    }
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug)]
+pub struct Tokens {
+    pub access_token: AccessToken,
+    pub refresh_token: Option<RefreshToken>,
+    /// Seconds.
+    pub expires_in: Option<u64>,
+    /// `None` when the server did not name it: then it is the requested
+    /// scope (RFC 6749 §5.1).
+    pub scope: Option<ScopeSet>,
+}
+
+/// Why the token endpoint gave no tokens.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// RFC 6749 §5.2: an error answer, e.g. `invalid_grant`.
+    #[error("the authorization server refused: {error}")]
+    Refused {
+        error: String,
+        description: Option<String>,
+    },
+    #[error("the authorization server cannot be reached")]
+    Unreachable,
+    #[error("the authorization server's answer is not a valid token response")]
+    Malformed,
+    #[error("the authorization server publishes no revocation endpoint")]
+    NoRevocationEndpoint,
+}
+
+/// RFC 6749 §4.1.3 with RFC 7636 §4.5: trades the code and the verifier for
+/// tokens, authenticating with `client_secret_basic`.
+pub async fn exchange_code(
+    settings: &Settings,
+    endpoints: &Endpoints,
+    recorder: &Recorder<'_>,
+    code: &AuthorizationCode,
+    code_verifier: String,
+) -> Result<Tokens, TokenError> {
+    oauth_client(settings, endpoints)
+        .exchange_code(oauth2::AuthorizationCode::new(code.secret().to_owned()))
+        .set_pkce_verifier(PkceCodeVerifier::new(code_verifier))
+        .request_async(recorder)
+        .await
+        .map(|answer| tokens_of(&answer))
+        .map_err(token_error)
+}
+
+/// RFC 6749 §6: a new access token (and, rotated, a new refresh token).
+pub async fn refresh(
+    settings: &Settings,
+    endpoints: &Endpoints,
+    recorder: &Recorder<'_>,
+    refresh_token: &RefreshToken,
+) -> Result<Tokens, TokenError> {
+    let refresh_token = oauth2::RefreshToken::new(refresh_token.secret().to_owned());
+    oauth_client(settings, endpoints)
+        .exchange_refresh_token(&refresh_token)
+        .request_async(recorder)
+        .await
+        .map(|answer| tokens_of(&answer))
+        .map_err(token_error)
+}
+
+/// RFC 7009 §2.1: asks the server to revoke a token, authenticating with
+/// `client_secret_basic` (RFC 6749 §2.3.1). Revoking the refresh token also
+/// ends the access tokens issued from it (security rule 16).
+///
+/// The `oauth2` crate refuses revocation endpoints that are not `https`,
+/// and the demo runs over plain HTTP on loopback; so this one request is
+/// built here, with the same encoding rules, and sent through the same
+/// recording, redirect-free client.
+pub async fn revoke(
+    settings: &Settings,
+    endpoints: &Endpoints,
+    recorder: &Recorder<'_>,
+    token: RevocableToken<'_>,
+) -> Result<(), TokenError> {
+    let url = endpoints
+        .revocation_endpoint
+        .as_ref()
+        .ok_or(TokenError::NoRevocationEndpoint)?;
+    let (value, hint) = match token {
+        RevocableToken::Refresh(token) => (token.secret(), "refresh_token"),
+        RevocableToken::Access(token) => (token.secret(), "access_token"),
+    };
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", value)
+        .append_pair("token_type_hint", hint)
+        .finish();
+    let request = oauth2::http::Request::builder()
+        .method(oauth2::http::Method::POST)
+        .uri(url.as_str())
+        .header(
+            oauth2::http::header::AUTHORIZATION,
+            client_secret_basic(settings),
+        )
+        .header(
+            oauth2::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(oauth2::http::header::ACCEPT, "application/json")
+        .body(body.into_bytes())
+        .map_err(|_| TokenError::Malformed)?;
+    let response = recorder
+        .call(request)
+        .await
+        .map_err(|_| TokenError::Unreachable)?;
+    if response.status().is_success() {
+        return Ok(());
+    }
+    match serde_json::from_slice::<oauth_types::ErrorResponse>(response.body()) {
+        Ok(refusal) => Err(TokenError::Refused {
+            error: refusal.error,
+            description: refusal.error_description,
+        }),
+        Err(_) => Err(TokenError::Malformed),
+    }
+}
+
+/// RFC 6749 §2.3.1: `Basic base64(urlencode(id) ":" urlencode(secret))`.
+fn client_secret_basic(settings: &Settings) -> String {
+    let encode =
+        |value: &str| url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>();
+    let credentials = format!(
+        "{}:{}",
+        encode(&settings.client_id),
+        encode(settings.client_secret.secret())
+    );
+    format!("Basic {}", BASE64_STANDARD.encode(credentials))
+}
+
+/// Which token to revoke.
+pub enum RevocableToken<'a> {
+    Refresh(&'a RefreshToken),
+    Access(&'a AccessToken),
+}
+
+fn tokens_of(answer: &oauth2::basic::BasicTokenResponse) -> Tokens {
+    Tokens {
+        access_token: AccessToken::new(answer.access_token().secret().to_owned()),
+        refresh_token: answer
+            .refresh_token()
+            .map(|token| RefreshToken::new(token.secret().to_owned())),
+        expires_in: answer.expires_in().map(|lifetime| lifetime.as_secs()),
+        scope: answer.scopes().map(|scopes| {
+            scopes
+                .iter()
+                .filter_map(|scope| oauth_types::Scope::parse(scope).ok())
+                .collect()
+        }),
+    }
+}
+
+type HttpError = HttpClientError<reqwest::Error>;
+
+fn token_error(error: RequestTokenError<HttpError, BasicErrorResponse>) -> TokenError {
+    match error {
+        RequestTokenError::ServerResponse(answer) => TokenError::Refused {
+            error: answer.error().to_string(),
+            description: answer.error_description().cloned(),
+        },
+        RequestTokenError::Request(_) => TokenError::Unreachable,
+        RequestTokenError::Parse(..) | RequestTokenError::Other(_) => TokenError::Malformed,
+    }
+}
+
+/// One back-channel request and its answer, credentials shortened.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub request: String,
+    pub response: String,
+}
+
+/// The HTTP client the `oauth2` crate calls through: the shared reqwest
+/// client (redirects disabled) plus a record of what went over the wire.
+pub struct Recorder<'h> {
+    http: &'h reqwest::Client,
+    exchanges: Mutex<Vec<Exchange>>,
+}
+
+impl<'h> Recorder<'h> {
+    pub fn new(http: &'h reqwest::Client) -> Self {
+        Self {
+            http,
+            exchanges: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// What was exchanged so far, in order; the record is emptied.
+    pub fn take(&self) -> Vec<Exchange> {
+        self.exchanges
+            .lock()
+            .map(|mut exchanges| std::mem::take(&mut *exchanges))
+            .unwrap_or_default()
+    }
+}
+
+impl<'c, 'h: 'c> AsyncHttpClient<'c> for Recorder<'h> {
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let described = describe_request(&request);
+            let result = AsyncHttpClient::call(self.http, request).await;
+            let answer = match &result {
+                Ok(response) => describe_response(response),
+                Err(_) => "no answer: the server could not be reached".to_owned(),
+            };
+            if let Ok(mut exchanges) = self.exchanges.lock() {
+                exchanges.push(Exchange {
+                    request: described,
+                    response: answer,
+                });
+            }
+            result
+        })
+    }
+}
+
+fn describe_request(request: &HttpRequest) -> String {
+    let mut lines = vec![format!("{} {}", request.method(), request.uri())];
+    if let Some(value) = request
+        .headers()
+        .get(oauth2::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+    {
+        lines.push(format!(
+            "Authorization: {}",
+            trace::describe_authorization(value)
+        ));
+    }
+    if let Some(value) = request
+        .headers()
+        .get(oauth2::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+    {
+        lines.push(format!("Content-Type: {value}"));
+    }
+    if !request.body().is_empty() {
+        lines.push(String::new());
+        lines.push(trace::describe_form(request.body()));
+    }
+    lines.join("\n")
+}
+
+fn describe_response(response: &HttpResponse) -> String {
+    let mut lines = vec![format!("HTTP {}", response.status())];
+    for name in [
+        oauth2::http::header::CACHE_CONTROL,
+        oauth2::http::header::WWW_AUTHENTICATE,
+    ] {
+        if let Some(value) = response
+            .headers()
+            .get(&name)
+            .and_then(|value| value.to_str().ok())
+        {
+            lines.push(format!("{name}: {value}"));
+        }
+    }
+    if !response.body().is_empty() {
+        lines.push(String::new());
+        lines.push(trace::describe_body(response.body()));
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,141 @@
+//! What the client's own POST forms share: the session and its anti-CSRF
+//! token are checked first, the resource is called as the user, and the
+//! outcome is left as a notice for the page the 303 leads to.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+
+use crate::connection::{self, Outcome};
+use crate::notice::Notice;
+use crate::pages::{html, ProblemPage};
+use crate::resource::{Answer, ResourceCall};
+use crate::routes::errors::unexpected_problem;
+use crate::routes::see_other;
+use crate::session::{self, Session};
+use crate::state::AppState;
+use crate::store;
+
+/// Why a form was not acted on.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("no live session")]
+    NoSession,
+    #[error("the anti-CSRF token does not match")]
+    Forgery,
+    #[error("database error")]
+    Store(#[from] sqlx::Error),
+}
+
+impl ResponseError for ActionError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NoSession => StatusCode::BAD_REQUEST,
+            Self::Forgery => StatusCode::FORBIDDEN,
+            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let page = match self {
+            Self::NoSession => ProblemPage::new(
+                "Your session has expired",
+                "This form was sent without a live Strava session, so it was not acted on.",
+                "Open the home page and try again.",
+            ),
+            Self::Forgery => ProblemPage::new(
+                "This form did not come from Strava",
+                "The form's anti-CSRF token does not match your session: another site may have tried to make your browser act on Strava. Nothing was done.",
+                "Use the forms on Strava's own pages.",
+            ),
+            Self::Store(error) => {
+                tracing::error!(%error, "database error in a form handler");
+                unexpected_problem()
+            }
+        };
+        html(self.status_code(), &page)
+    }
+}
+
+/// The session of a form post, after its anti-CSRF token is checked.
+pub async fn checked_session(
+    request: &HttpRequest,
+    state: &AppState,
+    csrf_token: &str,
+    now: i64,
+) -> Result<Session, ActionError> {
+    let session = session::current(request, state.pool(), now)
+        .await?
+        .ok_or(ActionError::NoSession)?;
+    if !session.csrf_matches(csrf_token) {
+        return Err(ActionError::Forgery);
+    }
+    Ok(session)
+}
+
+/// Calls the resource as the user, leaves the outcome for the next page and
+/// answers 303 to `/`.
+pub async fn call_and_report(
+    state: &AppState,
+    session: &Session,
+    call: &ResourceCall,
+    now: i64,
+    success: impl FnOnce(&serde_json::Value) -> Notice,
+) -> Result<HttpResponse, ActionError> {
+    let outcome = connection::call_as_user(state, session, call, now).await?;
+    let notice = notice_for(outcome, call, success);
+    store::sessions::set_notice(state.pool(), &session.id_hash, &notice.to_json()).await?;
+    Ok(see_other("/"))
+}
+
+fn notice_for(
+    outcome: Outcome,
+    call: &ResourceCall,
+    success: impl FnOnce(&serde_json::Value) -> Notice,
+) -> Notice {
+    match outcome {
+        Outcome::Answered(Answer::Accepted { body }) => success(&body),
+        Outcome::Answered(Answer::InsufficientScope) => Notice::problem(
+            "Facebook refused: insufficient scope",
+            format!(
+                "Facebook answered 403 insufficient_scope: this needs the scope “{}”, which you have not granted to Strava (RFC 6750 §3.1). Nothing was sent. You can reconnect and allow it.",
+                call.scope
+            ),
+        )
+        .offering_reconnect(call.scope),
+        Outcome::Answered(Answer::InvalidToken) => Notice::problem(
+            "Facebook refused the access token",
+            "Facebook answered invalid_token even for a freshly refreshed token. Nothing was sent. Please reconnect.",
+        )
+        .offering_reconnect(call.scope),
+        Outcome::Answered(Answer::Refused { status, error, description }) => Notice::problem(
+            "Facebook refused",
+            format!(
+                "Facebook answered {status}{}{}. Nothing was sent.",
+                error.map(|e| format!(" {e}")).unwrap_or_default(),
+                description.map(|d| format!(": {d}")).unwrap_or_default()
+            ),
+        ),
+        Outcome::Answered(Answer::Unavailable { status }) => Notice::problem(
+            "Facebook is unavailable",
+            format!("Facebook answered {status}: it, or the authorization server it checks tokens with, is not available. Nothing was sent; try again later."),
+        ),
+        Outcome::NotConnected => Notice::problem(
+            "Facebook is not connected",
+            "Strava has no tokens for you: connect Facebook first.",
+        )
+        .offering_reconnect(call.scope),
+        Outcome::ReconnectNeeded { reason } => Notice::problem(
+            "Please reconnect Facebook",
+            format!("{reason} Strava forgot the unusable tokens; nothing was sent."),
+        )
+        .offering_reconnect(call.scope),
+        Outcome::AuthorizationServerUnavailable => Notice::problem(
+            "The authorization server cannot be reached",
+            "Strava had to refresh its access token, but the authorization server did not answer. Nothing was sent; try again later.",
+        ),
+        Outcome::ResourceUnreachable => Notice::problem(
+            "Facebook cannot be reached",
+            "Strava could not reach Facebook's API. Nothing was sent; try again later.",
+        ),
+    }
+}

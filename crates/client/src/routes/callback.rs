@@ -1,0 +1,373 @@
+//! `GET /callback`: the authorization response (RFC 6749 §4.1.2) and the
+//! token request (§4.1.3).
+//!
+//! Checks, in order, and each failure gets its own page; nothing is stored
+//! unless every check passes:
+//! 0. a browser that started on another loopback name of this server is
+//!    first sent back there, where its session cookie lives;
+//! 1. the browser has a session (the request must be ours);
+//! 2. `state` is present and redeems, once, an authorization request of
+//!    *this* session (RFC 6749 §10.12, security rule 25);
+//! 3. `iss`, when present, is the configured issuer, and is present when
+//!    the server promised it (RFC 9207 §2.4, security rule 27);
+//! 4. no `error` (RFC 6749 §4.1.2.1);
+//! 5. the code and the stored PKCE verifier buy tokens (RFC 7636 §4.5).
+//!
+//! The tokens then go to the database only (security rule 28), and the
+//! session gets a new id (no session fixation).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use oauth_types::params::UniqueParams;
+use oauth_types::secret::{AuthorizationCode, CredentialHash};
+use oauth_types::ScopeSet;
+
+use crate::connection::expires_at;
+use crate::discovery::{DiscoveryError, Endpoints};
+use crate::notice::Notice;
+use crate::oauth::{self, Exchange, Recorder, TokenError};
+use crate::origin;
+use crate::pages::{html, ProblemPage};
+use crate::routes::connect::authorization_server_unavailable;
+use crate::routes::errors::unexpected_problem;
+use crate::routes::see_other;
+use crate::session;
+use crate::state::AppState;
+use crate::store;
+use crate::store::connections::Connection;
+use crate::trace::{self, Step};
+
+/// Why the flow did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    #[error("the query string cannot be read")]
+    Unreadable,
+    #[error("a parameter is repeated")]
+    RepeatedParameter(String),
+    #[error("no session")]
+    NoSession,
+    #[error("no state")]
+    MissingState,
+    #[error("state mismatch")]
+    StateMismatch,
+    #[error("iss mismatch")]
+    IssuerMismatch { expected: String, found: String },
+    #[error("iss missing")]
+    IssuerMissing { expected: String },
+    #[error("authorization error {error}")]
+    Authorization {
+        error: String,
+        description: Option<String>,
+    },
+    #[error("no code")]
+    MissingCode,
+    #[error("the exchange failed: {0}")]
+    Exchange(TokenError),
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error("database error")]
+    Store(#[from] sqlx::Error),
+}
+
+impl ResponseError for CallbackError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Authorization { error, .. } if error == "server_error" => StatusCode::BAD_GATEWAY,
+            Self::Authorization { error, .. } if error == "temporarily_unavailable" => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::Exchange(TokenError::Refused { .. }) => StatusCode::BAD_REQUEST,
+            Self::Exchange(_) => StatusCode::BAD_GATEWAY,
+            Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        html(self.status_code(), &self.page())
+    }
+}
+
+const START_AGAIN: &str =
+    "Nothing was stored. If you were connecting Facebook, start again from Strava.";
+
+impl CallbackError {
+    fn page(&self) -> ProblemPage {
+        let connect_again = |page: ProblemPage| page.with_next("/connect", "Connect again");
+        match self {
+            Self::Unreadable | Self::RepeatedParameter(_) => ProblemPage::new(
+                "The authorization server's answer cannot be read",
+                "The answer's parameters are malformed or repeated (RFC 6749 §3.1 forbids repeats), so it was ignored.",
+                START_AGAIN,
+            ),
+            Self::NoSession => ProblemPage::new(
+                "This answer does not belong to a connection started here",
+                "Your browser has no Strava session, so this authorization response cannot be matched to a request you made.",
+                START_AGAIN,
+            ),
+            Self::MissingState => connect_again(ProblemPage::new(
+                "The answer carries no state",
+                "Without state Strava cannot tell whether you started this connection (RFC 6749 §10.12), so the answer was ignored.",
+                START_AGAIN,
+            )),
+            Self::StateMismatch => connect_again(ProblemPage::new(
+                "The state does not match",
+                "The state in the answer does not belong to a connection you started from this browser: it is unknown, already used, or expired. This is what a cross-site request forgery looks like, so the answer was ignored.",
+                START_AGAIN,
+            )),
+            Self::IssuerMismatch { expected, found } => connect_again(ProblemPage::new(
+                "The answer comes from another authorization server",
+                format!("The answer says it was issued by '{found}', but Strava sent you to '{expected}'. This is how a mix-up attack looks (RFC 9207), so the answer was ignored."),
+                START_AGAIN,
+            )),
+            Self::IssuerMissing { expected } => connect_again(ProblemPage::new(
+                "The answer does not name its issuer",
+                format!("'{expected}' promises to name itself in every answer (RFC 9207), but this one does not, so it was ignored."),
+                START_AGAIN,
+            )),
+            Self::Authorization { error, description } => authorization_error_page(error, description.as_deref()),
+            Self::MissingCode => connect_again(ProblemPage::new(
+                "The answer carries no code",
+                "The authorization server sent you back without an authorization code or an error.",
+                START_AGAIN,
+            )),
+            Self::Exchange(error) => connect_again(exchange_failure_page(error)),
+            Self::Discovery(error) => authorization_server_unavailable(error),
+            Self::Store(error) => {
+                tracing::error!(%error, "database error in /callback");
+                unexpected_problem()
+            }
+        }
+    }
+}
+
+/// RFC 6749 §4.1.2.1: what each error code means for the user.
+fn authorization_error_page(error: &str, description: Option<&str>) -> ProblemPage {
+    let (title, happened, to_do) = match error {
+        "access_denied" => (
+            "You did not connect Facebook",
+            "Access was denied at the authorization server: the consent was declined, so Strava may not post for you.",
+            "Nothing was shared and nothing was stored. You can connect whenever you like.",
+        ),
+        "invalid_scope" => (
+            "Strava asked for a scope it may not have",
+            "The authorization server refused the scopes Strava asked for (invalid_scope).",
+            "Nothing was stored. Connect again with the default scopes; if it persists, Strava's --scope setting does not match its registration.",
+        ),
+        "server_error" => (
+            "The authorization server had a problem",
+            "The authorization server met an unexpected error (server_error) and could not finish.",
+            "Nothing was stored. Try again in a moment.",
+        ),
+        "temporarily_unavailable" => (
+            "The authorization server is busy",
+            "The authorization server is temporarily unable to handle the request (temporarily_unavailable).",
+            "Nothing was stored. Try again in a few minutes.",
+        ),
+        "unauthorized_client" | "unsupported_response_type" | "invalid_request" => (
+            "The authorization server refused Strava's request",
+            "The authorization server refused the request Strava sent you with, which points to a misconfiguration of Strava or of its registration.",
+            "Nothing was stored. Try again; if it persists, tell Strava's operator.",
+        ),
+        _ => (
+            "The authorization server refused",
+            "The authorization server answered with an error instead of a code.",
+            "Nothing was stored. Try again.",
+        ),
+    };
+    let detail = match description {
+        Some(description) => format!("{happened} It said: {error}: “{description}”."),
+        None => format!("{happened} It said: {error}."),
+    };
+    ProblemPage::new(title, detail, to_do).with_next("/connect", "Connect again")
+}
+
+fn exchange_failure_page(error: &TokenError) -> ProblemPage {
+    let happened = match error {
+        TokenError::Refused { error, description } => format!(
+            "The authorization server refused to exchange the authorization code for tokens ({error}{}). Codes are single use and expire within a minute.",
+            description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+        ),
+        TokenError::Unreachable => "The authorization server could not be reached to exchange the code for tokens.".to_owned(),
+        TokenError::Malformed | TokenError::NoRevocationEndpoint => "The authorization server's answer to the token request was not a valid token response.".to_owned(),
+    };
+    ProblemPage::new("Connecting Facebook failed", happened, START_AGAIN)
+}
+
+pub async fn get(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, CallbackError> {
+    let now = service_kit::clock::now();
+    let pool = state.pool();
+    let params = parse_params(request.query_string())?;
+    if let Some(started_at) = started_on_a_loopback_alias(&request, &params, pool, now).await? {
+        let back = format!("{started_at}/callback?{}", request.query_string());
+        return Ok(see_other(&back));
+    }
+    // 1 and 2: our session, and a state it issued, spent now.
+    let session = session::current(&request, pool, now)
+        .await?
+        .ok_or(CallbackError::NoSession)?;
+    let state_param = params.get("state").ok_or(CallbackError::MissingState)?;
+    let pending = store::authorization_requests::redeem(
+        pool,
+        &CredentialHash::of(state_param),
+        &session.id_hash,
+        now,
+    )
+    .await?
+    .ok_or(CallbackError::StateMismatch)?;
+    let record = |step: Step| store::trace::append(pool, &session.id_hash, step, now);
+    record(callback_step(request.query_string())).await?;
+
+    // 3: the answer comes from the server we sent the browser to.
+    let endpoints = state
+        .discovery
+        .endpoints(&state.settings, &state.http)
+        .await?;
+    check_issuer(params.get("iss"), &endpoints)?;
+    record(checks_step(params.get("iss"), &endpoints.issuer)).await?;
+
+    // 4: an error answer ends here.
+    if let Some(error) = params.get("error") {
+        return Err(CallbackError::Authorization {
+            error: error.to_owned(),
+            description: params.get("error_description").map(str::to_owned),
+        });
+    }
+    let code = AuthorizationCode::new(params.get("code").ok_or(CallbackError::MissingCode)?);
+
+    // 5: code + verifier → tokens.
+    let recorder = Recorder::new(&state.http);
+    let result = oauth::exchange_code(
+        &state.settings,
+        &endpoints,
+        &recorder,
+        &code,
+        pending.code_verifier,
+    )
+    .await;
+    for exchange in recorder.take() {
+        record(exchange_step(exchange)).await?;
+    }
+    let tokens = result.map_err(CallbackError::Exchange)?;
+
+    // RFC 6749 §5.1: no scope in the answer means the requested one.
+    let granted = tokens
+        .scope
+        .clone()
+        .unwrap_or_else(|| pending.scope.clone());
+    let connection = Connection {
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token,
+        expires_at: expires_at(tokens.expires_in, now),
+        scope: granted.clone(),
+    };
+    store::connections::upsert(pool, &session.id_hash, &connection, now).await?;
+    let (session, cookie) = session::renew(pool, &session, &state.settings).await?;
+    let notice = connected_notice(&pending.scope, &granted);
+    store::sessions::set_notice(pool, &session.id_hash, &notice.to_json()).await?;
+    Ok(session::with_cookie(see_other("/"), cookie))
+}
+
+/// RFC 9207 §2.4: `iss` must be the issuer; when the server promises `iss`
+/// (its metadata says so), an answer without it is refused too.
+fn check_issuer(iss: Option<&str>, endpoints: &Endpoints) -> Result<(), CallbackError> {
+    match iss {
+        Some(iss) if iss != endpoints.issuer => Err(CallbackError::IssuerMismatch {
+            expected: endpoints.issuer.clone(),
+            found: iss.to_owned(),
+        }),
+        None if endpoints.iss_parameter_supported => Err(CallbackError::IssuerMissing {
+            expected: endpoints.issuer.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What the home page says once connected, naming the scopes the user did
+/// not approve (RFC 6749 §3.3: the server may grant less than asked).
+fn connected_notice(requested: &ScopeSet, granted: &ScopeSet) -> Notice {
+    let mut text = format!("Strava may now act for you with the scopes: {granted}.");
+    let refused: Vec<&str> = requested
+        .iter()
+        .filter(|wanted| !granted.contains(wanted))
+        .map(|wanted| wanted.as_str())
+        .collect();
+    if !refused.is_empty() {
+        text.push_str(&format!(
+            " You did not allow: {}; what needs it will be refused.",
+            refused.join(" ")
+        ));
+    }
+    Notice::success("Facebook is connected", text)
+}
+
+fn exchange_step(exchange: Exchange) -> Step {
+    Step::new(
+        "Exchange the code for tokens",
+        "RFC 6749 §4.1.3, §5.1; RFC 7636 §4.5",
+        "Server to server, Strava authenticates with its client secret (HTTP Basic) and proves with the PKCE code_verifier that it is the one that started the flow; the answer carries the tokens, which stay in Strava's database.",
+    )
+    .request(exchange.request)
+    .response(exchange.response)
+}
+
+/// When the flow of this `state` started on another loopback name of this
+/// server (`127.0.0.1` vs `localhost`), the origin to send the browser back
+/// to, where its session cookie lives (see [`crate::origin`]). Nothing is
+/// consumed here; the state is checked against the session over there.
+async fn started_on_a_loopback_alias(
+    request: &HttpRequest,
+    params: &UniqueParams,
+    pool: &sqlx::AnyPool,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let (Some(state), Some(here)) = (params.get("state"), origin::of_request(request)) else {
+        return Ok(None);
+    };
+    let started =
+        store::authorization_requests::browser_origin(pool, &CredentialHash::of(state), now)
+            .await?
+            .and_then(|text| url::Url::parse(&text).ok());
+    Ok(started
+        .filter(|started| origin::are_loopback_aliases(started, &here))
+        .map(|started| origin::serialize(&started)))
+}
+
+/// The query as RFC 6749 §3.1 wants it: each parameter at most once.
+fn parse_params(query: &str) -> Result<UniqueParams, CallbackError> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|_| CallbackError::Unreadable)?;
+    UniqueParams::from_pairs(pairs).map_err(|error| match error {
+        oauth_types::params::ParamsError::Repeated(name) => CallbackError::RepeatedParameter(name),
+    })
+}
+
+fn callback_step(query: &str) -> Step {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    Step::new(
+        "The browser comes back with the authorization response",
+        "RFC 6749 §4.1.2, RFC 9207 §2",
+        "The authorization server redirected your browser to Strava's redirect_uri with a short-lived, single-use code (or an error), the state Strava sent, and iss naming the server.",
+    )
+    .request(format!(
+        "GET /callback?\n{}",
+        trace::describe_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+    ))
+}
+
+fn checks_step(iss: Option<&str>, issuer: &str) -> Step {
+    let iss = match iss {
+        Some(iss) => format!("iss = {iss}: the configured issuer"),
+        None => "iss absent: the server does not promise it".to_owned(),
+    };
+    Step::new(
+        "Check state and iss",
+        "RFC 6749 §10.12, RFC 9207 §2.4",
+        "The state matched the one stored for this browser session and is now used up (no cross-site request forgery, no replay); iss shows the answer comes from the server Strava sent you to (no mix-up).",
+    )
+    .response(format!("state: matches this session's request, marked used\n{iss}\nexpected issuer: {issuer}"))
+}

@@ -1,0 +1,163 @@
+//! `GET /connect`: the first hop of the authorization code flow
+//! (RFC 6749 §4.1.1).
+//!
+//! A fresh `state` (RFC 6749 §10.12) and PKCE verifier (RFC 7636 §4.1) are
+//! stored server-side, bound to the browser session; the browser is sent to
+//! the authorization endpoint with `response_type=code`, `client_id`,
+//! `redirect_uri`, `scope`, `state`, `code_challenge` and
+//! `code_challenge_method=S256`. `?scope=…` asks for more scopes on top of
+//! the configured ones (incremental authorization).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use oauth_types::secret::CredentialHash;
+use oauth_types::ScopeSet;
+use serde::Deserialize;
+
+use crate::discovery::{DiscoveryError, Endpoints};
+use crate::oauth;
+use crate::origin;
+use crate::pages::{html, ProblemPage};
+use crate::routes::errors::unexpected_problem;
+use crate::routes::see_other;
+use crate::session;
+use crate::state::AppState;
+use crate::store;
+use crate::store::authorization_requests::NewRequest;
+use crate::trace::{self, Step};
+
+/// How long the user has to come back through `/callback`.
+const AUTHORIZATION_REQUEST_LIFETIME: i64 = 600;
+
+#[derive(Debug, Deserialize)]
+pub struct ConnectQuery {
+    /// Extra scopes, space-separated.
+    scope: Option<String>,
+}
+
+/// Why the flow could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the scope parameter is not a valid scope list")]
+    BadScope,
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error("database error")]
+    Store(#[from] sqlx::Error),
+}
+
+impl ResponseError for ConnectError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadScope => StatusCode::BAD_REQUEST,
+            Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let page = match self {
+            Self::BadScope => ProblemPage::new(
+                "That scope is not valid",
+                "The scope asked for is not a list of RFC 6749 §3.3 scope tokens.",
+                "Connect with the button on the home page.",
+            ),
+            Self::Discovery(error) => authorization_server_unavailable(error),
+            Self::Store(error) => {
+                tracing::error!(%error, "database error in /connect");
+                unexpected_problem()
+            }
+        };
+        html(self.status_code(), &page)
+    }
+}
+
+/// The page for "we cannot find or reach the authorization server".
+pub fn authorization_server_unavailable(error: &DiscoveryError) -> ProblemPage {
+    tracing::warn!(%error, "the authorization server's metadata is not available");
+    ProblemPage::new(
+        "The authorization server cannot be reached",
+        format!(
+            "Strava needs the authorization server's metadata (RFC 8414) to connect Facebook, but {error}."
+        ),
+        "Nothing was changed. Try again in a moment; if it persists, the authorization server is down or misconfigured.",
+    )
+    .with_next("/connect", "Try again")
+}
+
+pub async fn get(
+    request: HttpRequest,
+    query: web::Query<ConnectQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ConnectError> {
+    let now = service_kit::clock::now();
+    let pool = state.pool();
+    let extra = ScopeSet::parse(query.scope.as_deref().unwrap_or_default())
+        .map_err(|_| ConnectError::BadScope)?;
+    let scope = state.settings.scope.union(&extra);
+    let endpoints = state
+        .discovery
+        .fresh_endpoints(&state.settings, &state.http)
+        .await?;
+    let (session, cookie) = session::current_or_new(&request, pool, &state.settings, now).await?;
+
+    let authorization = oauth::authorization_request(&state.settings, &endpoints, &scope);
+    store::authorization_requests::delete_stale(pool, now).await?;
+    let browser_origin = origin::of_request(&request)
+        .map(|used| origin::serialize(&used))
+        .unwrap_or_default();
+    store::authorization_requests::insert(
+        pool,
+        &NewRequest {
+            state_hash: &CredentialHash::of(&authorization.state),
+            session: &session.id_hash,
+            code_verifier: &authorization.code_verifier,
+            scope: &scope,
+            browser_origin: &browser_origin,
+            expires_at: now + AUTHORIZATION_REQUEST_LIFETIME,
+        },
+        now,
+    )
+    .await?;
+
+    store::trace::clear(pool, &session.id_hash).await?;
+    for step in [
+        discovery_step(&endpoints),
+        authorization_request_step(&authorization.url),
+    ] {
+        store::trace::append(pool, &session.id_hash, step, now).await?;
+    }
+    Ok(session::with_cookie(
+        see_other(authorization.url.as_str()),
+        cookie,
+    ))
+}
+
+fn discovery_step(endpoints: &Endpoints) -> Step {
+    let revocation = endpoints
+        .revocation_endpoint
+        .as_ref()
+        .map_or_else(|| "(none)".to_owned(), ToString::to_string);
+    Step::new(
+        "Discover the authorization server",
+        "RFC 8414 §3",
+        "The client reads the authorization server's metadata to learn its endpoints and checks that the document names the configured issuer.",
+    )
+    .request(format!("GET {}", endpoints.metadata_url))
+    .response(format!(
+        "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}",
+        endpoints.issuer,
+        endpoints.authorization_endpoint,
+        endpoints.token_endpoint,
+        endpoints.iss_parameter_supported
+    ))
+}
+
+fn authorization_request_step(url: &url::Url) -> Step {
+    Step::new(
+        "Send the browser to the authorization endpoint",
+        "RFC 6749 §4.1.1, RFC 7636 §4.3",
+        "The browser carries the request: a fresh random state (kept in Strava's database, bound to your session, single use) and the S256 code_challenge of a verifier that never leaves Strava's server.",
+    )
+    .request(format!("303 See Other\nLocation: {}", trace::describe_url(url)))
+}

@@ -1,0 +1,47 @@
+//! The client's endpoints, one file each.
+//!
+//! | route | does |
+//! |---|---|
+//! | `GET /` | the runner's home: runs, the connection, the forms |
+//! | `GET /connect` | starts the authorization code flow (RFC 6749 §4.1.1) |
+//! | `GET /callback` | finishes it (§4.1.2, §4.1.3) |
+//! | `POST /post` | posts a message to the resource as the user |
+//! | `POST /share` | posts a run's summary |
+//! | `POST /message` | sends a personal message (scope `personal-message`) |
+//! | `POST /disconnect` | revokes the tokens (RFC 7009) and forgets them |
+//! | `GET /behind-the-scenes` | every step of the last flow |
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+
+pub mod actions;
+pub mod behind_the_scenes;
+pub mod callback;
+pub mod connect;
+pub mod disconnect;
+pub mod errors;
+pub mod home;
+pub mod personal_message;
+pub mod post_message;
+pub mod share_run;
+
+/// Mounts every route.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(home::get))
+        .route("/connect", web::get().to(connect::get))
+        .route("/callback", web::get().to(callback::get))
+        .route("/post", web::post().to(post_message::post))
+        .route("/share", web::post().to(share_run::post))
+        .route("/message", web::post().to(personal_message::post))
+        .route("/disconnect", web::post().to(disconnect::post))
+        .route("/behind-the-scenes", web::get().to(behind_the_scenes::get));
+}
+
+/// 303 See Other: after a POST the browser GETs the next page (RFC 9700
+/// §4.12), and a reload does not repeat the action.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, location))
+        .finish()
+}

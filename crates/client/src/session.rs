@@ -1,0 +1,139 @@
+//! The browser session: who "the runner" is.
+//!
+//! There is no Strava login: a session *is* a runner. The cookie holds only
+//! an opaque random id (256 bits); the database keys the session by its
+//! SHA-256 and keeps everything else (runs, the authorization request in
+//! flight, tokens, the trace) server-side. The cookie is `HttpOnly`,
+//! `SameSite=Lax` and `Secure` when the client is reached over HTTPS
+//! (security rule 28: no token ever rides in a cookie).
+//!
+//! Each session also carries an anti-CSRF token that every one of the
+//! client's own POST forms repeats in a hidden input. Both the id and the
+//! token are renewed when the session gets connected.
+
+use actix_web::cookie::{time::Duration, Cookie, SameSite};
+use actix_web::HttpRequest;
+use oauth_types::secret::{generate_credential, CredentialHash};
+use sqlx::AnyPool;
+
+use crate::config::Settings;
+use crate::store;
+
+/// The cookie's name.
+pub const COOKIE_NAME: &str = "strava_session";
+
+/// How long a session lives, in seconds (a week).
+const SESSION_LIFETIME: i64 = 7 * 24 * 3600;
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: CredentialHash,
+    pub csrf_token: String,
+}
+
+impl Session {
+    /// Whether a submitted form token is this session's, compared in
+    /// constant time (through the digests).
+    pub fn csrf_matches(&self, submitted: &str) -> bool {
+        CredentialHash::of(&self.csrf_token).matches(submitted)
+    }
+}
+
+/// The session the request's cookie names, if it exists and is live.
+pub async fn current(
+    request: &HttpRequest,
+    pool: &AnyPool,
+    now: i64,
+) -> Result<Option<Session>, sqlx::Error> {
+    let Some(cookie) = request.cookie(COOKIE_NAME) else {
+        return Ok(None);
+    };
+    let id_hash = CredentialHash::of(cookie.value());
+    let stored = store::sessions::find_live(pool, &id_hash, now).await?;
+    Ok(stored.map(|stored| Session {
+        id_hash: stored.id_hash,
+        csrf_token: stored.csrf_token,
+    }))
+}
+
+/// The current session, or a new one with its demo runs and the cookie to
+/// set on the answer.
+pub async fn current_or_new(
+    request: &HttpRequest,
+    pool: &AnyPool,
+    settings: &Settings,
+    now: i64,
+) -> Result<(Session, Option<Cookie<'static>>), sqlx::Error> {
+    if let Some(session) = current(request, pool, now).await? {
+        return Ok((session, None));
+    }
+    store::sessions::delete_expired(pool, now).await?;
+    let id = generate_credential();
+    let session = Session {
+        id_hash: CredentialHash::of(&id),
+        csrf_token: generate_credential(),
+    };
+    store::sessions::insert(
+        pool,
+        &session.id_hash,
+        &session.csrf_token,
+        now,
+        now + SESSION_LIFETIME,
+    )
+    .await?;
+    for run in crate::runs::demo_runs() {
+        store::runs::insert(pool, &session.id_hash, &run).await?;
+    }
+    Ok((session, Some(cookie(id, settings.secure_cookies))))
+}
+
+/// A new session id (and CSRF token) for the same session, when it gains
+/// the power to act on Facebook: a session id planted in the browser before
+/// connecting is worthless afterwards (session fixation).
+pub async fn renew(
+    pool: &AnyPool,
+    session: &Session,
+    settings: &Settings,
+) -> Result<(Session, Option<Cookie<'static>>), sqlx::Error> {
+    let id = generate_credential();
+    let renewed = Session {
+        id_hash: CredentialHash::of(&id),
+        csrf_token: generate_credential(),
+    };
+    if store::sessions::rotate(
+        pool,
+        &session.id_hash,
+        &renewed.id_hash,
+        &renewed.csrf_token,
+    )
+    .await?
+    {
+        Ok((renewed, Some(cookie(id, settings.secure_cookies))))
+    } else {
+        Ok((session.clone(), None))
+    }
+}
+
+fn cookie(id: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(COOKIE_NAME, id)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(Duration::seconds(SESSION_LIFETIME))
+        .finish()
+}
+
+/// Sets the new session's cookie, if any, on an answer.
+pub fn with_cookie(
+    mut response: actix_web::HttpResponse,
+    cookie: Option<Cookie<'static>>,
+) -> actix_web::HttpResponse {
+    if let Some(cookie) = cookie {
+        if response.add_cookie(&cookie).is_err() {
+            tracing::error!("the session cookie could not be set");
+        }
+    }
+    response
+}

@@ -1,0 +1,102 @@
+//! Authorization requests in flight (RFC 6749 §4.1.1).
+//!
+//! `state` is stored as a hash and bound to the browser session; the PKCE
+//! `code_verifier` (RFC 7636 §4.1) stays here and never reaches the
+//! browser. Redeeming is one conditional `UPDATE … RETURNING`: a `state`
+//! is good once, for its own session, before it expires.
+
+use oauth_types::secret::CredentialHash;
+use oauth_types::ScopeSet;
+use sqlx::{AnyPool, Row};
+
+/// What the callback gets back for a valid `state`.
+#[derive(Debug)]
+pub struct PendingRequest {
+    pub code_verifier: String,
+    pub scope: ScopeSet,
+}
+
+/// A new authorization request, as stored.
+pub struct NewRequest<'a> {
+    pub state_hash: &'a CredentialHash,
+    pub session: &'a CredentialHash,
+    pub code_verifier: &'a str,
+    pub scope: &'a ScopeSet,
+    /// The origin the browser started from, e.g. `http://127.0.0.1:9000`.
+    pub browser_origin: &'a str,
+    pub expires_at: i64,
+}
+
+/// Remembers a new authorization request.
+pub async fn insert(pool: &AnyPool, request: &NewRequest<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO authorization_requests \
+         (state_hash, session_hash, code_verifier, scope, browser_origin, created_at, \
+         expires_at, used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+    )
+    .bind(request.state_hash.as_str())
+    .bind(request.session.as_str())
+    .bind(request.code_verifier)
+    .bind(request.scope.to_string())
+    .bind(request.browser_origin)
+    .bind(now)
+    .bind(request.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Marks the request used and returns it, if `state` belongs to this
+/// session, is unused and unexpired. Otherwise `None`, and nothing changes.
+pub async fn redeem(
+    pool: &AnyPool,
+    state_hash: &CredentialHash,
+    session: &CredentialHash,
+    now: i64,
+) -> Result<Option<PendingRequest>, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE authorization_requests SET used_at = $1 \
+         WHERE state_hash = $2 AND session_hash = $3 AND used_at IS NULL AND expires_at > $1 \
+         RETURNING code_verifier, scope",
+    )
+    .bind(now)
+    .bind(state_hash.as_str())
+    .bind(session.as_str())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| {
+        Ok(PendingRequest {
+            code_verifier: row.try_get(0)?,
+            scope: ScopeSet::parse(&row.try_get::<String, _>(1)?).unwrap_or_default(),
+        })
+    })
+    .transpose()
+}
+
+/// The origin the browser started a still-redeemable request from. Reading
+/// it changes nothing.
+pub async fn browser_origin(
+    pool: &AnyPool,
+    state_hash: &CredentialHash,
+    now: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT browser_origin FROM authorization_requests \
+         WHERE state_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(state_hash.as_str())
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    row.map(|row| row.try_get(0)).transpose()
+}
+
+/// Forgets requests that can no longer be redeemed.
+pub async fn delete_stale(pool: &AnyPool, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM authorization_requests WHERE expires_at <= $1 OR used_at IS NOT NULL")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

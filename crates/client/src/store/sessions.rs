@@ -1,0 +1,118 @@
+//! Browser sessions. The cookie carries an opaque random id; the table
+//! keys sessions by its SHA-256, so a database leak gives no usable cookie.
+
+use oauth_types::secret::CredentialHash;
+use sqlx::{AnyPool, Row};
+
+/// A live session as stored.
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    pub id_hash: CredentialHash,
+    pub csrf_token: String,
+}
+
+/// Creates a session.
+pub async fn insert(
+    pool: &AnyPool,
+    id_hash: &CredentialHash,
+    csrf_token: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, csrf_token, notice, created_at, expires_at) \
+         VALUES ($1, $2, NULL, $3, $4)",
+    )
+    .bind(id_hash.as_str())
+    .bind(csrf_token)
+    .bind(now)
+    .bind(expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Gives the session a new id and a new CSRF token; its runs, requests,
+/// tokens and trace follow through `ON UPDATE CASCADE`.
+pub async fn rotate(
+    pool: &AnyPool,
+    old: &CredentialHash,
+    new: &CredentialHash,
+    csrf_token: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE sessions SET id_hash = $1, csrf_token = $2 WHERE id_hash = $3")
+        .bind(new.as_str())
+        .bind(csrf_token)
+        .bind(old.as_str())
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The session with this id hash, if it exists and has not expired.
+pub async fn find_live(
+    pool: &AnyPool,
+    id_hash: &CredentialHash,
+    now: i64,
+) -> Result<Option<StoredSession>, sqlx::Error> {
+    let row = sqlx::query("SELECT csrf_token FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+        .bind(id_hash.as_str())
+        .bind(now)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|row| {
+        Ok(StoredSession {
+            id_hash: id_hash.clone(),
+            csrf_token: row.try_get(0)?,
+        })
+    })
+    .transpose()
+}
+
+/// Forgets expired sessions (their runs, requests, tokens and traces go
+/// with them).
+pub async fn delete_expired(pool: &AnyPool, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Leaves a one-shot notice (JSON) for the next page.
+pub async fn set_notice(
+    pool: &AnyPool,
+    id_hash: &CredentialHash,
+    notice: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET notice = $1 WHERE id_hash = $2")
+        .bind(notice)
+        .bind(id_hash.as_str())
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Takes the notice, if any, and clears it. The clearing is conditional
+/// on the value read, so a notice left in between is not lost.
+pub async fn take_notice(
+    pool: &AnyPool,
+    id_hash: &CredentialHash,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT notice FROM sessions WHERE id_hash = $1")
+        .bind(id_hash.as_str())
+        .fetch_optional(pool)
+        .await?;
+    let notice: Option<String> = match row {
+        Some(row) => row.try_get(0)?,
+        None => None,
+    };
+    if let Some(notice) = &notice {
+        sqlx::query("UPDATE sessions SET notice = NULL WHERE id_hash = $1 AND notice = $2")
+            .bind(id_hash.as_str())
+            .bind(notice)
+            .execute(pool)
+            .await?;
+    }
+    Ok(notice)
+}

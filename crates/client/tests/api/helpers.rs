@@ -1,0 +1,244 @@
+//! `spawn_app()`: the real client on port 0 with a fresh database, wired
+//! to the in-process fakes, and a cookie-keeping browser that does not
+//! follow redirects, so each hop can be checked.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use client::config::Config;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::LOCATION;
+use service_kit::server::Listener;
+use service_kit::{Database, ServeArgs};
+use url::Url;
+
+use crate::fakes::{self, SharedWorld, World};
+
+/// What a test may change before the client starts.
+pub struct Options {
+    pub database_url: String,
+    pub scope: &'static str,
+    pub iss_supported: bool,
+    /// Publish the issuer on an unresolvable host and reach it through
+    /// `--issuer-internal-url` (front/back channel split).
+    pub split_channels: bool,
+    /// Point the client at a port where nothing listens.
+    pub authorization_server_down: bool,
+    /// `--issuer auto`: found through the resource's RFC 9728 metadata.
+    pub issuer_auto: bool,
+    /// The redirect URI's host, instead of the listener's `127.0.0.1`.
+    pub redirect_host: Option<&'static str>,
+    /// The redirect URI's scheme.
+    pub redirect_scheme: &'static str,
+}
+
+impl Options {
+    pub fn new(database_url: String) -> Self {
+        Self {
+            database_url,
+            scope: "profile post",
+            iss_supported: true,
+            split_channels: false,
+            authorization_server_down: false,
+            issuer_auto: false,
+            redirect_host: None,
+            redirect_scheme: "http",
+        }
+    }
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub browser: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub world: SharedWorld,
+    pub issuer: String,
+    pub database: Database,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::new(service_kit::testing::sqlite_url())).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let world: SharedWorld = Arc::new(Mutex::new(World {
+        iss_supported: options.iss_supported,
+        expires_in: 3600,
+        ..World::default()
+    }));
+    let as_url = fakes::spawn_authorization_server(world.clone());
+    let rs_url = fakes::spawn_resource(world.clone());
+    let (issuer, issuer_internal_url) = if options.authorization_server_down {
+        ("http://127.0.0.1:9".to_owned(), None)
+    } else if options.split_channels {
+        let port = as_url.rsplit(':').next().unwrap();
+        (format!("http://as.invalid:{port}"), Some(as_url.clone()))
+    } else {
+        (as_url.clone(), None)
+    };
+    world.lock().unwrap().issuer = issuer.clone();
+
+    let listener = Listener::bind(&ServeArgs::for_test(options.database_url.clone())).unwrap();
+    let url = listener.url().unwrap();
+    let mut redirect_uri = Url::parse(&format!("{url}/callback")).unwrap();
+    if let Some(host) = options.redirect_host {
+        redirect_uri.set_host(Some(host)).unwrap();
+    }
+    redirect_uri.set_scheme(options.redirect_scheme).unwrap();
+    let config = Config {
+        serve: ServeArgs::for_test(options.database_url.clone()),
+        issuer: if options.issuer_auto {
+            "auto".to_owned()
+        } else {
+            issuer.clone()
+        },
+        issuer_internal_url,
+        client_id: "strava".to_owned(),
+        client_secret: "strava-secret".to_owned(),
+        redirect_uri: redirect_uri.to_string(),
+        resource_url: rs_url.clone(),
+        resource_internal_url: None,
+        scope: options.scope.to_owned(),
+    };
+    let server = client::build_on(config, listener).await.unwrap();
+    let _ = server.spawn();
+    let database = Database::connect(&options.database_url).await.unwrap();
+    let jar = Arc::new(Jar::default());
+    TestApp {
+        url,
+        browser: browser(jar.clone()),
+        jar,
+        world,
+        issuer,
+        database,
+    }
+}
+
+/// A cookie-keeping client that never follows redirects.
+pub fn browser(jar: Arc<Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Where `/connect` sent the browser.
+pub struct AuthorizationRedirect {
+    pub location: Url,
+    pub params: HashMap<String, String>,
+}
+
+impl AuthorizationRedirect {
+    pub fn state(&self) -> &str {
+        &self.params["state"]
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.browser
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn home(&self) -> String {
+        let response = self.get("/").await;
+        assert_eq!(response.status().as_u16(), 200);
+        response.text().await.unwrap()
+    }
+
+    pub async fn connect(&self) -> AuthorizationRedirect {
+        self.connect_path("/connect").await
+    }
+
+    pub async fn connect_path(&self, path: &str) -> AuthorizationRedirect {
+        let response = self.get(path).await;
+        assert!(
+            matches!(response.status().as_u16(), 302 | 303),
+            "{}",
+            response.status()
+        );
+        let location = Url::parse(response.headers()[LOCATION].to_str().unwrap()).unwrap();
+        let params = location.query_pairs().into_owned().collect();
+        AuthorizationRedirect { location, params }
+    }
+
+    pub async fn callback(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        let query = serde_urlencoded::to_string(params).unwrap();
+        self.get(&format!("/callback?{query}")).await
+    }
+
+    /// Runs the whole flow against the fakes; returns the callback's answer.
+    pub async fn connect_fully(&self) -> reqwest::Response {
+        let redirect = self.connect().await;
+        let issuer = self.issuer.clone();
+        self.callback(&[
+            ("code", "the-code-from-the-fake-server"),
+            ("state", redirect.state()),
+            ("iss", &issuer),
+        ])
+        .await
+    }
+
+    /// The anti-CSRF token the home page puts in its forms.
+    pub async fn csrf_token(&self) -> String {
+        let home = self.home().await;
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = home.find(marker).expect("a form with a csrf token") + marker.len();
+        home[start..].split('"').next().unwrap().to_owned()
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.browser
+            .post(format!("{}{path}", self.url))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a form with the right CSRF token; expects 303 to `/` and
+    /// returns the home page that follows.
+    pub async fn act(&self, path: &str, fields: &[(&str, &str)]) -> String {
+        let csrf = self.csrf_token().await;
+        let mut form = vec![("csrf_token", csrf.as_str())];
+        form.extend_from_slice(fields);
+        let response = self.post_form(path, &form).await;
+        assert_eq!(response.status().as_u16(), 303, "{path}");
+        assert_eq!(response.headers()[LOCATION], "/");
+        self.home().await
+    }
+
+    /// The session cookie's value.
+    pub fn session_cookie(&self) -> String {
+        let url = Url::parse(&self.url).unwrap();
+        let header = self.jar.cookies(&url).expect("a session cookie");
+        let text = header.to_str().unwrap();
+        text.split("; ")
+            .find_map(|pair| pair.strip_prefix("strava_session="))
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Makes the stored access token look expired.
+    pub async fn expire_access_token(&self) {
+        sqlx::query("UPDATE connections SET expires_at = 0")
+            .execute(self.database.pool())
+            .await
+            .unwrap();
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.database.pool())
+            .await
+            .unwrap()
+    }
+
+    pub fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap()
+    }
+}

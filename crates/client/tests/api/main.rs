@@ -1,0 +1,11 @@
+//! The client's HTTP behaviour, against in-process fakes of the other roles
+//! (`fakes`) and, in `real_roles`, against the real ones.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod authorization;
+mod fakes;
+mod helpers;
+mod real_roles;
+mod resource_calls;
+mod sessions;
