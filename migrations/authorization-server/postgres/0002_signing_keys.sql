@@ -1,5 +1,5 @@
 -- Keys that sign RFC 9068 JWT access tokens (--access-token-format jwt).
--- The oldest key signs; every key is published at the jwks_uri. The
+-- Which key signs and how long each is published: see 0003. The
 -- private half is stored (base64url Ed25519 seed) so that every instance
 -- sharing this database signs with the same key.
 CREATE TABLE signing_keys (
