@@ -7,7 +7,7 @@ use oauth_types::token_response::TokenResponse;
 use crate::helpers::{demo_authorize_params, introspect, pkce_pair};
 
 #[actix_rt::test]
-async fn a_flow_can_hop_between_two_instances_sharing_one_database() {
+async fn a_flow_and_a_revocation_can_hop_between_two_instances_sharing_one_database() {
     for database in service_kit::testing::test_database_urls().await {
         let first = testing::spawn(&database).await;
         let second = testing::spawn(&database).await;
@@ -98,5 +98,17 @@ async fn a_flow_can_hop_between_two_instances_sharing_one_database() {
         let answer = introspect(&second, &tokens.access_token).await;
         assert_eq!(answer["active"], true);
         assert_eq!(answer["scope"], "profile");
+
+        // Revoked at the second (RFC 7009), inactive at the first.
+        let revoked = reqwest::Client::new()
+            .post(format!("{}/revoke", second.url))
+            .basic_auth("strava", Some("strava-secret"))
+            .form(&[("token", tokens.access_token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(revoked.status(), 200);
+        let answer = introspect(&first, &tokens.access_token).await;
+        assert_eq!(answer, serde_json::json!({"active": false}));
     }
 }

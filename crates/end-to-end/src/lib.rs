@@ -1,0 +1,22 @@
+//! The harness of the end-to-end tests: the three roles started in-process
+//! on free ports, each with its own fresh database, wired to each other as
+//! in the demo; a user agent that walks their pages hop by hop; and a real
+//! headless browser.
+//!
+//! It is test code (it panics on anything unexpected), kept in a library
+//! so that every test binary of this crate shares it.
+
+// A harness that meets the unexpected fails the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+/// The three roles, started and wired together.
+pub mod ecosystem;
+
+/// A cookie-keeping HTTP user agent that follows redirects by hand.
+pub mod user_agent;
+
+/// A real headless Chromium over WebDriver.
+pub mod browser;
+
+pub use ecosystem::{Ecosystem, Options, Validation};
+pub use user_agent::{AtConsent, UserAgent};

@@ -1,0 +1,203 @@
+//! A person's browser, as plain HTTP: it keeps cookies per host and follows
+//! every redirect by hand, so each hop can be checked. It fills the forms
+//! the contract fixes: login (`username`, `password`), consent (`scope`
+//! checkboxes, `decision`), and the client's `message` form.
+
+use std::sync::Arc;
+
+use authorization_server::testing::{hidden_input, location};
+use reqwest::cookie::Jar;
+use reqwest::{Response, StatusCode};
+
+/// What the person does on the consent page.
+#[derive(Debug, Clone, Copy)]
+pub enum AtConsent<'a> {
+    /// Approve exactly these space-separated scopes (checked boxes).
+    Approve(&'a str),
+    Deny,
+}
+
+/// One person's browser.
+pub struct UserAgent {
+    http: reqwest::Client,
+    pub username: String,
+    password: String,
+}
+
+impl UserAgent {
+    pub fn new(username: &str, password: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .cookie_provider(Arc::new(Jar::default()))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            http,
+            username: username.to_owned(),
+            password: password.to_owned(),
+        }
+    }
+
+    pub async fn get(&self, url: &str) -> Response {
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("GET {url}: {err}"))
+    }
+
+    pub async fn page(&self, url: &str) -> String {
+        let response = self.get(url).await;
+        assert_eq!(response.status(), StatusCode::OK, "GET {url}");
+        response.text().await.unwrap()
+    }
+
+    pub async fn post_form(&self, url: &str, form: &[(&str, String)]) -> Response {
+        self.http
+            .post(url)
+            .form(form)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("POST {url}: {err}"))
+    }
+
+    /// Starts at `start` and walks redirects, the login page and the
+    /// consent page until a redirect leaves for `destination_prefix`;
+    /// returns that URL without visiting it.
+    pub async fn walk_to(
+        &self,
+        start: &str,
+        destination_prefix: &str,
+        at_consent: AtConsent<'_>,
+    ) -> String {
+        let mut url = start.to_owned();
+        let mut response = self.get(&url).await;
+        for _ in 0..12 {
+            if let Some(next) = location(&response) {
+                let next = absolute(&url, &next);
+                if next.starts_with(destination_prefix) {
+                    return next;
+                }
+                response = self.get(&next).await;
+                url = next;
+                continue;
+            }
+            let page = response.text().await.unwrap();
+            response = if page.contains("name=\"password\"") {
+                self.log_in(&url, &page).await
+            } else if page.contains("name=\"decision\"") {
+                self.answer_consent(&url, &page, at_consent).await
+            } else {
+                panic!("at {url}: neither a redirect, a login nor a consent page:\n{page}");
+            };
+        }
+        panic!("more than 12 hops from {start}");
+    }
+
+    async fn log_in(&self, page_url: &str, page: &str) -> Response {
+        let mut form = vec![
+            ("username", self.username.clone()),
+            ("password", self.password.clone()),
+        ];
+        form.extend(hidden_fields(page, &["csrf_token", "request"]));
+        let response = self.post_form(&absolute(page_url, "/login"), &form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "a login answers 303"
+        );
+        response
+    }
+
+    async fn answer_consent(
+        &self,
+        page_url: &str,
+        page: &str,
+        at_consent: AtConsent<'_>,
+    ) -> Response {
+        let mut form = hidden_fields(page, &["csrf_token", "request"]);
+        match at_consent {
+            AtConsent::Approve(scopes) => {
+                form.push(("decision", "approve".to_owned()));
+                form.extend(scopes.split(' ').map(|scope| ("scope", scope.to_owned())));
+            }
+            AtConsent::Deny => form.push(("decision", "deny".to_owned())),
+        }
+        let response = self.post_form(&absolute(page_url, "/consent"), &form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "a consent answer is 303"
+        );
+        response
+    }
+
+    /// Connects the client at `client_url` (its `/connect`, or `/connect?…`
+    /// given as `connect_path`), answering consent with `at_consent`, and
+    /// returns the client page the callback leads to.
+    pub async fn connect(
+        &self,
+        client_url: &str,
+        connect_path: &str,
+        at_consent: AtConsent<'_>,
+    ) -> String {
+        let callback = self
+            .walk_to(
+                &format!("{client_url}{connect_path}"),
+                &format!("{client_url}/callback"),
+                at_consent,
+            )
+            .await;
+        self.follow_to_page(&callback).await
+    }
+
+    /// GETs `url` and follows redirects on the same site to the final page.
+    pub async fn follow_to_page(&self, url: &str) -> String {
+        let mut url = url.to_owned();
+        for _ in 0..5 {
+            let response = self.get(&url).await;
+            match location(&response) {
+                Some(next) => url = absolute(&url, &next),
+                None => return response.text().await.unwrap(),
+            }
+        }
+        panic!("too many redirects from {url}");
+    }
+
+    /// Submits the form at `action` found on the page at `page_url`, with
+    /// its CSRF token and the given fields; returns the page the 303 leads to.
+    pub async fn submit(&self, page_url: &str, action: &str, fields: &[(&str, &str)]) -> String {
+        let page = self.page(page_url).await;
+        let mut form = hidden_fields(&page, &["csrf_token"]);
+        form.extend(
+            fields
+                .iter()
+                .map(|(name, value)| (*name, (*value).to_owned())),
+        );
+        let target = absolute(page_url, action);
+        let response = self.post_form(&target, &form).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "POST {target} answers 303"
+        );
+        let next = location(&response).unwrap();
+        self.follow_to_page(&absolute(&target, &next)).await
+    }
+}
+
+/// The values of the named hidden inputs present on `page`.
+fn hidden_fields<'a>(page: &str, names: &[&'a str]) -> Vec<(&'a str, String)> {
+    names
+        .iter()
+        .filter_map(|name| hidden_input(page, name).map(|value| (*name, value)))
+        .collect()
+}
+
+/// `location` resolved against `base`.
+pub fn absolute(base: &str, location: &str) -> String {
+    url::Url::parse(base)
+        .and_then(|base| base.join(location))
+        .map(String::from)
+        .unwrap_or_else(|err| panic!("{location} against {base}: {err}"))
+}
