@@ -66,6 +66,14 @@ enum Command {
         #[arg(long)]
         count: i64,
     },
+    /// (Re)creates an empty Postgres database NAME on the server of URL and
+    /// prints its URL.
+    PostgresDatabase {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        name: String,
+    },
     /// Code redemptions and refresh rotations per second.
     Grants {
         #[arg(long)]
@@ -98,6 +106,9 @@ fn main() {
                 database_url,
                 count,
             } => seed_tokens(&database_url, count).await,
+            Command::PostgresDatabase { server, name } => {
+                println!("{}", postgres_database(&server, &name).await);
+            }
             Command::Grants {
                 as_url,
                 database_url,
@@ -250,6 +261,32 @@ async fn seed_tokens(database_url: &str, count: i64) {
         inserted.rows_affected(),
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Drops (if present) and creates database `name`; its URL.
+async fn postgres_database(server: &str, name: &str) -> String {
+    use sqlx::Connection;
+    assert!(
+        name.bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte == b'_'),
+        "a database name of lowercase letters and underscores"
+    );
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(server)
+        .await
+        .expect("the Postgres server");
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(&statement)
+            .execute(&mut connection)
+            .await
+            .expect("a database statement");
+    }
+    let mut url = url::Url::parse(server).expect("a Postgres URL");
+    url.set_path(name);
+    url.into()
 }
 
 /// Where and how hard to push.

@@ -1,4 +1,5 @@
-//! The story a user lives across the three roles, as tests.
+//! Tests across the three roles: the story a user lives, in plain HTTP and
+//! in a real browser.
 
 // A test that meets the unexpected fails loudly: that is what panics are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
