@@ -95,15 +95,29 @@ impl Browser {
             .unwrap_or_else(|err| panic!("current url: {err}"))
     }
 
-    /// The visible text of the page.
+    /// The visible text of the page (empty while a page is loading).
     pub async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("body"))
-            .await
-            .unwrap_or_else(|err| panic!("no body: {err}"))
-            .text()
-            .await
-            .unwrap_or_default()
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits (at most 10 s) until the page shows `expected`, and returns its
+    /// text: a click that submits a form returns before the next page loads.
+    pub async fn wait_for(&self, expected: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.text().await;
+            if text.contains(expected) {
+                return text;
+            }
+            if Instant::now() > deadline {
+                let url = self.current_url().await;
+                panic!("{url} never showed {expected:?}; it shows:\n{text}");
+            }
+            actix_rt::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn fill(&self, css: &str, value: &str) {
@@ -130,6 +144,23 @@ impl Browser {
             .click()
             .await
             .unwrap_or_else(|err| panic!("click {css}: {err}"));
+    }
+
+    /// Waits (at most 10 s) until the browser is at a URL starting with
+    /// `prefix`.
+    pub async fn wait_for_url(&self, prefix: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.current_url().await;
+            if url.starts_with(prefix) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never reached {prefix}; at {url}"
+            );
+            actix_rt::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Saves a PNG of the page as `target/screenshots/NAME.png`.

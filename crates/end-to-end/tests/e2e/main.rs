@@ -4,4 +4,5 @@
 // A test that meets the unexpected fails loudly: that is what panics are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod in_browser;
 mod over_http;
