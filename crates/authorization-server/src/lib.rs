@@ -76,26 +76,7 @@ pub static MIGRATIONS: Migrations = Migrations {
 pub async fn main(mut config: Config) -> ExitCode {
     match config.command.take() {
         Some(command) => admin::run(command, &config).await,
-        None => serve_until_stopped(config).await,
-    }
-}
-
-async fn serve_until_stopped(config: Config) -> ExitCode {
-    service_kit::telemetry::init();
-    let server = match build(config).await {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(error.exit_code());
-        }
-    };
-    println!("listening on {}", server.url());
-    match server.run_until_stopped().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            ExitCode::FAILURE
-        }
+        None => service_kit::cli::serve_until_stopped(build(config)).await,
     }
 }
 

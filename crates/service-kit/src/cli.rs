@@ -35,12 +35,20 @@ where
     F: FnOnce(C) -> Fut,
     Fut: Future<Output = Result<RunningServer, StartupError>>,
 {
-    let config = match parse::<C>(role) {
-        Ok(config) => config,
-        Err(exit) => return exit,
-    };
+    match parse::<C>(role) {
+        Ok(config) => serve_until_stopped(build(config)).await,
+        Err(exit) => exit,
+    }
+}
+
+/// The serving half of [`run`], for a binary that has other things to do
+/// with its parsed flags first (the authorization server's admin commands).
+pub async fn serve_until_stopped<Fut>(build: Fut) -> ExitCode
+where
+    Fut: Future<Output = Result<RunningServer, StartupError>>,
+{
     crate::telemetry::init();
-    let server = match build(config).await {
+    let server = match build.await {
         Ok(server) => server,
         Err(error) => {
             eprintln!("error: {error}");
