@@ -20,8 +20,12 @@ pub mod origin;
 /// `GET /connect`, `GET /callback`, the forms and the teaching page.
 pub mod routes;
 
-/// RFC 8414 metadata: the authorization server's endpoints, cached briefly.
+/// RFC 8414 metadata: the authorization server's endpoints, cached briefly;
+/// with `--issuer auto`, found first through the resource (RFC 9728).
 pub mod discovery;
+
+/// `WWW-Authenticate` challenges (RFC 9110 §11), read for RFC 9728 §5.1.
+pub mod challenge;
 
 /// The OAuth side through the `oauth2` crate: authorization request, code
 /// exchange, refresh, revocation, with a recording HTTP client.

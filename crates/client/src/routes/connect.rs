@@ -14,7 +14,7 @@ use oauth_types::secret::CredentialHash;
 use oauth_types::ScopeSet;
 use serde::Deserialize;
 
-use crate::discovery::{DiscoveryError, Endpoints};
+use crate::discovery::DiscoveryError;
 use crate::oauth;
 use crate::origin;
 use crate::pages::{html, ProblemPage};
@@ -72,17 +72,42 @@ impl ResponseError for ConnectError {
     }
 }
 
-/// The page for "we cannot find or reach the authorization server".
+/// The page for "we cannot find or reach the authorization server": what
+/// failed, at the resource's RFC 9728 metadata or at the authorization
+/// server's RFC 8414 metadata.
 pub fn authorization_server_unavailable(error: &DiscoveryError) -> ProblemPage {
     tracing::warn!(%error, "the authorization server's metadata is not available");
-    ProblemPage::new(
-        "The authorization server cannot be reached",
-        format!(
-            "Strava needs the authorization server's metadata (RFC 8414) to connect Facebook, but {error}."
+    let page = match error {
+        DiscoveryError::ResourceMismatch { expected, found } => ProblemPage::new(
+            "Facebook's metadata describes another resource",
+            format!(
+                "Strava asked the API at {expected} which authorization server guards it (RFC 9728), but the metadata it got describes another resource, '{found}'. RFC 9728 §3.3 forbids using such a document, so nothing in it was trusted and you were not sent anywhere."
+            ),
+            "Nothing was changed. The resource or Strava's --resource-url is misconfigured; tell whoever runs them.",
         ),
-        "Nothing was changed. Try again in a moment; if it persists, the authorization server is down or misconfigured.",
-    )
-    .with_next("/connect", "Try again")
+        DiscoveryError::ResourceMetadataElsewhere { .. } => ProblemPage::new(
+            "Facebook pointed Strava to another site",
+            format!(
+                "To find its authorization server, Strava asked Facebook's API, but {error}. Strava only reads a resource's metadata on the resource's own origin, so nothing was fetched there and nothing was trusted."
+            ),
+            "Nothing was changed. The resource is misconfigured (or not the one it claims to be); tell whoever runs it.",
+        ),
+        other if other.is_about_the_resource() => ProblemPage::new(
+            "Strava cannot find Facebook's authorization server",
+            format!(
+                "With --issuer auto, Strava learns which authorization server guards Facebook from the resource's own metadata (RFC 9728), but {error}."
+            ),
+            "Nothing was changed. Try again in a moment; if it persists, the resource is down or misconfigured.",
+        ),
+        _ => ProblemPage::new(
+            "The authorization server cannot be reached",
+            format!(
+                "Strava needs the authorization server's metadata (RFC 8414) to connect Facebook, but {error}."
+            ),
+            "Nothing was changed. Try again in a moment; if it persists, the authorization server is down or misconfigured.",
+        ),
+    };
+    page.with_next("/connect", "Try again")
 }
 
 pub async fn get(
@@ -121,35 +146,15 @@ pub async fn get(
     .await?;
 
     store::trace::clear(pool, &session.id_hash).await?;
-    for step in [
-        discovery_step(&endpoints),
-        authorization_request_step(&authorization.url),
-    ] {
+    // How the authorization server was found (RFC 9728 with --issuer auto,
+    // then RFC 8414), then the authorization request itself.
+    let steps = endpoints.steps.iter().cloned();
+    for step in steps.chain([authorization_request_step(&authorization.url)]) {
         store::trace::append(pool, &session.id_hash, step, now).await?;
     }
     Ok(session::with_cookie(
         see_other(authorization.url.as_str()),
         cookie,
-    ))
-}
-
-fn discovery_step(endpoints: &Endpoints) -> Step {
-    let revocation = endpoints
-        .revocation_endpoint
-        .as_ref()
-        .map_or_else(|| "(none)".to_owned(), ToString::to_string);
-    Step::new(
-        "Discover the authorization server",
-        "RFC 8414 §3",
-        "The client reads the authorization server's metadata to learn its endpoints and checks that the document names the configured issuer.",
-    )
-    .request(format!("GET {}", endpoints.metadata_url))
-    .response(format!(
-        "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}",
-        endpoints.issuer,
-        endpoints.authorization_endpoint,
-        endpoints.token_endpoint,
-        endpoints.iss_parameter_supported
     ))
 }
 

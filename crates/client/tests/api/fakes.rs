@@ -18,6 +18,37 @@ pub enum TokenBehaviour {
     Garbage,
 }
 
+/// How the fake resource's 401 (no token) points to its RFC 9728 metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ChallengeBehaviour {
+    /// `resource_metadata="{resource_url}/metadata/facebook"`: not the
+    /// well-known path, so a test sees the header was followed.
+    #[default]
+    PointsToOwnMetadata,
+    /// A 401 whose challenge has no `resource_metadata`.
+    NoResourceMetadata,
+    /// `resource_metadata` set to this URL.
+    PointsTo(String),
+}
+
+/// What the fake resource's RFC 9728 document says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ResourceDocument {
+    /// `resource` = its own URL, `authorization_servers` = [the issuer].
+    #[default]
+    Honest,
+    /// Another `resource`.
+    NamesResource(String),
+    /// These `authorization_servers` instead.
+    AuthorizationServers(Vec<String>),
+    /// Not JSON.
+    Garbage,
+    /// A valid document padded past the client's size limit.
+    Huge,
+    /// `302 Found` to this URL instead of the document.
+    RedirectTo(String),
+}
+
 /// One call the fake resource received.
 #[derive(Debug, Clone)]
 pub struct SeenResourceCall {
@@ -48,6 +79,17 @@ pub struct World {
     pub revoked: Vec<String>,
     pub resource_calls: Vec<SeenResourceCall>,
     pub issued: u64,
+    /// The fake resource's own URL: its resource identifier.
+    pub resource_url: String,
+    pub challenge: ChallengeBehaviour,
+    pub resource_document: ResourceDocument,
+    /// Paths of the RFC 9728 metadata requests the fake resource received.
+    pub resource_metadata_requests: Vec<String>,
+    /// How many RFC 8414 metadata requests the fake server received.
+    pub metadata_requests: u64,
+    /// Requests for the decoy document the fake authorization server
+    /// serves at its own `/.well-known/oauth-protected-resource`.
+    pub decoy_requests: u64,
 }
 
 impl World {
@@ -110,6 +152,10 @@ pub fn spawn_authorization_server(world: SharedWorld) -> String {
             )
             .route("/token", web::post().to(token))
             .route("/revoke", web::post().to(revoke))
+            .route(
+                "/.well-known/oauth-protected-resource",
+                web::get().to(decoy_resource_metadata),
+            )
     })
     .unwrap();
     server.spawn().0
@@ -126,6 +172,8 @@ pub fn spawn_resource(world: SharedWorld) -> String {
                 "/.well-known/oauth-protected-resource",
                 web::get().to(resource_metadata),
             )
+            .route("/metadata/facebook", web::get().to(resource_metadata))
+            .route("/api/me", web::get().to(me))
             .route("/api/posts", web::post().to(posts))
             .route("/api/messages", web::post().to(messages))
     })
@@ -133,16 +181,83 @@ pub fn spawn_resource(world: SharedWorld) -> String {
     server.spawn().0
 }
 
-async fn resource_metadata(world: web::Data<SharedWorld>) -> HttpResponse {
-    let world = world.lock().unwrap();
-    HttpResponse::Ok().json(serde_json::json!({
-        "resource": "http://localhost:9002",
+async fn resource_metadata(request: HttpRequest, world: web::Data<SharedWorld>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    world
+        .resource_metadata_requests
+        .push(request.path().to_owned());
+    let mut document = serde_json::json!({
+        "resource": world.resource_url,
         "authorization_servers": [world.issuer],
+        "scopes_supported": ["profile", "post", "personal-message"],
+    });
+    match world.resource_document.clone() {
+        ResourceDocument::Honest => {}
+        ResourceDocument::NamesResource(other) => document["resource"] = other.into(),
+        ResourceDocument::AuthorizationServers(servers) => {
+            document["authorization_servers"] = servers.into();
+        }
+        ResourceDocument::Garbage => return HttpResponse::Ok().body("<html>not json</html>"),
+        ResourceDocument::Huge => document["padding"] = "x".repeat(100 * 1024).into(),
+        ResourceDocument::RedirectTo(url) => {
+            return HttpResponse::Found()
+                .insert_header(("Location", url))
+                .finish()
+        }
+    }
+    HttpResponse::Ok().json(document)
+}
+
+/// A well-formed document on the authorization server's origin, naming
+/// another authorization server: what a resource pointing the client
+/// elsewhere would want it to read.
+async fn decoy_resource_metadata(world: web::Data<SharedWorld>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    world.decoy_requests += 1;
+    HttpResponse::Ok().json(serde_json::json!({
+        "resource": world.resource_url,
+        "authorization_servers": ["http://127.0.0.1:9"],
     }))
 }
 
+/// `GET /api/me`: without a token, the RFC 6750 §3 / RFC 9728 §5.1 401.
+/// The realm holds a comma and escaped quotes, as a quoted-string may.
+async fn me(request: HttpRequest, world: web::Data<SharedWorld>) -> HttpResponse {
+    let mut world = world.lock().unwrap();
+    let body = serde_json::Value::Null;
+    if request.headers().contains_key("authorization") {
+        return match guarded(&request, &body, &mut world, "profile") {
+            Ok(()) => {
+                HttpResponse::Ok().json(serde_json::json!({"sub": "hamza", "username": "hamza"}))
+            }
+            Err(refusal) => *refusal,
+        };
+    }
+    world.resource_calls.push(SeenResourceCall {
+        path: request.path().to_owned(),
+        query: request.query_string().to_owned(),
+        authorization: None,
+        body,
+    });
+    let mut challenge = r#"Bearer realm="Fake \"Facebook\", for tests""#.to_owned();
+    let pointer = match &world.challenge {
+        ChallengeBehaviour::PointsToOwnMetadata => {
+            Some(format!("{}/metadata/facebook", world.resource_url))
+        }
+        ChallengeBehaviour::NoResourceMetadata => None,
+        ChallengeBehaviour::PointsTo(url) => Some(url.clone()),
+    };
+    if let Some(url) = pointer {
+        challenge.push_str(&format!(r#", resource_metadata="{url}""#));
+    }
+    HttpResponse::Unauthorized()
+        .insert_header(("WWW-Authenticate", challenge))
+        .json(serde_json::json!({"error": "invalid_request", "error_description": "no token"}))
+}
+
 async fn metadata(world: web::Data<SharedWorld>) -> HttpResponse {
-    let world = world.lock().unwrap();
+    let mut world = world.lock().unwrap();
+    world.metadata_requests += 1;
     if world.metadata_down {
         return HttpResponse::ServiceUnavailable().finish();
     }

@@ -1,4 +1,6 @@
-//! Finding the authorization server's endpoints: RFC 8414 metadata.
+//! Finding the authorization server's endpoints: RFC 8414 metadata, and
+//! with `--issuer auto` first the resource's RFC 9728 metadata
+//! ([`protected_resource`]).
 //!
 //! Nothing is fetched at start-up: the client starts and stays healthy while
 //! the authorization server is down, and fetches the metadata when a
@@ -13,13 +15,21 @@
 //! issuer's). With `--issuer auto` the issuer is the first authorization
 //! server named by the resource's RFC 9728 metadata.
 
+/// Bounded, redirect-free GETs of metadata documents.
+pub mod fetch;
+
+/// RFC 9728 §5: the unauthenticated call, its 401, the resource's metadata.
+pub mod protected_resource;
+
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use oauth_types::metadata::{AuthorizationServerMetadata, ProtectedResourceMetadata};
+use oauth_types::metadata::AuthorizationServerMetadata;
 use url::Url;
 
 use crate::config::{IssuerSetting, Settings};
+use crate::trace::Step;
+use fetch::{FetchError, Fetched};
 
 /// How long fetched metadata is reused.
 const METADATA_TTL: Duration = Duration::from_secs(60);
@@ -39,25 +49,54 @@ pub struct Endpoints {
     pub revocation_endpoint: Option<Url>,
     /// RFC 9207 §3: the server promises `iss` in authorization responses.
     pub iss_parameter_supported: bool,
+    /// How they were found, for the behind-the-scenes page: with
+    /// `--issuer auto` the RFC 9728 steps, then the RFC 8414 request.
+    pub steps: Vec<Step>,
 }
 
 /// Why the endpoints could not be found.
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
-    #[error("the authorization server cannot be reached at {url}")]
-    Unreachable { url: String },
-    #[error("{url} answered HTTP {status} instead of the metadata")]
-    Status { url: String, status: u16 },
-    #[error("{url} did not answer valid metadata")]
-    Malformed { url: String },
+    #[error("the authorization server's metadata at {url} {problem}")]
+    AuthorizationServerMetadata { url: String, problem: FetchError },
     #[error(
         "the metadata names the issuer '{found}', not the expected '{expected}' (RFC 8414 §3.3)"
     )]
     IssuerMismatch { expected: String, found: String },
     #[error("the metadata's {name} '{value}' is not a usable URL")]
     BadEndpoint { name: &'static str, value: String },
+    #[error("the protected resource cannot be reached at {url}")]
+    ResourceUnreachable { url: String },
+    #[error("the protected resource's metadata at {url} {problem}")]
+    ResourceMetadata { url: String, problem: FetchError },
+    #[error(
+        "the protected resource points to its metadata at '{url}', which is not on the resource's origin {resource} (RFC 9728 §3.3, §7)"
+    )]
+    ResourceMetadataElsewhere { url: String, resource: String },
+    #[error(
+        "the protected resource's metadata describes the resource '{found}', not '{expected}' (RFC 9728 §3.3)"
+    )]
+    ResourceMismatch { expected: String, found: String },
     #[error("the resource's RFC 9728 metadata names no authorization server")]
     NoAuthorizationServer,
+}
+
+impl DiscoveryError {
+    /// Whether it failed at the RFC 9728 stage (the resource), not at the
+    /// authorization server's metadata.
+    pub fn is_about_the_resource(&self) -> bool {
+        match self {
+            Self::AuthorizationServerMetadata { .. } | Self::IssuerMismatch { .. } => false,
+            Self::BadEndpoint { name, .. } => {
+                matches!(*name, "resource_metadata" | "authorization_servers")
+            }
+            Self::ResourceUnreachable { .. }
+            | Self::ResourceMetadata { .. }
+            | Self::ResourceMetadataElsewhere { .. }
+            | Self::ResourceMismatch { .. }
+            | Self::NoAuthorizationServer => true,
+        }
+    }
 }
 
 /// Fetches and caches the endpoints.
@@ -121,16 +160,26 @@ impl Discovery {
 }
 
 async fn fetch(settings: &Settings, http: &reqwest::Client) -> Result<Endpoints, DiscoveryError> {
-    let (issuer, issuer_url) = match &settings.issuer {
-        IssuerSetting::Fixed { identifier, url } => (identifier.clone(), url.clone()),
-        IssuerSetting::Auto => discover_issuer(settings, http).await?,
+    let (issuer, issuer_url, mut steps) = match &settings.issuer {
+        IssuerSetting::Fixed { identifier, url } => (identifier.clone(), url.clone(), Vec::new()),
+        IssuerSetting::Auto => {
+            let found = protected_resource::discover_issuer(settings, http).await?;
+            (found.issuer, found.issuer_url, found.steps)
+        }
     };
     let internal = settings
         .issuer_internal_url
         .clone()
         .unwrap_or_else(|| issuer_url.clone());
     let metadata_url = metadata_url(&issuer_url, &internal);
-    let metadata: AuthorizationServerMetadata = get_json(http, &metadata_url).await?;
+    let Fetched {
+        document: metadata, ..
+    } = fetch::get_json::<AuthorizationServerMetadata>(http, &metadata_url)
+        .await
+        .map_err(|problem| DiscoveryError::AuthorizationServerMetadata {
+            url: metadata_url.to_string(),
+            problem,
+        })?;
     // RFC 8414 §3.3: the issuer in the document must be the one we asked.
     if metadata.issuer != issuer {
         return Err(DiscoveryError::IssuerMismatch {
@@ -151,40 +200,47 @@ async fn fetch(settings: &Settings, http: &reqwest::Client) -> Result<Endpoints,
         .map(|value| endpoint_url("revocation_endpoint", value))
         .transpose()?
         .map(|url| back_channel(url, &issuer_url, &internal));
-    Ok(Endpoints {
+    let mut endpoints = Endpoints {
         issuer,
         metadata_url,
         authorization_endpoint,
         token_endpoint,
         revocation_endpoint,
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
-    })
+        steps: Vec::new(),
+    };
+    let discovered = !steps.is_empty();
+    steps.push(authorization_server_metadata_step(&endpoints, discovered));
+    endpoints.steps = steps;
+    Ok(endpoints)
 }
 
-/// RFC 9728 §3: the resource names its authorization servers.
-async fn discover_issuer(
-    settings: &Settings,
-    http: &reqwest::Client,
-) -> Result<(String, Url), DiscoveryError> {
-    // RFC 9728 §3.1: the well-known segment goes before the resource's path.
-    let mut url = settings.resource_internal_url.clone();
-    let resource_path = settings
-        .resource_url
-        .path()
-        .trim_end_matches('/')
-        .to_owned();
-    url.set_path(&format!(
-        "/.well-known/oauth-protected-resource{resource_path}"
-    ));
-    url.set_query(None);
-    let metadata: ProtectedResourceMetadata = get_json(http, &url).await?;
-    let issuer = metadata
-        .authorization_servers
-        .into_iter()
-        .next()
-        .ok_or(DiscoveryError::NoAuthorizationServer)?;
-    let issuer_url = endpoint_url("authorization_servers", &issuer)?;
-    Ok((issuer, issuer_url))
+/// The RFC 8414 request, as the behind-the-scenes page shows it.
+fn authorization_server_metadata_step(endpoints: &Endpoints, discovered: bool) -> Step {
+    let revocation = endpoints
+        .revocation_endpoint
+        .as_ref()
+        .map_or_else(|| "(none)".to_owned(), ToString::to_string);
+    let (title, explanation) = if discovered {
+        (
+            "Read the authorization server's metadata",
+            "The client reads the metadata of the authorization server the resource named, to learn its endpoints, and checks that the document's issuer is exactly that server.",
+        )
+    } else {
+        (
+            "Discover the authorization server",
+            "The client reads the authorization server's metadata to learn its endpoints and checks that the document names the configured issuer.",
+        )
+    };
+    Step::new(title, "RFC 8414 §3", explanation)
+        .request(format!("GET {}", endpoints.metadata_url))
+        .response(format!(
+            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}",
+            endpoints.issuer,
+            endpoints.authorization_endpoint,
+            endpoints.token_endpoint,
+            endpoints.iss_parameter_supported
+        ))
 }
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the
@@ -216,7 +272,7 @@ pub fn back_channel(endpoint: Url, issuer: &Url, internal: &Url) -> Url {
     }
 }
 
-fn endpoint_url(name: &'static str, value: &str) -> Result<Url, DiscoveryError> {
+pub(crate) fn endpoint_url(name: &'static str, value: &str) -> Result<Url, DiscoveryError> {
     Url::parse(value)
         .ok()
         .filter(|url| matches!(url.scheme(), "http" | "https"))
@@ -224,29 +280,6 @@ fn endpoint_url(name: &'static str, value: &str) -> Result<Url, DiscoveryError> 
             name,
             value: value.to_owned(),
         })
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(
-    http: &reqwest::Client,
-    url: &Url,
-) -> Result<T, DiscoveryError> {
-    let shown = url.to_string();
-    let response = http
-        .get(url.clone())
-        .header(reqwest::header::ACCEPT, "application/json")
-        .send()
-        .await
-        .map_err(|_| DiscoveryError::Unreachable { url: shown.clone() })?;
-    if !response.status().is_success() {
-        return Err(DiscoveryError::Status {
-            url: shown,
-            status: response.status().as_u16(),
-        });
-    }
-    response
-        .json::<T>()
-        .await
-        .map_err(|_| DiscoveryError::Malformed { url: shown })
 }
 
 #[cfg(test)]
