@@ -67,12 +67,14 @@ enum Command {
         count: i64,
     },
     /// (Re)creates an empty Postgres database NAME on the server of URL and
-    /// prints its URL.
+    /// prints its URL; with --drop, only drops it.
     PostgresDatabase {
         #[arg(long)]
         server: String,
         #[arg(long)]
         name: String,
+        #[arg(long)]
+        drop: bool,
     },
     /// Code redemptions and refresh rotations per second.
     Grants {
@@ -86,7 +88,7 @@ enum Command {
         connections: usize,
         /// Codes seeded before the clock starts (the run ends early when
         /// they are all redeemed).
-        #[arg(long, default_value_t = 20_000)]
+        #[arg(long, default_value_t = 12_000)]
         codes: usize,
     },
 }
@@ -106,8 +108,8 @@ fn main() {
                 database_url,
                 count,
             } => seed_tokens(&database_url, count).await,
-            Command::PostgresDatabase { server, name } => {
-                println!("{}", postgres_database(&server, &name).await);
+            Command::PostgresDatabase { server, name, drop } => {
+                println!("{}", postgres_database(&server, &name, drop).await);
             }
             Command::Grants {
                 as_url,
@@ -249,12 +251,19 @@ async fn seed_tokens(database_url: &str, count: i64) {
         .execute(database.pool())
         .await
         .expect("seeding tokens");
-    if database.backend() == Backend::Postgres {
-        // Fresh statistics, as autovacuum would gather them soon anyway.
-        sqlx::query("ANALYZE tokens")
-            .execute(database.pool())
-            .await
-            .expect("ANALYZE");
+    // Let the database settle before it is measured, as it would on its own
+    // a while after a bulk load: statistics, the visibility map and the
+    // dirty pages written (Postgres), the write-ahead log folded into the
+    // file (SQLite). A CHECKPOINT needs a privileged role; without it the
+    // server's own checkpoint comes later.
+    let settle: &[&str] = match database.backend() {
+        Backend::Postgres => &["VACUUM (ANALYZE) tokens", "CHECKPOINT"],
+        Backend::Sqlite => &["PRAGMA wal_checkpoint(TRUNCATE)"],
+    };
+    for statement in settle {
+        if let Err(err) = sqlx::query(statement).execute(database.pool()).await {
+            eprintln!("note: {statement} failed: {err}");
+        }
     }
     eprintln!(
         "seeded {} tokens in {:.1} s",
@@ -263,8 +272,9 @@ async fn seed_tokens(database_url: &str, count: i64) {
     );
 }
 
-/// Drops (if present) and creates database `name`; its URL.
-async fn postgres_database(server: &str, name: &str) -> String {
+/// Drops (if present) and, unless `drop_only`, creates database `name`;
+/// its URL.
+async fn postgres_database(server: &str, name: &str, drop_only: bool) -> String {
     use sqlx::Connection;
     assert!(
         name.bytes()
@@ -275,10 +285,11 @@ async fn postgres_database(server: &str, name: &str) -> String {
     let mut connection = sqlx::AnyConnection::connect(server)
         .await
         .expect("the Postgres server");
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        format!("CREATE DATABASE {name}"),
-    ] {
+    let mut statements = vec![format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")];
+    if !drop_only {
+        statements.push(format!("CREATE DATABASE {name}"));
+    }
+    for statement in statements {
         sqlx::query(&statement)
             .execute(&mut connection)
             .await
@@ -398,13 +409,26 @@ async fn seed_codes(database: &Database, count: usize, challenge: &str) -> Vec<S
         used_at: None,
     };
     let started = Instant::now();
+    // Sixteen inserts in flight: on Postgres each one waits for its commit.
+    let tasks: Vec<_> = (0..16)
+        .map(|task| {
+            let (pool, grant) = (database.pool().clone(), grant.clone());
+            actix_rt::spawn(async move {
+                let mut plain = Vec::new();
+                for _ in (task..count).step_by(16) {
+                    let code = AuthorizationCode::generate();
+                    codes::insert(&pool, &code.hash(), &grant, now)
+                        .await
+                        .expect("a code");
+                    plain.push(code.secret().to_owned());
+                }
+                plain
+            })
+        })
+        .collect();
     let mut plain = Vec::with_capacity(count);
-    for _ in 0..count {
-        let code = AuthorizationCode::generate();
-        codes::insert(database.pool(), &code.hash(), &grant, now)
-            .await
-            .expect("a code");
-        plain.push(code.secret().to_owned());
+    for task in tasks {
+        plain.extend(task.await.expect("a seeding task"));
     }
     eprintln!(
         "seeded {count} codes in {:.1} s",

@@ -7,6 +7,8 @@
 //! browser uses `localhost` while the client reaches `authorization-server`
 //! by its service name.
 
+use std::path::PathBuf;
+
 use oauth_types::secret::ClientSecret;
 use oauth_types::ScopeSet;
 use service_kit::{ServeArgs, StartupError};
@@ -58,6 +60,13 @@ pub struct Config {
     /// The scopes asked for when connecting.
     #[arg(long, default_value = "profile post")]
     pub scope: String,
+
+    /// A PEM certificate authority trusted, in addition to the public
+    /// roots, for this server's own calls over HTTPS (metadata, token,
+    /// revocation, the resource's API and its RFC 9728 metadata), e.g. the
+    /// local CA of `scripts/demo --tls`.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// Where the issuer comes from.
@@ -89,6 +98,8 @@ pub struct Settings {
     /// Whether the session cookie gets `Secure`: we serve HTTPS, or the
     /// browser reaches us over HTTPS (the redirect URI says so).
     pub secure_cookies: bool,
+    /// `--ca-cert`: trusted for back-channel calls besides the public roots.
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl Settings {
@@ -116,6 +127,9 @@ impl Settings {
         let scope = ScopeSet::parse(&config.scope)
             .map_err(|err| StartupError::Config(format!("--scope '{}': {err}", config.scope)))?;
         let secure_cookies = config.serve.tls_cert.is_some() || redirect_uri.scheme() == "https";
+        if let Some(ca_cert) = &config.ca_cert {
+            service_kit::back_channel::read_ca_certificates(ca_cert)?;
+        }
         Ok(Self {
             issuer,
             issuer_internal_url,
@@ -126,6 +140,7 @@ impl Settings {
             resource_internal_url,
             scope,
             secure_cookies,
+            ca_cert: config.ca_cert.clone(),
         })
     }
 }

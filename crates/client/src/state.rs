@@ -1,6 +1,7 @@
 //! What every handler shares: settings, the database, the back-channel
 //! HTTP client and the metadata cache.
 
+use std::path::Path;
 use std::time::Duration;
 
 use service_kit::{Database, StartupError};
@@ -21,10 +22,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(settings: Settings, database: Database) -> Result<Self, StartupError> {
         Ok(Self {
-            settings,
             database,
-            http: back_channel_client()?,
+            http: back_channel_client(settings.ca_cert.as_deref())?,
             discovery: Discovery::new(),
+            settings,
         })
     }
 
@@ -33,15 +34,12 @@ impl AppState {
     }
 }
 
-/// The back-channel client: redirects disabled, so a server we call cannot
-/// bounce our credentials to another address (SSRF; the `oauth2` crate's
-/// documentation asks for exactly this), and bounded waits, so a slow
-/// server gives a clear page instead of a hung one.
-fn back_channel_client() -> Result<reqwest::Client, StartupError> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(10))
-        .build()
-        .map_err(|err| StartupError::Config(format!("cannot build the HTTP client: {err}")))
+/// The back-channel client (`service_kit::back_channel`): redirects
+/// disabled, so a server we call cannot bounce our credentials to another
+/// address (SSRF; the `oauth2` crate's documentation asks for exactly
+/// this), bounded waits, so a slow server gives a clear page instead of a
+/// hung one, and `--ca-cert` trusted besides the public roots (certificates
+/// are always verified).
+fn back_channel_client(ca_cert: Option<&Path>) -> Result<reqwest::Client, StartupError> {
+    service_kit::back_channel::client(ca_cert, Duration::from_secs(5), Duration::from_secs(10))
 }

@@ -11,3 +11,11 @@ async fn the_binary_serves_on_port_zero_stops_on_sigterm_and_refuses_bad_flags()
     )
     .await;
 }
+
+#[test]
+fn a_ca_certificate_file_that_cannot_be_read_is_a_one_line_exit_2() {
+    service_kit::testing::binary::assert_unreadable_ca_cert_is_refused(
+        env!("CARGO_BIN_EXE_client"),
+        "CLIENT_",
+    );
+}

@@ -11,7 +11,10 @@ use authorization_server::{AccessTokenFormat, Config as AsConfig};
 use clap::Parser;
 use oauth_types::ScopeSet;
 use service_kit::server::Listener;
+use service_kit::testing::pki::TestPki;
 use service_kit::ServeArgs;
+
+use crate::user_agent::UserAgent;
 
 pub use authorization_server::testing::TestAuthorizationServer;
 
@@ -38,6 +41,44 @@ pub struct Options {
     /// The client finds its authorization server through the resource's
     /// RFC 9728 metadata (`--issuer auto`).
     pub discover_issuer: bool,
+    /// All three roles serve HTTPS with a certificate of this test
+    /// authority; `None`: plain HTTP on loopback.
+    pub tls: Option<Tls>,
+}
+
+/// HTTPS for the three roles (security.md 30).
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// The test authority and the `localhost`/`127.0.0.1` certificate every
+    /// role serves.
+    pub pki: TestPki,
+    /// Whether the resource and the client get `--ca-cert` for their back
+    /// channels. Without it they trust only the public roots, so every
+    /// back-channel call must fail (and never fall back to accepting).
+    pub back_channels_trust_ca: bool,
+}
+
+impl Tls {
+    /// A fresh test authority, trusted by the back channels.
+    pub fn generate() -> Self {
+        Self {
+            pki: TestPki::generate(),
+            back_channels_trust_ca: true,
+        }
+    }
+
+    fn back_channel_ca(&self) -> Option<String> {
+        self.back_channels_trust_ca
+            .then(|| self.pki.ca_path.display().to_string())
+    }
+
+    fn serve(&self, database_url: &str) -> ServeArgs {
+        ServeArgs {
+            tls_cert: Some(self.pki.cert_path.clone()),
+            tls_key: Some(self.pki.key_path.clone()),
+            ..ServeArgs::for_test(database_url)
+        }
+    }
 }
 
 impl Options {
@@ -56,6 +97,16 @@ impl Options {
             databases,
             validation: Validation::Introspection,
             discover_issuer: false,
+            tls: None,
+        }
+    }
+
+    /// Three fresh SQLite databases, every role over HTTPS with a fresh
+    /// test authority that the back channels trust.
+    pub fn https() -> Self {
+        Self {
+            tls: Some(Tls::generate()),
+            ..Self::sqlite()
         }
     }
 
@@ -77,43 +128,81 @@ pub struct Ecosystem {
     pub authorization_server: TestAuthorizationServer,
     pub resource_url: String,
     pub client_url: String,
+    /// The test authority, when the roles serve HTTPS.
+    pub tls: Option<Tls>,
 }
 
 impl Ecosystem {
     pub async fn start(options: Options) -> Self {
         let [as_database, rs_database, client_database] = options.databases;
+        let tls = options.tls.as_ref();
         let mut as_config = AsConfig::for_test(&as_database);
         if options.validation == Validation::Jwt {
             as_config.access_token_format = AccessTokenFormat::Jwt;
         }
+        if let Some(tls) = tls {
+            as_config.serve = tls.serve(&as_database);
+        }
         let authorization_server = as_testing::spawn_with(as_config).await;
-        let resource_url =
-            start_resource(&authorization_server.url, &rs_database, options.validation).await;
+        let resource_url = start_resource(
+            &authorization_server,
+            &rs_database,
+            options.validation,
+            options.discover_issuer,
+            tls,
+        )
+        .await;
         let client_url = start_client(
             &authorization_server,
             &resource_url,
             &client_database,
             options.discover_issuer,
+            tls,
         )
         .await;
         Self {
             authorization_server,
             resource_url,
             client_url,
+            tls: options.tls,
+        }
+    }
+
+    /// A person's browser for this ecosystem: over HTTPS it trusts the test
+    /// authority, as a browser would once the CA is installed.
+    pub fn user_agent(&self, username: &str, password: &str) -> UserAgent {
+        match &self.tls {
+            Some(tls) => UserAgent::trusting(username, password, &tls.pki.ca_pem),
+            None => UserAgent::new(username, password),
         }
     }
 }
 
+/// The protected resource registered for discovery (below).
+pub const RESOURCE_CLIENT_ID: &str = "protected-resource-e2e";
+pub const RESOURCE_CLIENT_SECRET: &str = "protected-resource-e2e-secret";
+
 /// The resource with the demo's resource identifier (the demo registration
 /// `protected-resource-1` covers it) and, with introspection, no cache, so
-/// a revocation shows at once.
-async fn start_resource(issuer: &str, database_url: &str, validation: Validation) -> String {
+/// a revocation shows at once. When the client discovers its authorization
+/// server, the resource's identifier is its own URL instead (the client
+/// checks the RFC 9728 document's `resource` against the URL it called,
+/// §3.3), registered at the authorization server as
+/// [`RESOURCE_CLIENT_ID`].
+async fn start_resource(
+    authorization_server: &TestAuthorizationServer,
+    database_url: &str,
+    validation: Validation,
+    discoverable: bool,
+    tls: Option<&Tls>,
+) -> String {
+    let issuer = authorization_server.url.as_str();
     let introspection_url = format!("{issuer}/introspect");
     let mode = match validation {
         Validation::Introspection => "introspection",
         Validation::Jwt => "jwt",
     };
-    let config = protected_resource::Config::parse_from([
+    let mut config = protected_resource::Config::parse_from([
         "protected-resource",
         "--addr",
         "127.0.0.1:0",
@@ -128,7 +217,20 @@ async fn start_resource(issuer: &str, database_url: &str, validation: Validation
         "--validation",
         mode,
     ]);
+    if let Some(tls) = tls {
+        config.serve = tls.serve(database_url);
+        config.ca_cert = tls.back_channel_ca().map(Into::into);
+    }
     let listener = Listener::bind(&config.serve).unwrap();
+    if discoverable {
+        let own_url = listener.url().unwrap();
+        authorization_server
+            .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_CLIENT_SECRET, &own_url)
+            .await;
+        config.resource_id = own_url;
+        config.client_id = RESOURCE_CLIENT_ID.to_owned();
+        config.client_secret = RESOURCE_CLIENT_SECRET.to_owned();
+    }
     let (url, _handle) = protected_resource::build_on(config, listener)
         .await
         .unwrap()
@@ -143,8 +245,13 @@ async fn start_client(
     resource_url: &str,
     database_url: &str,
     discover_issuer: bool,
+    tls: Option<&Tls>,
 ) -> String {
-    let listener = Listener::bind(&ServeArgs::for_test(database_url)).unwrap();
+    let serve = match tls {
+        Some(tls) => tls.serve(database_url),
+        None => ServeArgs::for_test(database_url),
+    };
+    let listener = Listener::bind(&serve).unwrap();
     let client_url = listener.url().unwrap();
     let redirect_uri = format!("{client_url}/callback");
     authorization_server
@@ -164,7 +271,7 @@ async fn start_client(
         authorization_server.url.clone()
     };
     let config = client::Config {
-        serve: ServeArgs::for_test(database_url),
+        serve,
         issuer,
         issuer_internal_url: None,
         client_id: CLIENT_ID.to_owned(),
@@ -173,6 +280,7 @@ async fn start_client(
         resource_url: resource_url.to_owned(),
         resource_internal_url: None,
         scope: "profile post".to_owned(),
+        ca_cert: tls.and_then(Tls::back_channel_ca).map(Into::into),
     };
     let _ = client::build_on(config, listener).await.unwrap().spawn();
     client_url

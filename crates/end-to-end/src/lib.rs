@@ -18,5 +18,11 @@ pub mod user_agent;
 /// A real headless Chromium over WebDriver.
 pub mod browser;
 
-pub use ecosystem::{Ecosystem, Options, Validation};
+/// A reverse proxy that records every exchange passing through it.
+pub mod recording;
+
+/// The recorded story of docs/walkthrough.md (`scripts/trace`).
+pub mod walkthrough;
+
+pub use ecosystem::{Ecosystem, Options, Tls, Validation};
 pub use user_agent::{AtConsent, UserAgent};

@@ -26,7 +26,22 @@ pub struct UserAgent {
 
 impl UserAgent {
     pub fn new(username: &str, password: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Self::with_builder(username, password, reqwest::Client::builder())
+    }
+
+    /// A browser that trusts the certificate authority `ca_pem` besides the
+    /// public roots (one where the test CA was installed).
+    pub fn trusting(username: &str, password: &str, ca_pem: &str) -> Self {
+        let ca = reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap();
+        Self::with_builder(
+            username,
+            password,
+            reqwest::Client::builder().add_root_certificate(ca),
+        )
+    }
+
+    fn with_builder(username: &str, password: &str, builder: reqwest::ClientBuilder) -> Self {
+        let http = builder
             .cookie_provider(Arc::new(Jar::default()))
             .redirect(reqwest::redirect::Policy::none())
             .build()

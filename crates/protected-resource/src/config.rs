@@ -1,5 +1,7 @@
 //! Configuration: the contract's common flags plus this role's own.
 
+use std::path::PathBuf;
+
 use service_kit::ServeArgs;
 
 #[derive(clap::Parser, Debug, Clone)]
@@ -74,6 +76,12 @@ pub struct Config {
     /// resource never fails open).
     #[arg(long, default_value_t = 2000)]
     pub introspection_timeout_ms: u64,
+
+    /// A PEM certificate authority trusted, in addition to the public
+    /// roots, for the calls to the authorization server (introspection,
+    /// metadata, keys) over HTTPS, e.g. the local CA of `scripts/demo --tls`.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// The two ways this resource checks a token (contract: `--validation`).

@@ -11,6 +11,9 @@ pub enum TextError {
     Empty(&'static str),
     #[error("'{0}' may hold at most 5000 characters")]
     TooLong(&'static str),
+    /// Postgres refuses NUL in TEXT; no one means to write one.
+    #[error("'{0}' may not contain a NUL character")]
+    Nul(&'static str),
 }
 
 impl Text {
@@ -21,6 +24,7 @@ impl Text {
         match value.chars().count() {
             0 => Err(TextError::Empty(field)),
             n if n > Self::MAX_CHARS => Err(TextError::TooLong(field)),
+            _ if value.contains('\0') => Err(TextError::Nul(field)),
             _ => Ok(Self(value)),
         }
     }
@@ -41,6 +45,10 @@ mod tests {
         assert_eq!(
             Text::parse("message", "a".repeat(5001)),
             Err(TextError::TooLong("message"))
+        );
+        assert_eq!(
+            Text::parse("message", "a\0b".to_owned()),
+            Err(TextError::Nul("message"))
         );
     }
 }

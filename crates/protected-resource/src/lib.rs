@@ -123,16 +123,18 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     })
 }
 
-/// The `--validation` method, configured.
+/// The `--validation` method, configured, calling the authorization server
+/// through the back-channel client (which also trusts `--ca-cert`).
 fn token_validator(config: &Config) -> Result<TokenValidator, StartupError> {
     let timeout = Duration::from_millis(config.introspection_timeout_ms);
-    let built = match config.validation {
+    let method = match config.validation {
         ValidationMethod::Introspection => {
-            TokenValidator::introspection(introspection_settings(config, timeout)?)
+            validation::MethodSettings::Introspection(introspection_settings(config, timeout)?)
         }
-        ValidationMethod::Jwt => TokenValidator::jwt(jwt_settings(config, timeout)?),
+        ValidationMethod::Jwt => validation::MethodSettings::Jwt(jwt_settings(config, timeout)?),
     };
-    built.map_err(|err| StartupError::Config(format!("cannot build the HTTP client: {err}")))
+    let http = service_kit::back_channel::client(config.ca_cert.as_deref(), timeout, timeout)?;
+    Ok(TokenValidator::with_client(method, http))
 }
 
 fn introspection_settings(

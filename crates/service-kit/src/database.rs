@@ -117,7 +117,13 @@ impl Database {
 }
 
 fn pool_options(backend: Backend) -> AnyPoolOptions {
-    let options = AnyPoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+    // A pooled connection is pinged before it is handed out (sqlx's default,
+    // stated here because recovery depends on it): after the database
+    // restarts, dead connections are dropped and replaced instead of failing
+    // the request that drew them.
+    let options = AnyPoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(true);
     match backend {
         Backend::Postgres => options.max_connections(10),
         // Every new SQLite connection is put in WAL mode (readers never wait

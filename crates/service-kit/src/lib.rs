@@ -20,6 +20,10 @@ pub mod database;
 /// shutdown, the `listening on` line.
 pub mod server;
 
+/// The HTTP client for server-to-server calls: bounded waits, no
+/// redirects, and the trust roots plus an optional `--ca-cert`.
+pub mod back_channel;
+
 /// Middleware and handlers every role mounts: security headers, request
 /// logs without secrets, `/healthz`.
 pub mod http;

@@ -23,11 +23,17 @@ pub async fn append(
     .bind(step.title)
     .bind(step.rfc)
     .bind(step.explanation)
-    .bind(step.request)
-    .bind(step.response)
+    .bind(step.request.as_deref().map(without_nul))
+    .bind(step.response.as_deref().map(without_nul))
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// The text with each NUL shown as U+FFFD: what a browser or a server sent
+/// is recorded for display, and Postgres refuses NUL in TEXT.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
 }
 
 /// The session's steps in order.

@@ -26,6 +26,8 @@ pub struct Options {
     pub authorization_server_down: bool,
     /// `--issuer auto`: found through the resource's RFC 9728 metadata.
     pub issuer_auto: bool,
+    /// Point the client at a resource port where nothing listens.
+    pub resource_down: bool,
     /// The redirect URI's host, instead of the listener's `127.0.0.1`.
     pub redirect_host: Option<&'static str>,
     /// The redirect URI's scheme.
@@ -41,6 +43,7 @@ impl Options {
             split_channels: false,
             authorization_server_down: false,
             issuer_auto: false,
+            resource_down: false,
             redirect_host: None,
             redirect_scheme: "http",
         }
@@ -49,6 +52,8 @@ impl Options {
 
 pub struct TestApp {
     pub url: String,
+    /// The fake authorization server, on its real address.
+    pub as_url: String,
     pub browser: reqwest::Client,
     pub jar: Arc<Jar>,
     pub world: SharedWorld,
@@ -67,7 +72,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ..World::default()
     }));
     let as_url = fakes::spawn_authorization_server(world.clone());
-    let rs_url = fakes::spawn_resource(world.clone());
+    let rs_url = if options.resource_down {
+        "http://127.0.0.1:9".to_owned()
+    } else {
+        fakes::spawn_resource(world.clone())
+    };
     let (issuer, issuer_internal_url) = if options.authorization_server_down {
         ("http://127.0.0.1:9".to_owned(), None)
     } else if options.split_channels {
@@ -77,6 +86,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         (as_url.clone(), None)
     };
     world.lock().unwrap().issuer = issuer.clone();
+    world.lock().unwrap().resource_url = rs_url.clone();
 
     let listener = Listener::bind(&ServeArgs::for_test(options.database_url.clone())).unwrap();
     let url = listener.url().unwrap();
@@ -99,6 +109,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         resource_url: rs_url.clone(),
         resource_internal_url: None,
         scope: options.scope.to_owned(),
+        ca_cert: None,
     };
     let server = client::build_on(config, listener).await.unwrap();
     let _ = server.spawn();
@@ -106,6 +117,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let jar = Arc::new(Jar::default());
     TestApp {
         url,
+        as_url,
         browser: browser(jar.clone()),
         jar,
         world,

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod authorization;
+mod discovery;
 mod fakes;
 mod helpers;
+mod inputs;
 mod real_roles;
 mod resource_calls;
 mod sessions;

@@ -28,8 +28,26 @@ struct Ecosystem {
 }
 
 async fn spawn_ecosystem(client_database_url: String) -> Ecosystem {
+    spawn_ecosystem_with(client_database_url, Issuer::Configured).await
+}
+
+/// How the client learns its authorization server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Issuer {
+    /// `--issuer <the server's URL>`.
+    Configured,
+    /// `--issuer auto`: through the resource's RFC 9728 metadata. The
+    /// resource then runs with its real URL as `--resource-id`, so that its
+    /// document describes the API the client calls (RFC 9728 §3.3).
+    Auto,
+}
+
+async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ecosystem {
     let authorization_server = as_testing::spawn(&service_kit::testing::sqlite_url()).await;
-    let resource_url = spawn_resource(&authorization_server.url).await;
+    let resource_url = match issuer {
+        Issuer::Configured => spawn_resource(&authorization_server.url).await,
+        Issuer::Auto => spawn_resource_named_by_its_url(&authorization_server).await,
+    };
 
     let listener = Listener::bind(&ServeArgs::for_test(client_database_url.clone())).unwrap();
     let client_url = listener.url().unwrap();
@@ -46,7 +64,10 @@ async fn spawn_ecosystem(client_database_url: String) -> Ecosystem {
         .await;
     let config = Config {
         serve: ServeArgs::for_test(client_database_url.clone()),
-        issuer: authorization_server.url.clone(),
+        issuer: match issuer {
+            Issuer::Configured => authorization_server.url.clone(),
+            Issuer::Auto => "auto".to_owned(),
+        },
         issuer_internal_url: None,
         client_id: CLIENT_ID.to_owned(),
         client_secret: CLIENT_SECRET.to_owned(),
@@ -54,6 +75,7 @@ async fn spawn_ecosystem(client_database_url: String) -> Ecosystem {
         resource_url,
         resource_internal_url: None,
         scope: "profile post".to_owned(),
+        ca_cert: None,
     };
     let _ = client::build_on(config, listener).await.unwrap().spawn();
     Ecosystem {
@@ -87,6 +109,47 @@ async fn spawn_resource(issuer: &str) -> String {
         .await
         .unwrap()
         .spawn();
+    url
+}
+
+/// The real resource with `--resource-id` its own URL, registered at the
+/// authorization server under that identifier (so tokens name it in `aud`).
+async fn spawn_resource_named_by_its_url(authorization_server: &TestAuthorizationServer) -> String {
+    let database_url = service_kit::testing::sqlite_url();
+    let listener = Listener::bind(&ServeArgs::for_test(database_url.clone())).unwrap();
+    let resource_id = listener.url().unwrap();
+    authorization_server
+        .register_protected_resource(
+            "facebook-under-test",
+            "facebook-under-test-secret",
+            &resource_id,
+        )
+        .await;
+    let introspection_url = format!("{}/introspect", authorization_server.url);
+    let config = protected_resource::Config::parse_from([
+        "protected-resource",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &database_url,
+        "--introspection-url",
+        &introspection_url,
+        "--issuer",
+        &authorization_server.url,
+        "--introspection-cache-ttl",
+        "0",
+        "--resource-id",
+        &resource_id,
+        "--client-id",
+        "facebook-under-test",
+        "--client-secret",
+        "facebook-under-test-secret",
+    ]);
+    let (url, _handle) = protected_resource::build_on(config, listener)
+        .await
+        .unwrap()
+        .spawn();
+    assert_eq!(url, resource_id);
     url
 }
 
@@ -380,4 +443,40 @@ async fn disconnect_revokes_the_tokens_at_the_real_server() {
         serde_json::json!({"active": false})
     );
     assert_eq!(eco.stored_access_token().await, None);
+}
+
+#[actix_rt::test]
+async fn a_client_that_knows_only_the_api_finds_the_real_authorization_server_and_posts() {
+    let eco = spawn_ecosystem_with(service_kit::testing::sqlite_url(), Issuer::Auto).await;
+
+    eco.connect("/connect", "profile post").await;
+    let home = eco
+        .act("/post", &[("message", "Found you through RFC 9728")])
+        .await;
+
+    assert!(home.contains("Posted to Facebook"), "{home}");
+    let trace = eco.get("/behind-the-scenes").await.text().await.unwrap();
+    let in_order = [
+        "Call the API without a token",
+        "RFC 9728 §5.1",
+        "/api/me",
+        "401 Unauthorized",
+        "resource_metadata=",
+        "Read the resource",
+        "RFC 9728 §3, §3.3",
+        "/.well-known/oauth-protected-resource",
+        &eco.authorization_server.url,
+        "Read the authorization server",
+        "RFC 8414 §3",
+        "RFC 6749 §4.1.1",
+        "RFC 6749 §4.1.3",
+        "RFC 6750 §2.1",
+    ];
+    let mut from = 0;
+    for expected in in_order {
+        let found = trace[from..]
+            .find(expected)
+            .unwrap_or_else(|| panic!("{expected} missing or out of order in {trace}"));
+        from += found + expected.len();
+    }
 }

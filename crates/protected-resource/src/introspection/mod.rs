@@ -68,12 +68,18 @@ impl Introspector {
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
+        Ok(Self::with_client(settings, http))
+    }
+
+    /// With a client built elsewhere (e.g. [`back_channel_client`], which
+    /// trusts `--ca-cert`); it must not follow redirects.
+    pub fn with_client(settings: IntrospectionSettings, http: reqwest::Client) -> Self {
         let cache = IntrospectionCache::new(settings.cache_ttl_seconds, cache::DEFAULT_CAPACITY);
-        Ok(Self {
+        Self {
             http,
             settings,
             cache,
-        })
+        }
     }
 
     /// What `token` grants at time `now` (Unix seconds): from the cache when

@@ -98,6 +98,8 @@ struct State {
     last_fetch: Option<i64>,
     /// When the last fetch failed, if the last fetch failed.
     last_failure: Option<i64>,
+    /// Counts the key sets fetched: which set a token was verified with.
+    generation: u64,
 }
 
 /// The cache of the issuer's keys, and how to fill it.
@@ -169,6 +171,19 @@ impl KeySource {
         keys.find(kid, alg).ok_or(KeyError::Unknown)
     }
 
+    /// Which key set is in use at `now`: a number that changes with every
+    /// fetch, `None` when there are no fresh keys. A signature verified with
+    /// the keys of one generation verifies again while it is current, so a
+    /// verification can be reused until then ([`super::JwtValidator`]).
+    pub fn generation(&self, now: i64) -> Option<u64> {
+        let state = self.lock();
+        state
+            .keys
+            .as_ref()
+            .filter(|keys| now < keys.fetched_at.saturating_add(self.ttl))
+            .map(|_| state.generation)
+    }
+
     /// The cached keys, if they are younger than the TTL.
     fn fresh_keys(&self, now: i64) -> Option<Arc<KeySet>> {
         let state = self.lock();
@@ -211,6 +226,7 @@ impl KeySource {
         match &fetched {
             Ok(keys) => {
                 state.keys = Some(keys.clone());
+                state.generation = state.generation.wrapping_add(1);
                 state.last_failure = None;
             }
             Err(_) => state.last_failure = Some(now),

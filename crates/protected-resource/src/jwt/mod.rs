@@ -35,9 +35,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, Header, Validation};
-use oauth_types::secret::AccessToken;
+use oauth_types::secret::{AccessToken, CredentialHash};
 
-use crate::introspection::{InvalidToken, ResourceOwner};
+use crate::introspection::{Grant, InvalidToken};
 use crate::validation::{Validated, ValidationError};
 
 pub use claims::AccessTokenClaims;
@@ -49,9 +49,6 @@ pub const ALLOWED_ALGORITHMS: [Algorithm; 2] = [Algorithm::EdDSA, Algorithm::ES2
 
 /// Leeway for `exp` and `nbf`, for clocks that disagree a little.
 pub const CLOCK_SKEW_SECONDS: u64 = 30;
-
-/// Owners whose username was already remembered, kept at most.
-const KNOWN_OWNERS_CAPACITY: usize = 10_000;
 
 /// How this resource checks JWT access tokens.
 #[derive(Debug, Clone)]
@@ -67,9 +64,7 @@ pub struct JwtValidator {
     keys: KeySource,
     issuer: String,
     resource_id: String,
-    /// `sub` → username already remembered by this process, so that the
-    /// users table is written when an owner is news, not on every request.
-    known_owners: Mutex<HashMap<String, String>>,
+    verified: VerifiedTokens,
 }
 
 impl JwtValidator {
@@ -81,22 +76,55 @@ impl JwtValidator {
             .connect_timeout(settings.keys.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(Self {
+        Ok(Self::with_client(settings, http))
+    }
+
+    /// With a client built elsewhere (e.g. one that trusts `--ca-cert`); it
+    /// must not follow redirects.
+    pub fn with_client(settings: JwtSettings, http: reqwest::Client) -> Self {
+        Self {
             issuer: settings.keys.issuer.clone(),
             keys: KeySource::new(settings.keys, http),
             resource_id: settings.resource_id,
-            known_owners: Mutex::new(HashMap::new()),
-        })
+            verified: VerifiedTokens::default(),
+        }
     }
 
     /// What `token` grants. `now` (Unix seconds) drives the key cache;
     /// `exp` and `nbf` are checked by `jsonwebtoken` against the system
     /// clock.
+    ///
+    /// A token already accepted with the key set still in use, and whose
+    /// `exp` has not come, is not verified again: the same bytes against the
+    /// same keys give the same answer, and the Ed25519 check is most of a
+    /// request's cost (`benches/hot_paths.rs`). When the keys are fetched
+    /// again (every `--jwks-cache-ttl`, or for an unknown `kid`), every token
+    /// is verified again against the new set, so a key the issuer removed
+    /// stops working exactly as without this shortcut.
     pub async fn validate(
         &self,
         token: &AccessToken,
         now: i64,
     ) -> Result<Validated, ValidationError> {
+        let hash = token.hash();
+        let generation = self.keys.generation(now);
+        if let Some(grant) = generation.and_then(|current| self.verified.get(&hash, current, now)) {
+            return Ok(Validated {
+                grant,
+                fresh: false,
+            });
+        }
+        let validated = self.verify(token, now).await?;
+        // Only when the keys did not change meanwhile is it known which
+        // generation verified the token.
+        if let Some(current) = generation.filter(|g| self.keys.generation(now) == Some(*g)) {
+            self.verified.insert(hash, current, validated.grant.clone());
+        }
+        Ok(validated)
+    }
+
+    /// Checks 1 to 5 of the module doc.
+    async fn verify(&self, token: &AccessToken, now: i64) -> Result<Validated, ValidationError> {
         let header = jsonwebtoken::decode_header(token.secret()).map_err(|_| {
             InvalidToken("the token is not a JWT signed with an algorithm this resource accepts")
         })?;
@@ -119,8 +147,8 @@ impl JwtValidator {
             jsonwebtoken::decode::<AccessTokenClaims>(token.secret(), &key, &self.validation(alg))
                 .map_err(|err| refusal(err.kind()))?;
         let grant = data.claims.into_grant()?;
-        let fresh = self.is_news(&grant.owner);
-        Ok(Validated { grant, fresh })
+        // Checked just now; `TokenValidator` decides whether the owner is news.
+        Ok(Validated { grant, fresh: true })
     }
 
     /// What `jsonwebtoken` checks after the signature, for one algorithm
@@ -136,23 +164,37 @@ impl JwtValidator {
         validation.leeway = CLOCK_SKEW_SECONDS;
         validation
     }
+}
 
-    /// Whether this owner (with this username) is new to this process.
-    fn is_news(&self, owner: &ResourceOwner) -> bool {
-        let username = owner.username().unwrap_or_default();
-        let mut known = self.known_owners();
-        if known.get(owner.sub()).is_some_and(|name| name == username) {
-            return false;
-        }
-        if known.len() >= KNOWN_OWNERS_CAPACITY {
-            known.clear();
-        }
-        known.insert(owner.sub().to_owned(), username.to_owned());
-        true
+/// Tokens already verified, by hash (never the token itself), kept at most.
+const VERIFIED_CAPACITY: usize = 10_000;
+
+/// Accepted tokens and the key-set generation that verified them. Safe to
+/// lose: a miss only costs a verification.
+#[derive(Default)]
+struct VerifiedTokens {
+    entries: Mutex<HashMap<CredentialHash, (u64, Grant)>>,
+}
+
+impl VerifiedTokens {
+    /// The grant of a token verified by key-set `generation`, before its `exp`.
+    fn get(&self, hash: &CredentialHash, generation: u64, now: i64) -> Option<Grant> {
+        let entries = self.lock();
+        let (verified_by, grant) = entries.get(hash)?;
+        (*verified_by == generation && now < grant.expires_at).then(|| grant.clone())
     }
 
-    fn known_owners(&self) -> MutexGuard<'_, HashMap<String, String>> {
-        self.known_owners
+    fn insert(&self, hash: CredentialHash, generation: u64, grant: Grant) {
+        let mut entries = self.lock();
+        if entries.len() >= VERIFIED_CAPACITY {
+            // Rare, and a miss only costs a verification: start afresh.
+            entries.clear();
+        }
+        entries.insert(hash, (generation, grant));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<CredentialHash, (u64, Grant)>> {
+        self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -202,6 +244,33 @@ fn refusal(kind: &ErrorKind) -> InvalidToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::introspection::ResourceOwner;
+
+    fn grant(expires_at: i64) -> Grant {
+        Grant {
+            owner: ResourceOwner::new("user-1".to_owned(), Some("alice".to_owned())),
+            client_id: Some("strava".to_owned()),
+            scope: oauth_types::ScopeSet::parse("profile").unwrap(),
+            expires_at,
+        }
+    }
+
+    #[test]
+    fn a_verified_token_is_reused_only_with_the_same_key_set_and_before_exp() {
+        let verified = VerifiedTokens::default();
+        let hash = CredentialHash::of("a.jwt.token");
+        verified.insert(hash.clone(), 7, grant(1_000));
+
+        assert!(verified.get(&hash, 7, 999).is_some());
+        assert!(
+            verified.get(&hash, 8, 999).is_none(),
+            "keys fetched again: verify again"
+        );
+        assert!(verified.get(&hash, 7, 1_000).is_none(), "past exp");
+        assert!(verified
+            .get(&CredentialHash::of("another.jwt.token"), 7, 999)
+            .is_none());
+    }
 
     fn header(typ: Option<&str>, alg: Algorithm) -> Header {
         let mut header = Header::new(alg);

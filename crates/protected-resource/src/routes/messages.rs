@@ -43,9 +43,14 @@ pub async fn send(
 }
 
 async fn find_recipient(database: &Database, username: String) -> Result<Recipient, ApiError> {
-    let sub = store::users::sub_of(database.pool(), &username)
-        .await
-        .map_err(|err| ApiError::unexpected("finding a recipient", &err))?;
+    // No username holds a NUL, and Postgres would refuse to look one up.
+    let sub = if username.contains('\0') {
+        None
+    } else {
+        store::users::sub_of(database.pool(), &username)
+            .await
+            .map_err(|err| ApiError::unexpected("finding a recipient", &err))?
+    };
     match sub {
         Some(sub) => Ok(Recipient { sub, username }),
         None => Err(ApiError::InvalidRequest(format!(

@@ -241,6 +241,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         jwks_refetch_interval: options.jwks_refetch_interval,
         introspection_cache_ttl: options.cache_ttl,
         introspection_timeout_ms: options.timeout_ms,
+        ca_cert: None,
     };
     let (_, handle) = protected_resource::build_on(config, listener)
         .await

@@ -12,6 +12,7 @@ mod helpers;
 
 mod bodies;
 mod cache;
+mod inputs;
 mod introspection_failures;
 mod jwt;
 mod jwt_keys;

@@ -126,6 +126,39 @@ pub async fn assert_every_binary_rules(binary: &str, env_prefix: &str) {
     );
 }
 
+/// For a role that calls another over HTTPS: a `--ca-cert` file that does
+/// not exist, given by flag or by `{env_prefix}CA_CERT`, is refused in one
+/// line with exit 2, before anything serves.
+pub fn assert_unreadable_ca_cert_is_refused(binary: &str, env_prefix: &str) {
+    let database_url = super::sqlite_url();
+    let missing = std::env::temp_dir().join(format!("missing-ca-{}.pem", uuid::Uuid::new_v4()));
+    let missing = missing.display().to_string();
+    assert_refused_in_one_line(
+        run(
+            binary,
+            &[
+                "--addr",
+                "127.0.0.1:0",
+                "--database-url",
+                &database_url,
+                "--ca-cert",
+                &missing,
+            ],
+            &[],
+        ),
+        "--ca-cert",
+    );
+    let env_name = format!("{env_prefix}CA_CERT");
+    assert_refused_in_one_line(
+        run(
+            binary,
+            &["--addr", "127.0.0.1:0", "--database-url", &database_url],
+            &[(&env_name, &missing)],
+        ),
+        &missing,
+    );
+}
+
 #[allow(clippy::panic)]
 fn assert_refused_in_one_line(output: Output, mentions: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -4,5 +4,6 @@
 // A test that meets the unexpected fails loudly: that is what panics are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod back_channel;
 mod database;
 mod server;
