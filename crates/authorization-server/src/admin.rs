@@ -258,6 +258,11 @@ fn new_client(
                 "a redirect URI may not contain a fragment (RFC 6749 §3.1.2)",
             ));
         }
+        if parsed.scheme() == "http" && !is_loopback(&parsed) {
+            return Err(AdminError::Usage(format!(
+                "'{uri}': plain-HTTP redirect URIs are for loopback hosts only; use https (RFC 9700 §2.6)"
+            )));
+        }
     }
     match kind {
         ClientKind::ProtectedResource if resource_id.is_none() => {
@@ -286,6 +291,17 @@ fn new_client(
         grant_types: grants,
         resource_id,
     })
+}
+
+/// Whether a redirect URI points at this machine (`localhost`, 127.0.0.0/8,
+/// `[::1]`), where plain HTTP does not cross a network (RFC 8252 §7.3).
+fn is_loopback(uri: &url::Url) -> bool {
+    match uri.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(address)) => address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => address.is_loopback(),
+        None => false,
+    }
 }
 
 fn read_password() -> Result<String, AdminError> {

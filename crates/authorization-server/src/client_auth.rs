@@ -95,8 +95,13 @@ fn presented(request: &HttpRequest, params: &UniqueParams) -> Result<Presented, 
     }
 }
 
-/// RFC 7617 Basic credentials holding RFC 6749 §2.3.1 form-urlencoded parts.
-fn parse_basic(header: &str) -> Result<(String, String), EndpointError> {
+/// RFC 7617 Basic credentials holding RFC 6749 §2.3.1 form-urlencoded parts:
+/// the value of an `Authorization` header in, the decoded client id and
+/// secret out. Public so that the fuzz targets (`fuzz/`) can reach it.
+///
+/// A header of another scheme is `invalid_request`; anything malformed
+/// (bad base64, not UTF-8, no `:`, an empty id, a NUL) is `invalid_client`.
+pub fn parse_basic(header: &str) -> Result<(String, String), EndpointError> {
     let refused = || EndpointError::InvalidClient { basic: true };
     let (scheme, encoded) = header.trim().split_once(' ').ok_or_else(refused)?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -110,7 +115,7 @@ fn parse_basic(header: &str) -> Result<(String, String), EndpointError> {
     let (id, secret) = decoded.split_once(':').ok_or_else(refused)?;
     let id = form_urldecode(id).ok_or_else(refused)?;
     let secret = form_urldecode(secret).ok_or_else(refused)?;
-    if id.is_empty() {
+    if id.is_empty() || id.contains('\0') || secret.contains('\0') {
         return Err(refused());
     }
     Ok((id, secret))

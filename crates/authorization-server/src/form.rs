@@ -23,6 +23,10 @@ pub enum FormError {
     Unreadable,
     #[error(transparent)]
     Repeated(#[from] ParamsError),
+    /// A NUL can be in no identifier, secret or text we keep, and Postgres
+    /// refuses it in TEXT: refused here, before any query sees it.
+    #[error("a parameter contains a NUL character")]
+    Nul,
 }
 
 /// The decoded name/value pairs of a form body (repeats kept).
@@ -37,7 +41,7 @@ pub fn body_pairs(
     if body.len() > MAX_BODY_BYTES {
         return Err(FormError::Unreadable);
     }
-    Ok(pairs(&body))
+    pairs(&body)
 }
 
 /// A form body whose parameters each appear once (RFC 6749 §3.1).
@@ -54,11 +58,18 @@ pub fn query_pairs(request: &HttpRequest) -> Result<Vec<(String, String)>, FormE
     if query.len() > MAX_QUERY_BYTES {
         return Err(FormError::Unreadable);
     }
-    Ok(pairs(query.as_bytes()))
+    pairs(query.as_bytes())
 }
 
-fn pairs(input: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(input).into_owned().collect()
+fn pairs(input: &[u8]) -> Result<Vec<(String, String)>, FormError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(input).into_owned().collect();
+    if pairs
+        .iter()
+        .any(|(name, value)| name.contains('\0') || value.contains('\0'))
+    {
+        return Err(FormError::Nul);
+    }
+    Ok(pairs)
 }
 
 fn is_form(request: &HttpRequest) -> bool {

@@ -243,3 +243,52 @@ async fn key_rotate_publishes_a_new_key_and_key_list_shows_each_keys_state() {
         "{lines:?}"
     );
 }
+
+/// Rule 30 (RFC 9700 §2.6): a plain-HTTP redirect URI would carry the code
+/// across a network in clear; only loopback ones are registered.
+#[actix_rt::test]
+async fn a_plain_http_redirect_uri_is_registered_only_for_a_loopback_host() {
+    let database = service_kit::testing::sqlite_url();
+    let add = |client_id: &str, redirect_uri: &str| {
+        run(
+            &[
+                "client",
+                "add",
+                "--client-id",
+                client_id,
+                "--kind",
+                "public",
+                "--grant",
+                "authorization_code",
+                "--redirect-uri",
+                redirect_uri,
+                "--database-url",
+                &database,
+            ],
+            "",
+        )
+    };
+
+    let refused = add("web", "http://app.example/callback");
+    let refused_ip = add("lan", "http://192.168.1.20:8080/callback");
+    let loopbacks = [
+        add("loop-name", "http://localhost:9000/callback"),
+        add("loop-v4", "http://127.0.0.1:8765/callback"),
+        add("loop-v6", "http://[::1]:8765/callback"),
+        add("tls", "https://app.example/callback"),
+    ];
+
+    for output in [refused, refused_ip] {
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(stderr.contains("loopback"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1);
+    }
+    for output in loopbacks {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}

@@ -8,6 +8,7 @@ mod helpers;
 mod admin;
 mod authorize;
 mod consent;
+mod inputs;
 mod instances;
 mod introspect;
 mod jwt;

@@ -4,5 +4,8 @@
 // A test that meets the unexpected fails loudly: that is what panics are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attacks;
 mod in_browser;
 mod over_http;
+mod resilience;
+mod walkthrough;
