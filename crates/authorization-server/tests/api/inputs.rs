@@ -11,41 +11,16 @@
 //! each request has a timeout, so a hang fails the test instead of
 //! stalling it.
 
-use std::fmt::Debug;
-use std::time::Duration;
-
 use authorization_server::testing::{location, TestAuthorizationServer};
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use service_kit::testing::inputs::{cases, impatient_http_client as http};
 
 use crate::helpers::spawn_apps;
 
 /// Cases per property: enough to cover the shapes, small enough to keep
 /// the suite fast.
 const CASES: usize = 96;
-
-/// `count` values drawn from `strategy` by a deterministic runner.
-fn cases<S: Strategy>(strategy: S, count: usize) -> Vec<S::Value>
-where
-    S::Value: Debug,
-{
-    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    (0..count)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
-        .collect()
-}
-
-/// A client that neither follows redirects nor waits forever.
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
 
 /// Values an attacker would try: ordinary words, the demo's own values,
 /// NULs, control and non-ASCII characters, long strings.

@@ -8,31 +8,17 @@
 //! same cases every run); one client serves a whole property; each request
 //! has a timeout, so a hang fails instead of stalling.
 
-use std::fmt::Debug;
 use std::time::Duration;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use reqwest::header::LOCATION;
+use service_kit::testing::inputs::{cases, impatient_http_client as http};
 
 use crate::helpers::{spawn_app, spawn_app_with, Options, TestApp};
 
 /// Cases per property.
 const CASES: usize = 96;
-
-/// `count` values drawn from `strategy` by a deterministic runner.
-fn cases<S: Strategy>(strategy: S, count: usize) -> Vec<S::Value>
-where
-    S::Value: Debug,
-{
-    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    (0..count)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
-        .collect()
-}
 
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -107,14 +93,6 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         2 => vec(any::<u8>(), 0..256),
         1 => (300_000usize..400_000).prop_map(|len| vec![b'a'; len]),
     ]
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
 }
 
 /// A 4xx HTML page, or a redirect to a path of this site.

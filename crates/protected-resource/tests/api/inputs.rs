@@ -9,38 +9,14 @@
 //! same cases every run); one resource serves a whole property; each
 //! request has a timeout, so a hang fails instead of stalling.
 
-use std::fmt::Debug;
-use std::time::Duration;
-
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use service_kit::testing::inputs::{cases, impatient_http_client as http};
 
 use crate::helpers::{spawn_app, spawn_app_on, TestApp};
 
 /// Cases per property.
 const CASES: usize = 128;
-
-/// `count` values drawn from `strategy` by a deterministic runner.
-fn cases<S: Strategy>(strategy: S, count: usize) -> Vec<S::Value>
-where
-    S::Value: Debug,
-{
-    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
-    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
-    (0..count)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
-        .collect()
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
 
 /// Strings an attacker would try as tokens or field values.
 fn value() -> impl Strategy<Value = String> {

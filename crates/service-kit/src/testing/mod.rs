@@ -75,3 +75,6 @@ pub mod binary;
 /// A local certificate authority and a certificate it signed for
 /// `localhost` and `127.0.0.1`, for HTTPS in tests and in the TLS demo.
 pub mod pki;
+
+/// Generated bad input for the property tests of every role.
+pub mod inputs;
