@@ -1,15 +1,17 @@
 //! The real authorization server in-process, for integration tests of this
 //! crate and of the other roles (feature `testing`).
 //!
-//! ```ignore
+//! ```no_run
 //! use authorization_server::testing::{self, Flow};
 //!
+//! # async fn example() {
 //! let server = testing::spawn(&service_kit::testing::sqlite_url()).await;
 //! // server.url is also its issuer; the contract's demo data is seeded:
 //! // users hamza/alice, clients strava, strava-mobile, protected-resource-1
 //! // (resource identifier http://localhost:9002).
 //! let tokens = server.obtain_tokens(&Flow::demo()).await;
 //! // tokens.access_token is active for the audience http://localhost:9002.
+//! # }
 //! ```
 //!
 //! - [`spawn`] starts it on 127.0.0.1:0 with the given (fresh) database,
