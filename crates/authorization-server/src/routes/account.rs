@@ -4,10 +4,9 @@
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
 
-use super::login::{expired, forged};
+use super::login::{expired, verified_form_post};
 use super::see_other;
 use crate::errors::{html, PageError};
-use crate::form;
 use crate::pages::{AccountPage, ApprovedClient};
 use crate::session;
 use crate::state::AppState;
@@ -49,14 +48,8 @@ pub async fn revoke(
     body: Result<Bytes, actix_web::Error>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let params = form::unique_body(&request, body)?;
-    let session = session::current(&request, &state)
-        .await?
-        .ok_or_else(expired)?;
+    let (params, session) = verified_form_post(&request, body, &state).await?;
     let user_id = session.user_id.as_deref().ok_or_else(expired)?;
-    if !session::csrf_matches(&session, params.get("csrf_token")) {
-        return Err(forged());
-    }
     let client_id = params
         .get("client_id")
         .ok_or_else(|| PageError::BadRequest("No application was named.".to_owned()))?;

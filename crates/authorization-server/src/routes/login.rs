@@ -48,13 +48,7 @@ pub async fn submit(
     body: Result<Bytes, actix_web::Error>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let params = form::unique_body(&request, body)?;
-    let session = session::current(&request, &state)
-        .await?
-        .ok_or_else(expired)?;
-    if !session::csrf_matches(&session, params.get("csrf_token")) {
-        return Err(forged());
-    }
+    let (params, session) = verified_form_post(&request, body, &state).await?;
     let request_id = params.get("request").map(str::to_owned);
     let username = params.get("username").unwrap_or_default();
     let password = params.get("password").unwrap_or_default().to_owned();
@@ -97,13 +91,7 @@ pub async fn logout(
     body: Result<Bytes, actix_web::Error>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let params = form::unique_body(&request, body)?;
-    let session = session::current(&request, &state)
-        .await?
-        .ok_or_else(expired)?;
-    if !session::csrf_matches(&session, params.get("csrf_token")) {
-        return Err(forged());
-    }
+    let (_params, session) = verified_form_post(&request, body, &state).await?;
     sessions::delete(&state.pool, &session.id_hash).await?;
     let mut response = see_other("/login");
     response
@@ -173,6 +161,24 @@ fn client_address(request: &HttpRequest) -> String {
         .peer_addr()
         .map(|addr| addr.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A POST from one of this server's forms: its parameters, each at most
+/// once (rule 9), and the live session whose CSRF token it carries
+/// (rule 12).
+pub(crate) async fn verified_form_post(
+    request: &HttpRequest,
+    body: Result<Bytes, actix_web::Error>,
+    state: &AppState,
+) -> Result<(UniqueParams, Session), PageError> {
+    let params = form::unique_body(request, body)?;
+    let session = session::current(request, state)
+        .await?
+        .ok_or_else(expired)?;
+    if !session::csrf_matches(&session, params.get("csrf_token")) {
+        return Err(forged());
+    }
+    Ok((params, session))
 }
 
 pub(crate) fn expired() -> PageError {
