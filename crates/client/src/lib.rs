@@ -81,7 +81,6 @@ pub static MIGRATIONS: Migrations = Migrations {
 /// Configuration mistakes are reported before anything is bound.
 pub async fn build(config: Config) -> Result<RunningServer, StartupError> {
     Settings::from_config(&config)?;
-    service_kit::Backend::of_url(&config.serve.database_url)?;
     let listener = Listener::bind(&config.serve)?;
     build_on(config, listener).await
 }

@@ -16,7 +16,7 @@ use actix_web::{Error, HttpServer};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::database::DatabaseError;
+use crate::database::{Backend, DatabaseError};
 
 /// The flags every role takes to serve (contract: "Every binary").
 #[derive(clap::Args, Debug, Clone)]
@@ -88,8 +88,12 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Binds `args.addr` after checking the TLS rule above.
+    /// Binds `args.addr` after checking the database URL's kind and the
+    /// TLS rule above.
     pub fn bind(args: &ServeArgs) -> Result<Self, StartupError> {
+        // A database URL of no known kind is an operator's mistake (exit 2),
+        // reported before a port is taken, whichever role is starting.
+        Backend::of_url(&args.database_url)?;
         let addr = resolve(&args.addr)?;
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(load_tls(cert, key)?),

@@ -141,7 +141,7 @@ pub type SharedWorld = Arc<Mutex<World>>;
 
 /// Starts the fake authorization server; returns its URL.
 pub fn spawn_authorization_server(world: SharedWorld) -> String {
-    let listener = Listener::bind(&ServeArgs::for_test("unused")).unwrap();
+    let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
     let data = web::Data::new(world);
     let server = serve(listener, move || {
         App::new()
@@ -163,7 +163,7 @@ pub fn spawn_authorization_server(world: SharedWorld) -> String {
 
 /// Starts the fake protected resource; returns its URL.
 pub fn spawn_resource(world: SharedWorld) -> String {
-    let listener = Listener::bind(&ServeArgs::for_test("unused")).unwrap();
+    let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
     let data = web::Data::new(world);
     let server = serve(listener, move || {
         App::new()

@@ -132,7 +132,7 @@ impl FakeIssuer {
     /// An issuer that calls itself `name` (its metadata and `jwks_uri` use
     /// that origin), as behind a container network.
     pub fn start_named(name: Option<&str>) -> Self {
-        let listener = Listener::bind(&ServeArgs::for_test("unused")).unwrap();
+        let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
         let url = listener.url().unwrap();
         let issuer = name.map_or_else(|| url.clone(), str::to_owned);
         let state = Arc::new(IssuerState {

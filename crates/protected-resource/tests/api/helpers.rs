@@ -51,7 +51,7 @@ impl FakeAuthorizationServer {
     pub fn start() -> Self {
         let state = Arc::new(FakeState::default());
         let data = web::Data::from(state.clone());
-        let listener = Listener::bind(&ServeArgs::for_test("unused")).unwrap();
+        let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
         let (url, handle) = serve(listener, move || {
             App::new()
                 .app_data(data.clone())

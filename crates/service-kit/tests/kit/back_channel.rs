@@ -15,7 +15,7 @@ fn https_server(pki: &TestPki) -> String {
     let args = ServeArgs {
         tls_cert: Some(pki.cert_path.clone()),
         tls_key: Some(pki.key_path.clone()),
-        ..ServeArgs::for_test("unused")
+        ..ServeArgs::for_test("sqlite::memory:")
     };
     let listener = Listener::bind(&args).unwrap();
     let (url, _handle) = serve(listener, || {
@@ -61,7 +61,7 @@ async fn a_back_channel_trusting_another_ca_refuses_the_server() {
 #[actix_rt::test]
 async fn a_back_channel_does_not_follow_redirects() {
     let pki = TestPki::generate();
-    let args = ServeArgs::for_test("unused");
+    let args = ServeArgs::for_test("sqlite::memory:");
     let listener = Listener::bind(&args).unwrap();
     let (url, _handle) = serve(listener, || {
         App::new().route(

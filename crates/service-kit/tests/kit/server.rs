@@ -112,3 +112,15 @@ async fn an_unreadable_certificate_is_a_configuration_error() {
         matches!(&refused, Err(err) if err.exit_code() == 2 && err.to_string().contains("cert.pem"))
     );
 }
+
+#[actix_rt::test]
+async fn a_database_url_of_no_known_kind_is_refused_before_any_port_is_taken() {
+    let occupied = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut args = ServeArgs::for_test("mysql://localhost/db");
+    args.addr = occupied.local_addr().unwrap().to_string();
+    let refused = Listener::bind(&args);
+    assert!(
+        matches!(&refused, Err(err) if err.exit_code() == 2 && err.to_string().contains("database URL")),
+        "the URL mistake, not the busy port, is reported"
+    );
+}

@@ -66,7 +66,7 @@ impl FakeIntrospection {
     fn listen(&mut self) {
         let args = ServeArgs {
             addr: format!("127.0.0.1:{}", self.port),
-            ..ServeArgs::for_test("unused")
+            ..ServeArgs::for_test("sqlite::memory:")
         };
         // The old socket may take a moment to be released.
         let mut attempts = 0;
