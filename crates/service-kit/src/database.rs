@@ -14,6 +14,10 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 
+/// Which database errors mean "not now" (`503`) rather than a bug (`500`).
+mod unavailable;
+pub use unavailable::is_unavailable;
+
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{web, HttpResponse};
 
@@ -46,12 +47,26 @@ pub async fn log_request(
     Ok(response)
 }
 
-/// `GET /healthz`: 200 once the database answers, 503 otherwise.
+/// Seconds a caller is asked to wait when the database does not answer:
+/// long enough for a restart or a failover, short enough that a browser
+/// user simply tries again.
+pub const RETRY_AFTER_SECONDS: u32 = 5;
+
+/// The `Retry-After` header of every `503` answered while the database does
+/// not answer (RFC 9110 §10.2.3: "how long the user agent ought to wait
+/// before making a follow-up request"; RFC 9110 §15.6.4 for 503).
+pub fn retry_after() -> (HeaderName, HeaderValue) {
+    (RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS))
+}
+
+/// `GET /healthz`: 200 once the database answers, 503 with `Retry-After`
+/// otherwise.
 pub async fn healthz(database: web::Data<Database>) -> HttpResponse {
     if database.is_healthy().await {
         HttpResponse::Ok().content_type("text/plain").body("ok\n")
     } else {
         HttpResponse::ServiceUnavailable()
+            .insert_header(retry_after())
             .content_type("text/plain")
             .body("the database does not answer\n")
     }

@@ -36,5 +36,8 @@ pub mod testing;
 /// Unix time in whole seconds, the one clock every store uses.
 pub mod clock;
 
+/// Each role's purge of expired rows, run on a timer while it serves.
+pub mod sweeper;
+
 pub use database::{Backend, Database, DatabaseError, Migrations};
 pub use server::{RunningServer, ServeArgs, StartupError};

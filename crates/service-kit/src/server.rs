@@ -8,6 +8,7 @@
 use std::fmt::Debug;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use actix_service::IntoServiceFactory;
 use actix_web::body::MessageBody;
@@ -17,6 +18,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::database::{Backend, DatabaseError};
+use crate::sweeper::{Sweeper, DEFAULT_SWEEP_INTERVAL};
 
 /// The flags every role takes to serve (contract: "Every binary").
 #[derive(clap::Args, Debug, Clone)]
@@ -40,6 +42,11 @@ pub struct ServeArgs {
     /// Allow plain HTTP on an address other than loopback.
     #[arg(long)]
     pub insecure_http: bool,
+
+    /// How often expired rows are swept (see [`crate::sweeper`]); not a
+    /// flag: tests shorten it.
+    #[arg(skip = DEFAULT_SWEEP_INTERVAL)]
+    pub sweep_interval: Duration,
 }
 
 impl ServeArgs {
@@ -51,6 +58,7 @@ impl ServeArgs {
             tls_cert: None,
             tls_key: None,
             insecure_http: false,
+            sweep_interval: DEFAULT_SWEEP_INTERVAL,
         }
     }
 }
@@ -160,6 +168,7 @@ pub struct RunningServer {
     url: String,
     port: u16,
     server: Server,
+    sweeper: Option<Sweeper>,
 }
 
 impl RunningServer {
@@ -177,16 +186,29 @@ impl RunningServer {
         self.server.handle()
     }
 
+    /// Runs `sweeper` on its timer for as long as the server serves: it
+    /// starts with the server and stops at graceful shutdown.
+    pub fn with_sweeper(mut self, sweeper: Sweeper) -> Self {
+        self.sweeper = Some(sweeper);
+        self
+    }
+
     /// Serves until SIGINT or SIGTERM, then stops accepting, finishes the
     /// requests in flight and returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let _sweeping = self.sweeper.map(Sweeper::start);
         self.server.await
     }
 
-    /// Runs the server in the background of the current runtime (tests).
+    /// Runs the server in the background of the current runtime (tests);
+    /// stopping it through the handle stops its sweeper too.
     pub fn spawn(self) -> (String, ServerHandle) {
         let handle = self.server.handle();
-        actix_rt::spawn(self.server);
+        let (server, sweeper) = (self.server, self.sweeper);
+        actix_rt::spawn(async move {
+            let _sweeping = sweeper.map(Sweeper::start);
+            server.await
+        });
         (self.url, handle)
     }
 }
@@ -223,5 +245,6 @@ where
         url,
         port,
         server: server.run(),
+        sweeper: None,
     })
 }

@@ -78,3 +78,6 @@ pub mod pki;
 
 /// Generated bad input for the property tests of every role.
 pub mod inputs;
+
+/// A test database taken away and given back: the 503-and-recover checks.
+pub mod outage;

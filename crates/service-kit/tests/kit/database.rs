@@ -7,7 +7,7 @@ static MIGRATIONS: Migrations = Migrations {
     postgres: sqlx::migrate!("tests/migrations/postgres"),
 };
 
-async fn migrated(url: &str) -> Database {
+pub async fn migrated(url: &str) -> Database {
     let database = Database::connect(url)
         .await
         .unwrap_or_else(|err| panic!("{url}: {err}"));

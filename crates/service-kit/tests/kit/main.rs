@@ -7,3 +7,5 @@
 mod back_channel;
 mod database;
 mod server;
+mod sweeper;
+mod unavailable;
