@@ -18,7 +18,12 @@
 //!   through the store API (the same rows `/consent` writes), then redeems
 //!   them at POST /token for `--seconds` with `--connections` concurrent
 //!   requests, then rotates the refresh tokens obtained for as long; prints
-//!   one line per grant: requests/s, p50 and p99 in milliseconds.
+//!   one line per grant: requests/s, p50 and p99 in milliseconds;
+//! - `login-burst --as-url URL --burst N`: N browsers each open the login
+//!   form, then all post the right password at once (the demo users in
+//!   turn); prints how many signed in (303), were shed (503) or throttled
+//!   (429), and the time the burst took. `scripts/login-burst` runs it
+//!   beside the server's memory figures.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -76,6 +81,13 @@ enum Command {
         #[arg(long)]
         drop: bool,
     },
+    /// N simultaneous logins with the right password.
+    LoginBurst {
+        #[arg(long)]
+        as_url: String,
+        #[arg(long, default_value_t = 64)]
+        burst: usize,
+    },
     /// Code redemptions and refresh rotations per second.
     Grants {
         #[arg(long)]
@@ -111,6 +123,7 @@ fn main() {
             Command::PostgresDatabase { server, name, drop } => {
                 println!("{}", postgres_database(&server, &name, drop).await);
             }
+            Command::LoginBurst { as_url, burst } => login_burst(&as_url, burst).await,
             Command::Grants {
                 as_url,
                 database_url,
@@ -189,6 +202,58 @@ async fn access_token(as_url: &str) -> String {
             .expect("a form post");
     }
     panic!("the flow did not reach the redirect URI");
+}
+
+/// Every browser gets its form first, so that the posts arrive together.
+async fn login_burst(as_url: &str, burst: usize) {
+    let mut people = Vec::with_capacity(burst);
+    for _ in 0..burst {
+        let browser = browser();
+        let page = browser
+            .get(format!("{as_url}/login"))
+            .send()
+            .await
+            .expect("GET /login")
+            .text()
+            .await
+            .expect("the login page");
+        let csrf = hidden_input(&page, "csrf_token").expect("a csrf_token");
+        people.push((browser, csrf));
+    }
+    let started = Instant::now();
+    let logins: Vec<_> = people
+        .into_iter()
+        .enumerate()
+        .map(|(index, (browser, csrf))| {
+            let url = format!("{as_url}/login");
+            let (username, password) =
+                [("hamza", "hamza-password"), ("alice", "alice-password")][index % 2];
+            actix_rt::spawn(async move {
+                let form = [
+                    ("username", username),
+                    ("password", password),
+                    ("csrf_token", csrf.as_str()),
+                ];
+                match browser.post(url).form(&form).send().await {
+                    Ok(response) => response.status().as_u16(),
+                    Err(_) => 0,
+                }
+            })
+        })
+        .collect();
+    let mut statuses = std::collections::BTreeMap::new();
+    for login in logins {
+        *statuses.entry(login.await.unwrap_or(0)).or_insert(0usize) += 1;
+    }
+    let count = |status: u16| statuses.get(&status).copied().unwrap_or(0);
+    println!(
+        "burst {burst}: signed in {}, shed 503 {}, throttled 429 {}, other {}, in {} ms",
+        count(303),
+        count(503),
+        count(429),
+        burst - count(303) - count(503) - count(429),
+        started.elapsed().as_millis()
+    );
 }
 
 fn code_from_callback(target: &str, state: &str) -> String {

@@ -6,12 +6,16 @@
 //! authorization-server user list
 //! authorization-server client add --client-id app --kind confidential \
 //!     --redirect-uri https://app.example/callback --scope "profile post" \
-//!     --grant authorization_code --grant refresh_token   # prints the secret once
+//!     --grant authorization_code --grant refresh_token \
+//!     --default-resource https://api.example            # prints the secret once
 //! authorization-server client add --client-id api --kind protected-resource \
 //!     --resource-id https://api.example
 //! authorization-server client list
-//! authorization-server key rotate     # JWT signing keys, see crate::jwt
+//! authorization-server key generate-encryption-key --file as.kek
+//! authorization-server --key-encryption-key-file as.kek key rotate   # see crate::jwt
 //! authorization-server key list
+//! authorization-server --key-encryption-key-file as.kek \
+//!     key rewrap --new-key-encryption-key-file new.kek
 //! ```
 //!
 //! `key rotate` reads `--access-token-ttl` (or `AS_ACCESS_TOKEN_TTL`): give
@@ -25,8 +29,10 @@ use oauth_types::ScopeSet;
 use service_kit::Database;
 
 use crate::config::{AdminCommand, ClientCommand, Config, KeyCommand, UserCommand};
+use crate::jwt::key_encryption::KeyEncryptionKey;
 use crate::jwt::{self, KeyState};
 use crate::passwords;
+use crate::redirect_uris;
 use crate::store::clients::{self, ClientKind, NewClient};
 use crate::store::{signing_keys, users};
 
@@ -54,6 +60,14 @@ pub async fn run(command: AdminCommand, config: &Config) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+        Err(AdminError::Key(
+            error @ (jwt::KeyError::KeyEncryptionKeyFile(_)
+            | jwt::KeyError::NoKeyEncryptionKey
+            | jwt::KeyError::WrongKeyEncryptionKey(_)),
+        )) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             eprintln!("error: {error}");
             ExitCode::FAILURE
@@ -78,6 +92,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             scope,
             grants,
             resource_id,
+            default_resource,
             database,
         }) => (
             database.database_url,
@@ -88,6 +103,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
                 &scope,
                 grants,
                 resource_id,
+                default_resource,
             )?),
         ),
         AdminCommand::Client(ClientCommand::List { database }) => {
@@ -98,6 +114,20 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
         }
         AdminCommand::Key(KeyCommand::List { database }) => {
             (database.database_url, Action::ListKeys)
+        }
+        AdminCommand::Key(KeyCommand::Rewrap {
+            new_key_encryption_key_file,
+            database,
+        }) => (
+            database.database_url,
+            Action::RewrapKeys(new_key_encryption_key_file),
+        ),
+        AdminCommand::Key(KeyCommand::GenerateEncryptionKey { file }) => {
+            KeyEncryptionKey::create(&file).map_err(jwt::KeyError::from)?;
+            return Ok(format!(
+                "new key-encryption key written to {} (mode 0600); keep a copy apart from the database\n",
+                file.display()
+            ));
         }
     };
     let url = database_url.unwrap_or_else(|| config.serve.database_url.clone());
@@ -113,6 +143,7 @@ enum Action {
     ListClients,
     RotateKey,
     ListKeys,
+    RewrapKeys(std::path::PathBuf),
 }
 
 impl Action {
@@ -156,7 +187,7 @@ impl Action {
                 .iter()
                 .map(|client| {
                     format!(
-                        "{}\t{}\tscopes=[{}]\tgrants=[{}]\tredirect_uris=[{}]{}\n",
+                        "{}\t{}\tscopes=[{}]\tgrants=[{}]\tredirect_uris=[{}]{}{}\n",
                         client.client_id,
                         client.kind.as_str(),
                         client.scopes,
@@ -166,13 +197,19 @@ impl Action {
                             .resource_id
                             .as_deref()
                             .map(|id| format!("\tresource={id}"))
+                            .unwrap_or_default(),
+                        client
+                            .default_resource
+                            .as_deref()
+                            .map(|id| format!("\tdefault_resource={id}"))
                             .unwrap_or_default()
                     )
                 })
                 .collect()),
             Self::RotateKey => {
-                jwt::ensure_key(pool, now).await?;
-                let rotation = jwt::rotate(pool, now, config.access_token_ttl).await?;
+                let kek = required_kek(config)?;
+                jwt::ensure_key(pool, &kek, now).await?;
+                let rotation = jwt::rotate(pool, &kek, now, config.access_token_ttl).await?;
                 if rotation.retired.is_empty() {
                     return Ok(format!(
                         "new key {} published now, signs from {} (in {} s)\n",
@@ -192,6 +229,7 @@ impl Action {
                     rotation.publish_until - now,
                 ))
             }
+            Self::RewrapKeys(new_file) => rewrap_keys(pool, config, &new_file).await,
             Self::ListKeys => {
                 let keys = signing_keys::list(pool).await?;
                 let states = jwt::key_states(&keys, now, config.access_token_ttl);
@@ -211,6 +249,35 @@ impl Action {
             }
         }
     }
+}
+
+/// The key-encryption key that `key rotate` and `key rewrap` need.
+fn required_kek(config: &Config) -> Result<KeyEncryptionKey, jwt::KeyError> {
+    jwt::key_encryption_key(config)?.ok_or(jwt::KeyError::NoKeyEncryptionKey)
+}
+
+/// `key rewrap`: every private key from the current KEK to the one in `new_file`.
+async fn rewrap_keys(
+    pool: &sqlx::AnyPool,
+    config: &Config,
+    new_file: &std::path::Path,
+) -> Result<String, AdminError> {
+    let current = required_kek(config)?;
+    let new = KeyEncryptionKey::read(new_file).map_err(|_| {
+        AdminError::Usage(format!(
+            "--new-key-encryption-key-file {}: expected one line, the base64url encoding of 32 random bytes",
+            new_file.display()
+        ))
+    })?;
+    let kids = jwt::rewrap::rewrap(pool, &current, &new).await?;
+    Ok(format!(
+        "re-encrypted {} signing key(s) under the key in {}: {}\n\
+         start the servers with --key-encryption-key-file {}\n",
+        kids.len(),
+        new_file.display(),
+        kids.join(" "),
+        new_file.display()
+    ))
 }
 
 /// A key's state as `key list` prints it.
@@ -236,6 +303,7 @@ fn new_client(
     scope: &str,
     grants: Vec<String>,
     resource_id: Option<String>,
+    default_resource: Option<String>,
 ) -> Result<NewClient, AdminError> {
     let usage = |message: &str| AdminError::Usage(message.to_owned());
     if client_id.is_empty() || client_id.contains(char::is_whitespace) {
@@ -251,18 +319,10 @@ fn new_client(
         }
     }
     for uri in &redirect_uris {
-        let parsed = url::Url::parse(uri)
-            .map_err(|_| AdminError::Usage(format!("'{uri}' is not an absolute URL")))?;
-        if parsed.fragment().is_some() {
-            return Err(usage(
-                "a redirect URI may not contain a fragment (RFC 6749 §3.1.2)",
-            ));
-        }
-        if parsed.scheme() == "http" && !is_loopback(&parsed) {
-            return Err(AdminError::Usage(format!(
-                "'{uri}': plain-HTTP redirect URIs are for loopback hosts only; use https (RFC 9700 §2.6)"
-            )));
-        }
+        redirect_uris::check(uri).map_err(|error| AdminError::Usage(error.to_string()))?;
+    }
+    if let Some(resource) = &default_resource {
+        check_resource_indicator(resource)?;
     }
     match kind {
         ClientKind::ProtectedResource if resource_id.is_none() => {
@@ -290,17 +350,22 @@ fn new_client(
         scopes,
         grant_types: grants,
         resource_id,
+        default_resource,
     })
 }
 
-/// Whether a redirect URI points at this machine (`localhost`, 127.0.0.0/8,
-/// `[::1]`), where plain HTTP does not cross a network (RFC 8252 §7.3).
-fn is_loopback(uri: &url::Url) -> bool {
-    match uri.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(address)) => address.is_loopback(),
-        Some(url::Host::Ipv6(address)) => address.is_loopback(),
-        None => false,
+/// RFC 8707 §2: a resource indicator is an absolute URI without a fragment.
+fn check_resource_indicator(resource: &str) -> Result<(), AdminError> {
+    let valid = url::Url::parse(resource).is_ok_and(|parsed| parsed.fragment().is_none())
+        && !resource
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(())
+    } else {
+        Err(AdminError::Usage(format!(
+            "--default-resource '{resource}' must be one absolute URL without a fragment (RFC 8707 §2)"
+        )))
     }
 }
 

@@ -33,6 +33,15 @@ pub struct Config {
     #[arg(long, value_enum, default_value_t = AccessTokenFormat::Opaque)]
     pub access_token_format: AccessTokenFormat,
 
+    /// File holding the key-encryption key that seals the private signing
+    /// keys in the database: one line, base64url of 32 random bytes (make
+    /// one with `key generate-encryption-key`). Needed with
+    /// `--access-token-format jwt` and by `key rotate`/`key rewrap`; with
+    /// `--demo` and no file named, one is created beside the SQLite file
+    /// (`PATH.kek`), or at `./data/authorization-server.kek` on Postgres.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub key_encryption_key_file: Option<std::path::PathBuf>,
+
     /// An administration task instead of serving.
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
@@ -55,6 +64,7 @@ impl Config {
             demo: true,
             access_token_ttl: 600,
             access_token_format: AccessTokenFormat::Opaque,
+            key_encryption_key_file: None,
             command: None,
             clock: Clock::default(),
             login_limits: LoginLimits::default(),
@@ -72,12 +82,18 @@ pub enum AccessTokenFormat {
 }
 
 /// How many failed logins are tolerated within `window_seconds`, per
-/// account and per client address, before logins are refused.
+/// account and per client address, before logins are refused; and how many
+/// password checks run at once (rule 33).
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {
     pub per_account: i64,
     pub per_address: i64,
     pub window_seconds: i64,
+    /// Password checks running at once: one per core (argon2id is
+    /// CPU-bound; more at once only holds more memory).
+    pub concurrent_checks: usize,
+    /// How long a login waits for its turn before it is answered 503.
+    pub check_wait: std::time::Duration,
 }
 
 impl Default for LoginLimits {
@@ -86,6 +102,8 @@ impl Default for LoginLimits {
             per_account: 5,
             per_address: 20,
             window_seconds: 15 * 60,
+            concurrent_checks: std::thread::available_parallelism().map_or(2, usize::from),
+            check_wait: std::time::Duration::from_secs(3),
         }
     }
 }
@@ -153,6 +171,11 @@ pub enum ClientCommand {
         /// A protected resource's identifier (RFC 8707), e.g. http://localhost:9002.
         #[arg(long)]
         resource_id: Option<String>,
+        /// The resource this client's tokens are for when a request names
+        /// none (RFC 8707 `resource`), e.g. http://localhost:9002. Without
+        /// it, the client must send `resource` in every request.
+        #[arg(long)]
+        default_resource: Option<String>,
         #[command(flatten)]
         database: AdminDatabase,
     },
@@ -176,5 +199,21 @@ pub enum KeyCommand {
     List {
         #[command(flatten)]
         database: AdminDatabase,
+    },
+    /// Re-encrypts every private signing key, in one transaction, from the
+    /// key-encryption key of `--key-encryption-key-file` to the one in
+    /// `--new-key-encryption-key-file`; then start the servers with the new file.
+    Rewrap {
+        /// The file of the new key-encryption key.
+        #[arg(long, value_name = "FILE")]
+        new_key_encryption_key_file: std::path::PathBuf,
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
+    /// Writes a new key-encryption key to a file that must not exist yet
+    /// (mode 0600), for `--key-encryption-key-file`.
+    GenerateEncryptionKey {
+        #[arg(long, value_name = "FILE")]
+        file: std::path::PathBuf,
     },
 }

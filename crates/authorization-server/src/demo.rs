@@ -26,6 +26,10 @@ pub async fn seed(pool: &AnyPool, now: i64) -> Result<(), SeedError> {
     }
     for client in demo_clients() {
         clients::insert(pool, &client, now).await?;
+        // Demo databases made before default resources existed get theirs.
+        if let Some(resource) = &client.default_resource {
+            clients::set_default_resource_if_missing(pool, &client.client_id, resource).await?;
+        }
     }
     Ok(())
 }
@@ -38,6 +42,9 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| (*item).to_owned()).collect()
 }
 
+/// The demo resource's identifier (RFC 8707), the demo clients' default.
+const DEMO_RESOURCE: &str = "http://localhost:9002";
+
 fn demo_clients() -> Vec<NewClient> {
     vec![
         NewClient {
@@ -48,6 +55,7 @@ fn demo_clients() -> Vec<NewClient> {
             scopes: scopes("profile post personal-message"),
             grant_types: strings(&["authorization_code", "refresh_token"]),
             resource_id: None,
+            default_resource: Some(DEMO_RESOURCE.to_owned()),
         },
         NewClient {
             client_id: "strava-mobile".to_owned(),
@@ -58,6 +66,7 @@ fn demo_clients() -> Vec<NewClient> {
             scopes: scopes("profile post"),
             grant_types: strings(&["authorization_code", "refresh_token"]),
             resource_id: None,
+            default_resource: Some(DEMO_RESOURCE.to_owned()),
         },
         NewClient {
             client_id: "protected-resource-1".to_owned(),
@@ -66,7 +75,8 @@ fn demo_clients() -> Vec<NewClient> {
             redirect_uris: Vec::new(),
             scopes: ScopeSet::empty(),
             grant_types: Vec::new(),
-            resource_id: Some("http://localhost:9002".to_owned()),
+            resource_id: Some(DEMO_RESOURCE.to_owned()),
+            default_resource: None,
         },
     ]
 }

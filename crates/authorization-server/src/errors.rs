@@ -7,13 +7,17 @@
 //!   (RFC 6749 §4.1.2.1: never redirect then).
 //!
 //! Unexpected failures are logged (never with a secret) and shown as a
-//! generic message.
+//! generic message. A database that does not answer is not a bug: both
+//! answer `503` with `Retry-After` ([`service_kit::database::is_unavailable`]
+//! tells the two apart), and the next request may well succeed.
 
 use actix_web::http::header::{CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 use oauth_types::ErrorResponse;
+use service_kit::database::is_unavailable;
+use service_kit::http::retry_after;
 
 use crate::form::FormError;
 use crate::pages::ErrorPage;
@@ -41,7 +45,9 @@ pub enum EndpointError {
     /// An authenticated client that may not call this endpoint.
     #[error("{0}")]
     Forbidden(String),
-    #[error("internal error")]
+    /// A database error: `503 temporarily_unavailable` when the database
+    /// does not answer, else `500 server_error`.
+    #[error("{}", database_description(.0))]
     Internal(#[from] sqlx::Error),
     #[error("internal error")]
     Signing(#[from] jsonwebtoken::errors::Error),
@@ -58,6 +64,10 @@ impl From<FormError> for EndpointError {
 impl EndpointError {
     fn code(&self) -> &'static str {
         match self {
+            // RFC 6749 §5.2 has no code for this; §4.1.2.1 defines
+            // `temporarily_unavailable` for the authorization endpoint.
+            // Answering it at /token, /introspect and /revoke too is our policy.
+            Self::Internal(error) if is_unavailable(error) => "temporarily_unavailable",
             Self::InvalidRequest(_) => "invalid_request",
             Self::InvalidClient { .. } => "invalid_client",
             Self::InvalidGrant(_) => "invalid_grant",
@@ -73,6 +83,7 @@ impl EndpointError {
 impl ResponseError for EndpointError {
     fn status_code(&self) -> StatusCode {
         match self {
+            Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) => {
@@ -84,6 +95,9 @@ impl ResponseError for EndpointError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
+            Self::Internal(error) if is_unavailable(error) => {
+                tracing::warn!(%error, "the database does not answer");
+            }
             Self::Internal(error) => tracing::error!(%error, "database error"),
             Self::Signing(error) => tracing::error!(%error, "cannot sign a JWT"),
             Self::SigningKey(error) => tracing::error!(%error, "signing keys unusable"),
@@ -96,6 +110,9 @@ impl ResponseError for EndpointError {
             .insert_header((PRAGMA, "no-cache"));
         if let Self::InvalidClient { basic: true } = self {
             response.insert_header((WWW_AUTHENTICATE, "Basic realm=\"authorization-server\""));
+        }
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(retry_after());
         }
         response.json(ErrorResponse::new(self.code(), self.to_string()))
     }
@@ -128,12 +145,17 @@ impl ResponseError for PageError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Database(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let message = match self {
+            Self::Database(error) if is_unavailable(error) => {
+                tracing::warn!(%error, "the database does not answer");
+                TRY_AGAIN_SHORTLY.to_owned()
+            }
             Self::Database(_) | Self::Render(_) => {
                 tracing::error!(error = %self, "page failed");
                 "Something went wrong on our side. Please try again.".to_owned()
@@ -147,10 +169,28 @@ impl ResponseError for PageError {
         let body = page
             .render()
             .unwrap_or_else(|_| "This request cannot be completed.".to_owned());
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(retry_after());
+        }
+        response
             .content_type("text/html; charset=utf-8")
             .insert_header((CACHE_CONTROL, "no-store"))
             .body(body)
+    }
+}
+
+/// What a person or a client reads while the database does not answer.
+const TRY_AGAIN_SHORTLY: &str =
+    "The service is temporarily unavailable. Please try again in a few seconds.";
+
+/// The `error_description` of a database error: never its text, which
+/// names tables and hosts.
+fn database_description(error: &sqlx::Error) -> &'static str {
+    if is_unavailable(error) {
+        TRY_AGAIN_SHORTLY
+    } else {
+        "internal error"
     }
 }
 

@@ -36,6 +36,8 @@ pub mod jwt;
 pub mod pages;
 /// argon2id password hashing.
 pub mod passwords;
+/// Which redirect URIs a client may register.
+pub mod redirect_uris;
 /// The endpoints.
 pub mod routes;
 /// The session cookie and CSRF check.
@@ -54,6 +56,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App};
 use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};
+use service_kit::sweeper::Sweeper;
 use service_kit::{Database, Migrations, RunningServer, StartupError};
 
 pub use config::{AccessTokenFormat, Config};
@@ -96,25 +99,17 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
             .await
             .map_err(|error| StartupError::Config(error.to_string()))?;
     }
-    let signer = match config.access_token_format {
-        AccessTokenFormat::Opaque => None,
-        AccessTokenFormat::Jwt => Some(
-            jwt::JwtSigner::load_or_create(
-                database.pool(),
-                config.clock.now(),
-                config.access_token_ttl,
-            )
-            .await
-            .map_err(|error| StartupError::Config(error.to_string()))?,
-        ),
-    };
+    let signer = jwt::start(&config, database.pool())
+        .await
+        .map_err(|error| StartupError::Config(error.to_string()))?;
     let state = web::Data::new(state::AppState::new(
         &config,
         database.pool().clone(),
         signer,
     ));
+    let sweeper = sweeper(&config, database.pool().clone());
     let database = web::Data::new(database);
-    serve(listener, move || {
+    let server = serve(listener, move || {
         App::new()
             .wrap(service_kit::http::security_headers())
             .wrap(from_fn(service_kit::http::log_request))
@@ -123,5 +118,17 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
             .app_data(web::PayloadConfig::new(form::MAX_BODY_BYTES))
             .route("/healthz", web::get().to(service_kit::http::healthz))
             .configure(routes::configure)
+    })?;
+    Ok(server.with_sweeper(sweeper))
+}
+
+/// Expired sessions, pending requests, login failures, codes and tokens,
+/// swept every `sweep_interval` at the server's clock.
+fn sweeper(config: &Config, pool: sqlx::AnyPool) -> Sweeper {
+    let clock = config.clock.clone();
+    let window = config.login_limits.window_seconds;
+    Sweeper::new(config.serve.sweep_interval, move || {
+        let (pool, now) = (pool.clone(), clock.now());
+        async move { store::housekeeping::purge_expired(&pool, now, window).await }
     })
 }

@@ -22,7 +22,8 @@ pub async fn current(
     }
 }
 
-/// The current session, or a new anonymous one (with the cookie to set).
+/// The current session, or a new anonymous one (with the cookie to set),
+/// which lives only `lifetimes.anonymous_session`.
 pub async fn current_or_new(
     request: &HttpRequest,
     state: &AppState,
@@ -33,7 +34,13 @@ pub async fn current_or_new(
     let NewSession {
         cookie_value,
         session,
-    } = sessions::create(&state.pool, None, state.now(), state.lifetimes.session).await?;
+    } = sessions::create(
+        &state.pool,
+        None,
+        state.now(),
+        state.lifetimes.anonymous_session,
+    )
+    .await?;
     Ok((session, Some(cookie(state, cookie_value))))
 }
 

@@ -7,6 +7,7 @@ use crate::client_cache::ClientCache;
 use crate::clock::Clock;
 use crate::config::{Config, LoginLimits};
 use crate::jwt::JwtSigner;
+use crate::passwords::PasswordChecks;
 
 /// Lifetimes in seconds.
 #[derive(Debug, Clone, Copy)]
@@ -18,7 +19,12 @@ pub struct Lifetimes {
     pub authorization_code: i64,
     /// How long a validated authorization request waits for login and consent.
     pub pending_request: i64,
+    /// A signed-in session.
     pub session: i64,
+    /// A session nobody has signed in to yet (our policy: 15 minutes, so
+    /// that anonymous visits are swept soon; a login replaces it with a
+    /// fresh session of the full lifetime).
+    pub anonymous_session: i64,
 }
 
 pub struct AppState {
@@ -28,6 +34,8 @@ pub struct AppState {
     pub clock: Clock,
     pub lifetimes: Lifetimes,
     pub login_limits: LoginLimits,
+    /// The bounded line of argon2id checks (rule 33).
+    pub password_checks: PasswordChecks,
     /// `Secure` cookies when the issuer is https (rule 11).
     pub secure_cookies: bool,
     /// Registered clients, cached for a few seconds (hot `/introspect` path).
@@ -48,8 +56,13 @@ impl AppState {
                 authorization_code: 60,
                 pending_request: 10 * 60,
                 session: 12 * 3600,
+                anonymous_session: 15 * 60,
             },
             login_limits: config.login_limits,
+            password_checks: PasswordChecks::new(
+                config.login_limits.concurrent_checks,
+                config.login_limits.check_wait,
+            ),
             secure_cookies: config.issuer.starts_with("https://"),
             client_cache: ClientCache::default(),
             jwt,

@@ -27,6 +27,9 @@
 //!   forward (expire codes and tokens without sleeping).
 //! - [`TestAuthorizationServer::rotate_signing_key`] rotates the JWT
 //!   signing key (with `--access-token-format jwt`).
+//! - Signing keys are sealed under a key-encryption key: unless the config
+//!   names one, [`spawn_with`] uses [`key_encryption_key_file`] of the
+//!   database (made on first use), so instances sharing a database share it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -50,8 +53,25 @@ pub struct TestAuthorizationServer {
     /// The server's clock (shared): see [`Self::advance_clock`].
     pub clock: Clock,
     pub handle: ServerHandle,
+    /// The `--key-encryption-key-file` it runs with (pass it to admin
+    /// commands such as `key rotate` on the same database).
+    pub key_encryption_key_file: std::path::PathBuf,
     database: Database,
     access_token_ttl: i64,
+}
+
+/// A key-encryption key file for tests on `database_url`, in the temporary
+/// directory, created on first use: the same file for the same database.
+pub fn key_encryption_key_file(database_url: &str) -> std::path::PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    database_url.hash(&mut hasher);
+    let path = std::env::temp_dir()
+        .join("oauth-workspace-tests")
+        .join(format!("{:016x}.kek", hasher.finish()));
+    crate::jwt::key_encryption::KeyEncryptionKey::load_or_create(&path)
+        .expect("a key-encryption key file for the tests");
+    path
 }
 
 /// Starts the server with the demo data on `database_url`.
@@ -69,6 +89,10 @@ pub async fn spawn_with(mut config: Config) -> TestAuthorizationServer {
     let url = listener.url().expect("listener URL");
     config.issuer.clone_from(&url);
     let database_url = config.serve.database_url.clone();
+    let key_encryption_key_file = config
+        .key_encryption_key_file
+        .get_or_insert_with(|| key_encryption_key_file(&database_url))
+        .clone();
     let clock = config.clock.clone();
     let access_token_ttl = config.access_token_ttl;
     let running = crate::build_on(config, listener)
@@ -83,6 +107,7 @@ pub async fn spawn_with(mut config: Config) -> TestAuthorizationServer {
         database_url,
         clock,
         handle,
+        key_encryption_key_file,
         database,
         access_token_ttl,
     }
@@ -153,6 +178,7 @@ impl TestAuthorizationServer {
             scopes: ScopeSet::empty(),
             grant_types: Vec::new(),
             resource_id: Some(resource_id.to_owned()),
+            default_resource: None,
         })
         .await;
     }
@@ -177,14 +203,21 @@ impl TestAuthorizationServer {
     /// until `publish_until` (advance the clock past it to see it go).
     pub async fn rotate_signing_key(&self) -> crate::jwt::Rotation {
         let now = self.clock.now();
-        crate::jwt::ensure_key(self.database.pool(), now)
+        let kek = self.key_encryption_key();
+        crate::jwt::ensure_key(self.database.pool(), &kek, now)
             .await
             .expect("the first key is stored");
-        let rotation = crate::jwt::rotate(self.database.pool(), now, self.access_token_ttl)
+        let rotation = crate::jwt::rotate(self.database.pool(), &kek, now, self.access_token_ttl)
             .await
             .expect("the key rotates");
         self.advance_clock(crate::jwt::ACTIVATION_DELAY_SECONDS);
         rotation
+    }
+
+    /// The key-encryption key the server runs with.
+    pub fn key_encryption_key(&self) -> crate::jwt::key_encryption::KeyEncryptionKey {
+        crate::jwt::key_encryption::KeyEncryptionKey::read(&self.key_encryption_key_file)
+            .expect("the key-encryption key file")
     }
 
     /// The database the server uses.

@@ -40,10 +40,19 @@ pub async fn exchange(
     let grant = codes::find(&state.pool, &code_hash)
         .await?
         .ok_or_else(|| invalid_grant("the authorization code is unknown"))?;
+    // Rule 3: a code is bound to its client. Presented by another client it
+    // is refused before anything else, and revokes nothing: only its own
+    // client's replay proves the code leaked from that client's hands
+    // (otherwise any client could end another's tokens with a stolen code).
+    if grant.client_id != client.client_id {
+        return Err(invalid_grant(
+            "the authorization code was issued to another client",
+        ));
+    }
     if grant.used_at.is_some() {
         return Err(replayed(state, &code_hash, now).await);
     }
-    check_binding(&grant, client, params, now)?;
+    check_binding(&grant, params, now)?;
     let audience = audience::narrow(&grant.audience, params.get("resource"))?;
     if !codes::redeem(&state.pool, &code_hash, now).await? {
         return Err(replayed(state, &code_hash, now).await);
@@ -75,19 +84,9 @@ pub async fn exchange(
     Ok(response)
 }
 
-/// The code is bound to its client, its redirect URI, its lifetime and its
-/// challenge.
-fn check_binding(
-    grant: &CodeGrant,
-    client: &Client,
-    params: &UniqueParams,
-    now: i64,
-) -> Result<(), EndpointError> {
-    if grant.client_id != client.client_id {
-        return Err(invalid_grant(
-            "the authorization code was issued to another client",
-        ));
-    }
+/// The code is bound to its redirect URI, its lifetime and its challenge
+/// (its client is checked first, in `exchange`).
+fn check_binding(grant: &CodeGrant, params: &UniqueParams, now: i64) -> Result<(), EndpointError> {
     if grant.expires_at <= now {
         return Err(invalid_grant("the authorization code has expired"));
     }

@@ -23,7 +23,7 @@ pub async fn grant(
         ));
     }
     let scope = narrowed_scope(params.get("scope"), &client.scopes)?;
-    let audience = audience::for_new_grant(&state.pool, params.get("resource")).await?;
+    let audience = audience::for_new_grant(&state.pool, client, params.get("resource")).await?;
     let response = issue(
         state,
         Issue {

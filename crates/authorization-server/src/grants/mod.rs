@@ -18,7 +18,9 @@ use crate::errors::EndpointError;
 impl From<AudienceError> for EndpointError {
     fn from(error: AudienceError) -> Self {
         match error {
-            AudienceError::UnknownResource(_) => Self::InvalidTarget(error.to_string()),
+            AudienceError::UnknownResource(_) | AudienceError::NoResource => {
+                Self::InvalidTarget(error.to_string())
+            }
             AudienceError::Database(error) => Self::Internal(error),
         }
     }

@@ -4,9 +4,20 @@
 //! same family and scope; presenting a spent one revokes the family
 //! (RFC 9700 §4.14.2), since either the client or an attacker holds a copy.
 //! The `scope` parameter may only narrow the new access token.
+//!
+//! Rule 32, under concurrency: of simultaneous redemptions of one refresh
+//! token, the conditional UPDATE of `spend_refresh` lets exactly one win.
+//! A losing twin first marks the token it presented revoked, then revokes
+//! the family; the winner, once its new tokens are stored, looks whether
+//! that mark is there, and if so revokes the family again, its own new
+//! tokens included (as codes do with `was_replayed`). Two statements on the
+//! losing side matter: if the winner looks before the mark is committed,
+//! the loser's family revocation starts after the winner's tokens exist,
+//! whatever the backend's isolation (a single statement's snapshot could
+//! predate them on Postgres).
 
 use oauth_types::params::UniqueParams;
-use oauth_types::secret::RefreshToken;
+use oauth_types::secret::{CredentialHash, RefreshToken};
 use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
@@ -38,7 +49,7 @@ pub async fn refresh(
         .filter(|stored| stored.kind == REFRESH && stored.client_id == client.client_id)
         .ok_or_else(|| invalid_grant("the refresh token is unknown"))?;
     if stored.used_at.is_some() {
-        return Err(reused(state, &stored.family_id, now).await);
+        return Err(reused(state, &hash, &stored.family_id, now).await);
     }
     if !stored.is_live(now) {
         return Err(invalid_grant("the refresh token is expired or revoked"));
@@ -48,7 +59,7 @@ pub async fn refresh(
     let scope = narrowed_scope(params.get("scope"), &granted)?;
     let audience = audience::narrow(&stored.audience, params.get("resource"))?;
     if !tokens::spend_refresh(&state.pool, &hash, now).await? {
-        return Err(reused(state, &stored.family_id, now).await);
+        return Err(reused(state, &hash, &stored.family_id, now).await);
     }
     let response = issue(
         state,
@@ -66,11 +77,22 @@ pub async fn refresh(
         now,
     )
     .await?;
+    if tokens::is_revoked(&state.pool, &hash).await? {
+        return Err(reused(state, &hash, &stored.family_id, now).await);
+    }
     Ok(response)
 }
 
-/// A spent refresh token came back: revoke its whole family.
-async fn reused(state: &AppState, family_id: &str, now: i64) -> EndpointError {
+/// A spent refresh token came back: mark it, then revoke its whole family.
+async fn reused(
+    state: &AppState,
+    hash: &CredentialHash,
+    family_id: &str,
+    now: i64,
+) -> EndpointError {
+    if let Err(error) = tokens::revoke(&state.pool, hash, now).await {
+        return EndpointError::Internal(error);
+    }
     match tokens::revoke_family(&state.pool, family_id, now).await {
         Ok(revoked) => {
             tracing::warn!(revoked, "spent refresh token reused; its family is revoked");

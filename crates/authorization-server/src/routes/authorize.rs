@@ -124,10 +124,12 @@ async fn validate(
     }
     let code_challenge = pkce_challenge(&params).map_err(Ok)?;
     let scope = requested_scope(&params, client).map_err(Ok)?;
-    let audience = audience::for_new_grant(&state.pool, params.get("resource"))
+    let audience = audience::for_new_grant(&state.pool, client, params.get("resource"))
         .await
         .map_err(|error| match error {
-            AudienceError::UnknownResource(_) => Ok(refuse("invalid_target", error.to_string())),
+            AudienceError::UnknownResource(_) | AudienceError::NoResource => {
+                Ok(refuse("invalid_target", error.to_string()))
+            }
             AudienceError::Database(error) => Err(PageError::Database(error)),
         })?;
     Ok(PendingRequest {

@@ -30,7 +30,7 @@ pub async fn introspect(
     body: Result<Bytes, actix_web::Error>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let params = form::unique_body(&request, body)?;
+    let params = form::unique_body_with_token(&request, body)?;
     let caller = client_auth::authenticate(&request, &params, &state).await?;
     let resource_id = match (caller.client.kind, caller.client.resource_id.as_deref()) {
         (ClientKind::ProtectedResource, Some(resource_id)) => resource_id.to_owned(),

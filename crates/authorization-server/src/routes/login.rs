@@ -4,10 +4,17 @@
 //! Rule 10: argon2id; one message for an unknown user and a wrong password,
 //! with the same work done for both (a dummy hash for unknown users);
 //! failures throttled per account and per address, counted in the database.
+//! Rule 33: the attempt is counted before its password check, so a burst of
+//! simultaneous guesses gets no more checks than the limit (the rest hear
+//! 429); and checks run in a bounded line (`passwords::PasswordChecks`): a
+//! login that cannot get its turn soon hears 503 with `Retry-After` and the
+//! login page again.
 //! Rule 11: a new session id at login, the session gone at logout.
 //! Rule 12: the form carries the session's CSRF token.
 //! Rule 18: success answers 303, so the password is never re-posted.
 
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use oauth_types::params::UniqueParams;
@@ -20,10 +27,16 @@ use crate::passwords;
 use crate::session;
 use crate::state::AppState;
 use crate::store::sessions::Session;
-use crate::store::{housekeeping, login_failures, requests, sessions, users};
+use crate::store::{login_failures, requests, sessions, users};
 
 /// The one message for every failed login.
 pub const LOGIN_FAILED: &str = "Wrong username or password.";
+
+/// The message when every password check is taken (503).
+pub const BUSY: &str = "Many people are signing in right now. Please try again in a few seconds.";
+
+/// `Retry-After` of the 503 above, in seconds.
+const BUSY_RETRY_AFTER_SECONDS: &str = "2";
 
 /// The message once throttled.
 pub const TOO_MANY_ATTEMPTS: &str =
@@ -53,19 +66,35 @@ pub async fn submit(
     let username = params.get("username").unwrap_or_default();
     let password = params.get("password").unwrap_or_default().to_owned();
     let address = client_address(&request);
-    if is_throttled(&state, username, &address).await? {
+    let subjects = Subjects::new(username, &address);
+    // Already over a limit: refused at once, without waiting for a turn.
+    if is_throttled(&state, &subjects, 0).await? {
+        return Err(PageError::TooManyRequests(TOO_MANY_ATTEMPTS.to_owned()));
+    }
+    let Some(turn) = state.password_checks.admit().await else {
+        return busy(&state, &session, &params).await;
+    };
+    let attempt = login_failures::reserve(
+        &state.pool,
+        &[&subjects.account, &subjects.address],
+        state.now(),
+    )
+    .await?;
+    if is_throttled(&state, &subjects, 1).await? {
+        login_failures::release(&state.pool, &attempt).await?;
         return Err(PageError::TooManyRequests(TOO_MANY_ATTEMPTS.to_owned()));
     }
     let user = users::find_by_username(&state.pool, username).await?;
     let stored = user.as_ref().map(|user| user.password_hash.clone());
-    let user = match (passwords::verify_blocking(password, stored).await, user) {
+    let verified = passwords::verify_blocking(password, stored).await;
+    drop(turn);
+    let user = match (verified, user) {
         (true, Some(user)) => user,
-        _ => return failed(&state, &session, &params, username, &address).await,
+        // The attempt's rows stay: they are the failure record.
+        _ => return failed(&state, &session, &params).await,
     };
-    login_failures::clear(&state.pool, &login_failures::account(username)).await?;
-    // A successful login is rare enough to carry the housekeeping.
-    housekeeping::purge_expired(&state.pool, state.now(), state.login_limits.window_seconds)
-        .await?;
+    login_failures::release(&state.pool, &attempt).await?;
+    login_failures::clear(&state.pool, &subjects.account).await?;
     // Rule 11: a fresh session id, so a session fixed before login is useless.
     sessions::delete(&state.pool, &session.id_hash).await?;
     let fresh = sessions::create(
@@ -100,38 +129,66 @@ pub async fn logout(
     Ok(response)
 }
 
-/// Records the failure against the account and the address, and shows the
-/// form again with the one message.
+/// Shows the form again with the one message (the attempt was recorded
+/// before the check).
 async fn failed(
     state: &AppState,
     session: &Session,
     params: &UniqueParams,
-    username: &str,
-    address: &str,
 ) -> Result<HttpResponse, PageError> {
-    let now = state.now();
-    login_failures::record(&state.pool, &login_failures::account(username), now).await?;
-    login_failures::record(&state.pool, &login_failures::address(address), now).await?;
     let request_id = params.get("request").map(str::to_owned);
     let page = login_page(state, session, request_id, Some(LOGIN_FAILED.to_owned())).await?;
     html(&page)
 }
 
+/// Every password check is taken: 503, `Retry-After`, and the form again so
+/// that nothing typed but the password is lost (rule 33).
+async fn busy(
+    state: &AppState,
+    session: &Session,
+    params: &UniqueParams,
+) -> Result<HttpResponse, PageError> {
+    let request_id = params.get("request").map(str::to_owned);
+    let page = login_page(state, session, request_id, Some(BUSY.to_owned())).await?;
+    let mut response = html(&page)?;
+    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    response.headers_mut().insert(
+        RETRY_AFTER,
+        HeaderValue::from_static(BUSY_RETRY_AFTER_SECONDS),
+    );
+    Ok(response)
+}
+
+/// The throttling subjects of one attempt.
+struct Subjects {
+    account: String,
+    address: String,
+}
+
+impl Subjects {
+    fn new(username: &str, address: &str) -> Self {
+        Self {
+            account: login_failures::account(username),
+            address: login_failures::address(address),
+        }
+    }
+}
+
+/// Whether the attempts in the window reach a limit, not counting the
+/// `own` rows this attempt has already written.
 async fn is_throttled(
     state: &AppState,
-    username: &str,
-    address: &str,
+    subjects: &Subjects,
+    own: i64,
 ) -> Result<bool, sqlx::Error> {
     let limits = state.login_limits;
     let since = state.now() - limits.window_seconds;
-    let per_account =
-        login_failures::count_since(&state.pool, &login_failures::account(username), since).await?;
-    if per_account >= limits.per_account {
+    let per_account = login_failures::count_since(&state.pool, &subjects.account, since).await?;
+    if per_account - own >= limits.per_account {
         return Ok(true);
     }
-    let per_address =
-        login_failures::count_since(&state.pool, &login_failures::address(address), since).await?;
-    Ok(per_address >= limits.per_address)
+    let per_address = login_failures::count_since(&state.pool, &subjects.address, since).await?;
+    Ok(per_address - own >= limits.per_address)
 }
 
 async fn login_page(

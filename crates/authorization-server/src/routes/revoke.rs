@@ -21,7 +21,7 @@ pub async fn revoke(
     body: Result<Bytes, actix_web::Error>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let params = form::unique_body(&request, body)?;
+    let params = form::unique_body_with_token(&request, body)?;
     let caller = client_auth::authenticate(&request, &params, &state).await?;
     let token = params
         .get("token")

@@ -53,6 +53,9 @@ pub struct Client {
     pub scopes: ScopeSet,
     pub grant_types: Vec<String>,
     pub resource_id: Option<String>,
+    /// RFC 8707: the resource this client's tokens are for when a request
+    /// names none (`client add --default-resource`).
+    pub default_resource: Option<String>,
 }
 
 impl Client {
@@ -79,6 +82,8 @@ pub struct NewClient {
     pub scopes: ScopeSet,
     pub grant_types: Vec<String>,
     pub resource_id: Option<String>,
+    /// RFC 8707: the audience of tokens requested without `resource`.
+    pub default_resource: Option<String>,
 }
 
 /// Inserts a client unless its id exists; returns whether it was added.
@@ -89,7 +94,7 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
         .map(|secret| CredentialHash::of(secret).as_str().to_owned());
     let result = sqlx::query(
         "INSERT INTO clients (client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
-         resource_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         resource_id, default_resource, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (client_id) DO NOTHING",
     )
     .bind(&client.client_id)
@@ -99,14 +104,15 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
     .bind(client.scopes.to_string())
     .bind(client.grant_types.join(" "))
     .bind(client.resource_id.clone())
+    .bind(client.default_resource.clone())
     .bind(now)
     .execute(pool)
     .await?;
     Ok(result.rows_affected() == 1)
 }
 
-const COLUMNS: &str =
-    "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, resource_id";
+const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
+                       resource_id, default_resource";
 
 pub async fn find(pool: &AnyPool, client_id: &str) -> Result<Option<Client>, sqlx::Error> {
     let row = sqlx::query(&format!(
@@ -140,6 +146,24 @@ pub async fn resource_ids(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> {
     .collect()
 }
 
+/// Gives a client registered before default resources existed its default
+/// (the demo seeding upgrades its own clients this way); a default already
+/// set is kept.
+pub async fn set_default_resource_if_missing(
+    pool: &AnyPool,
+    client_id: &str,
+    resource: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE clients SET default_resource = $2 WHERE client_id = $1 AND default_resource IS NULL",
+    )
+    .bind(client_id)
+    .bind(resource)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
     let scopes: String = row.try_get("scopes")?;
@@ -154,6 +178,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
         scopes: ScopeSet::parse(&scopes).map_err(|_| corrupt("scopes"))?,
         grant_types: split_list(&grant_types),
         resource_id: row.try_get("resource_id")?,
+        default_resource: row.try_get("default_resource")?,
     })
 }
 

@@ -1,34 +1,52 @@
-//! Forgetting what can no longer matter: expired sessions and pending
-//! requests, old login failures, and codes and tokens a day after they
-//! expired (kept that long so a replay shortly after expiry is still
-//! recognised as one).
+//! Forgetting what can no longer matter: expired sessions (anonymous ones
+//! live 15 minutes) and pending authorization requests, old login failures,
+//! and codes and tokens a day after they expired (kept that long so a
+//! replay shortly after expiry is still recognised as one).
+//!
+//! [`purge_expired`] runs on service-kit's sweeper timer (see `build_on`),
+//! so anonymous traffic cannot grow the tables without bound.
 
 use sqlx::AnyPool;
 
 /// How long expired codes and tokens are kept, in seconds.
 const KEEP_EXPIRED: i64 = 24 * 3600;
 
-/// Deletes expired rows; `window` is the login throttling window.
-pub async fn purge_expired(pool: &AnyPool, now: i64, window: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(now)
-        .execute(pool)
-        .await?;
-    sqlx::query("DELETE FROM authorization_requests WHERE expires_at <= $1")
-        .bind(now)
-        .execute(pool)
-        .await?;
-    sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-        .bind(now - window)
-        .execute(pool)
-        .await?;
-    sqlx::query("DELETE FROM authorization_codes WHERE expires_at <= $1")
-        .bind(now - KEEP_EXPIRED)
-        .execute(pool)
-        .await?;
-    sqlx::query("DELETE FROM tokens WHERE expires_at <= $1")
-        .bind(now - KEEP_EXPIRED)
-        .execute(pool)
-        .await?;
-    Ok(())
+/// Deletes expired rows; `window` is the login throttling window. Returns
+/// how many rows went.
+pub async fn purge_expired(pool: &AnyPool, now: i64, window: i64) -> Result<u64, sqlx::Error> {
+    let mut swept = 0;
+    swept += delete_where(pool, "DELETE FROM sessions WHERE expires_at <= $1", now).await?;
+    swept += delete_where(
+        pool,
+        "DELETE FROM authorization_requests WHERE expires_at <= $1",
+        now,
+    )
+    .await?;
+    swept += delete_where(
+        pool,
+        "DELETE FROM login_failures WHERE failed_at <= $1",
+        now - window,
+    )
+    .await?;
+    swept += delete_where(
+        pool,
+        "DELETE FROM authorization_codes WHERE expires_at <= $1",
+        now - KEEP_EXPIRED,
+    )
+    .await?;
+    swept += delete_where(
+        pool,
+        "DELETE FROM tokens WHERE expires_at <= $1",
+        now - KEEP_EXPIRED,
+    )
+    .await?;
+    // Retired signing keys, once every token they signed has expired.
+    swept += super::signing_keys::delete_unpublished(pool, now).await?;
+    Ok(swept)
+}
+
+/// Runs one `DELETE … WHERE column <= $1` and counts the rows it removed.
+async fn delete_where(pool: &AnyPool, statement: &str, bound: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(statement).bind(bound).execute(pool).await?;
+    Ok(done.rows_affected())
 }

@@ -1,5 +1,11 @@
-//! Failed logins, counted per subject (`user:NAME` or `addr:IP`) within a
+//! Login attempts, counted per subject (`user:NAME` or `addr:IP`) within a
 //! window, in the database so that every instance sees the same counts.
+//!
+//! Rule 33: an attempt is written ([`reserve`]) before its password check,
+//! then counted; so of a burst of simultaneous attempts, the k-th to be
+//! written sees at least k rows, and no more than the limit get a check.
+//! A failed attempt's rows stay: they are its failure record. A refused or
+//! successful one takes its rows back ([`release`]).
 
 use sqlx::{AnyPool, Row};
 
@@ -11,16 +17,41 @@ pub fn address(ip: &str) -> String {
     format!("addr:{ip}")
 }
 
-pub async fn record(pool: &AnyPool, subject: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_failures (subject, failed_at) VALUES ($1, $2)")
-        .bind(subject)
+/// One login attempt, written against each of its subjects.
+#[derive(Debug)]
+pub struct Attempt {
+    id: String,
+}
+
+/// Writes an attempt against every subject (before the password check).
+pub async fn reserve(pool: &AnyPool, subjects: &[&str], now: i64) -> Result<Attempt, sqlx::Error> {
+    let attempt = Attempt {
+        id: uuid::Uuid::new_v4().to_string(),
+    };
+    for subject in subjects {
+        sqlx::query(
+            "INSERT INTO login_failures (subject, failed_at, attempt_id) VALUES ($1, $2, $3)",
+        )
+        .bind(*subject)
         .bind(now)
+        .bind(&attempt.id)
+        .execute(pool)
+        .await?;
+    }
+    Ok(attempt)
+}
+
+/// Takes an attempt's rows back: it was refused before its check, or it
+/// succeeded.
+pub async fn release(pool: &AnyPool, attempt: &Attempt) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE attempt_id = $1")
+        .bind(&attempt.id)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-/// Failures of `subject` after `since`.
+/// Attempts of `subject` after `since` (failures, and checks under way).
 pub async fn count_since(pool: &AnyPool, subject: &str, since: i64) -> Result<i64, sqlx::Error> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS failures FROM login_failures WHERE subject = $1 AND failed_at > $2",

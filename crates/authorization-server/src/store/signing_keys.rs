@@ -1,32 +1,62 @@
 //! The keys that sign JWT access tokens, shared by every instance, and
-//! their rotation (see `migrations/…/0003_signing_key_rotation.sql`).
+//! their rotation (see `migrations/…/0003_signing_key_rotation.sql`) and
+//! encryption at rest (`0004_signing_keys_encrypted_at_rest.sql`).
 //!
 //! Which key signs is decided from these rows alone (the newest key whose
 //! `active_from` has passed), so every instance reading the same rows
 //! agrees; `retired_at` and `publish_until` only decide how long a key
-//! that no longer signs stays in the JWK Set.
+//! that no longer signs stays in the JWK Set, and when its row is deleted.
+//! The private half is never stored in clear by this code: see
+//! `crate::jwt::key_encryption` for the sealed form.
 
-use sqlx::{AnyPool, Row};
+use sqlx::{Any, AnyPool, Executor, Row};
 
-/// A stored key: its id, its base64url Ed25519 seed, and its life cycle.
+use crate::jwt::key_encryption::{CLEAR, SEALED};
+
+/// How a row's `private_key` is protected (`private_key_encryption`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivateKeyProtection {
+    /// Written before encryption at rest: a base64url Ed25519 seed in
+    /// clear, sealed at the next start-up that has a key-encryption key.
+    Clear,
+    /// Sealed under the key-encryption key (XChaCha20-Poly1305).
+    Sealed,
+}
+
+impl PrivateKeyProtection {
+    fn parse(stored: &str) -> Result<Self, sqlx::Error> {
+        match stored {
+            CLEAR => Ok(Self::Clear),
+            SEALED => Ok(Self::Sealed),
+            other => Err(sqlx::Error::Decode(
+                format!("unknown private_key_encryption '{other}'").into(),
+            )),
+        }
+    }
+}
+
+/// A stored key: its id, its private half as stored, and its life cycle.
 #[derive(Debug, Clone)]
 pub struct StoredKey {
     pub kid: String,
     pub algorithm: String,
+    /// Sealed (or, in rows older than encryption at rest, clear).
     pub private_key: String,
+    pub protection: PrivateKeyProtection,
     pub created_at: i64,
     /// Signs from this time on (unless a newer key is active).
     pub active_from: i64,
     /// Stopped signing at this time (its successor's `active_from`).
     pub retired_at: Option<i64>,
-    /// Published in the JWK Set until this time.
+    /// Published in the JWK Set until this time; the row is deleted then.
     pub publish_until: Option<i64>,
 }
 
-/// A new key about to be stored.
+/// A new key about to be stored, its private half already sealed.
 pub struct NewKey<'a> {
     pub kid: &'a str,
-    pub private_key: &'a str,
+    pub algorithm: &'a str,
+    pub sealed_private_key: &'a str,
     pub created_at: i64,
     pub active_from: i64,
 }
@@ -37,12 +67,15 @@ pub struct NewKey<'a> {
 /// newer one signs everywhere).
 pub async fn insert_if_none(pool: &AnyPool, key: &NewKey<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO signing_keys (kid, algorithm, private_key, created_at, active_from) \
-         SELECT $1, 'EdDSA', $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM signing_keys) \
+        "INSERT INTO signing_keys \
+         (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
+         SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM signing_keys) \
          ON CONFLICT (active_from) DO NOTHING",
     )
     .bind(key.kid)
-    .bind(key.private_key)
+    .bind(key.algorithm)
+    .bind(key.sealed_private_key)
+    .bind(SEALED)
     .bind(key.created_at)
     .bind(key.active_from)
     .execute(pool)
@@ -54,11 +87,14 @@ pub async fn insert_if_none(pool: &AnyPool, key: &NewKey<'_>) -> Result<(), sqlx
 /// same second (a concurrent rotation).
 pub async fn insert(pool: &AnyPool, key: &NewKey<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
-        "INSERT INTO signing_keys (kid, algorithm, private_key, created_at, active_from) \
-         VALUES ($1, 'EdDSA', $2, $3, $4) ON CONFLICT (active_from) DO NOTHING",
+        "INSERT INTO signing_keys \
+         (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (active_from) DO NOTHING",
     )
     .bind(key.kid)
-    .bind(key.private_key)
+    .bind(key.algorithm)
+    .bind(key.sealed_private_key)
+    .bind(SEALED)
     .bind(key.created_at)
     .bind(key.active_from)
     .execute(pool)
@@ -94,13 +130,15 @@ pub async fn retire_before(
     Ok(retiring)
 }
 
-/// Every key, oldest first.
-pub async fn list(pool: &AnyPool) -> Result<Vec<StoredKey>, sqlx::Error> {
+/// Every key, oldest first (on the pool, or inside a transaction).
+pub async fn list<'c>(
+    executor: impl Executor<'c, Database = Any>,
+) -> Result<Vec<StoredKey>, sqlx::Error> {
     sqlx::query(
-        "SELECT kid, algorithm, private_key, created_at, active_from, retired_at, publish_until \
-         FROM signing_keys ORDER BY active_from, kid",
+        "SELECT kid, algorithm, private_key, private_key_encryption, created_at, active_from, \
+         retired_at, publish_until FROM signing_keys ORDER BY active_from, kid",
     )
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?
     .iter()
     .map(|row| {
@@ -108,6 +146,9 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<StoredKey>, sqlx::Error> {
             kid: row.try_get("kid")?,
             algorithm: row.try_get("algorithm")?,
             private_key: row.try_get("private_key")?,
+            protection: PrivateKeyProtection::parse(
+                &row.try_get::<String, _>("private_key_encryption")?,
+            )?,
             created_at: row.try_get("created_at")?,
             active_from: row.try_get("active_from")?,
             retired_at: row.try_get("retired_at")?,
@@ -115,4 +156,72 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<StoredKey>, sqlx::Error> {
         })
     })
     .collect()
+}
+
+/// Replaces a clear private key by its sealed form, once: an instance that
+/// sealed it first wins, the others change nothing. `true` when replaced.
+pub async fn seal_clear(pool: &AnyPool, kid: &str, sealed: &str) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE signing_keys SET private_key = $1, private_key_encryption = $2 \
+         WHERE kid = $3 AND private_key_encryption = $4",
+    )
+    .bind(sealed)
+    .bind(SEALED)
+    .bind(kid)
+    .bind(CLEAR)
+    .execute(pool)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Stores a key's private half sealed anew (`key rewrap`, in its transaction).
+pub async fn reseal<'c>(
+    executor: impl Executor<'c, Database = Any>,
+    kid: &str,
+    sealed: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE signing_keys SET private_key = $1, private_key_encryption = $2 WHERE kid = $3",
+    )
+    .bind(sealed)
+    .bind(SEALED)
+    .bind(kid)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Makes every retired key stay published (and stored) at least
+/// `min_after_retirement` seconds after it stopped signing: a server with a
+/// longer access-token lifetime than the rotation assumed extends it, so
+/// that [`delete_unpublished`] never deletes a key it still publishes.
+pub async fn extend_publication(
+    pool: &AnyPool,
+    min_after_retirement: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE signing_keys SET publish_until = retired_at + $1 \
+         WHERE retired_at IS NOT NULL \
+         AND (publish_until IS NULL OR publish_until < retired_at + $1)",
+    )
+    .bind(min_after_retirement)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the retired keys whose publication has ended at `now`: every
+/// token they signed has expired, so nothing needs them any more. The
+/// signing key and a next key are never retired, hence never deleted.
+/// Returns how many rows went.
+pub async fn delete_unpublished(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+    let deleted = sqlx::query(
+        "DELETE FROM signing_keys \
+         WHERE retired_at IS NOT NULL AND retired_at <= $1 \
+         AND publish_until IS NOT NULL AND publish_until <= $1",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(deleted.rows_affected())
 }

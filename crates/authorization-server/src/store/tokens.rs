@@ -111,6 +111,19 @@ pub async fn spend_refresh(
     Ok(result.rows_affected() == 1)
 }
 
+/// Whether a token was revoked (a spent refresh token is revoked only with
+/// its family: a replay, or RFC 7009 revocation).
+pub async fn is_revoked(pool: &AnyPool, token_hash: &CredentialHash) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query("SELECT revoked_at FROM tokens WHERE token_hash = $1")
+        .bind(token_hash.as_str())
+        .fetch_optional(pool)
+        .await?;
+    match row {
+        Some(row) => Ok(row.try_get::<Option<i64>, _>("revoked_at")?.is_some()),
+        None => Ok(true),
+    }
+}
+
 /// Revokes one token.
 pub async fn revoke(
     pool: &AnyPool,

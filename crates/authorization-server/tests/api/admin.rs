@@ -68,6 +68,8 @@ async fn admin_commands_add_users_and_clients_that_the_server_then_accepts() {
                 "authorization_code",
                 "--grant",
                 "client_credentials",
+                "--default-resource",
+                "http://localhost:9002",
             ][..],
             &db,
         ]
@@ -203,8 +205,10 @@ async fn seeding_the_demo_data_twice_is_harmless() {
 async fn key_rotate_publishes_a_new_key_and_key_list_shows_each_keys_state() {
     let database = service_kit::testing::sqlite_url();
     let db = ["--database-url", database.as_str()];
+    let kek_file = authorization_server::testing::key_encryption_key_file(&database);
+    let kek = ["--key-encryption-key-file", kek_file.to_str().unwrap()];
 
-    let rotated = run(&[&["key", "rotate"][..], &db].concat(), "");
+    let rotated = run(&[&kek[..], &["key", "rotate"], &db].concat(), "");
     let listed = run(&[&["key", "list"][..], &db].concat(), "");
 
     assert!(
@@ -291,4 +295,57 @@ async fn a_plain_http_redirect_uri_is_registered_only_for_a_loopback_host() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
+}
+
+/// Contract "Trust boundaries and races": a redirect URI is one absolute
+/// `https` URL (or `http` on loopback) without fragment or white space;
+/// two URIs squeezed into one argument, or a `javascript:` URI, are refused.
+#[actix_rt::test]
+async fn client_add_refuses_squeezed_lists_and_other_schemes_and_records_the_default_resource() {
+    let database = service_kit::testing::sqlite_url();
+    let add = |client_id: &str, redirect_uri: &str| {
+        run(
+            &[
+                "client",
+                "add",
+                "--client-id",
+                client_id,
+                "--kind",
+                "public",
+                "--grant",
+                "authorization_code",
+                "--redirect-uri",
+                redirect_uri,
+                "--default-resource",
+                "http://localhost:9002",
+                "--database-url",
+                &database,
+            ],
+            "",
+        )
+    };
+
+    let refused = [
+        add("two", "http://localhost:9000/cb http://evil.example/cb"),
+        add("script", "javascript:alert(document.cookie)//"),
+        add("data", "data:text/html,<script>alert(1)</script>"),
+        add("newline", "https://app.example/cb\nhttps://evil.example/cb"),
+    ];
+    let accepted = add("fine", "https://app.example/cb");
+    let listed = stdout(&run(&["client", "list", "--database-url", &database], ""));
+
+    for output in refused {
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+    }
+    assert!(
+        accepted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(
+        listed.contains("default_resource=http://localhost:9002"),
+        "{listed}"
+    );
 }

@@ -173,3 +173,133 @@ async fn client_secret_post_works_for_introspection_too() {
     let (status, answer) = json(response).await;
     assert_eq!((status, answer["active"].as_bool()), (200, Some(true)));
 }
+
+/// Rule 34 (RFC 8707, RFC 9700 §2.3): without `resource`, a token is for
+/// its client's default resource only, never for every registered one:
+/// another resource introspecting it learns nothing.
+#[actix_rt::test]
+async fn a_token_requested_without_resource_is_for_the_clients_default_resource_only() {
+    for app in spawn_apps().await {
+        app.register_protected_resource("photos", "photos-secret", "http://localhost:9003")
+            .await;
+        let tokens = app.obtain_tokens(&Flow::demo()).await;
+
+        let photos = introspect_as(
+            &app,
+            Some(("photos", "photos-secret")),
+            &[("token", tokens.access_token.as_str())],
+        )
+        .await;
+        let demo = introspect(&app, &tokens.access_token).await;
+
+        assert_eq!(photos.text().await.unwrap(), r#"{"active":false}"#);
+        assert_eq!(demo["active"], true);
+        assert_eq!(demo["aud"], "http://localhost:9002");
+    }
+}
+
+/// Our policy: a client without a default resource must name one; it is
+/// never handed a token for every registered resource.
+#[actix_rt::test]
+async fn a_client_without_a_default_resource_must_name_one() {
+    for app in spawn_apps().await {
+        app.register_client(authorization_server::testing::NewClient {
+            client_id: "no-default".to_owned(),
+            kind: authorization_server::testing::ClientKind::Confidential,
+            secret: Some("no-default-secret".to_owned()),
+            redirect_uris: vec!["http://localhost:7000/cb".to_owned()],
+            scopes: oauth_types::ScopeSet::parse("profile").unwrap(),
+            grant_types: vec![
+                "authorization_code".to_owned(),
+                "client_credentials".to_owned(),
+            ],
+            resource_id: None,
+            default_resource: None,
+        })
+        .await;
+        let (_, challenge) = crate::helpers::pkce_pair();
+        let params: Vec<(String, String)> = [
+            ("response_type", "code"),
+            ("client_id", "no-default"),
+            ("redirect_uri", "http://localhost:7000/cb"),
+            ("scope", "profile"),
+            ("state", "s"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ]
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+        .collect();
+        let browser = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+
+        let refused = crate::helpers::authorize(&app, &browser, &params).await;
+        let named = crate::helpers::authorize(
+            &app,
+            &browser,
+            &crate::helpers::with(&params, "resource", Some("http://localhost:9002")),
+        )
+        .await;
+        let machine = app
+            .token_request(
+                "no-default",
+                Some("no-default-secret"),
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
+
+        assert_eq!(
+            crate::helpers::redirect_params(&refused)
+                .get("error")
+                .map(String::as_str),
+            Some("invalid_target")
+        );
+        assert!(authorization_server::testing::location(&named)
+            .unwrap()
+            .starts_with("/consent"));
+        let (status, body) = json(machine).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_target"))
+        );
+    }
+}
+
+/// Contract "Under hostile load": any token string the server does not
+/// know, however odd (NUL, controls, non-ASCII, huge), is exactly
+/// `{"active": false}` (RFC 7662 §2.2), and RFC 7009 §2.2's 200 at `/revoke`.
+#[actix_rt::test]
+async fn any_token_string_however_odd_is_exactly_active_false() {
+    for app in spawn_apps().await {
+        let huge = "a".repeat(12 * 1024);
+        let rs = Some(("protected-resource-1", "protected-resource-secret-1"));
+        for token in [
+            "\0",
+            "a\0b",
+            "%",
+            " x ",
+            "é€",
+            "\u{7f}\u{1b}",
+            "abc==x",
+            huge.as_str(),
+        ] {
+            let response = introspect_as(&app, rs, &[("token", token)]).await;
+            assert_eq!(response.status(), 200, "{token:?}");
+            assert_eq!(response.text().await.unwrap(), r#"{"active":false}"#);
+
+            let revoked = reqwest::Client::new()
+                .post(format!("{}/revoke", app.url))
+                .basic_auth("strava", Some("strava-secret"))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(revoked.status(), 200, "{token:?}");
+        }
+        // A NUL in any other parameter is still a malformed request.
+        let other = introspect_as(&app, rs, &[("token", "x"), ("token_type_hint", "a\0")]).await;
+        assert_eq!(other.status(), 400);
+    }
+}

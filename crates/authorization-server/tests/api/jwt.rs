@@ -90,9 +90,21 @@ async fn key_states(app: &TestAuthorizationServer) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Runs `key rotate` through the real binary; returns the new key's id.
-fn rotate_with_the_binary(database_url: &str) -> String {
-    let output = run(&["key", "rotate", "--database-url", database_url], "");
+/// Runs `key rotate` through the real binary, with the server's
+/// key-encryption key; returns the new key's id.
+fn rotate_with_the_binary(app: &TestAuthorizationServer) -> String {
+    let kek_file = app.key_encryption_key_file.display().to_string();
+    let output = run(
+        &[
+            "--key-encryption-key-file",
+            &kek_file,
+            "key",
+            "rotate",
+            "--database-url",
+            &app.database_url,
+        ],
+        "",
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -174,6 +186,7 @@ async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
         scopes: ScopeSet::parse("post").unwrap(),
         grant_types: vec!["client_credentials".into()],
         resource_id: None,
+        default_resource: Some("http://localhost:9002".to_owned()),
     })
     .await;
 
@@ -239,7 +252,7 @@ async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_st
         let old_token = app.obtain_tokens(&Flow::demo()).await.access_token;
         let old_kid = kid_of(&old_token);
 
-        let new_kid = rotate_with_the_binary(&database);
+        let new_kid = rotate_with_the_binary(&app);
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
         let new_token = app.obtain_tokens(&Flow::demo()).await.access_token;
 
@@ -260,9 +273,11 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
     let app = testing::spawn_with(jwt_config(&service_kit::testing::sqlite_url())).await;
     let old_kid = kid_of(&app.obtain_tokens(&Flow::demo()).await.access_token);
 
-    let rotation = authorization_server::jwt::rotate(app.database().pool(), app.clock.now(), 600)
-        .await
-        .unwrap();
+    let kek = app.key_encryption_key();
+    let rotation =
+        authorization_server::jwt::rotate(app.database().pool(), &kek, app.clock.now(), 600)
+            .await
+            .unwrap();
     app.advance_clock(RELOAD_SECONDS);
 
     assert!(kids(&published_keys(&app).await).contains(&rotation.kid));
@@ -286,7 +301,7 @@ async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired()
         let app = testing::spawn_with(jwt_config(&database)).await;
         let old_token = app.obtain_tokens(&Flow::demo()).await.access_token;
         let old_kid = kid_of(&old_token);
-        let new_kid = rotate_with_the_binary(&database);
+        let new_kid = rotate_with_the_binary(&app);
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
         let states = key_states(&app).await;
         let (_, old_state) = states.iter().find(|(kid, _)| *kid == old_kid).unwrap();
@@ -333,7 +348,7 @@ async fn instances_sharing_a_database_sign_with_the_same_key_after_a_rotation() 
             kid_of(&second.obtain_tokens(&Flow::demo()).await.access_token),
         ];
 
-        let new_kid = rotate_with_the_binary(&database);
+        let new_kid = rotate_with_the_binary(&first);
         first.advance_clock(ACTIVATION_DELAY_SECONDS);
         let after = [
             kid_of(&first.obtain_tokens(&Flow::demo()).await.access_token),
@@ -355,9 +370,10 @@ async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing
         let app = testing::spawn_with(jwt_config(&database)).await;
         let pool = app.database().pool();
         let now = app.clock.now();
-        let first = authorization_server::jwt::rotate(pool, now, 600).await;
+        let kek = app.key_encryption_key();
+        let first = authorization_server::jwt::rotate(pool, &kek, now, 600).await;
 
-        let second = authorization_server::jwt::rotate(pool, now, 600).await;
+        let second = authorization_server::jwt::rotate(pool, &kek, now, 600).await;
 
         assert!(first.is_ok());
         assert!(matches!(

@@ -6,7 +6,7 @@ use authorization_server::testing::{browser, hidden_input, location};
 use crate::helpers::{signed_in_browser, spawn_app, spawn_apps, spawn_apps_with};
 
 /// The login page's CSRF token for `browser`.
-async fn login_csrf(
+pub(crate) async fn login_csrf(
     app: &authorization_server::testing::TestAuthorizationServer,
     browser: &reqwest::Client,
 ) -> String {
@@ -21,7 +21,7 @@ async fn login_csrf(
     hidden_input(&page, "csrf_token").unwrap()
 }
 
-async fn post_login(
+pub(crate) async fn post_login(
     app: &authorization_server::testing::TestAuthorizationServer,
     browser: &reqwest::Client,
     form: &[(&str, &str)],
@@ -224,6 +224,9 @@ async fn the_throttle_lifts_once_the_window_has_passed() {
     }
 
     app.advance_clock(16 * 60);
+    // The anonymous session has expired too (it lives 15 minutes): a fresh
+    // form, as a person coming back would get.
+    let csrf = login_csrf(&app, &browser).await;
     let right = post_login(
         &app,
         &browser,

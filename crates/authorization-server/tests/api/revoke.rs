@@ -78,6 +78,7 @@ async fn a_client_cannot_revoke_another_clients_token() {
             scopes: oauth_types::ScopeSet::empty(),
             grant_types: vec![],
             resource_id: None,
+            default_resource: Some("http://localhost:9002".to_owned()),
         })
         .await;
 

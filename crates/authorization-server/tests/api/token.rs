@@ -115,6 +115,7 @@ async fn a_code_is_bound_to_its_client_and_redirect_uri() {
         scopes: ScopeSet::parse("profile").unwrap(),
         grant_types: vec!["authorization_code".into()],
         resource_id: None,
+        default_resource: Some("http://localhost:9002".to_owned()),
     })
     .await;
     let issued = app.obtain_code(&Flow::demo()).await;
@@ -274,6 +275,7 @@ async fn client_credentials_works_only_for_confidential_clients_registered_for_i
             scopes: ScopeSet::parse("post").unwrap(),
             grant_types: vec!["client_credentials".into()],
             resource_id: None,
+            default_resource: Some("http://localhost:9002".to_owned()),
         })
         .await;
 
@@ -410,6 +412,7 @@ async fn basic_credentials_are_form_urldecoded() {
         scopes: ScopeSet::parse("post").unwrap(),
         grant_types: vec!["client_credentials".into()],
         resource_id: None,
+        default_resource: Some("http://localhost:9002".to_owned()),
     })
     .await;
 

@@ -1,0 +1,244 @@
+//! Which key signs, and how long each is published. Rotation
+//! (`authorization-server key rotate`, [`rotate`]):
+//!
+//! 1. the new key is stored and **published at once**, but signs only from
+//!    [`ACTIVATION_DELAY_SECONDS`] later: by then every instance has reloaded
+//!    its keys ([`RELOAD_SECONDS`](super::RELOAD_SECONDS)) and every JWK Set cached by a resource
+//!    server for our `max-age` ([`JWKS_MAX_AGE_SECONDS`](super::JWKS_MAX_AGE_SECONDS)) contains it, so no
+//!    resource server ever sees a `kid` it cannot find;
+//! 2. the previous key signs until then, and stays published until every
+//!    token it signed has expired: its last token expires at
+//!    `retired_at + access-token TTL`, plus [`PUBLISH_MARGIN_SECONDS`] for
+//!    clock skew and the leeway verifiers commonly grant on `exp`;
+//! 3. then it disappears from the JWK Set, and the housekeeping deletes its
+//!    row (`signing_keys::delete_unpublished`).
+//!
+//! New keys are sealed under the key-encryption key before they are stored.
+
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use rand::RngCore;
+use sqlx::AnyPool;
+
+use super::key_encryption::KeyEncryptionKey;
+use super::key_ring::{seal_clear_keys, KeyRing};
+use super::{KeyError, ACTIVATION_DELAY_SECONDS, PUBLISH_MARGIN_SECONDS};
+use crate::store::signing_keys::{self, NewKey, StoredKey};
+
+/// The JOSE `alg` of the keys this server makes (RFC 8037 §3.1).
+pub const ALGORITHM: &str = "EdDSA";
+
+/// Where a key is in its life cycle at a given time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyState {
+    /// Published already; signs from this time (after a rotation).
+    Next { signs_from: i64 },
+    /// Signs new tokens.
+    Signing,
+    /// Signs no more; published until this time for the tokens it signed.
+    PublishedUntil(i64),
+    /// Active and published but not the newest: the twin of a key stored by
+    /// instances racing at their first start-up; retired by the next rotation.
+    Published,
+    /// Neither signs nor is published.
+    Retired,
+}
+
+/// Until when `key` is published (`None`: as long as it is not retired).
+/// Never shorter than this server's own access-token lifetime requires,
+/// even if the rotation was run with a shorter `--access-token-ttl`.
+pub fn publish_until(key: &StoredKey, access_token_ttl: i64) -> Option<i64> {
+    let retired_at = key.retired_at?;
+    let needed = retired_at + access_token_ttl + PUBLISH_MARGIN_SECONDS;
+    Some(
+        key.publish_until
+            .map_or(needed, |stored| stored.max(needed)),
+    )
+}
+
+pub(super) fn is_published(key: &StoredKey, now: i64, access_token_ttl: i64) -> bool {
+    publish_until(key, access_token_ttl).is_none_or(|until| now < until)
+}
+
+/// The key that signs at `now`: the published key with the latest
+/// `active_from` that has passed (ties broken by `kid`, so that every
+/// instance picks the same).
+pub fn signing_key(keys: &[StoredKey], now: i64, access_token_ttl: i64) -> Option<&StoredKey> {
+    keys.iter()
+        .filter(|key| key.active_from <= now && is_published(key, now, access_token_ttl))
+        .max_by(|a, b| (a.active_from, &a.kid).cmp(&(b.active_from, &b.kid)))
+}
+
+/// The state of each of `keys` at `now`, in the same order.
+pub fn key_states(keys: &[StoredKey], now: i64, access_token_ttl: i64) -> Vec<KeyState> {
+    let signing = signing_key(keys, now, access_token_ttl).map(|key| key.kid.as_str());
+    keys.iter()
+        .map(|key| {
+            if signing == Some(key.kid.as_str()) {
+                KeyState::Signing
+            } else if key.active_from > now {
+                KeyState::Next {
+                    signs_from: key.active_from,
+                }
+            } else {
+                match publish_until(key, access_token_ttl) {
+                    Some(until) if now < until => KeyState::PublishedUntil(until),
+                    // An unretired key that is not the newest: the twin of
+                    // a racing first start-up; retired by the next rotation.
+                    None => KeyState::Published,
+                    Some(_) => KeyState::Retired,
+                }
+            }
+        })
+        .collect()
+}
+
+/// What [`rotate`] did.
+#[derive(Debug, Clone)]
+pub struct Rotation {
+    /// The new key's id.
+    pub kid: String,
+    /// When it starts signing.
+    pub signs_from: i64,
+    /// The keys it replaces.
+    pub retired: Vec<String>,
+    /// Until when they stay published.
+    pub publish_until: i64,
+}
+
+/// Adds a new key that signs from `now + ACTIVATION_DELAY_SECONDS`, and
+/// retires the previous key(s) at that time, published for one more
+/// access-token lifetime plus the margin. `kek` must open the stored keys
+/// (checked first), so that every key stays under one key-encryption key.
+pub async fn rotate(
+    pool: &AnyPool,
+    kek: &KeyEncryptionKey,
+    now: i64,
+    access_token_ttl: i64,
+) -> Result<Rotation, KeyError> {
+    seal_clear_keys(pool, kek).await?;
+    KeyRing::load(pool, kek, now, access_token_ttl, None).await?;
+    let (kid, sealed) = generate_key(kek)?;
+    let signs_from = now + ACTIVATION_DELAY_SECONDS;
+    let inserted = signing_keys::insert(
+        pool,
+        &NewKey {
+            kid: &kid,
+            algorithm: ALGORITHM,
+            sealed_private_key: &sealed,
+            created_at: now,
+            active_from: signs_from,
+        },
+    )
+    .await?;
+    if !inserted {
+        return Err(KeyError::ConcurrentRotation);
+    }
+    let publish_until = signs_from + access_token_ttl + PUBLISH_MARGIN_SECONDS;
+    let retired = signing_keys::retire_before(pool, signs_from, publish_until).await?;
+    Ok(Rotation {
+        kid,
+        signs_from,
+        retired,
+        publish_until,
+    })
+}
+
+/// Stores the first key, active at once and sealed under `kek`, if there
+/// is none.
+pub async fn ensure_key(pool: &AnyPool, kek: &KeyEncryptionKey, now: i64) -> Result<(), KeyError> {
+    if signing_keys::list(pool).await?.is_empty() {
+        let (kid, sealed) = generate_key(kek)?;
+        signing_keys::insert_if_none(
+            pool,
+            &NewKey {
+                kid: &kid,
+                algorithm: ALGORITHM,
+                sealed_private_key: &sealed,
+                created_at: now,
+                active_from: now,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// A fresh key id and Ed25519 private key (PKCS#8 DER, seed from the OS
+/// generator), sealed under `kek` for its row.
+fn generate_key(kek: &KeyEncryptionKey) -> Result<(String, String), KeyError> {
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let kid = uuid::Uuid::new_v4().simple().to_string();
+    let der = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .to_pkcs8_der()
+        .map_err(|_| KeyError::Corrupt(kid.clone()))?;
+    let sealed = kek.seal(&kid, ALGORITHM, der.as_bytes());
+    Ok((kid, sealed))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn key(kid: &str, active_from: i64, retired_at: Option<i64>) -> StoredKey {
+        StoredKey {
+            kid: kid.to_owned(),
+            algorithm: "EdDSA".to_owned(),
+            private_key: String::new(),
+            protection: signing_keys::PrivateKeyProtection::Sealed,
+            created_at: active_from,
+            active_from,
+            retired_at,
+            publish_until: retired_at.map(|at| at + 600 + PUBLISH_MARGIN_SECONDS),
+        }
+    }
+
+    #[test]
+    fn a_rotated_key_goes_from_next_to_signing_and_its_predecessor_from_published_to_retired() {
+        let keys = [key("old", 0, Some(1030)), key("new", 1030, None)];
+        let until = 1030 + 600 + PUBLISH_MARGIN_SECONDS;
+
+        let before = key_states(&keys, 1000, 600);
+        let after = key_states(&keys, 1030, 600);
+        let last_moment = key_states(&keys, until - 1, 600);
+        let gone = key_states(&keys, until, 600);
+
+        assert_eq!(
+            before,
+            [KeyState::Signing, KeyState::Next { signs_from: 1030 }]
+        );
+        assert_eq!(after, [KeyState::PublishedUntil(until), KeyState::Signing]);
+        assert_eq!(last_moment[0], KeyState::PublishedUntil(until));
+        assert_eq!(gone, [KeyState::Retired, KeyState::Signing]);
+    }
+
+    #[test]
+    fn a_server_with_a_longer_token_lifetime_publishes_a_retired_key_longer() {
+        let old = key("old", 0, Some(1000));
+
+        assert_eq!(
+            publish_until(&old, 600),
+            Some(1000 + 600 + PUBLISH_MARGIN_SECONDS)
+        );
+        assert_eq!(
+            publish_until(&old, 3600),
+            Some(1000 + 3600 + PUBLISH_MARGIN_SECONDS)
+        );
+    }
+
+    #[test]
+    fn keys_activated_at_the_same_time_elect_the_same_signer_whatever_their_order() {
+        let a = key("a", 10, None);
+        let b = key("b", 10, None);
+
+        let one = [a.clone(), b.clone()];
+        let other = [b, a];
+
+        assert_eq!(
+            signing_key(&one, 20, 600).unwrap().kid,
+            signing_key(&other, 20, 600).unwrap().kid
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! RFC 9068 JWT access tokens (`--access-token-format jwt`) and the life
+//! cycle of the keys that sign them.
+//!
+//! A token is signed with an Ed25519 key (`EdDSA`, RFC 8037) whose public
+//! half is served as a JWK Set (RFC 7517) at `/jwks.json`, the metadata's
+//! `jwks_uri`. Header `{"typ":"at+jwt","alg":"EdDSA","kid":…}` (RFC 9068
+//! §2.1); claims exactly `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`,
+//! `jti`, `scope` (§2.2), plus `username` (a private claim, absent without
+//! a resource owner). For `client_credentials`, `sub` is the client's id
+//! (§2.2). The token is also stored by hash like an opaque one, so
+//! `/introspect` and `/revoke` work for both formats.
+//!
+//! Keys live in the database (`signing_keys`) so that every instance signs
+//! with the same key; their private halves are sealed under a
+//! key-encryption key that is not in the database ([`key_encryption`]), so
+//! a copy of the database alone signs nothing (security rule 40).
+//!
+//! - [`life_cycle`]: which key signs, rotation, how long a retired key is
+//!   published; retired keys are deleted once every token they signed has
+//!   expired (`store::housekeeping`).
+//! - [`key_ring`]: the keys opened in memory, reloaded every
+//!   [`RELOAD_SECONDS`].
+//! - [`rewrap`]: `key rewrap`, moving every key to a new key-encryption key.
+
+pub mod key_encryption;
+pub mod key_ring;
+pub mod life_cycle;
+pub mod rewrap;
+
+use std::sync::{Arc, RwLock};
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, Header};
+use oauth_types::introspection::Audience;
+use serde::Serialize;
+use sqlx::AnyPool;
+
+use crate::config::{AccessTokenFormat, Config};
+use crate::store::signing_keys;
+use key_encryption::{KekFileError, KeyEncryptionKey};
+use key_ring::KeyRing;
+pub use life_cycle::{
+    ensure_key, key_states, publish_until, rotate, signing_key, KeyState, Rotation,
+};
+
+/// An instance reloads the keys from the database at most this long after
+/// it loaded them, so it sees a rotation within this many seconds.
+pub const RELOAD_SECONDS: i64 = 10;
+/// `Cache-Control: max-age` of `/jwks.json`.
+pub const JWKS_MAX_AGE_SECONDS: i64 = 20;
+/// A rotated-in key signs this long after the rotation: every instance has
+/// reloaded, and every cached copy of the JWK Set has expired, by then.
+pub const ACTIVATION_DELAY_SECONDS: i64 = RELOAD_SECONDS + JWKS_MAX_AGE_SECONDS;
+/// Extra publication time after a retired key's last token expired: clock
+/// skew between machines and the leeway verifiers allow on `exp`.
+pub const PUBLISH_MARGIN_SECONDS: i64 = 60;
+
+/// Why the signing keys cannot be used. No variant carries key material.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("database error while loading the signing keys: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    KeyEncryptionKeyFile(#[from] KekFileError),
+    #[error(
+        "--access-token-format jwt needs {} (AS_KEY_ENCRYPTION_KEY_FILE): the private signing \
+         keys are stored encrypted under it (or run with --demo, which creates one)",
+        key_encryption::FLAG
+    )]
+    NoKeyEncryptionKey,
+    #[error(
+        "the signing key {0} does not open with the key from {flag}: it was sealed under \
+         another key-encryption key (or the row was altered)",
+        flag = key_encryption::FLAG
+    )]
+    WrongKeyEncryptionKey(String),
+    #[error("the stored signing key {0} is not a valid private key")]
+    Corrupt(String),
+    #[error(
+        "the stored signing key {kid} has an algorithm this server cannot sign with: {algorithm}"
+    )]
+    UnsupportedAlgorithm { kid: String, algorithm: String },
+    #[error("no stored key may sign now")]
+    NoSigningKey,
+    #[error("another key was rotated in within this second; nothing changed, try again")]
+    ConcurrentRotation,
+    #[error("a key was added while re-wrapping; nothing changed, run it again")]
+    ConcurrentRewrap,
+    #[error("cannot sign the JWT: {0}")]
+    Signing(#[from] jsonwebtoken::errors::Error),
+}
+
+/// RFC 9068 §2.2 claims, and nothing else but `username`.
+#[derive(Debug, Serialize)]
+pub struct AccessTokenClaims {
+    pub iss: String,
+    pub exp: i64,
+    pub aud: Audience,
+    pub sub: String,
+    pub client_id: String,
+    pub iat: i64,
+    pub jti: String,
+    pub scope: String,
+    /// Not an RFC 9068 claim: the resource owner's login name, for
+    /// resources that show it (`/api/me`). Absent for client_credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+}
+
+/// The key-encryption key of `config`: the file of
+/// `--key-encryption-key-file`, else with `--demo` the demo file (created
+/// if missing, see [`key_encryption::demo_path`]), else none.
+pub fn key_encryption_key(config: &Config) -> Result<Option<KeyEncryptionKey>, KekFileError> {
+    match &config.key_encryption_key_file {
+        Some(path) => KeyEncryptionKey::read(path).map(Some),
+        None if config.demo => {
+            KeyEncryptionKey::load_or_create(&key_encryption::demo_path(&config.serve.database_url))
+                .map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+/// At start-up: seals the keys still stored in clear (rows older than
+/// encryption at rest) and checks that the key-encryption key opens every
+/// key, so a wrong one is refused now rather than failing requests later.
+/// With `--access-token-format jwt`, the signer; it needs a KEK.
+pub async fn start(config: &Config, pool: &AnyPool) -> Result<Option<JwtSigner>, KeyError> {
+    let now = config.clock.now();
+    if config.access_token_format == AccessTokenFormat::Jwt {
+        let kek = key_encryption_key(config)?.ok_or(KeyError::NoKeyEncryptionKey)?;
+        let signer = JwtSigner::load_or_create(pool, kek, now, config.access_token_ttl).await?;
+        return Ok(Some(signer));
+    }
+    // Opaque tokens need no key; a KEK named anyway seals and checks the
+    // stored keys (the demo file is created only when a key must sign).
+    match &config.key_encryption_key_file {
+        Some(path) => {
+            let kek = KeyEncryptionKey::read(path)?;
+            key_ring::seal_clear_keys(pool, &kek).await?;
+            KeyRing::load(pool, &kek, now, config.access_token_ttl, None).await?;
+        }
+        None => warn_about_clear_keys(pool).await?,
+    }
+    Ok(None)
+}
+
+async fn warn_about_clear_keys(pool: &AnyPool) -> Result<(), KeyError> {
+    let clear = signing_keys::list(pool)
+        .await?
+        .iter()
+        .filter(|key| key.protection == signing_keys::PrivateKeyProtection::Clear)
+        .count();
+    if clear > 0 {
+        tracing::warn!(
+            clear,
+            "signing keys are stored in clear; start once with --key-encryption-key-file to seal them"
+        );
+    }
+    Ok(())
+}
+
+/// Signs access tokens with the current key and publishes the JWK Set,
+/// from the shared keys reloaded every [`RELOAD_SECONDS`].
+pub struct JwtSigner {
+    pool: AnyPool,
+    kek: KeyEncryptionKey,
+    access_token_ttl: i64,
+    cache: RwLock<Option<Arc<KeyRing>>>,
+}
+
+impl JwtSigner {
+    /// Seals clear keys, creates the first key if there is none, deletes
+    /// the retired keys nothing needs any more, and opens the keys (a wrong
+    /// key-encryption key is refused here).
+    pub async fn load_or_create(
+        pool: &AnyPool,
+        kek: KeyEncryptionKey,
+        now: i64,
+        access_token_ttl: i64,
+    ) -> Result<Self, KeyError> {
+        key_ring::seal_clear_keys(pool, &kek).await?;
+        ensure_key(pool, &kek, now).await?;
+        let signer = Self {
+            pool: pool.clone(),
+            kek,
+            access_token_ttl,
+            cache: RwLock::new(None),
+        };
+        signer.ring(now).await?;
+        signing_keys::delete_unpublished(pool, now).await?;
+        Ok(signer)
+    }
+
+    /// The keys, reloaded when the cached copy is older than
+    /// [`RELOAD_SECONDS`]. Should a reload meet a key this server cannot
+    /// open (rotated under another KEK), it keeps signing with the keys it
+    /// has and says so in the log.
+    async fn ring(&self, now: i64) -> Result<Arc<KeyRing>, KeyError> {
+        let cached = self.cache.read().ok().and_then(|cache| cache.clone());
+        if let Some(ring) = cached.as_ref().filter(|ring| ring.is_fresh(now)) {
+            return Ok(ring.clone());
+        }
+        let loaded = KeyRing::load(
+            &self.pool,
+            &self.kek,
+            now,
+            self.access_token_ttl,
+            cached.as_deref(),
+        )
+        .await;
+        let ring = match (loaded, cached) {
+            (Ok(ring), _) => Arc::new(ring),
+            (Err(error @ KeyError::WrongKeyEncryptionKey(_)), Some(previous)) => {
+                tracing::error!(%error, "keeping the signing keys loaded before");
+                Arc::new(previous.reloaded_at(now))
+            }
+            (Err(error), _) => return Err(error),
+        };
+        if let Ok(mut cache) = self.cache.write() {
+            *cache = Some(ring.clone());
+        }
+        Ok(ring)
+    }
+
+    /// Signs the claims as an `at+jwt` with the key that signs at `now`.
+    pub async fn sign(&self, claims: &AccessTokenClaims, now: i64) -> Result<String, KeyError> {
+        let ring = self.ring(now).await?;
+        let (kid, encoding) = ring
+            .signing(now, self.access_token_ttl)
+            .ok_or(KeyError::NoSigningKey)?;
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.typ = Some("at+jwt".to_owned());
+        header.kid = Some(kid.to_owned());
+        Ok(jsonwebtoken::encode(&header, claims, encoding)?)
+    }
+
+    /// The JWK Set served at the `jwks_uri` at `now`: the next key (if a
+    /// rotation is under way), the signing key, and retired keys whose
+    /// tokens may still be unexpired. Public halves only.
+    pub async fn jwk_set(&self, now: i64) -> Result<JwkSet, KeyError> {
+        let ring = self.ring(now).await?;
+        Ok(JwkSet {
+            keys: ring.published(now, self.access_token_ttl),
+        })
+    }
+}

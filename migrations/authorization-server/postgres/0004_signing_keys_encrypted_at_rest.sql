@@ -1,0 +1,13 @@
+-- Private signing keys encrypted at rest (security rule 40): a copy of this
+-- database alone yields no private key. `private_key` now holds the key
+-- sealed under the key-encryption key given with --key-encryption-key-file
+-- (AS_KEY_ENCRYPTION_KEY_FILE): base64url of nonce || ciphertext || tag of
+-- XChaCha20-Poly1305, the plaintext being the key's PKCS#8 DER (RFC 5958),
+-- whatever its algorithm; the row's kid and algorithm are the associated
+-- data. `private_key_encryption` says which form a row holds:
+--   'xchacha20poly1305'  sealed, as above;
+--   'none'               a base64url Ed25519 seed in clear, written before
+--                        this migration: the next start-up that has a
+--                        key-encryption key seals it in place, once.
+-- Retired keys are deleted once `publish_until` has passed (housekeeping).
+ALTER TABLE signing_keys ADD COLUMN private_key_encryption TEXT NOT NULL DEFAULT 'none';
