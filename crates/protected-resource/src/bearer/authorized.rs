@@ -176,5 +176,5 @@ async fn remember_username(database: &Database, grant: &Grant) -> Result<(), Api
         service_kit::clock::now(),
     )
     .await
-    .map_err(|err| ApiError::unexpected("remembering a username", &err))
+    .map_err(|err| ApiError::database("remembering a username", &err))
 }

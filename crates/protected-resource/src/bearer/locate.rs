@@ -10,11 +10,18 @@
 //! each request" (§2): two ways at once, or one parameter given twice, is
 //! `invalid_request`. A request with none is refused without an error code
 //! (§3.1), so the client learns only that it must authenticate.
+//!
+//! A value that cannot be a token at all (characters outside §2.1's
+//! `b64token`, or longer than [`MAX_TOKEN_LENGTH`]) is refused here as
+//! `invalid_token`, whichever way it came, without asking the authorization
+//! server (contract: "Under hostile load"). §2.2 and §2.3 allow any
+//! form-encoded value; holding them to `b64token` too is our policy: no
+//! token this ecosystem issues looks otherwise.
 
 use actix_web::http::header::{HeaderMap, AUTHORIZATION};
 use oauth_types::secret::AccessToken;
 
-/// The longest token accepted; anything longer is a malformed request.
+/// The longest token accepted (our policy); anything longer cannot be one.
 pub const MAX_TOKEN_LENGTH: usize = 4096;
 
 /// Which of the three ways the token came.
@@ -34,6 +41,9 @@ pub enum LocateError {
     SeveralWays,
     #[error("{0}")]
     Malformed(&'static str),
+    /// A value was sent, but no token can look like it.
+    #[error("{0}")]
+    NotAToken(&'static str),
 }
 
 /// The one token of the request, and how it came.
@@ -76,15 +86,20 @@ fn from_header(headers: &HeaderMap) -> Result<Option<AccessToken>, LocateError> 
         ));
     }
     let malformed = LocateError::Malformed("the Authorization header is not 'Bearer <token>'");
-    let value = value.to_str().map_err(|_| malformed.clone())?;
-    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let value = value.as_bytes();
+    let (scheme, credentials) = match value.iter().position(|&b| b == b' ') {
+        Some(space) => (&value[..space], &value[space + 1..]),
+        None => (value, &b""[..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Ok(None);
     }
-    let token = credentials.trim_start_matches(' ');
-    if !is_b64token(token) {
+    let token = credentials.trim_ascii_start();
+    if token.is_empty() || token.contains(&b' ') {
         return Err(malformed);
     }
+    // Bytes that are not even text cannot be a b64token either.
+    let token = std::str::from_utf8(token).unwrap_or("\u{fffd}");
     checked(token).map(Some)
 }
 
@@ -107,7 +122,12 @@ fn checked(token: &str) -> Result<AccessToken, LocateError> {
         return Err(LocateError::Malformed("the access token is empty"));
     }
     if token.len() > MAX_TOKEN_LENGTH {
-        return Err(LocateError::Malformed("the access token is too long"));
+        return Err(LocateError::NotAToken("the access token is too long"));
+    }
+    if !is_b64token(token) {
+        return Err(LocateError::NotAToken(
+            "the access token has characters no token has (RFC 6750 §2.1 b64token)",
+        ));
     }
     Ok(AccessToken::new(token))
 }
@@ -196,7 +216,40 @@ mod tests {
             None
         )));
         assert!(malformed(locate(&HeaderMap::new(), "access_token=", None)));
-        let long = format!("access_token={}", "a".repeat(MAX_TOKEN_LENGTH + 1));
-        assert!(malformed(locate(&HeaderMap::new(), &long, None)));
+    }
+
+    #[test]
+    fn values_that_cannot_be_tokens_are_not_tokens_whichever_way_they_come() {
+        let not_a_token =
+            |result: Result<_, LocateError>| matches!(result, Err(LocateError::NotAToken(_)));
+        let long = "a".repeat(MAX_TOKEN_LENGTH + 1);
+        assert!(not_a_token(locate(
+            &headers(&[&format!("Bearer {long}")]),
+            "",
+            None
+        )));
+        assert!(not_a_token(locate(&headers(&["Bearer a=b"]), "", None)));
+        assert!(not_a_token(locate(&headers(&["Bearer ===="]), "", None)));
+        let mut latin1 = HeaderMap::new();
+        latin1.insert(
+            AUTHORIZATION,
+            HeaderValue::from_bytes(b"Bearer caf\xe9").unwrap(),
+        );
+        assert!(not_a_token(locate(&latin1, "", None)));
+        assert!(not_a_token(locate(
+            &HeaderMap::new(),
+            "access_token=%00",
+            None
+        )));
+        assert!(not_a_token(locate(
+            &HeaderMap::new(),
+            "access_token=a%22b",
+            None
+        )));
+        let body = form(&[("access_token", "é")]);
+        assert!(not_a_token(locate(&HeaderMap::new(), "", Some(&body))));
+        let longest = "a".repeat(MAX_TOKEN_LENGTH);
+        let query = format!("access_token={longest}");
+        assert!(locate(&HeaderMap::new(), &query, None).is_ok());
     }
 }

@@ -7,6 +7,7 @@
 //! | token lacks the route's scope     | 403    | `… error="insufficient_scope", scope="<needed>"`     |
 //! | malformed request                 | 400    | `… error="invalid_request"`                          |
 //! | authorization server unreachable  | 503    | none: nothing is served                              |
+//! | this resource's database is down  | 503    | none; `Retry-After` (contract: "Under hostile load") |
 //!
 //! Every body is `{"error": …, "error_description": …}`. An error only names
 //! its RFC 6750 code (it puts a [`BearerChallenge`] in the response's
@@ -23,6 +24,8 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse, ResponseError};
 use oauth_types::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
+use service_kit::database::is_unavailable;
+use service_kit::http::retry_after;
 
 use crate::metadata::ResourceIdentity;
 use crate::validation::ValidationError;
@@ -43,8 +46,13 @@ pub enum ApiError {
     #[error("the access token lacks the scope '{0}' this endpoint needs")]
     InsufficientScope(&'static str),
     /// security.md 19: never fail open.
-    #[error("the authorization server cannot be reached; nothing is served")]
+    #[error(
+        "the authorization server cannot be reached or gave no usable answer; nothing is served"
+    )]
     AuthorizationServerUnavailable,
+    /// Our own database does not answer: try again shortly.
+    #[error("the service is temporarily unavailable; try again in a few seconds")]
+    StorageUnavailable,
     /// Already logged where it happened; the caller sees a generic text.
     #[error("an unexpected error occurred")]
     Unexpected,
@@ -58,6 +66,17 @@ impl ApiError {
         Self::Unexpected
     }
 
+    /// A database error: [`Self::StorageUnavailable`] when the database does
+    /// not answer, else an unexpected failure (a bug), logged once.
+    pub fn database(context: &str, error: &sqlx::Error) -> Self {
+        if is_unavailable(error) {
+            tracing::warn!(%error, "{context}: the database does not answer");
+            Self::StorageUnavailable
+        } else {
+            Self::unexpected(context, error)
+        }
+    }
+
     fn challenge(&self) -> Option<BearerChallenge> {
         let (error, scope) = match self {
             Self::NoToken => (None, None),
@@ -66,7 +85,9 @@ impl ApiError {
             Self::InsufficientScope(scope) => {
                 (Some(BearerErrorCode::InsufficientScope), Some(*scope))
             }
-            Self::AuthorizationServerUnavailable | Self::Unexpected => return None,
+            Self::AuthorizationServerUnavailable | Self::StorageUnavailable | Self::Unexpected => {
+                return None
+            }
         };
         Some(BearerChallenge { error, scope })
     }
@@ -77,7 +98,7 @@ impl ApiError {
             Self::InvalidRequest(_) => BearerErrorCode::InvalidRequest.to_string(),
             Self::InvalidToken(_) => BearerErrorCode::InvalidToken.to_string(),
             Self::InsufficientScope(_) => BearerErrorCode::InsufficientScope.to_string(),
-            Self::AuthorizationServerUnavailable => {
+            Self::AuthorizationServerUnavailable | Self::StorageUnavailable => {
                 OAuthErrorCode::TemporarilyUnavailable.to_string()
             }
             Self::Unexpected => OAuthErrorCode::ServerError.to_string(),
@@ -89,6 +110,7 @@ impl From<LocateError> for ApiError {
     fn from(error: LocateError) -> Self {
         match error {
             LocateError::NoToken => Self::NoToken,
+            LocateError::NotAToken(reason) => Self::InvalidToken(reason.to_owned()),
             other => Self::InvalidRequest(other.to_string()),
         }
     }
@@ -99,7 +121,7 @@ impl From<ValidationError> for ApiError {
         match error {
             ValidationError::Invalid(reason) => Self::InvalidToken(reason.to_string()),
             ValidationError::Unavailable(reason) => {
-                tracing::warn!(%reason, "refusing to serve: the authorization server cannot be asked");
+                tracing::warn!(%reason, "refusing to serve: the token could not be checked");
                 Self::AuthorizationServerUnavailable
             }
         }
@@ -112,7 +134,9 @@ impl ResponseError for ApiError {
             Self::NoToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
-            Self::AuthorizationServerUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::AuthorizationServerUnavailable | Self::StorageUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -122,6 +146,10 @@ impl ResponseError for ApiError {
             .json(ErrorResponse::new(self.code(), self.to_string()));
         if let Some(challenge) = self.challenge() {
             response.extensions_mut().insert(challenge);
+        }
+        if let Self::StorageUnavailable = self {
+            let (name, value) = retry_after();
+            response.headers_mut().insert(name, value);
         }
         response
     }

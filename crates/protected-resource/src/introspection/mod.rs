@@ -129,11 +129,12 @@ impl Introspector {
                 unavailable("the introspection endpoint cannot be reached")
             })?;
         if response.status() != reqwest::StatusCode::OK {
-            tracing::warn!(
-                status = response.status().as_u16(),
-                "introspection answered non-200"
-            );
-            return Err(unavailable("the introspection endpoint did not answer 200"));
+            // It was reached: say what it answered, not that it is away.
+            let status = response.status().as_u16();
+            tracing::warn!(status, "the introspection endpoint answered non-200");
+            return Err(ValidationError::Unavailable(format!(
+                "the introspection endpoint answered status {status}"
+            )));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|err| {

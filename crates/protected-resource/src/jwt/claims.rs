@@ -46,6 +46,14 @@ impl AccessTokenClaims {
         if self.client_id.is_empty() || self.jti.is_empty() {
             return Err(InvalidToken("the token's client_id or jti is empty"));
         }
+        // RFC 9068 §2.2: without a resource owner (client credentials) `sub`
+        // names the client. Every endpoint here acts for a person, so such
+        // a token opens none, as in introspection mode (security.md 35).
+        if self.sub == self.client_id {
+            return Err(InvalidToken(
+                "the token has no resource owner: its sub is its client",
+            ));
+        }
         let username = self
             .username
             .filter(|name| !name.is_empty())
@@ -131,6 +139,14 @@ mod tests {
                 "{name} of the wrong type was accepted"
             );
         }
+    }
+
+    #[test]
+    fn a_token_whose_sub_is_its_client_has_no_owner_and_is_refused() {
+        let mut value = claims();
+        value["sub"] = json!("strava");
+        value.as_object_mut().unwrap().remove("username");
+        assert!(parse(value).unwrap().into_grant().is_err());
     }
 
     #[test]

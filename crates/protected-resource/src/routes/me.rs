@@ -24,7 +24,7 @@ pub async fn get(
         Some(name) => Some(name.to_owned()),
         None => store::users::username_of(database.pool(), owner.sub())
             .await
-            .map_err(|err| ApiError::unexpected("reading a username", &err))?,
+            .map_err(|err| ApiError::database("reading a username", &err))?,
     };
     Ok(HttpResponse::Ok().json(Me {
         sub: owner.sub(),

@@ -38,7 +38,7 @@ pub async fn send(
         service_kit::clock::now(),
     )
     .await
-    .map_err(|err| ApiError::unexpected("sending a message", &err))?;
+    .map_err(|err| ApiError::database("sending a message", &err))?;
     Ok(HttpResponse::Created().json(message))
 }
 
@@ -49,7 +49,7 @@ async fn find_recipient(database: &Database, username: String) -> Result<Recipie
     } else {
         store::users::sub_of(database.pool(), &username)
             .await
-            .map_err(|err| ApiError::unexpected("finding a recipient", &err))?
+            .map_err(|err| ApiError::database("finding a recipient", &err))?
     };
     match sub {
         Some(sub) => Ok(Recipient { sub, username }),

@@ -27,7 +27,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let posts = store::posts::by_author(database.pool(), &request.grant.owner, LIST_LIMIT)
         .await
-        .map_err(|err| ApiError::unexpected("listing posts", &err))?;
+        .map_err(|err| ApiError::database("listing posts", &err))?;
     Ok(HttpResponse::Ok().json(posts))
 }
 
@@ -47,6 +47,6 @@ pub async fn create(
         service_kit::clock::now(),
     )
     .await
-    .map_err(|err| ApiError::unexpected("creating a post", &err))?;
+    .map_err(|err| ApiError::database("creating a post", &err))?;
     Ok(HttpResponse::Created().json(post))
 }

@@ -17,6 +17,13 @@ pub async fn get(database: Data<Database>) -> HttpResponse {
     let now = service_kit::clock::now();
     let posts = match store::posts::recent(database.pool(), WALL_SIZE).await {
         Ok(posts) => posts,
+        Err(err) if service_kit::database::is_unavailable(&err) => {
+            tracing::warn!(error = %err, "reading the wall: the database does not answer");
+            return HttpResponse::ServiceUnavailable()
+                .insert_header(service_kit::http::retry_after())
+                .content_type("text/plain; charset=utf-8")
+                .body("the wall cannot be read right now; try again in a few seconds\n");
+        }
         Err(err) => {
             tracing::error!(error = %err, "reading the wall");
             return HttpResponse::InternalServerError()

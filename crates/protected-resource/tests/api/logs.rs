@@ -5,7 +5,7 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 
 use crate::fake_issuer::{access_token_claims, FakeIssuer, SigningKey};
-use crate::helpers::FakeAuthorizationServer;
+use crate::helpers::{FakeAnswer, FakeAuthorizationServer};
 
 #[actix_rt::test]
 async fn the_binary_never_logs_a_token_even_at_debug_level() {
@@ -50,6 +50,25 @@ async fn in_jwt_mode_no_token_nor_part_of_one_is_logged() {
             assert!(!logs.contains(part), "a token part leaked into the logs");
         }
     }
+}
+
+#[actix_rt::test]
+async fn an_introspection_endpoint_that_answers_an_error_is_logged_as_answering_not_as_away() {
+    let fake = FakeAuthorizationServer::start();
+    fake.answer("refused-by-the-server", FakeAnswer::Status(400));
+
+    let logs = logs_of_requests(
+        &["--introspection-url", &fake.introspection_url],
+        &["refused-by-the-server"],
+    )
+    .await;
+
+    assert!(fake.calls() >= 1, "the token was introspected");
+    assert!(
+        logs.contains("answered status 400"),
+        "the status is logged: {logs}"
+    );
+    assert!(!logs.contains("cannot be reached"), "{logs}");
 }
 
 /// The audience the binary accepts by default (`--resource-id`).

@@ -12,6 +12,7 @@ mod helpers;
 
 mod bodies;
 mod cache;
+mod database_outage;
 mod inputs;
 mod introspection_failures;
 mod jwt;

@@ -2,7 +2,9 @@
 //! started in-process (`authorization_server::testing`): tokens obtained
 //! through its login and consent pages, introspected at its `/introspect`.
 
-use authorization_server::testing::{self, Flow, TestAuthorizationServer};
+use authorization_server::testing::{self, ClientKind, Flow, NewClient, TestAuthorizationServer};
+use authorization_server::{AccessTokenFormat, Config};
+use protected_resource::ValidationMethod;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_refused, assert_unavailable, spawn_app_with, Options, TestApp};
@@ -177,4 +179,76 @@ async fn wrong_resource_credentials_at_the_real_server_mean_503_not_access() {
     let response = app.get("/api/me", &token).await;
 
     assert_unavailable(response).await;
+}
+
+/// A machine's token (client credentials) never acts as a person: in JWT
+/// mode, where `sub` names the client (RFC 9068 §2.2), as in introspection
+/// mode, where the answer names nobody.
+#[actix_rt::test]
+async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
+    let server = testing::spawn_with(Config {
+        access_token_format: AccessTokenFormat::Jwt,
+        ..Config::for_test(&service_kit::testing::sqlite_url())
+    })
+    .await;
+    for validation in [ValidationMethod::Jwt, ValidationMethod::Introspection] {
+        let suffix = format!("{validation:?}").to_lowercase();
+        let resource_client = format!("{RESOURCE_CLIENT_ID}-{suffix}");
+        let app = spawn_app_with(Options {
+            introspection_url: Some(format!("{}/introspect", server.url)),
+            client_id: resource_client.clone(),
+            client_secret: RESOURCE_SECRET.to_owned(),
+            issuer: server.url.clone(),
+            validation,
+            cache_ttl: 0,
+            ..Options::default()
+        })
+        .await;
+        server
+            .register_protected_resource(&resource_client, RESOURCE_SECRET, &app.resource_id)
+            .await;
+        let machine = format!("nightly-export-{suffix}");
+        server
+            .register_client(NewClient {
+                client_id: machine.clone(),
+                kind: ClientKind::Confidential,
+                secret: Some("machine-secret".to_owned()),
+                redirect_uris: Vec::new(),
+                scopes: "profile post personal-message".parse().unwrap(),
+                grant_types: vec!["client_credentials".to_owned()],
+                resource_id: None,
+                default_resource: Some(app.resource_id.clone()),
+            })
+            .await;
+        let answer: Value = server
+            .token_request(
+                &machine,
+                Some("machine-secret"),
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("scope", "profile post personal-message"),
+                ],
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let token = answer["access_token"].as_str().expect("a token").to_owned();
+        assert_eq!(token.split('.').count(), 3, "a JWT access token");
+
+        let me = app.get("/api/me", &token).await;
+        assert_refused(&app, me, 401, Some("invalid_token")).await;
+        let post = app
+            .post_json("/api/posts", &token, &json!({"message": "by a machine"}))
+            .await;
+        assert_refused(&app, post, 401, Some("invalid_token")).await;
+        let messages = app
+            .post_json(
+                "/api/messages",
+                &token,
+                &json!({"to": "alice", "text": "from a machine"}),
+            )
+            .await;
+        assert_refused(&app, messages, 401, Some("invalid_token")).await;
+    }
 }

@@ -203,3 +203,35 @@ async fn another_authorization_scheme_is_not_a_bearer_token() {
 
     assert_refused(&app, response, 401, None).await;
 }
+
+#[actix_rt::test]
+async fn a_value_that_cannot_be_a_token_is_invalid_token_and_nobody_is_asked() {
+    let app = spawn_app().await;
+    let too_long = "a".repeat(4097);
+    // `%00`, a quote and a non-ASCII letter are outside RFC 6750 §2.1's
+    // b64token; 4097 characters is over our 4 KiB bound.
+    for value in ["\0", "a\"b", "é", "a=b", too_long.as_str()] {
+        let by_query = app
+            .http
+            .get(app.url("/api/me"))
+            .query(&[("access_token", value)])
+            .send()
+            .await
+            .unwrap();
+        let by_form = app
+            .http
+            .post(app.url("/api/posts"))
+            .form(&[("access_token", value), ("message", "hi")])
+            .send()
+            .await
+            .unwrap();
+        assert_refused(&app, by_query, 401, Some("invalid_token")).await;
+        assert_refused(&app, by_form, 401, Some("invalid_token")).await;
+    }
+    for value in ["a=b", "a,b", too_long.as_str()] {
+        let by_header = app.get("/api/me", value).await;
+        assert_refused(&app, by_header, 401, Some("invalid_token")).await;
+    }
+
+    assert_eq!(app.fake.calls(), 0, "the authorization server was asked");
+}
