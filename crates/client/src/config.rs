@@ -30,6 +30,17 @@ pub struct Config {
     #[arg(long, default_value = "http://localhost:9001")]
     pub issuer: String,
 
+    /// With `--issuer auto`: an authorization server this client may use
+    /// when the resource names it (repeatable; issuer identifiers, compared
+    /// exactly; in the environment, separated by spaces). A resource naming
+    /// only others is refused.
+    #[arg(
+        long = "trusted-issuer",
+        default_value = "http://localhost:9001",
+        value_delimiter = ' '
+    )]
+    pub trusted_issuer: Vec<String>,
+
     /// Where this server itself reaches the authorization server (metadata,
     /// token, revocation); defaults to the issuer. The origin of the
     /// published back-channel endpoints is rewritten to this one.
@@ -48,7 +59,8 @@ pub struct Config {
     #[arg(long, default_value = "http://localhost:9000/callback")]
     pub redirect_uri: String,
 
-    /// The protected resource's base URL, as the browser sees it.
+    /// The protected resource's base URL, as the browser sees it; also its
+    /// resource identifier, sent as RFC 8707 `resource`.
     #[arg(long, default_value = "http://localhost:9002")]
     pub resource_url: String,
 
@@ -83,6 +95,9 @@ pub enum IssuerSetting {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub issuer: IssuerSetting,
+    /// `--trusted-issuer`: the only issuers `--issuer auto` may pick,
+    /// verbatim.
+    pub trusted_issuers: Vec<String>,
     /// Back-channel base for the authorization server; `None` means "the
     /// issuer itself".
     pub issuer_internal_url: Option<Url>,
@@ -91,6 +106,10 @@ pub struct Settings {
     pub redirect_uri: Url,
     /// The resource as the browser sees it.
     pub resource_url: Url,
+    /// RFC 8707 §2: `--resource-url` verbatim, the `resource` of every
+    /// authorization and token request, so that tokens are for this API
+    /// alone.
+    pub resource_indicator: String,
     /// The resource as this server reaches it.
     pub resource_internal_url: Url,
     /// RFC 6749 §3.3: what `/connect` asks for by default.
@@ -113,6 +132,11 @@ impl Settings {
                 url: parse_url("--issuer", &config.issuer)?,
             }
         };
+        let trusted_issuers = config
+            .trusted_issuer
+            .iter()
+            .map(|issuer| parse_url("--trusted-issuer", issuer).map(|_| issuer.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
         let issuer_internal_url = config
             .issuer_internal_url
             .as_deref()
@@ -120,6 +144,13 @@ impl Settings {
             .transpose()?;
         let redirect_uri = parse_url("--redirect-uri", &config.redirect_uri)?;
         let resource_url = parse_url("--resource-url", &config.resource_url)?;
+        // RFC 8707 §2: an absolute URI without a fragment.
+        if resource_url.fragment().is_some() {
+            return Err(StartupError::Config(format!(
+                "--resource-url '{}' must not have a fragment (RFC 8707 §2)",
+                config.resource_url
+            )));
+        }
         let resource_internal_url = match config.resource_internal_url.as_deref() {
             Some(url) => parse_url("--resource-internal-url", url)?,
             None => resource_url.clone(),
@@ -132,11 +163,13 @@ impl Settings {
         }
         Ok(Self {
             issuer,
+            trusted_issuers,
             issuer_internal_url,
             client_id: config.client_id.clone(),
             client_secret: ClientSecret::new(config.client_secret.clone()),
             redirect_uri,
             resource_url,
+            resource_indicator: config.resource_url.clone(),
             resource_internal_url,
             scope,
             secure_cookies,
@@ -191,6 +224,39 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("--resource-internal-url"));
+    }
+
+    #[test]
+    fn trusted_issuers_default_to_the_demo_server_and_repeat() {
+        assert_eq!(
+            settings(&[]).unwrap().trusted_issuers,
+            ["http://localhost:9001"]
+        );
+        let settings = settings(&[
+            "--trusted-issuer",
+            "https://a.example",
+            "--trusted-issuer",
+            "https://b.example/tenant",
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.trusted_issuers,
+            ["https://a.example", "https://b.example/tenant"]
+        );
+        let err = settings_err(&["--trusted-issuer", "not a url"]);
+        assert!(err.contains("--trusted-issuer"), "{err}");
+    }
+
+    #[test]
+    fn the_resource_indicator_is_the_resource_url_verbatim() {
+        let settings = settings(&["--resource-url", "http://localhost:9002"]).unwrap();
+        assert_eq!(settings.resource_indicator, "http://localhost:9002");
+        let err = settings_err(&["--resource-url", "http://localhost:9002/#api"]);
+        assert!(err.contains("fragment"), "{err}");
+    }
+
+    fn settings_err(args: &[&str]) -> String {
+        settings(args).err().unwrap().to_string()
     }
 
     #[test]

@@ -59,6 +59,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App};
 use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};
+use service_kit::sweeper::Sweeper;
 use service_kit::{Database, Migrations, RunningServer, StartupError};
 
 pub use config::{Config, Settings};
@@ -93,8 +94,9 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     let database = Database::connect(&config.serve.database_url).await?;
     database.migrate(&MIGRATIONS).await?;
     let state = web::Data::new(state::AppState::new(settings, database.clone())?);
+    let sweeper = sweeper(config.serve.sweep_interval, database.pool().clone());
     let database = web::Data::new(database);
-    serve(listener, move || {
+    let server = serve(listener, move || {
         App::new()
             .wrap(service_kit::http::security_headers())
             .wrap(from_fn(service_kit::http::log_request))
@@ -104,5 +106,15 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
             .app_data(routes::errors::query_config())
             .route("/healthz", web::get().to(service_kit::http::healthz))
             .configure(routes::configure)
+    })?;
+    Ok(server.with_sweeper(sweeper))
+}
+
+/// Expired sessions (with everything they own) and spent or expired
+/// authorization requests, swept every `interval`.
+fn sweeper(interval: std::time::Duration, pool: sqlx::AnyPool) -> Sweeper {
+    Sweeper::new(interval, move || {
+        let pool = pool.clone();
+        async move { store::housekeeping::purge_expired(&pool, service_kit::clock::now()).await }
     })
 }

@@ -15,7 +15,9 @@
 //! ```
 //!
 //! [`authorization_request`] builds the first hop, [`exchange_code`] the
-//! token request, [`refresh`] RFC 6749 §6 and [`revoke`] RFC 7009.
+//! token request, [`refresh`] RFC 6749 §6 and [`revoke`] RFC 7009. The
+//! first three name the resource (RFC 8707 `resource`, `--resource-url`),
+//! so that the tokens are for Facebook's API and no other (RFC 9700 §2.3).
 //!
 //! Every back-channel call goes through a [`Recorder`]: a reqwest client
 //! with redirects disabled (a token endpoint that redirects could make us
@@ -82,6 +84,8 @@ pub fn authorization_request(
                 .map(|scope| oauth2::Scope::new(scope.as_str().to_owned())),
         )
         .set_pkce_challenge(challenge)
+        // RFC 8707 §2: the token is for this resource alone.
+        .add_extra_param("resource", settings.resource_indicator.clone())
         .url();
     AuthorizationRequest {
         url,
@@ -131,6 +135,7 @@ pub async fn exchange_code(
     oauth_client(settings, endpoints)
         .exchange_code(oauth2::AuthorizationCode::new(code.secret().to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(code_verifier))
+        .add_extra_param("resource", settings.resource_indicator.clone())
         .request_async(recorder)
         .await
         .map(|answer| tokens_of(&answer))
@@ -147,6 +152,7 @@ pub async fn refresh(
     let refresh_token = oauth2::RefreshToken::new(refresh_token.secret().to_owned());
     oauth_client(settings, endpoints)
         .exchange_refresh_token(&refresh_token)
+        .add_extra_param("resource", settings.resource_indicator.clone())
         .request_async(recorder)
         .await
         .map(|answer| tokens_of(&answer))

@@ -22,8 +22,13 @@ use crate::store;
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "strava_session";
 
-/// How long a session lives, in seconds (a week).
+/// How long a session connected to Facebook lives, in seconds (a week).
 const SESSION_LIFETIME: i64 = 7 * 24 * 3600;
+
+/// How long a session that never connected lives, in seconds (our policy:
+/// 30 minutes), so that anonymous visits are swept soon; connecting gives
+/// it the full [`SESSION_LIFETIME`] (see [`renew`]).
+pub const UNCONNECTED_SESSION_LIFETIME: i64 = 30 * 60;
 
 /// A live session.
 #[derive(Debug, Clone)]
@@ -79,7 +84,7 @@ pub async fn current_or_new(
         &session.id_hash,
         &session.csrf_token,
         now,
-        now + SESSION_LIFETIME,
+        now + UNCONNECTED_SESSION_LIFETIME,
     )
     .await?;
     for run in crate::runs::demo_runs() {
@@ -90,7 +95,8 @@ pub async fn current_or_new(
 
 /// A new session id (and CSRF token) for the same session, when it gains
 /// the power to act on Facebook: a session id planted in the browser before
-/// connecting is worthless afterwards (session fixation).
+/// connecting is worthless afterwards (session fixation). It now lives the
+/// full [`SESSION_LIFETIME`].
 pub async fn renew(
     pool: &AnyPool,
     session: &Session,
@@ -106,6 +112,7 @@ pub async fn renew(
         &session.id_hash,
         &renewed.id_hash,
         &renewed.csrf_token,
+        service_kit::clock::now() + SESSION_LIFETIME,
     )
     .await?
     {

@@ -13,7 +13,8 @@
 //! the token and revocation endpoints at `--issuer-internal-url` (the
 //! published origin is rewritten to the internal one when it is the
 //! issuer's). With `--issuer auto` the issuer is the first authorization
-//! server named by the resource's RFC 9728 metadata.
+//! server named by the resource's RFC 9728 metadata that is also a
+//! `--trusted-issuer`.
 
 /// Bounded, redirect-free GETs of metadata documents.
 pub mod fetch;
@@ -79,6 +80,11 @@ pub enum DiscoveryError {
     ResourceMismatch { expected: String, found: String },
     #[error("the resource's RFC 9728 metadata names no authorization server")]
     NoAuthorizationServer,
+    /// Contract: `--issuer auto` uses only a `--trusted-issuer`.
+    #[error(
+        "the resource names the authorization server(s) {named:?}, none of which is a --trusted-issuer"
+    )]
+    UntrustedIssuer { named: Vec<String> },
 }
 
 impl DiscoveryError {
@@ -94,7 +100,8 @@ impl DiscoveryError {
             | Self::ResourceMetadata { .. }
             | Self::ResourceMetadataElsewhere { .. }
             | Self::ResourceMismatch { .. }
-            | Self::NoAuthorizationServer => true,
+            | Self::NoAuthorizationServer
+            | Self::UntrustedIssuer { .. } => true,
         }
     }
 }

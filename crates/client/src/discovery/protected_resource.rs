@@ -14,8 +14,9 @@
 //!    |    {"resource": …, "authorization_servers": [issuer, …]}
 //!    |<-------------------------------------------|
 //!    | 3. resource == --resource-url, else stop   |   RFC 9728 §3.3
-//!    | 4. issuer = authorization_servers[0]; its RFC 8414 metadata
-//!    |    follows (discovery/mod.rs), whose issuer must equal it
+//!    | 4. issuer = the first of authorization_servers that is a
+//!    |    --trusted-issuer, else stop; its RFC 8414 metadata follows
+//!    |    (discovery/mod.rs), whose issuer must equal it
 //! ```
 //!
 //! Our rule for where a resource may send us (RFC 9728 §3.3, §7): the
@@ -51,7 +52,8 @@ const SHOWN_HEADER_LIMIT: usize = 1000;
 /// The authorization server the resource names, and how we learned it.
 #[derive(Debug)]
 pub struct FoundIssuer {
-    /// `authorization_servers[0]`, verbatim: the issuer to expect.
+    /// The first trusted entry of `authorization_servers`, verbatim: the
+    /// issuer to expect.
     pub issuer: String,
     pub issuer_url: Url,
     /// The unauthenticated call and the metadata request, for the trace.
@@ -77,11 +79,7 @@ pub async fn discover_issuer(
                 problem,
             })?;
     check_resource(&document, &settings.resource_url)?;
-    let issuer = document
-        .authorization_servers
-        .first()
-        .cloned()
-        .ok_or(DiscoveryError::NoAuthorizationServer)?;
+    let issuer = trusted_issuer(&document.authorization_servers, &settings.trusted_issuers)?;
     let issuer_url = endpoint_url("authorization_servers", &issuer)?;
     let metadata_step = resource_metadata_step(&metadata_url, pointer.is_some(), &body, &issuer);
     Ok(FoundIssuer {
@@ -89,6 +87,23 @@ pub async fn discover_issuer(
         issuer_url,
         steps: vec![probe_step, metadata_step],
     })
+}
+
+/// The first authorization server the resource names that is also one we
+/// trust. A resource is not an authority on whom we send users and our
+/// client secret to: only `--trusted-issuer` is (contract: "Trust
+/// boundaries"). Issuer identifiers compare as exact strings (RFC 8414 §3.3).
+fn trusted_issuer(named: &[String], trusted: &[String]) -> Result<String, DiscoveryError> {
+    if named.is_empty() {
+        return Err(DiscoveryError::NoAuthorizationServer);
+    }
+    named
+        .iter()
+        .find(|issuer| trusted.contains(issuer))
+        .cloned()
+        .ok_or_else(|| DiscoveryError::UntrustedIssuer {
+            named: named.to_vec(),
+        })
 }
 
 /// `{resource}/api/me` on the back channel.
@@ -212,7 +227,7 @@ fn resource_metadata_step(url: &Url, from_challenge: bool, body: &[u8], issuer: 
     Step::new(
         "Read the resource's metadata",
         "RFC 9728 §3, §3.3",
-        "Strava checks that the document's resource is exactly the API it called (else nothing in it is trusted) and takes the first of its authorization_servers as the issuer.",
+        "Strava checks that the document's resource is exactly the API it called (else nothing in it is trusted) and takes the first of its authorization_servers that it was configured to trust (--trusted-issuer) as the issuer.",
     )
     .request(format!("GET {url}\n{source}"))
     .response(format!(
@@ -246,6 +261,25 @@ mod tests {
 
     fn document(resource: &str) -> ProtectedResourceMetadata {
         serde_json::from_value(serde_json::json!({ "resource": resource })).unwrap()
+    }
+
+    #[test]
+    fn only_a_trusted_issuer_is_picked_the_first_one_named() {
+        let named = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let trusted = named(&["https://as.example", "https://b.example"]);
+        let picked = trusted_issuer(
+            &named(&["https://evil.example", "https://b.example"]),
+            &trusted,
+        );
+        assert_eq!(picked.unwrap(), "https://b.example");
+        // Exact strings: a trailing slash is another issuer.
+        let untrusted = trusted_issuer(&named(&["https://as.example/"]), &trusted);
+        assert!(matches!(
+            untrusted,
+            Err(DiscoveryError::UntrustedIssuer { .. })
+        ));
+        let none = trusted_issuer(&[], &trusted);
+        assert!(matches!(none, Err(DiscoveryError::NoAuthorizationServer)));
     }
 
     #[test]

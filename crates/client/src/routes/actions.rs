@@ -9,7 +9,7 @@ use crate::connection::{self, Outcome};
 use crate::notice::Notice;
 use crate::pages::{html, ProblemPage};
 use crate::resource::{Answer, ResourceCall};
-use crate::routes::errors::unexpected_problem;
+use crate::routes::errors::{store_failure, store_status, unexpected_problem};
 use crate::routes::see_other;
 use crate::session::{self, Session};
 use crate::state::AppState;
@@ -31,11 +31,14 @@ impl ResponseError for ActionError {
         match self {
             Self::NoSession => StatusCode::BAD_REQUEST,
             Self::Forgery => StatusCode::FORBIDDEN,
-            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(error) => store_status(error),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::Store(error) = self {
+            return store_failure(error, "acting on a form");
+        }
         let page = match self {
             Self::NoSession => ProblemPage::new(
                 "Your session has expired",
@@ -47,10 +50,8 @@ impl ResponseError for ActionError {
                 "The form's anti-CSRF token does not match your session: another site may have tried to make your browser act on Strava. Nothing was done.",
                 "Use the forms on Strava's own pages.",
             ),
-            Self::Store(error) => {
-                tracing::error!(%error, "database error in a form handler");
-                unexpected_problem()
-            }
+            // Answered by `store_failure` above.
+            Self::Store(_) => unexpected_problem(),
         };
         html(self.status_code(), &page)
     }

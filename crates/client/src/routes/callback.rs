@@ -29,7 +29,7 @@ use crate::oauth::{self, Exchange, Recorder, TokenError};
 use crate::origin;
 use crate::pages::{html, ProblemPage};
 use crate::routes::connect::authorization_server_unavailable;
-use crate::routes::errors::unexpected_problem;
+use crate::routes::errors::{store_failure, store_status, unexpected_problem};
 use crate::routes::see_other;
 use crate::session;
 use crate::state::AppState;
@@ -79,12 +79,15 @@ impl ResponseError for CallbackError {
             Self::Exchange(TokenError::Refused { .. }) => StatusCode::BAD_REQUEST,
             Self::Exchange(_) => StatusCode::BAD_GATEWAY,
             Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(error) => store_status(error),
             _ => StatusCode::BAD_REQUEST,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::Store(error) = self {
+            return store_failure(error, "finishing a connection");
+        }
         html(self.status_code(), &self.page())
     }
 }
@@ -134,10 +137,8 @@ impl CallbackError {
             )),
             Self::Exchange(error) => connect_again(exchange_failure_page(error)),
             Self::Discovery(error) => authorization_server_unavailable(error),
-            Self::Store(error) => {
-                tracing::error!(%error, "database error in /callback");
-                unexpected_problem()
-            }
+            // Answered by `store_failure` above.
+            Self::Store(_) => unexpected_problem(),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::discovery::DiscoveryError;
 use crate::oauth;
 use crate::origin;
 use crate::pages::{html, ProblemPage};
-use crate::routes::errors::unexpected_problem;
+use crate::routes::errors::{store_failure, store_status, unexpected_problem};
 use crate::routes::see_other;
 use crate::session;
 use crate::state::AppState;
@@ -50,12 +50,18 @@ impl ResponseError for ConnectError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadScope => StatusCode::BAD_REQUEST,
+            // Not a passing failure: the resource names a server we were
+            // not told to trust.
+            Self::Discovery(DiscoveryError::UntrustedIssuer { .. }) => StatusCode::BAD_GATEWAY,
             Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Store(error) => store_status(error),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::Store(error) = self {
+            return store_failure(error, "starting a connection");
+        }
         let page = match self {
             Self::BadScope => ProblemPage::new(
                 "That scope is not valid",
@@ -63,10 +69,8 @@ impl ResponseError for ConnectError {
                 "Connect with the button on the home page.",
             ),
             Self::Discovery(error) => authorization_server_unavailable(error),
-            Self::Store(error) => {
-                tracing::error!(%error, "database error in /connect");
-                unexpected_problem()
-            }
+            // Answered by `store_failure` above.
+            Self::Store(_) => unexpected_problem(),
         };
         html(self.status_code(), &page)
     }
@@ -92,6 +96,17 @@ pub fn authorization_server_unavailable(error: &DiscoveryError) -> ProblemPage {
             ),
             "Nothing was changed. The resource is misconfigured (or not the one it claims to be); tell whoever runs it.",
         ),
+        DiscoveryError::UntrustedIssuer { named } => {
+            return ProblemPage::new(
+                "Facebook names an authorization server Strava does not trust",
+                format!(
+                    "With --issuer auto, Strava asks Facebook's API which authorization server guards it (RFC 9728). It named {}, and none of them is one Strava was configured to trust (--trusted-issuer). Strava did not send you there, and sends its credentials to no server it does not trust.",
+                    named.join(", ")
+                ),
+                "Nothing was changed. If that server is genuine, whoever runs Strava can add it with --trusted-issuer.",
+            )
+            .with_next("/", "Back to Strava");
+        }
         other if other.is_about_the_resource() => ProblemPage::new(
             "Strava cannot find Facebook's authorization server",
             format!(

@@ -1,9 +1,16 @@
 //! Errors of the page handlers (`GET /`, `GET /behind-the-scenes`) and of
 //! the request extractors, shown as a problem page. Unexpected errors are
 //! logged and shown as a generic message.
+//!
+//! Every handler family's database errors go through [`store_status`] and
+//! [`store_failure`]: a database that does not answer is `503` with
+//! `Retry-After` (contract: "Under hostile load"), anything else a `500`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+
+use service_kit::database::is_unavailable;
+use service_kit::http::retry_after;
 
 use crate::pages::{html, ProblemPage};
 
@@ -16,15 +23,46 @@ pub enum PageError {
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
+        match self {
+            Self::Store(error) => store_status(error),
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Store(error) => tracing::error!(%error, "database error while showing a page"),
+            Self::Store(error) => store_failure(error, "showing a page"),
         }
-        html(self.status_code(), &unexpected_problem())
     }
+}
+
+/// `503` when the database does not answer (try again shortly), else `500`.
+pub fn store_status(error: &sqlx::Error) -> StatusCode {
+    if is_unavailable(error) {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+/// The page for a database error, logged once with `context`: "try again in
+/// a few seconds" with `Retry-After` when the database does not answer, the
+/// generic problem page otherwise.
+pub fn store_failure(error: &sqlx::Error, context: &str) -> HttpResponse {
+    let status = store_status(error);
+    if status != StatusCode::SERVICE_UNAVAILABLE {
+        tracing::error!(%error, "database error while {context}");
+        return html(status, &unexpected_problem());
+    }
+    tracing::warn!(%error, "the database does not answer while {context}");
+    let page = ProblemPage::new(
+        "Strava is briefly unavailable",
+        "Strava's own storage is not answering right now, so your request could not be completed. Nothing was changed.",
+        "Try again in a few seconds.",
+    );
+    let mut response = html(status, &page);
+    let (name, value) = retry_after();
+    response.headers_mut().insert(name, value);
+    response
 }
 
 /// The page for an error on our side.

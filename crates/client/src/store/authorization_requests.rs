@@ -93,10 +93,12 @@ pub async fn browser_origin(
 }
 
 /// Forgets requests that can no longer be redeemed.
-pub async fn delete_stale(pool: &AnyPool, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM authorization_requests WHERE expires_at <= $1 OR used_at IS NOT NULL")
-        .bind(now)
-        .execute(pool)
-        .await?;
-    Ok(())
+pub async fn delete_stale(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM authorization_requests WHERE expires_at <= $1 OR used_at IS NOT NULL",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -15,3 +15,6 @@ pub mod connections;
 
 /// The "behind the scenes" steps.
 pub mod trace;
+
+/// Deleting expired rows, on the sweeper's timer.
+pub mod housekeeping;

@@ -32,20 +32,24 @@ pub async fn insert(
     Ok(())
 }
 
-/// Gives the session a new id and a new CSRF token; its runs, requests,
-/// tokens and trace follow through `ON UPDATE CASCADE`.
+/// Gives the session a new id, a new CSRF token and a new expiry; its runs,
+/// requests, tokens and trace follow through `ON UPDATE CASCADE`.
 pub async fn rotate(
     pool: &AnyPool,
     old: &CredentialHash,
     new: &CredentialHash,
     csrf_token: &str,
+    expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE sessions SET id_hash = $1, csrf_token = $2 WHERE id_hash = $3")
-        .bind(new.as_str())
-        .bind(csrf_token)
-        .bind(old.as_str())
-        .execute(pool)
-        .await?;
+    let done = sqlx::query(
+        "UPDATE sessions SET id_hash = $1, csrf_token = $2, expires_at = $3 WHERE id_hash = $4",
+    )
+    .bind(new.as_str())
+    .bind(csrf_token)
+    .bind(expires_at)
+    .bind(old.as_str())
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -70,13 +74,13 @@ pub async fn find_live(
 }
 
 /// Forgets expired sessions (their runs, requests, tokens and traces go
-/// with them).
-pub async fn delete_expired(pool: &AnyPool, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+/// with them); returns how many.
+pub async fn delete_expired(pool: &AnyPool, now: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)
         .execute(pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 /// Leaves a one-shot notice (JSON) for the next page.

@@ -37,6 +37,8 @@ async fn connect_redirects_to_the_authorization_endpoint_with_state_and_an_s256_
     assert_eq!(scopes(&p["scope"]), scopes("profile post"));
     assert_eq!(p["code_challenge_method"], "S256");
     assert!(CodeChallenge::parse(&p["code_challenge"]).is_ok());
+    // RFC 8707 §2: the token is to be for the resource alone.
+    assert_eq!(p["resource"], app.world().resource_url);
     assert!(first.state().len() >= 43, "256-bit state");
     assert_ne!(first.state(), second.state(), "a fresh state per request");
     assert_ne!(
@@ -66,6 +68,7 @@ async fn the_callback_redeems_the_code_with_the_stored_verifier_and_the_home_pag
         assert_eq!(sent["grant_type"], "authorization_code");
         assert_eq!(sent["code"], "code-123");
         assert_eq!(sent["redirect_uri"], format!("{}/callback", app.url));
+        assert_eq!(sent["resource"], app.world().resource_url);
         let verifier = CodeVerifier::parse(&sent["code_verifier"]).unwrap();
         let challenge = CodeChallenge::parse(&redirect.params["code_challenge"]).unwrap();
         assert!(

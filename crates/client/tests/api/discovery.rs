@@ -179,10 +179,6 @@ async fn garbage_an_oversized_or_an_empty_document_gets_a_clear_page() {
             ResourceDocument::AuthorizationServers(Vec::new()),
             "names no authorization server",
         ),
-        (
-            ResourceDocument::AuthorizationServers(vec!["javascript:alert(1)".into()]),
-            "is not a usable URL",
-        ),
     ] {
         let app = spawn_auto(|_| {}).await;
         app.world().resource_document = document;
@@ -205,4 +201,73 @@ async fn an_unreachable_resource_is_said_clearly_while_the_client_stays_healthy(
         page.contains("the protected resource cannot be reached at http://127.0.0.1:9/api/me"),
         "{page}"
     );
+}
+
+/// A second fake authorization server, with its own world: what a hostile
+/// resource would like the client to use. Returns its URL and world.
+fn hostile_authorization_server() -> (String, crate::fakes::SharedWorld) {
+    let world: crate::fakes::SharedWorld = std::sync::Arc::default();
+    let url = crate::fakes::spawn_authorization_server(world.clone());
+    world.lock().unwrap().issuer = url.clone();
+    (url, world)
+}
+
+#[actix_rt::test]
+async fn a_resource_naming_an_untrusted_authorization_server_is_refused_and_nothing_is_sent_there()
+{
+    let (hostile, hostile_world) = hostile_authorization_server();
+    for named in [hostile.as_str(), "javascript:alert(1)"] {
+        let app = spawn_auto(|_| {}).await;
+        app.world().resource_document = ResourceDocument::AuthorizationServers(vec![named.into()]);
+
+        let response = app.get("/connect").await;
+
+        assert_eq!(response.status().as_u16(), 502);
+        assert!(response.headers().get(LOCATION).is_none());
+        let page = response.text().await.unwrap();
+        assert!(page.contains("does not trust"), "{page}");
+        assert!(page.contains(named), "the page names the server: {page}");
+        assert!(page.contains("--trusted-issuer"), "{page}");
+        assert_eq!(app.world().metadata_requests, 0);
+        assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+    }
+    let seen = hostile_world.lock().unwrap();
+    assert_eq!(seen.metadata_requests, 0, "its metadata was fetched");
+    assert!(seen.token_requests.is_empty(), "credentials were sent");
+}
+
+#[actix_rt::test]
+async fn of_the_servers_a_resource_names_the_first_trusted_one_is_used() {
+    let app = spawn_auto(|_| {}).await;
+    let (hostile, hostile_world) = hostile_authorization_server();
+    let issuer = app.issuer.clone();
+    app.world().resource_document =
+        ResourceDocument::AuthorizationServers(vec![hostile, issuer.clone()]);
+
+    let redirect = app.connect().await;
+
+    assert!(redirect
+        .location
+        .as_str()
+        .starts_with(&format!("{issuer}/authorize")));
+    assert_eq!(app.connect_fully().await.status().as_u16(), 303);
+    let seen = hostile_world.lock().unwrap();
+    assert_eq!(seen.metadata_requests, 0);
+    assert!(seen.token_requests.is_empty());
+}
+
+#[actix_rt::test]
+async fn the_configured_trusted_issuer_is_the_only_one_trusted() {
+    // The honest document names the fake server, but the client trusts
+    // only another one: a resource is never an authority on that.
+    let app = spawn_auto(|options| {
+        options.trusted_issuer = Some("https://as.example".to_owned());
+    })
+    .await;
+
+    let response = app.get("/connect").await;
+
+    assert_eq!(response.status().as_u16(), 502);
+    assert_eq!(app.world().metadata_requests, 0);
+    assert!(app.world().token_requests.is_empty());
 }

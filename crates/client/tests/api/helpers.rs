@@ -32,6 +32,10 @@ pub struct Options {
     pub redirect_host: Option<&'static str>,
     /// The redirect URI's scheme.
     pub redirect_scheme: &'static str,
+    /// How often the client sweeps expired rows.
+    pub sweep_interval: std::time::Duration,
+    /// `--trusted-issuer`, instead of the fake authorization server's.
+    pub trusted_issuer: Option<String>,
 }
 
 impl Options {
@@ -46,6 +50,8 @@ impl Options {
             resource_down: false,
             redirect_host: None,
             redirect_scheme: "http",
+            sweep_interval: service_kit::sweeper::DEFAULT_SWEEP_INTERVAL,
+            trusted_issuer: None,
         }
     }
 }
@@ -96,12 +102,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     }
     redirect_uri.set_scheme(options.redirect_scheme).unwrap();
     let config = Config {
-        serve: ServeArgs::for_test(options.database_url.clone()),
+        serve: ServeArgs {
+            sweep_interval: options.sweep_interval,
+            ..ServeArgs::for_test(options.database_url.clone())
+        },
         issuer: if options.issuer_auto {
             "auto".to_owned()
         } else {
             issuer.clone()
         },
+        trusted_issuer: vec![options.trusted_issuer.unwrap_or_else(|| issuer.clone())],
         issuer_internal_url,
         client_id: "strava".to_owned(),
         client_secret: "strava-secret".to_owned(),

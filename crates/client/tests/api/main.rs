@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod authorization;
+mod database_outage;
 mod discovery;
 mod fakes;
 mod helpers;
@@ -11,3 +12,4 @@ mod inputs;
 mod real_roles;
 mod resource_calls;
 mod sessions;
+mod sweeper;

@@ -19,6 +19,9 @@ use crate::helpers::browser;
 
 const CLIENT_ID: &str = "strava-under-test";
 const CLIENT_SECRET: &str = "strava-under-test-secret";
+/// The resource's credentials at the authorization server (`/introspect`).
+const RESOURCE_CLIENT_ID: &str = "facebook-under-test";
+const RESOURCE_SECRET: &str = "facebook-under-test-secret";
 
 struct Ecosystem {
     client_url: String,
@@ -36,18 +39,13 @@ async fn spawn_ecosystem(client_database_url: String) -> Ecosystem {
 enum Issuer {
     /// `--issuer <the server's URL>`.
     Configured,
-    /// `--issuer auto`: through the resource's RFC 9728 metadata. The
-    /// resource then runs with its real URL as `--resource-id`, so that its
-    /// document describes the API the client calls (RFC 9728 §3.3).
+    /// `--issuer auto`: through the resource's RFC 9728 metadata.
     Auto,
 }
 
 async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ecosystem {
     let authorization_server = as_testing::spawn(&service_kit::testing::sqlite_url()).await;
-    let resource_url = match issuer {
-        Issuer::Configured => spawn_resource(&authorization_server.url).await,
-        Issuer::Auto => spawn_resource_named_by_its_url(&authorization_server).await,
-    };
+    let resource_url = spawn_resource_named_by_its_url(&authorization_server).await;
 
     let listener = Listener::bind(&ServeArgs::for_test(client_database_url.clone())).unwrap();
     let client_url = listener.url().unwrap();
@@ -60,6 +58,8 @@ async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ec
             scopes: ScopeSet::parse("profile post personal-message").unwrap(),
             grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
             resource_id: None,
+            // No default: the client must name its resource (RFC 8707).
+            default_resource: None,
         })
         .await;
     let config = Config {
@@ -68,6 +68,7 @@ async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ec
             Issuer::Configured => authorization_server.url.clone(),
             Issuer::Auto => "auto".to_owned(),
         },
+        trusted_issuer: vec![authorization_server.url.clone()],
         issuer_internal_url: None,
         client_id: CLIENT_ID.to_owned(),
         client_secret: CLIENT_SECRET.to_owned(),
@@ -86,44 +87,17 @@ async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ec
     }
 }
 
-/// The real resource, introspecting at the real server, with its cache off
-/// so a revoked or expired token is refused at once.
-async fn spawn_resource(issuer: &str) -> String {
-    let database_url = service_kit::testing::sqlite_url();
-    let introspection_url = format!("{issuer}/introspect");
-    let config = protected_resource::Config::parse_from([
-        "protected-resource",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        &database_url,
-        "--introspection-url",
-        &introspection_url,
-        "--issuer",
-        issuer,
-        "--introspection-cache-ttl",
-        "0",
-    ]);
-    let listener = Listener::bind(&config.serve).unwrap();
-    let (url, _handle) = protected_resource::build_on(config, listener)
-        .await
-        .unwrap()
-        .spawn();
-    url
-}
-
 /// The real resource with `--resource-id` its own URL, registered at the
-/// authorization server under that identifier (so tokens name it in `aud`).
+/// authorization server under that identifier (so tokens name it in `aud`,
+/// and its RFC 9728 document describes the API the client calls, §3.3),
+/// with its introspection cache off so a revoked or expired token is
+/// refused at once.
 async fn spawn_resource_named_by_its_url(authorization_server: &TestAuthorizationServer) -> String {
     let database_url = service_kit::testing::sqlite_url();
     let listener = Listener::bind(&ServeArgs::for_test(database_url.clone())).unwrap();
     let resource_id = listener.url().unwrap();
     authorization_server
-        .register_protected_resource(
-            "facebook-under-test",
-            "facebook-under-test-secret",
-            &resource_id,
-        )
+        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_SECRET, &resource_id)
         .await;
     let introspection_url = format!("{}/introspect", authorization_server.url);
     let config = protected_resource::Config::parse_from([
@@ -141,9 +115,9 @@ async fn spawn_resource_named_by_its_url(authorization_server: &TestAuthorizatio
         "--resource-id",
         &resource_id,
         "--client-id",
-        "facebook-under-test",
+        RESOURCE_CLIENT_ID,
         "--client-secret",
-        "facebook-under-test-secret",
+        RESOURCE_SECRET,
     ]);
     let (url, _handle) = protected_resource::build_on(config, listener)
         .await
@@ -287,7 +261,7 @@ impl Ecosystem {
     async fn introspect(&self, token: &str) -> serde_json::Value {
         reqwest::Client::new()
             .post(format!("{}/introspect", self.authorization_server.url))
-            .basic_auth("protected-resource-1", Some("protected-resource-secret-1"))
+            .basic_auth(RESOURCE_CLIENT_ID, Some(RESOURCE_SECRET))
             .form(&[("token", token)])
             .send()
             .await

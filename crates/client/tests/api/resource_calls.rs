@@ -98,6 +98,7 @@ async fn an_access_token_about_to_expire_is_refreshed_before_the_call() {
         let world = app.world();
         let refresh = world.last_token_request();
         assert_eq!(refresh["grant_type"], "refresh_token");
+        assert_eq!(refresh["resource"], world.resource_url, "RFC 8707 §2");
         assert_eq!(
             world.resource_calls.len(),
             1,

@@ -1,0 +1,52 @@
+//! The client's own database stops answering: its pages answer `503` with
+//! `Retry-After` and a page that says to try again (never a 500), and it
+//! serves again once the database is back, without being restarted.
+
+use std::sync::Arc;
+
+use service_kit::testing::outage::DatabaseOutage;
+
+use crate::helpers::{browser, spawn_app_with, Options};
+
+#[actix_rt::test]
+async fn while_its_database_is_down_pages_answer_503_with_retry_after_then_recover() {
+    for database_url in service_kit::testing::test_database_urls().await {
+        let app = spawn_app_with(Options::new(database_url.clone())).await;
+        assert_eq!(app.get("/").await.status(), 200, "{database_url}");
+
+        let outage = DatabaseOutage::begin(&database_url).await;
+        // A first visit writes a new session, on either backend.
+        let newcomer = browser(Arc::new(reqwest::cookie::Jar::default()));
+        let down = newcomer
+            .get(format!("{}/", app.url))
+            .send()
+            .await
+            .expect("GET /");
+        assert_eq!(down.status(), 503, "{database_url}");
+        let retry_after = down
+            .headers()
+            .get("retry-after")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u32>().ok());
+        assert_eq!(retry_after, Some(service_kit::http::RETRY_AFTER_SECONDS));
+        let page = down.text().await.expect("a page");
+        assert!(page.contains("Try again in a few seconds"), "{page}");
+        if outage.refuses_reads() {
+            let health = newcomer
+                .get(format!("{}/healthz", app.url))
+                .send()
+                .await
+                .expect("GET /healthz");
+            assert_eq!(health.status(), 503);
+            assert!(health.headers().get("retry-after").is_some());
+        }
+        outage.end().await;
+
+        let back = newcomer
+            .get(format!("{}/", app.url))
+            .send()
+            .await
+            .expect("GET /");
+        assert_eq!(back.status(), 200, "{database_url}: recovered on its own");
+    }
+}
