@@ -144,14 +144,8 @@ impl Ecosystem {
             as_config.serve = tls.serve(&as_database);
         }
         let authorization_server = as_testing::spawn_with(as_config).await;
-        let resource_url = start_resource(
-            &authorization_server,
-            &rs_database,
-            options.validation,
-            options.discover_issuer,
-            tls,
-        )
-        .await;
+        let resource_url =
+            start_resource(&authorization_server, &rs_database, options.validation, tls).await;
         let client_url = start_client(
             &authorization_server,
             &resource_url,
@@ -182,18 +176,15 @@ impl Ecosystem {
 pub const RESOURCE_CLIENT_ID: &str = "protected-resource-e2e";
 pub const RESOURCE_CLIENT_SECRET: &str = "protected-resource-e2e-secret";
 
-/// The resource with the demo's resource identifier (the demo registration
-/// `protected-resource-1` covers it) and, with introspection, no cache, so
-/// a revocation shows at once. When the client discovers its authorization
-/// server, the resource's identifier is its own URL instead (the client
-/// checks the RFC 9728 document's `resource` against the URL it called,
-/// §3.3), registered at the authorization server as
-/// [`RESOURCE_CLIENT_ID`].
+/// The resource with its own URL as its resource identifier (RFC 8707 §2:
+/// the client names it with `resource`, and the client checks the RFC 9728
+/// document's `resource` against the URL it called, §3.3), registered at the
+/// authorization server as [`RESOURCE_CLIENT_ID`]; with introspection, no
+/// cache, so a revocation shows at once.
 async fn start_resource(
     authorization_server: &TestAuthorizationServer,
     database_url: &str,
     validation: Validation,
-    discoverable: bool,
     tls: Option<&Tls>,
 ) -> String {
     let issuer = authorization_server.url.as_str();
@@ -222,15 +213,13 @@ async fn start_resource(
         config.ca_cert = tls.back_channel_ca().map(Into::into);
     }
     let listener = Listener::bind(&config.serve).unwrap();
-    if discoverable {
-        let own_url = listener.url().unwrap();
-        authorization_server
-            .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_CLIENT_SECRET, &own_url)
-            .await;
-        config.resource_id = own_url;
-        config.client_id = RESOURCE_CLIENT_ID.to_owned();
-        config.client_secret = RESOURCE_CLIENT_SECRET.to_owned();
-    }
+    let own_url = listener.url().unwrap();
+    authorization_server
+        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_CLIENT_SECRET, &own_url)
+        .await;
+    config.resource_id = own_url;
+    config.client_id = RESOURCE_CLIENT_ID.to_owned();
+    config.client_secret = RESOURCE_CLIENT_SECRET.to_owned();
     let (url, _handle) = protected_resource::build_on(config, listener)
         .await
         .unwrap()
@@ -263,6 +252,7 @@ async fn start_client(
             scopes: ScopeSet::parse("profile post personal-message").unwrap(),
             grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
             resource_id: None,
+            default_resource: Some(resource_url.to_owned()),
         })
         .await;
     let issuer = if discover_issuer {
@@ -273,6 +263,7 @@ async fn start_client(
     let config = client::Config {
         serve,
         issuer,
+        trusted_issuer: vec![authorization_server.url.clone()],
         issuer_internal_url: None,
         client_id: CLIENT_ID.to_owned(),
         client_secret: CLIENT_SECRET.to_owned(),

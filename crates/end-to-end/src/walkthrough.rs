@@ -123,6 +123,7 @@ impl Stage {
         };
         let client_url = start_client(
             &client_issuer,
+            &issuer,
             client_to_as.url(),
             &redirect_uri,
             client_to_resource.url(),
@@ -260,6 +261,7 @@ async fn start_authorization_server(
             scopes: ScopeSet::parse("profile post personal-message").unwrap(),
             grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
             resource_id: None,
+            default_resource: Some(resource_id.to_owned()),
         },
         NewClient {
             client_id: "protected-resource-1".to_owned(),
@@ -269,6 +271,7 @@ async fn start_authorization_server(
             scopes: ScopeSet::empty(),
             grant_types: Vec::new(),
             resource_id: Some(resource_id.to_owned()),
+            default_resource: None,
         },
     ] {
         assert!(clients::insert(database.pool(), &client, now)
@@ -319,6 +322,7 @@ async fn start_resource(issuer: &str, authorization_server: &str, resource_id: &
 /// authorization server and the resource through their proxies.
 async fn start_client(
     issuer: &str,
+    trusted_issuer: &str,
     issuer_internal_url: &str,
     redirect_uri: &str,
     resource_url: &str,
@@ -332,6 +336,8 @@ async fn start_client(
         &database_url,
         "--issuer",
         issuer,
+        "--trusted-issuer",
+        trusted_issuer,
         "--issuer-internal-url",
         issuer_internal_url,
         "--redirect-uri",

@@ -477,6 +477,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
         ])
         .args(["--redirect-uri", &redirect_uri, "--scope", "profile post"])
         .args(["--grant", "authorization_code", "--grant", "refresh_token"])
+        .args(["--default-resource", "http://localhost:9002"])
         .args(["--database-url", &as_database])
         .output()
         .unwrap();
@@ -532,7 +533,11 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
             &client_secret,
             "--redirect-uri",
             &redirect_uri,
+            // The demo resource's identifier (RFC 8707 `resource`), reached
+            // on its real port.
             "--resource-url",
+            "http://localhost:9002",
+            "--resource-internal-url",
             &rs_url,
         ],
     );

@@ -19,13 +19,18 @@ async fn two_hundred_concurrent_posts_on_sqlite_are_each_stored_exactly_once() {
     let resource_database = options.databases[1].clone();
     let ecosystem = Ecosystem::start(options).await;
     let server = &ecosystem.authorization_server;
-    // Real tokens of two people, from the real authorization server.
-    let hamza = server.obtain_tokens(&Flow::demo()).await.access_token;
+    // Real tokens of two people, from the real authorization server, for
+    // this resource (RFC 8707 `resource`).
+    let for_the_resource = Flow {
+        resource: Some(&ecosystem.resource_url),
+        ..Flow::demo()
+    };
+    let hamza = server.obtain_tokens(&for_the_resource).await.access_token;
     let alice = server
         .obtain_tokens(&Flow {
             username: "alice",
             password: "alice-password",
-            ..Flow::demo()
+            ..for_the_resource.clone()
         })
         .await
         .access_token;
