@@ -248,29 +248,39 @@ async fn key_rotate_publishes_a_new_key_and_key_list_shows_each_keys_state() {
     );
 }
 
+/// `client add` of a public authorization-code client with one
+/// `--redirect-uri`, and `extra` flags.
+fn add_public_client(
+    database: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    extra: &[&str],
+) -> Output {
+    let mut args = vec![
+        "client",
+        "add",
+        "--client-id",
+        client_id,
+        "--kind",
+        "public",
+        "--grant",
+        "authorization_code",
+        "--redirect-uri",
+        redirect_uri,
+        "--database-url",
+        database,
+    ];
+    args.extend_from_slice(extra);
+    run(&args, "")
+}
+
 /// Rule 30 (RFC 9700 §2.6): a plain-HTTP redirect URI would carry the code
 /// across a network in clear; only loopback ones are registered.
 #[actix_rt::test]
 async fn a_plain_http_redirect_uri_is_registered_only_for_a_loopback_host() {
     let database = service_kit::testing::sqlite_url();
     let add = |client_id: &str, redirect_uri: &str| {
-        run(
-            &[
-                "client",
-                "add",
-                "--client-id",
-                client_id,
-                "--kind",
-                "public",
-                "--grant",
-                "authorization_code",
-                "--redirect-uri",
-                redirect_uri,
-                "--database-url",
-                &database,
-            ],
-            "",
-        )
+        add_public_client(&database, client_id, redirect_uri, &[])
     };
 
     let refused = add("web", "http://app.example/callback");
@@ -304,25 +314,8 @@ async fn a_plain_http_redirect_uri_is_registered_only_for_a_loopback_host() {
 async fn client_add_refuses_squeezed_lists_and_other_schemes_and_records_the_default_resource() {
     let database = service_kit::testing::sqlite_url();
     let add = |client_id: &str, redirect_uri: &str| {
-        run(
-            &[
-                "client",
-                "add",
-                "--client-id",
-                client_id,
-                "--kind",
-                "public",
-                "--grant",
-                "authorization_code",
-                "--redirect-uri",
-                redirect_uri,
-                "--default-resource",
-                "http://localhost:9002",
-                "--database-url",
-                &database,
-            ],
-            "",
-        )
+        let resource = ["--default-resource", "http://localhost:9002"];
+        add_public_client(&database, client_id, redirect_uri, &resource)
     };
 
     let refused = [

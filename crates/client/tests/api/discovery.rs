@@ -48,22 +48,6 @@ async fn issuer_auto_calls_the_api_without_a_token_then_reads_the_metadata_the_4
 }
 
 #[actix_rt::test]
-async fn the_first_authorization_server_the_document_lists_is_the_one_used() {
-    let app = spawn_auto(|_| {}).await;
-    let issuer = app.issuer.clone();
-    app.world().resource_document =
-        ResourceDocument::AuthorizationServers(vec![issuer.clone(), "http://127.0.0.1:9".into()]);
-
-    let redirect = app.connect().await;
-
-    assert!(redirect
-        .location
-        .as_str()
-        .starts_with(&format!("{issuer}/authorize")));
-    assert_eq!(app.connect_fully().await.status().as_u16(), 303);
-}
-
-#[actix_rt::test]
 async fn behind_the_scenes_lists_the_discovery_steps_before_the_authorization_request() {
     let app = spawn_auto(|_| {}).await;
     app.connect().await;
@@ -238,19 +222,24 @@ async fn a_resource_naming_an_untrusted_authorization_server_is_refused_and_noth
 
 #[actix_rt::test]
 async fn of_the_servers_a_resource_names_the_first_trusted_one_is_used() {
-    let app = spawn_auto(|_| {}).await;
     let (hostile, hostile_world) = hostile_authorization_server();
-    let issuer = app.issuer.clone();
-    app.world().resource_document =
-        ResourceDocument::AuthorizationServers(vec![hostile, issuer.clone()]);
+    for trusted_first in [true, false] {
+        let app = spawn_auto(|_| {}).await;
+        let issuer = app.issuer.clone();
+        app.world().resource_document = ResourceDocument::AuthorizationServers(if trusted_first {
+            vec![issuer.clone(), "http://127.0.0.1:9".into()]
+        } else {
+            vec![hostile.clone(), issuer.clone()]
+        });
 
-    let redirect = app.connect().await;
+        let redirect = app.connect().await;
 
-    assert!(redirect
-        .location
-        .as_str()
-        .starts_with(&format!("{issuer}/authorize")));
-    assert_eq!(app.connect_fully().await.status().as_u16(), 303);
+        assert!(redirect
+            .location
+            .as_str()
+            .starts_with(&format!("{issuer}/authorize")));
+        assert_eq!(app.connect_fully().await.status().as_u16(), 303);
+    }
     let seen = hostile_world.lock().unwrap();
     assert_eq!(seen.metadata_requests, 0);
     assert!(seen.token_requests.is_empty());

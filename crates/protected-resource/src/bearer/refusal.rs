@@ -6,7 +6,7 @@
 //! | token unknown/expired/revoked/…   | 401    | `… error="invalid_token"`                            |
 //! | token lacks the route's scope     | 403    | `… error="insufficient_scope", scope="<needed>"`     |
 //! | malformed request                 | 400    | `… error="invalid_request"`                          |
-//! | authorization server unreachable  | 503    | none: nothing is served                              |
+//! | authorization server unreachable  | 503    | none: nothing is served; `Retry-After`               |
 //! | this resource's database is down  | 503    | none; `Retry-After` (contract: "Under hostile load") |
 //!
 //! Every body is `{"error": …, "error_description": …}`. An error only names
@@ -147,7 +147,9 @@ impl ResponseError for ApiError {
         if let Some(challenge) = self.challenge() {
             response.extensions_mut().insert(challenge);
         }
-        if let Self::StorageUnavailable = self {
+        // RFC 9110 §10.2.3: a 503 says when to come back, whichever
+        // database (ours, or the authorization server's behind it) is away.
+        if let Self::StorageUnavailable | Self::AuthorizationServerUnavailable = self {
             let (name, value) = retry_after();
             response.headers_mut().insert(name, value);
         }

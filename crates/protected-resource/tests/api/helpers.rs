@@ -349,6 +349,14 @@ pub async fn assert_refused(
 pub async fn assert_unavailable(response: reqwest::Response) {
     assert_eq!(response.status().as_u16(), 503);
     assert!(challenge(&response).is_none(), "no WWW-Authenticate on 503");
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some(service_kit::http::RETRY_AFTER_SECONDS.to_string().as_str()),
+        "a 503 says when to come back"
+    );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "temporarily_unavailable");
 }

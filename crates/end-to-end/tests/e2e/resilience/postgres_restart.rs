@@ -1,7 +1,9 @@
-//! The resource's Postgres restarted under load: requests fail cleanly
-//! (`503 temporarily_unavailable`, never a 500, within the pool's timeouts,
-//! never a hang or a panic), `/healthz` says 503 with `Retry-After`, then
-//! everything succeeds again on its own, and nothing committed is lost.
+//! Postgres restarted under the roles. Under load at the resource, requests
+//! fail cleanly (`503 temporarily_unavailable`, never a 500, within the
+//! pool's timeouts, never a hang or a panic), `/healthz` says 503 with
+//! `Retry-After`, then everything succeeds again on its own, and nothing
+//! committed is lost. With all three roles on it, each answers 503 with
+//! `Retry-After` while it is down and recovers by itself.
 //!
 //! The test starts a private Postgres cluster of its own (Debian's binaries
 //! under `/usr/lib/postgresql/*/bin`; as root they run as the `postgres`
@@ -14,6 +16,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use end_to_end::{AtConsent, Ecosystem, Options};
 
 use super::authorization_server_faults::FakeIntrospection;
 use super::{
@@ -69,7 +73,11 @@ impl PrivateCluster {
     }
 
     fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        self.database_url("postgres")
+    }
+
+    fn database_url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
     /// Runs `program` (a Postgres binary when `postgres_binary`), as the
@@ -306,5 +314,120 @@ async fn the_resource_rides_out_a_postgres_restart_under_load_and_loses_nothing_
     let mut all = during;
     all.extend(after);
     assert_every_created_post_stored_once(&all, &stored);
+    drop(cluster);
+}
+
+/// Contract "Under hostile load": every role, each on its own database of
+/// one real Postgres that is killed and started again. While it is down,
+/// each role's `/healthz`, pages and API answer `503` with `Retry-After`
+/// (never a 500); once it is back, each recovers on its own and a signed-in
+/// person carries on where they were.
+#[actix_rt::test]
+async fn every_role_answers_503_while_postgres_is_down_and_recovers_on_its_own() {
+    let Some(cluster) = private_cluster() else {
+        return;
+    };
+    let databases = ["authorization_server", "protected_resource", "client"].map(|name| {
+        cluster
+            .run(
+                "createdb",
+                &[
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &cluster.port.to_string(),
+                    "-U",
+                    "postgres",
+                    name,
+                ],
+                true,
+            )
+            .unwrap();
+        cluster.database_url(name)
+    });
+    let ecosystem = Ecosystem::start(Options::on(databases)).await;
+    let client = ecosystem.client_url.clone();
+    let server = ecosystem.authorization_server.url.clone();
+    let hamza = ecosystem.user_agent("hamza", "hamza-password");
+    let callback = hamza
+        .walk_to(
+            &format!("{client}/connect"),
+            &format!("{client}/callback"),
+            AtConsent::Approve("profile post"),
+        )
+        .await;
+    assert!(hamza
+        .follow_to_page(&callback)
+        .await
+        .contains("Facebook is connected"));
+    let roles = [
+        server.clone(),
+        ecosystem.resource_url.clone(),
+        client.clone(),
+    ];
+    let http = load_client(Duration::from_secs(15));
+
+    let cluster = actix_rt::task::spawn_blocking(move || {
+        cluster.pg_ctl_kill().unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+
+    for role in &roles {
+        assert!(
+            wait_for_health(&http, role, 503, Duration::from_secs(10)).await,
+            "{role} notices the database is gone"
+        );
+    }
+    let answers = [
+        http.get(format!("{server}/login")).send().await.unwrap(),
+        http.post(format!("{server}/token"))
+            .basic_auth(
+                end_to_end::ecosystem::CLIENT_ID,
+                Some(end_to_end::ecosystem::CLIENT_SECRET),
+            )
+            .form(&[("grant_type", "refresh_token"), ("refresh_token", "any")])
+            .send()
+            .await
+            .unwrap(),
+        http.post(format!("{server}/introspect"))
+            .basic_auth("protected-resource-1", Some("protected-resource-secret-1"))
+            .form(&[("token", "any")])
+            .send()
+            .await
+            .unwrap(),
+        hamza.get(&format!("{client}/")).await,
+    ];
+    for answer in answers {
+        let url = answer.url().to_string();
+        assert_eq!(answer.status().as_u16(), 503, "{url}");
+        assert!(answer.headers().contains_key("retry-after"), "{url}");
+    }
+    let api = post_message(&http, &ecosystem.resource_url, "any-token", "while down")
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 503, "the resource serves nothing");
+
+    let cluster = actix_rt::task::spawn_blocking(move || {
+        cluster.pg_ctl_start().unwrap();
+        cluster
+    })
+    .await
+    .unwrap();
+    for role in &roles {
+        assert!(
+            wait_for_health(&http, role, 200, Duration::from_secs(15)).await,
+            "{role} is healthy again on its own"
+        );
+    }
+    let posted = hamza
+        .submit(
+            &format!("{client}/"),
+            "/post",
+            &[("message", "after the outage")],
+        )
+        .await;
+    assert!(posted.contains("Posted to Facebook"), "{posted}");
     drop(cluster);
 }
