@@ -8,7 +8,8 @@
 //! - [`authorization_server_restart`]: the real authorization server
 //!   stopped and started again; the client and the resource say so, then
 //!   carry on without anyone reconnecting.
-//! - [`postgres_restart`]: the resource's Postgres restarted under load.
+//! - [`postgres_restart`]: Postgres restarted under load at the resource,
+//!   and under all three roles at once.
 //! - [`sqlite_writers`]: many concurrent writers on SQLite.
 //! - [`many_users`]: many people walking the whole flow at once.
 //!

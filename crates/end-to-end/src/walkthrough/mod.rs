@@ -1,0 +1,92 @@
+//! The recorded walkthrough (docs/walkthrough.md): one whole story across
+//! the three roles, captured by [`crate::recording`] proxies, with every
+//! credential replaced by a stable placeholder and every port by a role
+//! name, written to `docs/walkthrough/{recording,discovery}.{json,md}`.
+//!
+//! ```text
+//!  browser ─▶ [client] ─▶ client ─▶ [protected-resource] ─▶ protected-resource
+//!     │                     │                                   │
+//!     └──▶ [authorization-server] ◀─────────────────────────────┘
+//!                           ▲ client back channel
+//! ```
+//!
+//! Each bracket is a proxy; each pair of parties gets its own proxy, so an
+//! exchange knows who sent it. The issuer is the URL of the proxy the
+//! browser uses; the client reaches the authorization server through
+//! `--issuer-internal-url`, the resource through `--introspection-url`.
+//!
+//! The story: connect (authorize, login, consent), callback and code
+//! exchange, a post (resource call + introspection), the access token
+//! expires (the authorization server's clock moves past its lifetime), a
+//! second post that is refused, refreshed and retried, and disconnect
+//! (revocation). A second, short recording ([`record_discovery`]) starts
+//! the client with `--issuer auto` and shows how it finds the authorization
+//! server through the resource (RFC 9728 §5) before the first redirect.
+//! [`shape`] is what the test compares with the committed
+//! recording: who talks to whom, which method, path and status, and the
+//! names of the parameters and fields, never their values.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`story`] | starts the roles behind the proxies and lives the story |
+//! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
+//! | [`shape`] | what the test compares: an exchange without its values |
+//! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
+
+use serde::{Deserialize, Serialize};
+
+/// Lives the story behind recording proxies.
+pub mod story;
+
+/// Credentials and ports out, placeholders and role names in.
+pub mod redact;
+
+/// Who talks to whom, with which names: never the values.
+pub mod shape;
+
+/// Reading and writing `docs/walkthrough/`, and the Markdown view.
+pub mod render;
+
+pub use redact::redact;
+pub use render::{read, render, render_exchange, write, Recording};
+pub use shape::{shape, shape_difference, Shape};
+pub use story::{record, record_discovery, recording_dir};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// 1, 2, 3… in the order the requests arrived.
+    pub step: usize,
+    pub from: String,
+    pub to: String,
+    pub method: String,
+    pub path: String,
+    /// Query parameters, decoded.
+    pub query: Vec<(String, String)>,
+    pub request_headers: Vec<(String, String)>,
+    pub request_body: Body,
+    pub status: u16,
+    pub response_headers: Vec<(String, String)>,
+    pub response_body: Body,
+}
+
+/// A body, by what it carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Body {
+    Empty,
+    /// `application/x-www-form-urlencoded`, decoded.
+    Form {
+        fields: Vec<(String, String)>,
+    },
+    Json {
+        value: serde_json::Value,
+    },
+    /// A page: its title and the names of its form fields.
+    Html {
+        title: String,
+        fields: Vec<String>,
+    },
+    Text {
+        text: String,
+    },
+}

@@ -1,0 +1,460 @@
+//! The recording, redacted: every credential becomes a stable placeholder
+//! (`‹access_token#1›`) and every loopback URL a role name.
+
+use std::collections::HashMap;
+
+use base64::Engine as _;
+
+use super::{Body, Exchange};
+use crate::recording::RawExchange;
+
+const REQUEST_HEADERS: [&str; 3] = ["authorization", "content-type", "cookie"];
+/// Response headers worth reading.
+const RESPONSE_HEADERS: [&str; 5] = [
+    "location",
+    "content-type",
+    "cache-control",
+    "www-authenticate",
+    "set-cookie",
+];
+
+/// Parameters and fields whose values are credentials or random per run.
+/// `token` is labelled by the value it carries (an access or refresh token
+/// seen before keeps its placeholder).
+const SECRET_NAMES: [&str; 13] = [
+    "code",
+    "state",
+    "code_verifier",
+    "code_challenge",
+    "access_token",
+    "refresh_token",
+    "token",
+    "client_secret",
+    "password",
+    "csrf_token",
+    "request",
+    "sub",
+    "jti",
+];
+
+/// Fields holding a time (unix seconds), different on every run.
+const TIME_NAMES: [&str; 4] = ["exp", "iat", "nbf", "created_at"];
+
+/// Replaces credentials by `‹name#n›` (the same value, the same
+/// placeholder, wherever it appears) and loopback URLs by role names.
+struct Redactor {
+    origins: Vec<(String, String)>,
+    by_value: HashMap<String, String>,
+    counts: HashMap<String, usize>,
+}
+
+impl Redactor {
+    fn new(origins: &[(String, String)]) -> Self {
+        Self {
+            origins: origins.to_vec(),
+            by_value: HashMap::new(),
+            counts: HashMap::new(),
+        }
+    }
+
+    /// The placeholder of a secret `value` first seen under `name`.
+    fn secret(&mut self, name: &str, value: &str) -> String {
+        if value.is_empty() {
+            return String::new();
+        }
+        if let Some(known) = self.by_value.get(value) {
+            return known.clone();
+        }
+        let count = self.counts.entry(name.to_owned()).or_insert(0);
+        *count += 1;
+        let placeholder = format!("‹{name}#{count}›");
+        self.by_value.insert(value.to_owned(), placeholder.clone());
+        placeholder
+    }
+
+    /// A parameter's value: a placeholder when the name says it is secret.
+    fn param(&mut self, name: &str, value: &str) -> String {
+        if SECRET_NAMES.contains(&name) {
+            self.secret(name, value)
+        } else if TIME_NAMES.contains(&name) {
+            "‹unix time›".to_owned()
+        } else {
+            self.text(value)
+        }
+    }
+
+    /// Free text: known secrets (long enough not to match by accident) and
+    /// loopback URLs replaced.
+    fn text(&self, value: &str) -> String {
+        let mut text = value.to_owned();
+        let mut secrets: Vec<(&String, &String)> = self
+            .by_value
+            .iter()
+            .filter(|(secret, _)| secret.len() >= 16)
+            .collect();
+        secrets.sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
+        for (secret, placeholder) in secrets {
+            text = text.replace(secret.as_str(), placeholder);
+        }
+        for (url, role) in &self.origins {
+            text = text.replace(url.as_str(), &format!("http://{role}"));
+        }
+        text
+    }
+
+    fn pairs(&mut self, pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+        pairs
+            .into_iter()
+            .map(|(name, value)| {
+                let value = self.param(&name, &value);
+                (name, value)
+            })
+            .collect()
+    }
+
+    fn json(&mut self, value: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(name, field)| {
+                        let field = match field {
+                            Value::String(text) => Value::String(self.param(name, text)),
+                            Value::Number(_) if TIME_NAMES.contains(&name.as_str()) => {
+                                Value::String("‹unix time›".to_owned())
+                            }
+                            other => self.json(other),
+                        };
+                        (name.clone(), field)
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(|item| self.json(item)).collect()),
+            Value::String(text) => Value::String(self.text(text)),
+            other => other.clone(),
+        }
+    }
+
+    /// A URL (a `Location`): origin → role, query parameters redacted and
+    /// shown decoded.
+    fn url(&mut self, value: &str) -> String {
+        let (base, query) = value.split_once('?').unwrap_or((value, ""));
+        let base = self.text(base);
+        if query.is_empty() {
+            return base;
+        }
+        let pairs = self.pairs(decode_pairs(query));
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        format!("{base}?{}", query.join("&"))
+    }
+
+    fn header(&mut self, name: &str, value: &str) -> String {
+        match name {
+            "location" => self.url(value),
+            "cookie" => value
+                .split("; ")
+                .map(|pair| {
+                    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    format!("{name}={}", self.secret(name, value))
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+            "set-cookie" => {
+                let (pair, attributes) = value.split_once(';').unwrap_or((value, ""));
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let value = self.secret(name, value);
+                let attributes = if attributes.is_empty() {
+                    String::new()
+                } else {
+                    format!(";{attributes}")
+                };
+                format!("{name}={value}{attributes}")
+            }
+            "authorization" => self.authorization(value),
+            _ => self.text(value),
+        }
+    }
+
+    /// `Basic` credentials decoded (RFC 6749 §2.3.1), the secret hidden;
+    /// a `Bearer` token by its placeholder.
+    fn authorization(&mut self, value: &str) -> String {
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return format!("Bearer {}", self.secret("access_token", token));
+        }
+        if let Some(encoded) = value.strip_prefix("Basic ") {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+            if let Some((id, secret)) = decoded.as_deref().and_then(|pair| pair.split_once(':')) {
+                let secret = self.secret("client_secret", secret);
+                return format!("Basic base64({id}:{secret})");
+            }
+        }
+        self.secret("authorization", value)
+    }
+
+    fn body(&mut self, content_type: Option<&str>, body: &str) -> Body {
+        if body.is_empty() {
+            return Body::Empty;
+        }
+        let content_type = content_type.unwrap_or_default();
+        if content_type.starts_with("application/x-www-form-urlencoded") {
+            Body::Form {
+                fields: self.pairs(decode_pairs(body)),
+            }
+        } else if content_type.contains("json") {
+            match serde_json::from_str::<serde_json::Value>(body) {
+                Ok(value) => Body::Json {
+                    value: self.json(&value),
+                },
+                Err(_) => Body::Text {
+                    text: self.text(body),
+                },
+            }
+        } else if content_type.starts_with("text/html") {
+            Body::Html {
+                title: self.text(&html_title(body)),
+                fields: html_field_names(body),
+            }
+        } else {
+            Body::Text {
+                text: self.text(body),
+            }
+        }
+    }
+}
+
+fn decode_pairs(encoded: &str) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(encoded.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(header, _)| header.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
+}
+
+fn html_title(page: &str) -> String {
+    page.split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(title, _)| title.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// The `name`s of the page's form controls, each once, in page order.
+fn html_field_names(page: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for tag in page.split('<').skip(1) {
+        let tag = tag.split('>').next().unwrap_or_default();
+        let is_control = ["input", "button", "textarea", "select"]
+            .iter()
+            .any(|control| tag.starts_with(control));
+        let name = tag
+            .split_once("name=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(name, _)| name.to_owned());
+        if let (true, Some(name)) = (is_control, name) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The raw exchanges, redacted. Cookie headers keep only the cookies the
+/// receiving role set: the proxies all listen on 127.0.0.1, and cookies do
+/// not tell ports apart, so the user agent sends every role's cookie to
+/// every role, which browsers with one host name per role would not.
+pub fn redact(raw: &[RawExchange], origins: &[(String, String)]) -> Vec<Exchange> {
+    let mut redactor = Redactor::new(origins);
+    // The first pass learns every secret, so that a value is replaced even
+    // where it shows before the exchange that names it (a `sub` as a post's
+    // `author` before the introspection answer that says it is the `sub`).
+    redact_with(&mut redactor, raw);
+    redact_with(&mut redactor, raw)
+}
+
+fn redact_with(redactor: &mut Redactor, raw: &[RawExchange]) -> Vec<Exchange> {
+    let cookies_set_by = cookie_names_by_role(raw);
+    raw.iter()
+        .enumerate()
+        .map(|(index, exchange)| {
+            let own_cookies = cookies_set_by
+                .get(&exchange.to)
+                .cloned()
+                .unwrap_or_default();
+            let query = redactor.pairs(decode_pairs(exchange.query.as_deref().unwrap_or("")));
+            let request_headers = selected(&exchange.request_headers, &REQUEST_HEADERS)
+                .into_iter()
+                .filter_map(|(name, value)| {
+                    let value = if name == "cookie" {
+                        keep_cookies(&value, &own_cookies)?
+                    } else {
+                        value
+                    };
+                    let value = redactor.header(&name, &value);
+                    Some((name, value))
+                })
+                .collect();
+            let request_body = redactor.body(
+                header(&exchange.request_headers, "content-type"),
+                &exchange.request_body,
+            );
+            let response_headers = selected(&exchange.response_headers, &RESPONSE_HEADERS)
+                .into_iter()
+                .map(|(name, value)| {
+                    let value = redactor.header(&name, &value);
+                    (name, value)
+                })
+                .collect();
+            let response_body = redactor.body(
+                header(&exchange.response_headers, "content-type"),
+                &exchange.response_body,
+            );
+            Exchange {
+                step: index + 1,
+                from: exchange.from.clone(),
+                to: exchange.to.clone(),
+                method: exchange.method.clone(),
+                path: exchange.path.clone(),
+                query,
+                request_headers,
+                request_body,
+                status: exchange.status,
+                response_headers,
+                response_body,
+            }
+        })
+        .collect()
+}
+
+fn selected(headers: &[(String, String)], names: &[&str]) -> Vec<(String, String)> {
+    names
+        .iter()
+        .flat_map(|name| {
+            headers
+                .iter()
+                .filter(|(header, _)| header.eq_ignore_ascii_case(name))
+                .map(|(_, value)| ((*name).to_owned(), value.clone()))
+        })
+        .collect()
+}
+
+fn cookie_names_by_role(raw: &[RawExchange]) -> HashMap<String, Vec<String>> {
+    let mut by_role: HashMap<String, Vec<String>> = HashMap::new();
+    for exchange in raw {
+        for (name, value) in &exchange.response_headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
+                let cookie = value
+                    .split(['=', ';'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let names = by_role.entry(exchange.to.clone()).or_default();
+                if !names.contains(&cookie) {
+                    names.push(cookie);
+                }
+            }
+        }
+    }
+    by_role
+}
+
+fn keep_cookies(header: &str, names: &[String]) -> Option<String> {
+    let kept: Vec<&str> = header
+        .split("; ")
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            names.iter().any(|own| own == name)
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redactor() -> Redactor {
+        Redactor::new(&[("http://127.0.0.1:4321".to_owned(), "client".to_owned())])
+    }
+
+    #[test]
+    fn one_value_keeps_one_placeholder_wherever_it_travels() {
+        let mut redactor = redactor();
+        let token = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+        let body = format!(r#"{{"access_token":"{token}","expires_in":600}}"#);
+        let issued = redactor.body(Some("application/json"), &body);
+        let presented = redactor.header("authorization", &format!("Bearer {token}"));
+        let introspected = redactor.body(
+            Some("application/x-www-form-urlencoded"),
+            &format!("token={token}&token_type_hint=access_token"),
+        );
+        assert_eq!(
+            issued,
+            Body::Json {
+                value: serde_json::json!({"access_token": "‹access_token#1›", "expires_in": 600})
+            }
+        );
+        assert_eq!(presented, "Bearer ‹access_token#1›");
+        assert_eq!(
+            introspected,
+            Body::Form {
+                fields: vec![
+                    ("token".to_owned(), "‹access_token#1›".to_owned()),
+                    ("token_type_hint".to_owned(), "access_token".to_owned()),
+                ]
+            }
+        );
+    }
+
+    #[test]
+    fn basic_credentials_show_the_client_id_and_hide_the_secret() {
+        let mut redactor = redactor();
+        let basic = base64::engine::general_purpose::STANDARD.encode("strava:strava-secret");
+        let shown = redactor.header("authorization", &format!("Basic {basic}"));
+        assert_eq!(shown, "Basic base64(strava:‹client_secret#1›)");
+    }
+
+    #[test]
+    fn a_location_loses_its_port_and_its_code() {
+        let mut redactor = redactor();
+        let shown = redactor.header(
+            "location",
+            "http://127.0.0.1:4321/callback?code=AAAABBBBCCCCDDDDEEEE&state=s1&iss=http%3A%2F%2Fas",
+        );
+        assert_eq!(
+            shown,
+            "http://client/callback?code=‹code#1›&state=‹state#1›&iss=http://as"
+        );
+    }
+
+    #[test]
+    fn a_page_shows_its_title_and_form_fields_only() {
+        let page = r#"<html><head><title>Sign in</title><meta name="viewport"></head>
+            <form><input type="hidden" name="csrf_token" value="secret">
+            <input name="username"><input name="password" type="password">
+            <button name="decision" value="approve"></button></form></html>"#;
+        let body = redactor().body(Some("text/html; charset=utf-8"), page);
+        assert_eq!(
+            body,
+            Body::Html {
+                title: "Sign in".to_owned(),
+                fields: vec![
+                    "csrf_token".to_owned(),
+                    "username".to_owned(),
+                    "password".to_owned(),
+                    "decision".to_owned()
+                ]
+            }
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! The story itself: the three roles in-process, each pair of parties
+//! behind its own recording proxy, and one person's whole connection.
+
+use std::path::{Path, PathBuf};
+
+use authorization_server::store::clients::{self, ClientKind, NewClient};
+use authorization_server::testing::{hidden_input, location};
+use clap::Parser;
+use oauth_types::ScopeSet;
+use service_kit::server::Listener;
+use service_kit::Database;
+
+use super::{redact, Exchange};
+use crate::recording::{Log, Proxy};
+use crate::user_agent::absolute;
+use crate::{AtConsent, UserAgent};
+
+/// The access token lifetime the story runs with (the default one).
+const ACCESS_TOKEN_TTL: i64 = 600;
+
+/// Role names that replace the per-run loopback URLs.
+const BROWSER: &str = "browser";
+const CLIENT: &str = "client";
+const AUTHORIZATION_SERVER: &str = "authorization-server";
+const PROTECTED_RESOURCE: &str = "protected-resource";
+
+/// Where the recording lives in the repository.
+pub fn recording_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/walkthrough")
+}
+
+/// Runs the story on fresh SQLite databases and returns it, redacted.
+pub async fn record() -> Vec<Exchange> {
+    let stage = Stage::start(IssuerSetting::Configured).await;
+    live_the_story(&stage).await;
+    stage.recording()
+}
+
+/// The client configured with `--issuer auto` starts a flow: how it finds
+/// the authorization server (RFC 9728 §5), up to the redirect to
+/// `/authorize`. Redacted.
+pub async fn record_discovery() -> Vec<Exchange> {
+    let stage = Stage::start(IssuerSetting::Auto).await;
+    let hamza = UserAgent::new("hamza", "hamza-password");
+    let response = hamza.get(&format!("{}/connect", stage.client_front)).await;
+    assert_eq!(response.status(), 303, "/connect sends the browser on");
+    let authorize = location(&response).unwrap();
+    assert!(
+        authorize.starts_with(&format!("{}/authorize", stage.issuer)),
+        "to the discovered authorization server: {authorize}"
+    );
+    stage.recording()
+}
+
+/// How the client knows its authorization server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IssuerSetting {
+    /// `--issuer URL`, as in the demo.
+    Configured,
+    /// `--issuer auto`: found through the resource (RFC 9728).
+    Auto,
+}
+
+/// The three roles running behind their proxies, and the log.
+struct Stage {
+    log: Log,
+    /// Longest first, so that no URL is replaced inside a longer one.
+    origins: Vec<(String, String)>,
+    /// The client as the browser reaches it.
+    client_front: String,
+    issuer: String,
+    clock: authorization_server::clock::Clock,
+}
+
+impl Stage {
+    async fn start(issuer_setting: IssuerSetting) -> Self {
+        let log = Log::new();
+        let to_client = Proxy::bind(BROWSER, CLIENT);
+        let browser_to_as = Proxy::bind(BROWSER, AUTHORIZATION_SERVER);
+        let client_to_as = Proxy::bind(CLIENT, AUTHORIZATION_SERVER);
+        let resource_to_as = Proxy::bind(PROTECTED_RESOURCE, AUTHORIZATION_SERVER);
+        let client_to_resource = Proxy::bind(CLIENT, PROTECTED_RESOURCE);
+
+        let issuer = browser_to_as.url().to_owned();
+        let redirect_uri = format!("{}/callback", to_client.url());
+        // The resource's identifier is its URL as the client knows it, so
+        // its RFC 9728 metadata describes exactly `--resource-url`.
+        let resource_id = client_to_resource.url().to_owned();
+
+        let (as_url, clock) =
+            start_authorization_server(&issuer, &redirect_uri, &resource_id).await;
+        let resource_url = start_resource(&issuer, resource_to_as.url(), &resource_id).await;
+        let client_issuer = match issuer_setting {
+            IssuerSetting::Configured => issuer.clone(),
+            IssuerSetting::Auto => "auto".to_owned(),
+        };
+        let client_url = start_client(
+            &client_issuer,
+            &issuer,
+            client_to_as.url(),
+            &redirect_uri,
+            client_to_resource.url(),
+        )
+        .await;
+
+        let mut origins = vec![
+            (to_client.url().to_owned(), CLIENT.to_owned()),
+            (client_url.clone(), CLIENT.to_owned()),
+            (issuer.clone(), AUTHORIZATION_SERVER.to_owned()),
+            (
+                client_to_as.url().to_owned(),
+                AUTHORIZATION_SERVER.to_owned(),
+            ),
+            (
+                resource_to_as.url().to_owned(),
+                AUTHORIZATION_SERVER.to_owned(),
+            ),
+            (as_url.clone(), AUTHORIZATION_SERVER.to_owned()),
+            (resource_id.clone(), PROTECTED_RESOURCE.to_owned()),
+            (resource_url.clone(), PROTECTED_RESOURCE.to_owned()),
+        ];
+        origins.sort_by_key(|(url, _)| std::cmp::Reverse(url.len()));
+        let client_front = to_client.url().to_owned();
+        to_client.start(&client_url, &log);
+        browser_to_as.start(&as_url, &log);
+        client_to_as.start(&as_url, &log);
+        resource_to_as.start(&as_url, &log);
+        client_to_resource.start(&resource_url, &log);
+        Self {
+            log,
+            origins,
+            client_front,
+            issuer,
+            clock,
+        }
+    }
+
+    fn recording(&self) -> Vec<Exchange> {
+        redact(&self.log.exchanges(), &self.origins)
+    }
+}
+
+/// The story: connect, post, the token expires, post again, disconnect.
+async fn live_the_story(stage: &Stage) {
+    let client_front = &stage.client_front;
+    let hamza = UserAgent::new("hamza", "hamza-password");
+
+    // Connect: authorize, log in, consent, callback, code exchange.
+    let connected = hamza
+        .connect(client_front, "/connect", AtConsent::Approve("profile post"))
+        .await;
+    assert!(connected.contains("Facebook is connected"), "{connected}");
+
+    // A call to the resource, which introspects the token.
+    let posted = submit(
+        &hamza,
+        client_front,
+        &connected,
+        "/post",
+        &[("message", "10 km along the river")],
+    )
+    .await;
+    assert!(posted.contains("Posted to Facebook"), "{posted}");
+
+    // The access token expires; the next call is refused, refreshed, retried.
+    stage.clock.advance(ACCESS_TOKEN_TTL + 1);
+    let posted_again = submit(
+        &hamza,
+        client_front,
+        &posted,
+        "/post",
+        &[("message", "and back")],
+    )
+    .await;
+    assert!(
+        posted_again.contains("Posted to Facebook"),
+        "{posted_again}"
+    );
+
+    // Disconnect: the client revokes its tokens.
+    let disconnected = submit(&hamza, client_front, &posted_again, "/disconnect", &[]).await;
+    assert!(
+        disconnected.contains("Facebook is disconnected"),
+        "{disconnected}"
+    );
+}
+
+/// Submits a form of the client's `page` (the page the person is on) as a
+/// browser does: its CSRF token and the fields, then the page the 303
+/// leads to.
+async fn submit(
+    person: &UserAgent,
+    client: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let csrf_token = hidden_input(page, "csrf_token")
+        .unwrap_or_else(|| panic!("no CSRF token on the page:\n{page}"));
+    let mut form = vec![("csrf_token", csrf_token)];
+    form.extend(
+        fields
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned())),
+    );
+    let response = person.post_form(&format!("{client}{action}"), &form).await;
+    assert_eq!(response.status(), 303, "POST {action} answers 303");
+    let next = location(&response).unwrap();
+    person.follow_to_page(&absolute(client, &next)).await
+}
+
+/// The authorization server with the demo data, whose `strava` client
+/// redirects to the client's proxy and whose `protected-resource-1` is the
+/// resource behind its proxy (registered first: `--demo` adds only what
+/// is absent). Returns its own URL and its clock.
+async fn start_authorization_server(
+    issuer: &str,
+    redirect_uri: &str,
+    resource_id: &str,
+) -> (String, authorization_server::clock::Clock) {
+    let database_url = service_kit::testing::sqlite_url();
+    let database = Database::connect(&database_url).await.unwrap();
+    database
+        .migrate(&authorization_server::MIGRATIONS)
+        .await
+        .unwrap();
+    let now = service_kit::clock::now();
+    for client in [
+        NewClient {
+            client_id: "strava".to_owned(),
+            kind: ClientKind::Confidential,
+            secret: Some("strava-secret".to_owned()),
+            redirect_uris: vec![redirect_uri.to_owned()],
+            scopes: ScopeSet::parse("profile post personal-message").unwrap(),
+            grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
+            resource_id: None,
+            default_resource: Some(resource_id.to_owned()),
+        },
+        NewClient {
+            client_id: "protected-resource-1".to_owned(),
+            kind: ClientKind::ProtectedResource,
+            secret: Some("protected-resource-secret-1".to_owned()),
+            redirect_uris: Vec::new(),
+            scopes: ScopeSet::empty(),
+            grant_types: Vec::new(),
+            resource_id: Some(resource_id.to_owned()),
+            default_resource: None,
+        },
+    ] {
+        assert!(clients::insert(database.pool(), &client, now)
+            .await
+            .unwrap());
+    }
+    let mut config = authorization_server::Config::for_test(&database_url);
+    config.issuer = issuer.to_owned();
+    config.access_token_ttl = ACCESS_TOKEN_TTL;
+    let clock = config.clock.clone();
+    let listener = Listener::bind(&config.serve).unwrap();
+    let (url, _handle) = authorization_server::build_on(config, listener)
+        .await
+        .unwrap()
+        .spawn();
+    (url, clock)
+}
+
+/// The resource, introspecting every request (cache off, so each call
+/// shows its introspection).
+async fn start_resource(issuer: &str, authorization_server: &str, resource_id: &str) -> String {
+    let database_url = service_kit::testing::sqlite_url();
+    let introspection_url = format!("{authorization_server}/introspect");
+    let config = protected_resource::Config::parse_from([
+        "protected-resource",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &database_url,
+        "--introspection-url",
+        &introspection_url,
+        "--issuer",
+        issuer,
+        "--resource-id",
+        resource_id,
+        "--introspection-cache-ttl",
+        "0",
+    ]);
+    let listener = Listener::bind(&config.serve).unwrap();
+    let (url, _handle) = protected_resource::build_on(config, listener)
+        .await
+        .unwrap()
+        .spawn();
+    url
+}
+
+/// The client as in the demo (`strava`, `profile post`), reaching the
+/// authorization server and the resource through their proxies.
+async fn start_client(
+    issuer: &str,
+    trusted_issuer: &str,
+    issuer_internal_url: &str,
+    redirect_uri: &str,
+    resource_url: &str,
+) -> String {
+    let database_url = service_kit::testing::sqlite_url();
+    let config = client::Config::parse_from([
+        "client",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &database_url,
+        "--issuer",
+        issuer,
+        "--trusted-issuer",
+        trusted_issuer,
+        "--issuer-internal-url",
+        issuer_internal_url,
+        "--redirect-uri",
+        redirect_uri,
+        "--resource-url",
+        resource_url,
+    ]);
+    let listener = Listener::bind(&config.serve).unwrap();
+    let (url, _handle) = client::build_on(config, listener).await.unwrap().spawn();
+    url
+}

@@ -1,0 +1,514 @@
+//! Rules 23 and 31: no secret in the logs of the three real binaries.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use authorization_server::testing::hidden_input;
+use end_to_end::{AtConsent, UserAgent};
+use oauth_types::pkce::{CodeChallenge, CodeVerifier};
+use oauth_types::secret::generate_credential;
+use reqwest::StatusCode;
+
+/// `target/debug` (or `target/release`): the directory of the test
+/// executable's directory (`target/debug/deps`).
+fn binaries_directory() -> PathBuf {
+    let executable = std::env::current_exe().unwrap();
+    executable
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .to_path_buf()
+}
+
+fn binary(name: &str) -> PathBuf {
+    let path = binaries_directory().join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test --workspace` builds it; with `cargo test -p end-to-end` \
+         run `cargo build --workspace --bins` first",
+        path.display()
+    );
+    path
+}
+
+/// A free loopback port (bound, read, released: the binary binds it next).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A role binary running at debug level, its stdout and stderr in files.
+struct Role {
+    child: Child,
+    stdout: PathBuf,
+    stderr: PathBuf,
+}
+
+impl Role {
+    fn start(directory: &Path, name: &str, args: &[&str]) -> Self {
+        let stdout = directory.join(format!("{name}.stdout"));
+        let stderr = directory.join(format!("{name}.stderr"));
+        let child = Command::new(binary(name))
+            .args(args)
+            .env("RUST_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(File::create(&stdout).unwrap())
+            .stderr(File::create(&stderr).unwrap())
+            .spawn()
+            .unwrap();
+        let role = Self {
+            child,
+            stdout,
+            stderr,
+        };
+        role.wait_until_listening(name);
+        role
+    }
+
+    fn wait_until_listening(&self, name: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
+            if out.contains("listening on ") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let err = std::fs::read_to_string(&self.stderr).unwrap_or_default();
+        panic!("{name} did not start: {err}");
+    }
+
+    /// Stops it with SIGTERM and returns everything it logged.
+    fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::fs::read_to_string(&self.stderr).unwrap()
+    }
+}
+
+impl Drop for Role {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The query parameter `name` of `url`.
+fn query_param(url: &str, name: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
+
+/// POSTs a form with HTTP Basic credentials; the JSON answer.
+async fn post_with_basic(
+    url: &str,
+    id: &str,
+    secret: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .basic_auth(id, Some(secret))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[actix_rt::test]
+async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries() {
+    let directory = std::env::temp_dir().join(format!("e2e-logs-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let database = |name: &str| format!("sqlite://{}", directory.join(name).display());
+    let [as_port, rs_port, client_port] = [free_port(), free_port(), free_port()];
+    let as_url = format!("http://127.0.0.1:{as_port}");
+    let rs_url = format!("http://127.0.0.1:{rs_port}");
+    let client_url = format!("http://127.0.0.1:{client_port}");
+    let redirect_uri = format!("{client_url}/callback");
+
+    // Register a client whose redirect URI is the client's port, with the
+    // admin command, as an operator would; it prints the secret once.
+    let as_database = database("as.db");
+    let added = Command::new(binary("authorization-server"))
+        .args([
+            "client",
+            "add",
+            "--client-id",
+            "strava-logs",
+            "--kind",
+            "confidential",
+        ])
+        .args(["--redirect-uri", &redirect_uri, "--scope", "profile post"])
+        .args(["--grant", "authorization_code", "--grant", "refresh_token"])
+        .args(["--default-resource", "http://localhost:9002"])
+        .args(["--database-url", &as_database])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
+    let printed = String::from_utf8(added.stdout).unwrap();
+    let client_secret = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("client_secret: "))
+        .unwrap_or_else(|| panic!("no secret printed: {printed}"))
+        .trim()
+        .to_owned();
+
+    let authorization_server = Role::start(
+        &directory,
+        "authorization-server",
+        &[
+            "--addr",
+            &format!("127.0.0.1:{as_port}"),
+            "--database-url",
+            &as_database,
+            "--issuer",
+            &as_url,
+            "--demo",
+        ],
+    );
+    let resource = Role::start(
+        &directory,
+        "protected-resource",
+        &[
+            "--addr",
+            &format!("127.0.0.1:{rs_port}"),
+            "--database-url",
+            &database("rs.db"),
+            "--introspection-url",
+            &format!("{as_url}/introspect"),
+            "--issuer",
+            &as_url,
+        ],
+    );
+    let client = Role::start(
+        &directory,
+        "client",
+        &[
+            "--addr",
+            &format!("127.0.0.1:{client_port}"),
+            "--database-url",
+            &database("client.db"),
+            "--issuer",
+            &as_url,
+            "--client-id",
+            "strava-logs",
+            "--client-secret",
+            &client_secret,
+            "--redirect-uri",
+            &redirect_uri,
+            // The demo resource's identifier (RFC 8707 `resource`), reached
+            // on its real port.
+            "--resource-url",
+            "http://localhost:9002",
+            "--resource-internal-url",
+            &rs_url,
+        ],
+    );
+
+    let mut secrets: Vec<(String, String)> = vec![
+        ("hamza's password".into(), "hamza-password".into()),
+        ("alice's password".into(), "alice-password".into()),
+        ("the client secret".into(), client_secret.clone()),
+        (
+            "the resource's secret".into(),
+            "protected-resource-secret-1".into(),
+        ),
+    ];
+
+    // 1. hamza connects through the client and posts; the code and state
+    // are those of the redirect his browser followed.
+    let hamza = UserAgent::new("hamza", "hamza-password");
+    let callback = hamza
+        .walk_to(
+            &format!("{client_url}/connect"),
+            &redirect_uri,
+            AtConsent::Approve("profile post"),
+        )
+        .await;
+    secrets.push(("hamza's code".into(), query_param(&callback, "code")));
+    secrets.push(("hamza's state".into(), query_param(&callback, "state")));
+    let connected = hamza.follow_to_page(&callback).await;
+    assert!(connected.contains("Facebook is connected"), "{connected}");
+    let posted = hamza
+        .submit(
+            &format!("{client_url}/"),
+            "/post",
+            &[("message", "a run by the river")],
+        )
+        .await;
+    assert!(posted.contains("Posted to Facebook"), "{posted}");
+    // A wrong password too: refused logins are logged, the password is not.
+    let wrong = UserAgent::new("hamza", "a-wrong-password-never-logged");
+    let login_page = wrong.page(&format!("{as_url}/login")).await;
+    let refused = wrong
+        .post_form(
+            &format!("{as_url}/login"),
+            &[
+                ("username", "hamza".to_owned()),
+                ("password", "a-wrong-password-never-logged".to_owned()),
+                (
+                    "csrf_token",
+                    hidden_input(&login_page, "csrf_token").unwrap(),
+                ),
+            ],
+        )
+        .await;
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("Wrong username or password."), "{refused}");
+    secrets.push((
+        "a wrong password".into(),
+        "a-wrong-password-never-logged".into(),
+    ));
+
+    // 2. alice's flow by hand against the same binaries, so that every
+    // credential is known: state, verifier, code, access and refresh
+    // tokens, the refreshed pair; each used where it goes.
+    let alice = UserAgent::new("alice", "alice-password");
+    let verifier = generate_credential();
+    let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&verifier).unwrap());
+    let state = generate_credential();
+    let authorize = url::Url::parse_with_params(
+        &format!("{as_url}/authorize"),
+        &[
+            ("response_type", "code"),
+            ("client_id", "strava-logs"),
+            ("redirect_uri", &redirect_uri),
+            ("scope", "profile post"),
+            ("state", &state),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .unwrap();
+    let back = alice
+        .walk_to(
+            authorize.as_str(),
+            &redirect_uri,
+            AtConsent::Approve("profile post"),
+        )
+        .await;
+    let code = query_param(&back, "code");
+    assert_eq!(query_param(&back, "state"), state);
+    secrets.push(("alice's state".into(), state.clone()));
+    secrets.push(("alice's verifier".into(), verifier.clone()));
+    secrets.push(("alice's code".into(), code.clone()));
+
+    let token_url = format!("{as_url}/token");
+    let (status, tokens) = post_with_basic(
+        &token_url,
+        "strava-logs",
+        &client_secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect_uri),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{tokens}");
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    // The code replayed (refused, and logged as refused).
+    let (replay, _) = post_with_basic(
+        &token_url,
+        "strava-logs",
+        &client_secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect_uri),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    assert_eq!(replay, StatusCode::BAD_REQUEST);
+
+    // A fresh flow's tokens, refreshed, used at the resource, introspected
+    // and revoked.
+    let (verifier, code) = {
+        let verifier = generate_credential();
+        let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&verifier).unwrap());
+        let mut again = authorize.clone();
+        again.query_pairs_mut().clear().extend_pairs([
+            ("response_type", "code"),
+            ("client_id", "strava-logs"),
+            ("redirect_uri", redirect_uri.as_str()),
+            ("scope", "profile post"),
+            ("state", "second-flow"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ]);
+        let back = alice
+            .walk_to(
+                again.as_str(),
+                &redirect_uri,
+                AtConsent::Approve("profile post"),
+            )
+            .await;
+        (verifier, query_param(&back, "code"))
+    };
+    secrets.push(("the second verifier".into(), verifier.clone()));
+    secrets.push(("the second code".into(), code.clone()));
+    let (_, tokens) = post_with_basic(
+        &token_url,
+        "strava-logs",
+        &client_secret,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", &redirect_uri),
+            ("code_verifier", &verifier),
+        ],
+    )
+    .await;
+    let first_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, refreshed) = post_with_basic(
+        &token_url,
+        "strava-logs",
+        &client_secret,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &first_refresh),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{refreshed}");
+    let refreshed_access = refreshed["access_token"].as_str().unwrap().to_owned();
+    let refreshed_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    secrets.push(("alice's access token".into(), access.clone()));
+    secrets.push(("alice's refresh token".into(), refresh.clone()));
+    secrets.push((
+        "the second access token".into(),
+        tokens["access_token"].as_str().unwrap().to_owned(),
+    ));
+    secrets.push(("the spent refresh token".into(), first_refresh.clone()));
+    secrets.push((
+        "the refreshed access token".into(),
+        refreshed_access.clone(),
+    ));
+    secrets.push((
+        "the refreshed refresh token".into(),
+        refreshed_refresh.clone(),
+    ));
+
+    let http = reqwest::Client::new();
+    // The three RFC 6750 ways, and one refused (replayed spent refresh).
+    let me = http
+        .get(format!("{rs_url}/api/me"))
+        .bearer_auth(&refreshed_access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    let _ = http
+        .get(format!("{rs_url}/api/posts?access_token={access}"))
+        .send()
+        .await
+        .unwrap();
+    let _ = http
+        .post(format!("{rs_url}/api/posts"))
+        .form(&[("access_token", access.as_str()), ("message", "hi")])
+        .send()
+        .await
+        .unwrap();
+    let (spent, _) = post_with_basic(
+        &token_url,
+        "strava-logs",
+        &client_secret,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &first_refresh),
+        ],
+    )
+    .await;
+    assert_eq!(
+        spent,
+        StatusCode::BAD_REQUEST,
+        "a spent refresh token is refused"
+    );
+    let (status, introspected) = post_with_basic(
+        &format!("{as_url}/introspect"),
+        "protected-resource-1",
+        "protected-resource-secret-1",
+        &[("token", &access)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{introspected}");
+    let (status, _) = post_with_basic(
+        &format!("{as_url}/revoke"),
+        "strava-logs",
+        &client_secret,
+        &[("token", &refresh)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    // Wrong client credentials, which are logged as a failure only.
+    let (status, _) = post_with_basic(
+        &token_url,
+        "strava-logs",
+        "a-wrong-client-secret",
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &refreshed_refresh),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    secrets.push((
+        "a wrong client secret".into(),
+        "a-wrong-client-secret".into(),
+    ));
+
+    // 3. The tokens the client itself holds for hamza.
+    let client_database = service_kit::Database::connect(&database("client.db"))
+        .await
+        .unwrap();
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT access_token, refresh_token FROM connections")
+            .fetch_all(client_database.pool())
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 1, "hamza's connection");
+    for (access, refresh) in rows {
+        secrets.push(("the client's access token".into(), access));
+        if let Some(refresh) = refresh {
+            secrets.push(("the client's refresh token".into(), refresh));
+        }
+    }
+
+    let logs = [
+        ("authorization-server", authorization_server.stop()),
+        ("protected-resource", resource.stop()),
+        ("client", client.stop()),
+    ];
+    // The logs are real debug logs of this flow, not empty files.
+    for ((role, log), path) in logs.iter().zip(["/token", "/api/me", "/callback"]) {
+        assert!(log.contains(path), "{role} logged its requests:\n{log}");
+    }
+    for (role, log) in &logs {
+        for (what, secret) in &secrets {
+            assert!(secret.len() >= 8, "{what} is too short to search for");
+            assert!(!log.contains(secret.as_str()), "{role} logged {what}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&directory);
+}
