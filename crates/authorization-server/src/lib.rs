@@ -70,10 +70,7 @@ pub const ROLE: Role = Role {
 };
 
 /// This role's tables, one migration set per backend.
-pub static MIGRATIONS: Migrations = Migrations {
-    sqlite: sqlx::migrate!("../../migrations/authorization-server/sqlite"),
-    postgres: sqlx::migrate!("../../migrations/authorization-server/postgres"),
-};
+pub static MIGRATIONS: Migrations = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// What `main` does: an admin command, or serve until stopped.
 pub async fn main(mut config: Config) -> ExitCode {

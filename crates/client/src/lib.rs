@@ -73,10 +73,7 @@ pub const ROLE: Role = Role {
 };
 
 /// This role's tables, one migration set per backend.
-pub static MIGRATIONS: Migrations = Migrations {
-    sqlite: sqlx::migrate!("../../migrations/client/sqlite"),
-    postgres: sqlx::migrate!("../../migrations/client/postgres"),
-};
+pub static MIGRATIONS: Migrations = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// Checks the flags, binds the listener and serves (what `main.rs` runs).
 /// Configuration mistakes are reported before anything is bound.

@@ -72,10 +72,7 @@ pub const ROLE: Role = Role {
 };
 
 /// This role's tables, one migration set per backend.
-static MIGRATIONS: Migrations = Migrations {
-    sqlite: sqlx::migrate!("../../migrations/protected-resource/sqlite"),
-    postgres: sqlx::migrate!("../../migrations/protected-resource/postgres"),
-};
+static MIGRATIONS: Migrations = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// Binds the listener and starts serving (what `main.rs` runs).
 pub async fn build(config: Config) -> Result<RunningServer, StartupError> {

@@ -3,20 +3,25 @@
 //! Every query in this workspace is one portable SQL statement run through
 //! sqlx's `Any` driver: `$1, $2, …` placeholders numbered in order of first
 //! use, integers as `BIGINT`, time as Unix seconds, text for everything
-//! else. The backends differ only here (pool set-up) and in the migrations
-//! under `migrations/ROLE/{sqlite,postgres}/`.
+//! else. The backends differ only here (pool set-up) and in the few
+//! migrations written once per backend (`migrations/ROLE/{sqlite,postgres}/`,
+//! next to the shared ones in `migrations/ROLE/`; see [`migration_sets`]).
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
 /// Which database errors mean "not now" (`503`) rather than a bug (`500`).
 mod unavailable;
 pub use unavailable::is_unavailable;
+
+/// A role's migration folder as one set per backend (used by its
+/// `build.rs`).
+pub mod migration_sets;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,11 +56,52 @@ pub enum DatabaseError {
     Migrate(#[source] sqlx::migrate::MigrateError),
 }
 
-/// A role's migrations, one set per backend, embedded in its binary with
-/// `sqlx::migrate!`.
+/// A role's migrations, one set per backend, embedded in its binary by the
+/// code its `build.rs` writes ([`migration_sets::build_script`]).
 pub struct Migrations {
-    pub sqlite: Migrator,
-    pub postgres: Migrator,
+    pub sqlite: &'static [EmbeddedMigration],
+    pub postgres: &'static [EmbeddedMigration],
+}
+
+/// One migration, compiled in.
+#[derive(Debug, Clone, Copy)]
+pub struct EmbeddedMigration {
+    pub version: i64,
+    pub description: &'static str,
+    pub sql: &'static str,
+}
+
+/// Embedded migrations as sqlx reads them. The checksum sqlx records is
+/// that of the SQL text, as with `sqlx::migrate!`, so databases migrated
+/// before keep matching.
+#[derive(Debug)]
+struct Embedded(&'static [EmbeddedMigration]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(
+        self,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<Vec<Migration>, sqlx::error::BoxDynError>>
+                + Send
+                + 's,
+        >,
+    > {
+        let migrations = self
+            .0
+            .iter()
+            .map(|embedded| {
+                Migration::new(
+                    embedded.version,
+                    embedded.description.into(),
+                    MigrationType::Simple,
+                    embedded.sql.into(),
+                    false,
+                )
+            })
+            .collect();
+        Box::pin(std::future::ready(Ok(migrations)))
+    }
 }
 
 /// The pool and the backend it talks to.
@@ -92,10 +138,13 @@ impl Database {
 
     /// Applies the migrations of this backend that are not applied yet.
     pub async fn migrate(&self, migrations: &Migrations) -> Result<(), DatabaseError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &migrations.sqlite,
-            Backend::Postgres => &migrations.postgres,
+        let set = match self.backend {
+            Backend::Sqlite => migrations.sqlite,
+            Backend::Postgres => migrations.postgres,
         };
+        let migrator = Migrator::new(Embedded(set))
+            .await
+            .map_err(DatabaseError::Migrate)?;
         migrator
             .run(&self.pool)
             .await

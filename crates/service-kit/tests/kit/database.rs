@@ -1,10 +1,18 @@
+use service_kit::database::EmbeddedMigration;
 use service_kit::testing::{sqlite_url, test_database_urls};
 use service_kit::{Backend, Database, Migrations};
 use sqlx::Row;
 
+/// One table both backends create alike.
+const NOTES: &[EmbeddedMigration] = &[EmbeddedMigration {
+    version: 1,
+    description: "notes",
+    sql: include_str!("../migrations/0001_notes.sql"),
+}];
+
 static MIGRATIONS: Migrations = Migrations {
-    sqlite: sqlx::migrate!("tests/migrations/sqlite"),
-    postgres: sqlx::migrate!("tests/migrations/postgres"),
+    sqlite: NOTES,
+    postgres: NOTES,
 };
 
 pub async fn migrated(url: &str) -> Database {
