@@ -6,7 +6,7 @@
 use actix_web::http::header::LOCATION;
 use actix_web::HttpResponse;
 use oauth_types::secret::AuthorizationCode;
-use oauth_types::ScopeSet;
+use oauth_types::{OAuthErrorCode, ScopeSet};
 
 use crate::errors::PageError;
 use crate::state::AppState;
@@ -47,14 +47,14 @@ pub async fn approve(
 pub fn error(
     state: &AppState,
     redirect_uri: &str,
-    code: &str,
+    code: OAuthErrorCode,
     description: &str,
     client_state: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
     redirect(
         state,
         redirect_uri,
-        &[("error", code), ("error_description", description)],
+        &[("error", code.as_str()), ("error_description", description)],
         client_state,
     )
 }

@@ -15,7 +15,7 @@ use actix_web::http::header::{CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
-use oauth_types::ErrorResponse;
+use oauth_types::{ErrorResponse, OAuthErrorCode};
 use service_kit::database::is_unavailable;
 use service_kit::http::retry_after;
 
@@ -62,20 +62,25 @@ impl From<FormError> for EndpointError {
 }
 
 impl EndpointError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> OAuthErrorCode {
         match self {
             // RFC 6749 §5.2 has no code for this; §4.1.2.1 defines
             // `temporarily_unavailable` for the authorization endpoint.
             // Answering it at /token, /introspect and /revoke too is our policy.
-            Self::Internal(error) if is_unavailable(error) => "temporarily_unavailable",
-            Self::InvalidRequest(_) => "invalid_request",
-            Self::InvalidClient { .. } => "invalid_client",
-            Self::InvalidGrant(_) => "invalid_grant",
-            Self::UnauthorizedClient(_) | Self::Forbidden(_) => "unauthorized_client",
-            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
-            Self::InvalidScope(_) => "invalid_scope",
-            Self::InvalidTarget(_) => "invalid_target",
-            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) => "server_error",
+            Self::Internal(error) if is_unavailable(error) => {
+                OAuthErrorCode::TemporarilyUnavailable
+            }
+            Self::InvalidRequest(_) => OAuthErrorCode::InvalidRequest,
+            Self::InvalidClient { .. } => OAuthErrorCode::InvalidClient,
+            Self::InvalidGrant(_) => OAuthErrorCode::InvalidGrant,
+            Self::UnauthorizedClient(_) | Self::Forbidden(_) => OAuthErrorCode::UnauthorizedClient,
+            Self::UnsupportedGrantType(_) => OAuthErrorCode::UnsupportedGrantType,
+            Self::InvalidScope(_) => OAuthErrorCode::InvalidScope,
+            // RFC 8707 §2.
+            Self::InvalidTarget(_) => OAuthErrorCode::InvalidTarget,
+            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) => {
+                OAuthErrorCode::ServerError
+            }
         }
     }
 }

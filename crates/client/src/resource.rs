@@ -6,7 +6,7 @@
 //! can say what happened and what to do.
 
 use oauth_types::secret::AccessToken;
-use oauth_types::ErrorResponse;
+use oauth_types::{BearerErrorCode, ErrorResponse};
 use url::Url;
 
 use crate::oauth::Exchange;
@@ -130,9 +130,12 @@ fn classify(status: u16, body: &[u8]) -> Answer {
         return Answer::Unavailable { status };
     }
     let refusal = serde_json::from_slice::<ErrorResponse>(body).ok();
-    match (status, refusal.as_ref().map(|r| r.error.as_str())) {
-        (401, Some("invalid_token")) => Answer::InvalidToken,
-        (403, Some("insufficient_scope")) => Answer::InsufficientScope,
+    let code = refusal
+        .as_ref()
+        .and_then(|refusal| BearerErrorCode::parse(&refusal.error));
+    match (status, code) {
+        (401, Some(BearerErrorCode::InvalidToken)) => Answer::InvalidToken,
+        (403, Some(BearerErrorCode::InsufficientScope)) => Answer::InsufficientScope,
         _ => Answer::Refused {
             status,
             error: refusal.as_ref().map(|r| r.error.clone()),

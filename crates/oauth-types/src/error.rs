@@ -8,8 +8,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// RFC 6749 error codes: §4.1.2.1 (authorization endpoint) and §5.2
-/// (token endpoint), plus `invalid_token` of RFC 7009 §2.2.1 and the
-/// `unsupported_token_type` it defines.
+/// (token endpoint), plus `unsupported_token_type` of RFC 7009 §2.2.1 and
+/// `invalid_target` of RFC 8707 §2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OAuthErrorCode {
@@ -24,9 +24,31 @@ pub enum OAuthErrorCode {
     ServerError,
     TemporarilyUnavailable,
     UnsupportedTokenType,
+    InvalidTarget,
 }
 
 impl OAuthErrorCode {
+    pub const ALL: [Self; 12] = [
+        Self::InvalidRequest,
+        Self::InvalidClient,
+        Self::InvalidGrant,
+        Self::UnauthorizedClient,
+        Self::UnsupportedGrantType,
+        Self::UnsupportedResponseType,
+        Self::InvalidScope,
+        Self::AccessDenied,
+        Self::ServerError,
+        Self::TemporarilyUnavailable,
+        Self::UnsupportedTokenType,
+        Self::InvalidTarget,
+    ];
+
+    /// The code a server sent, if it is one of these; RFC 6749 §8.5 lets
+    /// servers define others, which a caller treats as unknown.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|known| known.as_str() == code)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRequest => "invalid_request",
@@ -40,6 +62,7 @@ impl OAuthErrorCode {
             Self::ServerError => "server_error",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 }
@@ -63,6 +86,17 @@ pub enum BearerErrorCode {
 }
 
 impl BearerErrorCode {
+    /// The code a resource sent, if it is one of RFC 6750's.
+    pub fn parse(code: &str) -> Option<Self> {
+        [
+            Self::InvalidRequest,
+            Self::InvalidToken,
+            Self::InsufficientScope,
+        ]
+        .into_iter()
+        .find(|known| known.as_str() == code)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::InvalidRequest => "invalid_request",
@@ -111,6 +145,17 @@ mod tests {
             BearerErrorCode::InsufficientScope.to_string(),
             "insufficient_scope"
         );
+        for code in OAuthErrorCode::ALL {
+            assert_eq!(OAuthErrorCode::parse(code.as_str()), Some(code));
+            let json = serde_json::to_string(&code).unwrap_or_default();
+            assert_eq!(json, format!("\"{code}\""));
+        }
+        assert_eq!(OAuthErrorCode::parse("invalid_toke"), None);
+        assert_eq!(
+            BearerErrorCode::parse("invalid_token"),
+            Some(BearerErrorCode::InvalidToken)
+        );
+        assert_eq!(BearerErrorCode::parse("invalid_grant"), None);
         let body = ErrorResponse::new(OAuthErrorCode::InvalidClient, "unknown client");
         assert_eq!(
             serde_json::to_string(&body).unwrap_or_default(),

@@ -69,7 +69,10 @@ impl fmt::Debug for CredentialHash {
 macro_rules! credential {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq)]
+        ///
+        /// On the wire (serde) it is the bare string; `Debug` redacts it.
+        #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
         pub struct $name(String);
 
         impl $name {
@@ -118,6 +121,11 @@ credential!(
     /// RFC 6749 §2.3.1: a confidential client's password.
     ClientSecret
 );
+credential!(
+    /// RFC 6749 §10.12, RFC 9700 §4.7: the token every form of a browser
+    /// session carries, so another site cannot post on its behalf.
+    CsrfToken
+);
 
 /// Shortens a credential for display in teaching pages and traces:
 /// `abcd…wxyz`. Never enough to use.
@@ -148,9 +156,17 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_value() {
-        let token = RefreshToken::new("super-secret-refresh-token");
-        let printed = format!("{token:?}");
-        assert!(!printed.contains("super-secret"), "{printed}");
+        let value = "super-secret-value";
+        for printed in [
+            format!("{:?}", AuthorizationCode::new(value)),
+            format!("{:?}", AccessToken::new(value)),
+            format!("{:?}", RefreshToken::new(value)),
+            format!("{:?}", ClientSecret::new(value)),
+            format!("{:?}", CsrfToken::new(value)),
+        ] {
+            assert!(!printed.contains("super-secret"), "{printed}");
+        }
+        let token = RefreshToken::new(value);
         let hash = token.hash();
         assert!(!format!("{hash:?}").contains(hash.as_str()));
     }

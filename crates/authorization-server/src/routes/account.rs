@@ -36,7 +36,7 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
         })
         .collect();
     html(&AccountPage {
-        csrf_token: session.csrf_token.clone(),
+        csrf_token: session.csrf_token.secret().to_owned(),
         username: user.username,
         approved,
         notice: None,

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use oauth_types::params::UniqueParams;
 use oauth_types::pkce::{CodeChallenge, CodeChallengeMethod};
 use oauth_types::secret::generate_credential;
-use oauth_types::ScopeSet;
+use oauth_types::{OAuthErrorCode, ScopeSet};
 
 use super::{query_value, see_other};
 use crate::audience::{self, AudienceError};
@@ -25,11 +25,11 @@ use crate::store::requests::{self, PendingRequest};
 
 /// An error to send back to the client (§4.1.2.1).
 struct Refusal {
-    code: &'static str,
+    code: OAuthErrorCode,
     description: String,
 }
 
-fn refuse(code: &'static str, description: impl Into<String>) -> Refusal {
+fn refuse(code: OAuthErrorCode, description: impl Into<String>) -> Refusal {
     Refusal {
         code,
         description: description.into(),
@@ -104,21 +104,26 @@ async fn validate(
 ) -> Result<PendingRequest, Result<Refusal, PageError>> {
     // RFC 6749 §3.1: no parameter twice.
     let params = UniqueParams::from_pairs(pairs.to_vec())
-        .map_err(|error| Ok(refuse("invalid_request", error.to_string())))?;
+        .map_err(|error| Ok(refuse(OAuthErrorCode::InvalidRequest, error.to_string())))?;
     // RFC 9700 §2.1.2: no implicit grant; only `code`.
     match params.get("response_type") {
-        None => return Err(Ok(refuse("invalid_request", "response_type is required"))),
+        None => {
+            return Err(Ok(refuse(
+                OAuthErrorCode::InvalidRequest,
+                "response_type is required",
+            )))
+        }
         Some("code") => {}
         Some(_) => {
             return Err(Ok(refuse(
-                "unsupported_response_type",
+                OAuthErrorCode::UnsupportedResponseType,
                 "only response_type=code is supported",
             )))
         }
     }
     if !client.may_use_grant("authorization_code") {
         return Err(Ok(refuse(
-            "unauthorized_client",
+            OAuthErrorCode::UnauthorizedClient,
             "this client may not use the authorization code grant",
         )));
     }
@@ -128,7 +133,7 @@ async fn validate(
         .await
         .map_err(|error| match error {
             AudienceError::UnknownResource(_) | AudienceError::NoResource => {
-                Ok(refuse("invalid_target", error.to_string()))
+                Ok(refuse(OAuthErrorCode::InvalidTarget, error.to_string()))
             }
             AudienceError::Database(error) => Err(PageError::Database(error)),
         })?;
@@ -149,16 +154,20 @@ async fn validate(
 fn pkce_challenge(params: &UniqueParams) -> Result<CodeChallenge, Refusal> {
     let challenge = params.get("code_challenge").ok_or_else(|| {
         refuse(
-            "invalid_request",
+            OAuthErrorCode::InvalidRequest,
             "code_challenge is required (PKCE, RFC 7636)",
         )
     })?;
-    let method = params
-        .get("code_challenge_method")
-        .ok_or_else(|| refuse("invalid_request", "code_challenge_method=S256 is required"))?;
+    let method = params.get("code_challenge_method").ok_or_else(|| {
+        refuse(
+            OAuthErrorCode::InvalidRequest,
+            "code_challenge_method=S256 is required",
+        )
+    })?;
     CodeChallengeMethod::parse(method)
-        .map_err(|error| refuse("invalid_request", error.to_string()))?;
-    CodeChallenge::parse(challenge).map_err(|error| refuse("invalid_request", error.to_string()))
+        .map_err(|error| refuse(OAuthErrorCode::InvalidRequest, error.to_string()))?;
+    CodeChallenge::parse(challenge)
+        .map_err(|error| refuse(OAuthErrorCode::InvalidRequest, error.to_string()))
 }
 
 /// The requested scope, within what the client may ask for. Without a
@@ -166,16 +175,18 @@ fn pkce_challenge(params: &UniqueParams) -> Result<CodeChallenge, Refusal> {
 fn requested_scope(params: &UniqueParams, client: &Client) -> Result<ScopeSet, Refusal> {
     let scope = match params.get("scope") {
         None => client.scopes.clone(),
-        Some(list) => {
-            ScopeSet::parse(list).map_err(|error| refuse("invalid_scope", error.to_string()))?
-        }
+        Some(list) => ScopeSet::parse(list)
+            .map_err(|error| refuse(OAuthErrorCode::InvalidScope, error.to_string()))?,
     };
     if scope.is_empty() {
-        return Err(refuse("invalid_scope", "no scope was requested"));
+        return Err(refuse(
+            OAuthErrorCode::InvalidScope,
+            "no scope was requested",
+        ));
     }
     if !scope.is_subset(&client.scopes) {
         return Err(refuse(
-            "invalid_scope",
+            OAuthErrorCode::InvalidScope,
             "the requested scope exceeds what this client may ask for",
         ));
     }

@@ -10,7 +10,7 @@
 
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
-use oauth_types::{Scope, ScopeSet};
+use oauth_types::{OAuthErrorCode, Scope, ScopeSet};
 
 use super::login::{expired, forged};
 use super::{query_value, see_other};
@@ -60,7 +60,7 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
         .await;
     }
     let page = ConsentPage {
-        csrf_token: session.csrf_token.clone(),
+        csrf_token: session.csrf_token.secret().to_owned(),
         request_id: pending.id.clone(),
         client_id: client.client_id.clone(),
         username: user.username.clone(),
@@ -113,7 +113,7 @@ pub async fn answer(
         return authorization_response::error(
             &state,
             &pending.redirect_uri,
-            "access_denied",
+            OAuthErrorCode::AccessDenied,
             "the resource owner denied the request",
             pending.state.as_deref(),
         );

@@ -204,7 +204,7 @@ async fn login_page(
         None => None,
     };
     Ok(LoginPage {
-        csrf_token: session.csrf_token.clone(),
+        csrf_token: session.csrf_token.secret().to_owned(),
         request_id,
         client_id,
         error,

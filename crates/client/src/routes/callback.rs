@@ -20,7 +20,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use oauth_types::params::UniqueParams;
 use oauth_types::secret::{AuthorizationCode, CredentialHash};
-use oauth_types::ScopeSet;
+use oauth_types::{OAuthErrorCode, ScopeSet};
 
 use crate::connection::expires_at;
 use crate::discovery::{DiscoveryError, Endpoints};
@@ -72,10 +72,11 @@ pub enum CallbackError {
 impl ResponseError for CallbackError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Authorization { error, .. } if error == "server_error" => StatusCode::BAD_GATEWAY,
-            Self::Authorization { error, .. } if error == "temporarily_unavailable" => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Authorization { error, .. } => match OAuthErrorCode::parse(error) {
+                Some(OAuthErrorCode::ServerError) => StatusCode::BAD_GATEWAY,
+                Some(OAuthErrorCode::TemporarilyUnavailable) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::BAD_REQUEST,
+            },
             Self::Exchange(TokenError::Refused { .. }) => StatusCode::BAD_REQUEST,
             Self::Exchange(_) => StatusCode::BAD_GATEWAY,
             Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -145,28 +146,34 @@ impl CallbackError {
 
 /// RFC 6749 §4.1.2.1: what each error code means for the user.
 fn authorization_error_page(error: &str, description: Option<&str>) -> ProblemPage {
-    let (title, happened, to_do) = match error {
-        "access_denied" => (
+    use OAuthErrorCode as Code;
+    let (title, happened, to_do) = match OAuthErrorCode::parse(error) {
+        Some(Code::AccessDenied) => (
             "You did not connect Facebook",
             "Access was denied at the authorization server: the consent was declined, so Strava may not post for you.",
             "Nothing was shared and nothing was stored. You can connect whenever you like.",
         ),
-        "invalid_scope" => (
+        Some(Code::InvalidScope) => (
             "Strava asked for a scope it may not have",
             "The authorization server refused the scopes Strava asked for (invalid_scope).",
             "Nothing was stored. Connect again with the default scopes; if it persists, Strava's --scope setting does not match its registration.",
         ),
-        "server_error" => (
+        Some(Code::ServerError) => (
             "The authorization server had a problem",
             "The authorization server met an unexpected error (server_error) and could not finish.",
             "Nothing was stored. Try again in a moment.",
         ),
-        "temporarily_unavailable" => (
+        Some(Code::TemporarilyUnavailable) => (
             "The authorization server is busy",
             "The authorization server is temporarily unable to handle the request (temporarily_unavailable).",
             "Nothing was stored. Try again in a few minutes.",
         ),
-        "unauthorized_client" | "unsupported_response_type" | "invalid_request" => (
+        Some(
+            Code::UnauthorizedClient
+            | Code::UnsupportedResponseType
+            | Code::InvalidRequest
+            | Code::InvalidTarget,
+        ) => (
             "The authorization server refused Strava's request",
             "The authorization server refused the request Strava sent you with, which points to a misconfiguration of Strava or of its registration.",
             "Nothing was stored. Try again; if it persists, tell Strava's operator.",

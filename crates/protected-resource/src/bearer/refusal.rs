@@ -94,7 +94,8 @@ impl ApiError {
 
     fn code(&self) -> String {
         match self {
-            Self::NoToken => "invalid_request".to_owned(),
+            // §3.1 gives no code here; the JSON body still needs one.
+            Self::NoToken => BearerErrorCode::InvalidRequest.to_string(),
             Self::InvalidRequest(_) => BearerErrorCode::InvalidRequest.to_string(),
             Self::InvalidToken(_) => BearerErrorCode::InvalidToken.to_string(),
             Self::InsufficientScope(_) => BearerErrorCode::InsufficientScope.to_string(),
