@@ -6,6 +6,6 @@
 #[path = "../service-kit/src/database/migration_sets.rs"]
 mod migration_sets;
 
-fn main() {
-    migration_sets::build_script("protected-resource");
+fn main() -> Result<(), String> {
+    migration_sets::build_script("protected-resource")
 }

@@ -168,7 +168,7 @@ async fn access_token(as_url: &str) -> String {
             if target.starts_with(REDIRECT_URI) {
                 let code = code_from_callback(&target, &state);
                 let tokens = redeem(&reqwest::Client::new(), as_url, &code, &verifier_text).await;
-                return tokens.access_token;
+                return tokens.access_token.secret().to_owned();
             }
             let target = if target.starts_with('/') {
                 format!("{as_url}{target}")
@@ -444,7 +444,7 @@ async fn grants(load: &Load, database_url: &str, count: usize) {
             let refresh_tokens = refresh_tokens.clone();
             async move {
                 let refresh = refresh?;
-                let tokens = rotate(&http, &as_url, &refresh).await;
+                let tokens = rotate(&http, &as_url, refresh.secret()).await;
                 let next = tokens.refresh_token.expect("a rotated refresh token");
                 refresh_tokens.borrow_mut().push(next);
                 Some(())

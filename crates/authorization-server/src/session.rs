@@ -71,7 +71,7 @@ pub fn removal(state: &AppState) -> Cookie<'static> {
 /// Rule 12: the form's CSRF token equals the session's, compared in
 /// constant time.
 pub fn csrf_matches(session: &Session, submitted: Option<&str>) -> bool {
-    submitted.is_some_and(|token| CredentialHash::of(&session.csrf_token).matches(token))
+    submitted.is_some_and(|token| CredentialHash::of(session.csrf_token.secret()).matches(token))
 }
 
 #[cfg(test)]

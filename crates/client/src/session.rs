@@ -13,7 +13,7 @@
 
 use actix_web::cookie::{time::Duration, Cookie, SameSite};
 use actix_web::HttpRequest;
-use oauth_types::secret::{generate_credential, CredentialHash};
+use oauth_types::secret::{generate_credential, CredentialHash, CsrfToken};
 use sqlx::AnyPool;
 
 use crate::config::Settings;
@@ -34,14 +34,14 @@ pub const UNCONNECTED_SESSION_LIFETIME: i64 = 30 * 60;
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id_hash: CredentialHash,
-    pub csrf_token: String,
+    pub csrf_token: CsrfToken,
 }
 
 impl Session {
     /// Whether a submitted form token is this session's, compared in
     /// constant time (through the digests).
     pub fn csrf_matches(&self, submitted: &str) -> bool {
-        CredentialHash::of(&self.csrf_token).matches(submitted)
+        CredentialHash::of(self.csrf_token.secret()).matches(submitted)
     }
 }
 
@@ -77,7 +77,7 @@ pub async fn current_or_new(
     let id = generate_credential();
     let session = Session {
         id_hash: CredentialHash::of(&id),
-        csrf_token: generate_credential(),
+        csrf_token: CsrfToken::generate(),
     };
     store::sessions::insert(
         pool,
@@ -105,7 +105,7 @@ pub async fn renew(
     let id = generate_credential();
     let renewed = Session {
         id_hash: CredentialHash::of(&id),
-        csrf_token: generate_credential(),
+        csrf_token: CsrfToken::generate(),
     };
     if store::sessions::rotate(
         pool,

@@ -125,7 +125,7 @@ fn jwt_verification(c: &mut Criterion) {
         config.access_token_format = authorization_server::AccessTokenFormat::Jwt;
         let server = authorization_server::testing::spawn_with(config).await;
         let flow = authorization_server::testing::Flow::demo();
-        let token = AccessToken::new(server.obtain_tokens(&flow).await.access_token);
+        let token = server.obtain_tokens(&flow).await.access_token;
         let validator = JwtValidator::new(JwtSettings {
             keys: KeySettings {
                 issuer: server.url.clone(),

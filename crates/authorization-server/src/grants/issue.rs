@@ -73,10 +73,10 @@ pub async fn issue(
         None => None,
     };
     Ok(TokenResponse {
-        access_token: access.secret().to_owned(),
+        access_token: access,
         token_type: "Bearer".to_owned(),
         expires_in: u64::try_from(access_ttl).unwrap_or(0),
-        refresh_token: refresh.map(|token| token.secret().to_owned()),
+        refresh_token: refresh,
         scope: Some(issue.scope.clone()),
     })
 }

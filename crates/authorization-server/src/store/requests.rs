@@ -4,8 +4,9 @@
 
 use sqlx::{AnyPool, Row};
 
-/// A validated authorization request (RFC 6749 §4.1.1).
-#[derive(Debug, Clone)]
+/// A validated authorization request (RFC 6749 §4.1.1). Its `id` travels
+/// in the consent form and opens the request: `Debug` leaves it out.
+#[derive(Clone)]
 pub struct PendingRequest {
     pub id: String,
     pub client_id: String,
@@ -16,6 +17,21 @@ pub struct PendingRequest {
     /// Space-separated resource identifiers (RFC 8707).
     pub audience: String,
     pub user_id: Option<String>,
+}
+
+impl std::fmt::Debug for PendingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingRequest")
+            .field("id", &"[redacted]")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
+            .field("state", &self.state.as_ref().map(|_| "[redacted]"))
+            .field("code_challenge", &self.code_challenge)
+            .field("audience", &self.audience)
+            .field("user_id", &self.user_id)
+            .finish()
+    }
 }
 
 pub async fn insert(
@@ -111,4 +127,27 @@ pub async fn mark_answered(
     .execute(pool)
     .await?;
     Ok(result.rows_affected() == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_neither_the_request_id_nor_the_clients_state() {
+        let request = PendingRequest {
+            id: "request-id-secret".to_owned(),
+            client_id: "strava".to_owned(),
+            redirect_uri: "http://localhost:9000/callback".to_owned(),
+            scope: "profile".to_owned(),
+            state: Some("client-state-secret".to_owned()),
+            code_challenge: "challenge".to_owned(),
+            audience: "http://localhost:9002".to_owned(),
+            user_id: None,
+        };
+        let shown = format!("{request:?}");
+        assert!(!shown.contains("request-id-secret"), "{shown}");
+        assert!(!shown.contains("client-state-secret"), "{shown}");
+        assert!(shown.contains("strava"), "{shown}");
+    }
 }

@@ -1,7 +1,7 @@
 //! Browser sessions. The cookie holds 256 random bits; the table holds only
 //! their hash, so a leaked table opens no session.
 
-use oauth_types::secret::{generate_credential, CredentialHash};
+use oauth_types::secret::{generate_credential, CredentialHash, CsrfToken};
 use sqlx::{AnyPool, Row};
 
 /// A session read back by its cookie value.
@@ -11,7 +11,7 @@ pub struct Session {
     /// `None` before login.
     pub user_id: Option<String>,
     /// The CSRF token every form of this session must carry.
-    pub csrf_token: String,
+    pub csrf_token: CsrfToken,
 }
 
 /// A new session: the cookie value to send, and the row.
@@ -31,7 +31,7 @@ pub async fn create(
     let session = Session {
         id_hash: CredentialHash::of(&cookie_value).as_str().to_owned(),
         user_id: user_id.map(str::to_owned),
-        csrf_token: generate_credential(),
+        csrf_token: CsrfToken::generate(),
     };
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) \
@@ -39,7 +39,7 @@ pub async fn create(
     )
     .bind(&session.id_hash)
     .bind(session.user_id.clone())
-    .bind(&session.csrf_token)
+    .bind(session.csrf_token.secret())
     .bind(now)
     .bind(now + ttl)
     .execute(pool)
@@ -67,7 +67,7 @@ pub async fn find(
         Ok(Session {
             id_hash: row.try_get("id_hash")?,
             user_id: row.try_get("user_id")?,
-            csrf_token: row.try_get("csrf_token")?,
+            csrf_token: CsrfToken::new(row.try_get::<String, _>("csrf_token")?),
         })
     })
     .transpose()
@@ -80,4 +80,20 @@ pub async fn delete(pool: &AnyPool, id_hash: &str) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_csrf_token() {
+        let session = Session {
+            id_hash: CredentialHash::of("cookie").as_str().to_owned(),
+            user_id: None,
+            csrf_token: CsrfToken::new("csrf-token-secret"),
+        };
+        let shown = format!("{session:?}");
+        assert!(!shown.contains("csrf-token-secret"), "{shown}");
+    }
 }

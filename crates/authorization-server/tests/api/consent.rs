@@ -63,7 +63,7 @@ async fn the_token_carries_only_the_scopes_the_user_left_checked() {
         let tokens = app.obtain_tokens(&flow).await;
 
         assert_eq!(tokens.scope.unwrap().to_string(), "profile");
-        let answer = crate::helpers::introspect(&app, &tokens.access_token).await;
+        let answer = crate::helpers::introspect(&app, tokens.access_token.secret()).await;
         assert_eq!(answer["scope"], "profile");
     }
 }
@@ -261,7 +261,7 @@ async fn the_account_page_lists_approved_clients_and_revoking_one_ends_its_token
             .await
             .unwrap();
         assert_eq!(forged.status(), 403);
-        assert!(is_active(&app, &tokens.access_token).await);
+        assert!(is_active(&app, tokens.access_token.secret()).await);
 
         let revoked = browser
             .post(format!("{}/account/revoke", app.url))
@@ -271,14 +271,21 @@ async fn the_account_page_lists_approved_clients_and_revoking_one_ends_its_token
             .unwrap();
 
         assert_eq!(revoked.status(), 303);
-        assert!(!is_active(&app, &tokens.access_token).await);
+        assert!(!is_active(&app, tokens.access_token.secret()).await);
         let refresh = app
             .token_request(
                 "strava",
                 Some("strava-secret"),
                 &[
                     ("grant_type", "refresh_token"),
-                    ("refresh_token", tokens.refresh_token.as_deref().unwrap()),
+                    (
+                        "refresh_token",
+                        tokens
+                            .refresh_token
+                            .as_ref()
+                            .map(|token| token.secret())
+                            .unwrap(),
+                    ),
                 ],
             )
             .await;

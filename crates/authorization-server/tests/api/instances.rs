@@ -95,7 +95,7 @@ async fn a_flow_and_a_revocation_can_hop_between_two_instances_sharing_one_datab
             .await;
         assert_eq!(response.status(), 200);
         let tokens: TokenResponse = response.json().await.unwrap();
-        let answer = introspect(&second, &tokens.access_token).await;
+        let answer = introspect(&second, tokens.access_token.secret()).await;
         assert_eq!(answer["active"], true);
         assert_eq!(answer["scope"], "profile");
 
@@ -103,12 +103,12 @@ async fn a_flow_and_a_revocation_can_hop_between_two_instances_sharing_one_datab
         let revoked = reqwest::Client::new()
             .post(format!("{}/revoke", second.url))
             .basic_auth("strava", Some("strava-secret"))
-            .form(&[("token", tokens.access_token.as_str())])
+            .form(&[("token", tokens.access_token.secret())])
             .send()
             .await
             .unwrap();
         assert_eq!(revoked.status(), 200);
-        let answer = introspect(&first, &tokens.access_token).await;
+        let answer = introspect(&first, tokens.access_token.secret()).await;
         assert_eq!(answer, serde_json::json!({"active": false}));
     }
 }

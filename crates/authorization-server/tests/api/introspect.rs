@@ -21,7 +21,7 @@ async fn introspect_as(
 async fn introspection_without_or_with_wrong_credentials_is_401() {
     let app = spawn_app().await;
     let tokens = app.obtain_tokens(&Flow::demo()).await;
-    let form = [("token", tokens.access_token.as_str())];
+    let form = [("token", tokens.access_token.secret())];
 
     let anonymous = introspect_as(&app, None, &form).await;
     let wrong = introspect_as(&app, Some(("protected-resource-1", "wrong")), &form).await;
@@ -44,7 +44,7 @@ async fn an_ordinary_client_may_not_introspect() {
     let response = introspect_as(
         &app,
         Some(("strava", "strava-secret")),
-        &[("token", tokens.access_token.as_str())],
+        &[("token", tokens.access_token.secret())],
     )
     .await;
 
@@ -58,7 +58,7 @@ async fn an_active_token_answers_every_field() {
     for app in spawn_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
 
-        let answer = introspect(&app, &tokens.access_token).await;
+        let answer = introspect(&app, tokens.access_token.secret()).await;
 
         assert_eq!(answer["active"], true);
         assert_eq!(answer["scope"], "post profile");
@@ -90,7 +90,7 @@ async fn a_token_for_another_audience_is_exactly_active_false() {
         let response = introspect_as(
             &app,
             Some(("protected-resource-1", "protected-resource-secret-1")),
-            &[("token", tokens.access_token.as_str())],
+            &[("token", tokens.access_token.secret())],
         )
         .await;
 
@@ -98,7 +98,7 @@ async fn a_token_for_another_audience_is_exactly_active_false() {
         let theirs = introspect_as(
             &app,
             Some(("photos", "photos-secret")),
-            &[("token", tokens.access_token.as_str())],
+            &[("token", tokens.access_token.secret())],
         )
         .await;
         let (_, answer) = json(theirs).await;
@@ -115,7 +115,7 @@ async fn unknown_expired_revoked_and_refresh_tokens_are_exactly_active_false() {
         reqwest::Client::new()
             .post(format!("{}/revoke", app.url))
             .basic_auth("strava", Some("strava-secret"))
-            .form(&[("token", revoked.access_token.as_str())])
+            .form(&[("token", revoked.access_token.secret())])
             .send()
             .await
             .unwrap();
@@ -123,14 +123,18 @@ async fn unknown_expired_revoked_and_refresh_tokens_are_exactly_active_false() {
 
         for token in [
             "unknown-token",
-            revoked.access_token.as_str(),
-            tokens.refresh_token.as_deref().unwrap(),
+            revoked.access_token.secret(),
+            tokens
+                .refresh_token
+                .as_ref()
+                .map(|token| token.secret())
+                .unwrap(),
         ] {
             let response = introspect_as(&app, rs, &[("token", token)]).await;
             assert_eq!(response.text().await.unwrap(), r#"{"active":false}"#);
         }
         app.advance_clock(601);
-        let expired = introspect_as(&app, rs, &[("token", tokens.access_token.as_str())]).await;
+        let expired = introspect_as(&app, rs, &[("token", tokens.access_token.secret())]).await;
         assert_eq!(expired.text().await.unwrap(), r#"{"active":false}"#);
     }
 }
@@ -144,7 +148,7 @@ async fn a_misleading_token_type_hint_does_not_change_the_answer() {
         &app,
         Some(("protected-resource-1", "protected-resource-secret-1")),
         &[
-            ("token", tokens.access_token.as_str()),
+            ("token", tokens.access_token.secret()),
             ("token_type_hint", "refresh_token"),
         ],
     )
@@ -163,7 +167,7 @@ async fn client_secret_post_works_for_introspection_too() {
         &app,
         None,
         &[
-            ("token", tokens.access_token.as_str()),
+            ("token", tokens.access_token.secret()),
             ("client_id", "protected-resource-1"),
             ("client_secret", "protected-resource-secret-1"),
         ],
@@ -187,10 +191,10 @@ async fn a_token_requested_without_resource_is_for_the_clients_default_resource_
         let photos = introspect_as(
             &app,
             Some(("photos", "photos-secret")),
-            &[("token", tokens.access_token.as_str())],
+            &[("token", tokens.access_token.secret())],
         )
         .await;
-        let demo = introspect(&app, &tokens.access_token).await;
+        let demo = introspect(&app, tokens.access_token.secret()).await;
 
         assert_eq!(photos.text().await.unwrap(), r#"{"active":false}"#);
         assert_eq!(demo["active"], true);

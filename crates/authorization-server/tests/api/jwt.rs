@@ -142,7 +142,7 @@ async fn jwt_access_tokens_carry_the_rfc_9068_claims_and_verify_with_the_publish
     for app in jwt_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
 
-        let claims = verify(&app, &tokens.access_token).await;
+        let claims = verify(&app, tokens.access_token.secret()).await;
 
         assert_eq!(claims["client_id"], "strava");
         assert_eq!(claims["username"], "hamza");
@@ -153,7 +153,7 @@ async fn jwt_access_tokens_carry_the_rfc_9068_claims_and_verify_with_the_publish
             600
         );
         assert!(claims["jti"].as_str().is_some_and(|jti| jti.len() >= 22));
-        let answer = introspect(&app, &tokens.access_token).await;
+        let answer = introspect(&app, tokens.access_token.secret()).await;
         assert_eq!(answer["active"], true);
         assert_eq!(answer["sub"], claims["sub"]);
     }
@@ -167,12 +167,12 @@ async fn a_revoked_jwt_is_inactive_at_introspection() {
     reqwest::Client::new()
         .post(format!("{}/revoke", app.url))
         .basic_auth("strava", Some("strava-secret"))
-        .form(&[("token", tokens.access_token.as_str())])
+        .form(&[("token", tokens.access_token.secret())])
         .send()
         .await
         .unwrap();
 
-    assert!(!is_active(&app, &tokens.access_token).await);
+    assert!(!is_active(&app, tokens.access_token.secret()).await);
 }
 
 #[actix_rt::test]
@@ -208,7 +208,12 @@ async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
 async fn a_jwt_has_exactly_the_rfc_9068_header_and_claims() {
     let app = jwt_apps().await.remove(0);
 
-    let token = app.obtain_tokens(&Flow::demo()).await.access_token;
+    let token = app
+        .obtain_tokens(&Flow::demo())
+        .await
+        .access_token
+        .secret()
+        .to_owned();
 
     let header = segment(&token, 0);
     assert_eq!(sorted_names(&header), ["alg", "kid", "typ"]);
@@ -249,12 +254,22 @@ async fn the_jwk_set_may_be_cached_only_briefly() {
 async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_still_verify() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let old_token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         let old_kid = kid_of(&old_token);
 
         let new_kid = rotate_with_the_binary(&app);
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
-        let new_token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let new_token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
 
         assert_ne!(new_kid, old_kid);
         assert_eq!(kid_of(&new_token), new_kid);
@@ -271,7 +286,7 @@ async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_st
 #[actix_rt::test]
 async fn a_rotated_in_key_is_published_before_it_signs() {
     let app = testing::spawn_with(jwt_config(&service_kit::testing::sqlite_url())).await;
-    let old_kid = kid_of(&app.obtain_tokens(&Flow::demo()).await.access_token);
+    let old_kid = kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret());
 
     let kek = app.key_encryption_key();
     let rotation =
@@ -281,7 +296,12 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
     app.advance_clock(RELOAD_SECONDS);
 
     assert!(kids(&published_keys(&app).await).contains(&rotation.kid));
-    let token = app.obtain_tokens(&Flow::demo()).await.access_token;
+    let token = app
+        .obtain_tokens(&Flow::demo())
+        .await
+        .access_token
+        .secret()
+        .to_owned();
     assert_eq!(
         kid_of(&token),
         old_kid,
@@ -299,7 +319,12 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
 async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let old_token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         let old_kid = kid_of(&old_token);
         let new_kid = rotate_with_the_binary(&app);
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
@@ -331,7 +356,12 @@ async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired()
                 (new_kid.clone(), "signing".to_owned())
             ]
         );
-        let token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         assert_eq!(kid_of(&token), new_kid);
     }
 }
@@ -344,15 +374,39 @@ async fn instances_sharing_a_database_sign_with_the_same_key_after_a_rotation() 
         config.clock = first.clock.clone();
         let second = testing::spawn_with(config).await;
         let before = [
-            kid_of(&first.obtain_tokens(&Flow::demo()).await.access_token),
-            kid_of(&second.obtain_tokens(&Flow::demo()).await.access_token),
+            kid_of(
+                first
+                    .obtain_tokens(&Flow::demo())
+                    .await
+                    .access_token
+                    .secret(),
+            ),
+            kid_of(
+                second
+                    .obtain_tokens(&Flow::demo())
+                    .await
+                    .access_token
+                    .secret(),
+            ),
         ];
 
         let new_kid = rotate_with_the_binary(&first);
         first.advance_clock(ACTIVATION_DELAY_SECONDS);
         let after = [
-            kid_of(&first.obtain_tokens(&Flow::demo()).await.access_token),
-            kid_of(&second.obtain_tokens(&Flow::demo()).await.access_token),
+            kid_of(
+                first
+                    .obtain_tokens(&Flow::demo())
+                    .await
+                    .access_token
+                    .secret(),
+            ),
+            kid_of(
+                second
+                    .obtain_tokens(&Flow::demo())
+                    .await
+                    .access_token
+                    .secret(),
+            ),
         ];
 
         assert_eq!(before[0], before[1]);
@@ -382,7 +436,12 @@ async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing
         ));
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
         assert_eq!(key_states(&app).await.len(), 2);
-        let token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         assert_eq!(kid_of(&token), first.unwrap().kid);
     }
 }
@@ -390,10 +449,20 @@ async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing
 #[actix_rt::test]
 async fn the_testing_api_rotates_the_key_for_other_crates_tests() {
     let app = testing::spawn_with(jwt_config(&service_kit::testing::sqlite_url())).await;
-    let old_token = app.obtain_tokens(&Flow::demo()).await.access_token;
+    let old_token = app
+        .obtain_tokens(&Flow::demo())
+        .await
+        .access_token
+        .secret()
+        .to_owned();
 
     let rotation = app.rotate_signing_key().await;
-    let new_token = app.obtain_tokens(&Flow::demo()).await.access_token;
+    let new_token = app
+        .obtain_tokens(&Flow::demo())
+        .await
+        .access_token
+        .secret()
+        .to_owned();
 
     assert_eq!(rotation.retired, [kid_of(&old_token)]);
     assert_eq!(kid_of(&new_token), rotation.kid);

@@ -150,7 +150,7 @@ async fn the_database_alone_yields_no_private_signing_key() {
 async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let kid = kid_of(&app.obtain_tokens(&Flow::demo()).await.access_token);
+        let kid = kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret());
         let public_keys = published_public_keys(&app).await;
         // As migration 0002/0003 stored it: the base64url seed, in clear.
         let stored = signing_keys::list(app.database().pool()).await.unwrap();
@@ -184,7 +184,12 @@ async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() 
         for column in raw_text_columns(&restarted).await {
             assert!(!holds_a_private_key(&column, &public_keys));
         }
-        let token = restarted.obtain_tokens(&Flow::demo()).await.access_token;
+        let token = restarted
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         assert_eq!(kid_of(&token), kid, "the same key signs, now sealed");
         assert_eq!(published_public_keys(&restarted).await, public_keys);
     }
@@ -194,7 +199,7 @@ async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() 
 async fn a_retired_key_is_deleted_by_the_purge_once_no_token_it_signed_can_be_valid() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_kid = kid_of(&app.obtain_tokens(&Flow::demo()).await.access_token);
+        let old_kid = kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret());
         let rotation = app.rotate_signing_key().await;
         let pool = app.database().pool();
         let stored_kids = || async {
@@ -229,7 +234,12 @@ async fn a_retired_key_is_deleted_by_the_purge_once_no_token_it_signed_can_be_va
             std::slice::from_ref(&rotation.kid),
             "the signing key is never deleted"
         );
-        let token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         assert_eq!(kid_of(&token), rotation.kid);
     }
 }
@@ -240,7 +250,12 @@ async fn a_server_with_a_longer_token_lifetime_keeps_a_retired_key_until_its_tok
         let mut config = jwt_config(&database);
         config.access_token_ttl = 3600;
         let app = testing::spawn_with(config).await;
-        let old_token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let old_token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         let pool = app.database().pool();
         // Rotated by an operator who gave `key rotate` a 600 s lifetime.
         let kek = app.key_encryption_key();
@@ -282,7 +297,12 @@ fn rewrap(database: &str, kek: &Path, new: &Path) -> std::process::Output {
 async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = app.obtain_tokens(&Flow::demo()).await.access_token;
+        let old_token = app
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         app.rotate_signing_key().await;
         let published = jwk_set(&app).await;
         let new_kek = new_kek_file();
@@ -309,7 +329,12 @@ async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() 
             serde_json::to_value(&published).unwrap(),
             "the same JWK Set"
         );
-        let new_token = restarted.obtain_tokens(&Flow::demo()).await.access_token;
+        let new_token = restarted
+            .obtain_tokens(&Flow::demo())
+            .await
+            .access_token
+            .secret()
+            .to_owned();
         for token in [&old_token, &new_token] {
             let jwk = published.find(&kid_of(token)).unwrap();
             let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);

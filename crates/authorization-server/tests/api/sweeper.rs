@@ -110,7 +110,7 @@ async fn anonymous_sessions_and_pending_requests_are_swept_on_a_timer_while_sign
             .await
             .expect("GET /account");
         assert_eq!(account.status(), 200, "alice is still signed in");
-        assert!(is_active(&app, &tokens.access_token).await);
+        assert!(is_active(&app, tokens.access_token.secret()).await);
     }
 }
 

@@ -12,7 +12,7 @@ async fn obtain_tokens_returns_tokens_that_introspect_as_active_for_the_demo_res
         assert_eq!(tokens.token_type, "Bearer");
         assert!(tokens.refresh_token.is_some());
         assert_eq!(tokens.scope.unwrap().to_string(), "post profile");
-        let answer = introspect(&app, &tokens.access_token).await;
+        let answer = introspect(&app, tokens.access_token.secret()).await;
         assert_eq!(answer["active"], true, "{answer}");
         assert_eq!(answer["username"], "hamza");
         assert_eq!(answer["client_id"], "strava");

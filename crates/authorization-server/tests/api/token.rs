@@ -210,7 +210,7 @@ async fn a_code_verifier_for_a_code_issued_without_challenge_is_refused() {
 async fn a_refresh_token_rotates_and_a_spent_one_revokes_the_family() {
     for app in spawn_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
-        let first_refresh = tokens.refresh_token.clone().unwrap();
+        let first_refresh = tokens.refresh_token.clone().unwrap().secret().to_owned();
 
         let (status, rotated) = refresh(&app, &first_refresh, None).await;
         assert_eq!(status, 200);
@@ -226,7 +226,7 @@ async fn a_refresh_token_rotates_and_a_spent_one_revokes_the_family() {
             (400, Some("invalid_grant"))
         );
         assert!(!is_active(&app, &second_access).await);
-        assert!(!is_active(&app, &tokens.access_token).await);
+        assert!(!is_active(&app, tokens.access_token.secret()).await);
         let (status, _) = refresh(&app, &second_refresh, None).await;
         assert_eq!(status, 400);
     }
@@ -241,7 +241,7 @@ async fn a_refresh_may_narrow_but_never_widen_the_scope() {
             ..Flow::demo()
         })
         .await;
-    let refresh_token = tokens.refresh_token.unwrap();
+    let refresh_token = tokens.refresh_token.unwrap().secret().to_owned();
 
     let (status, body) = refresh(&app, &refresh_token, Some("profile post")).await;
     assert_eq!(
@@ -250,8 +250,16 @@ async fn a_refresh_may_narrow_but_never_widen_the_scope() {
     );
 
     let tokens = app.obtain_tokens(&Flow::demo()).await;
-    let (status, narrowed) =
-        refresh(&app, tokens.refresh_token.as_deref().unwrap(), Some("post")).await;
+    let (status, narrowed) = refresh(
+        &app,
+        tokens
+            .refresh_token
+            .as_ref()
+            .map(|token| token.secret())
+            .unwrap(),
+        Some("post"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(narrowed["scope"], "post");
     // The new refresh token keeps the original grant.
@@ -476,7 +484,7 @@ async fn a_public_client_redeems_with_pkce_and_no_secret_but_may_not_send_one() 
         let response = app.token_request("strava-mobile", None, &form).await;
         assert_eq!(response.status(), 200);
         let tokens: TokenResponse = response.json().await.unwrap();
-        assert!(is_active(&app, &tokens.access_token).await);
+        assert!(is_active(&app, tokens.access_token.secret()).await);
     }
 }
 
@@ -559,5 +567,5 @@ async fn the_access_token_lifetime_follows_the_flag() {
 
     assert_eq!(tokens.expires_in, 120);
     app.advance_clock(121);
-    assert!(!is_active(&app, &tokens.access_token).await);
+    assert!(!is_active(&app, tokens.access_token.secret()).await);
 }

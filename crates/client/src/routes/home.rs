@@ -32,7 +32,7 @@ pub async fn get(
         notice,
         connection,
         runs: store::runs::list(pool, &session.id_hash).await?,
-        csrf_token: session.csrf_token.clone(),
+        csrf_token: session.csrf_token.secret().to_owned(),
         resource_url: state.settings.resource_url.to_string(),
         configured_scope: state.settings.scope.to_string(),
     };

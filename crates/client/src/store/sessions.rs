@@ -1,21 +1,21 @@
 //! Browser sessions. The cookie carries an opaque random id; the table
 //! keys sessions by its SHA-256, so a database leak gives no usable cookie.
 
-use oauth_types::secret::CredentialHash;
+use oauth_types::secret::{CredentialHash, CsrfToken};
 use sqlx::{AnyPool, Row};
 
 /// A live session as stored.
 #[derive(Debug, Clone)]
 pub struct StoredSession {
     pub id_hash: CredentialHash,
-    pub csrf_token: String,
+    pub csrf_token: CsrfToken,
 }
 
 /// Creates a session.
 pub async fn insert(
     pool: &AnyPool,
     id_hash: &CredentialHash,
-    csrf_token: &str,
+    csrf_token: &CsrfToken,
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
@@ -24,7 +24,7 @@ pub async fn insert(
          VALUES ($1, $2, NULL, $3, $4)",
     )
     .bind(id_hash.as_str())
-    .bind(csrf_token)
+    .bind(csrf_token.secret())
     .bind(now)
     .bind(expires_at)
     .execute(pool)
@@ -38,14 +38,14 @@ pub async fn rotate(
     pool: &AnyPool,
     old: &CredentialHash,
     new: &CredentialHash,
-    csrf_token: &str,
+    csrf_token: &CsrfToken,
     expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE sessions SET id_hash = $1, csrf_token = $2, expires_at = $3 WHERE id_hash = $4",
     )
     .bind(new.as_str())
-    .bind(csrf_token)
+    .bind(csrf_token.secret())
     .bind(expires_at)
     .bind(old.as_str())
     .execute(pool)
@@ -67,7 +67,7 @@ pub async fn find_live(
     row.map(|row| {
         Ok(StoredSession {
             id_hash: id_hash.clone(),
-            csrf_token: row.try_get(0)?,
+            csrf_token: CsrfToken::new(row.try_get::<String, _>(0)?),
         })
     })
     .transpose()
@@ -119,4 +119,19 @@ pub async fn take_notice(
             .await?;
     }
     Ok(notice)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_csrf_token() {
+        let session = StoredSession {
+            id_hash: CredentialHash::of("cookie"),
+            csrf_token: CsrfToken::new("csrf-token-secret"),
+        };
+        let shown = format!("{session:?}");
+        assert!(!shown.contains("csrf-token-secret"), "{shown}");
+    }
 }

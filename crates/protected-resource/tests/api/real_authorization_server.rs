@@ -46,7 +46,12 @@ async fn tokens(
         resource: Some(&app.resource_id),
         ..Flow::demo()
     };
-    server.obtain_tokens(&flow).await.access_token
+    server
+        .obtain_tokens(&flow)
+        .await
+        .access_token
+        .secret()
+        .to_owned()
 }
 
 #[actix_rt::test]
@@ -145,7 +150,12 @@ async fn a_token_for_another_resource_is_refused() {
         resource: Some("http://localhost:9002"),
         ..Flow::demo()
     };
-    let token = server.obtain_tokens(&flow).await.access_token;
+    let token = server
+        .obtain_tokens(&flow)
+        .await
+        .access_token
+        .secret()
+        .to_owned();
 
     let response = app.get("/api/me", &token).await;
 
@@ -174,7 +184,12 @@ async fn wrong_resource_credentials_at_the_real_server_mean_503_not_access() {
         ..Options::default()
     })
     .await;
-    let token = server.obtain_tokens(&Flow::demo()).await.access_token;
+    let token = server
+        .obtain_tokens(&Flow::demo())
+        .await
+        .access_token
+        .secret()
+        .to_owned();
 
     let response = app.get("/api/me", &token).await;
 

@@ -147,16 +147,18 @@ pub fn embedding_code(sets: &MigrationSets) -> String {
 
 /// For a role's `build.rs`: checks `migrations/ROLE/` and writes
 /// `$OUT_DIR/migrations.rs`; cargo runs it again when a migration changes.
-pub fn build_script(role: &str) {
-    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
-    let dir = Path::new(&manifest).join("../../migrations").join(role);
+/// An error stops the build with its message.
+pub fn build_script(role: &str) -> Result<(), String> {
+    let env = |name: &str| std::env::var(name).map_err(|_| format!("cargo did not set {name}"));
+    let dir = Path::new(&env("CARGO_MANIFEST_DIR")?)
+        .join("../../migrations")
+        .join(role);
     let dir = dir.canonicalize().unwrap_or(dir);
     println!("cargo:rerun-if-changed={}", dir.display());
     for backend in BACKENDS {
         println!("cargo:rerun-if-changed={}", dir.join(backend).display());
     }
-    let sets = resolve(&dir).unwrap_or_else(|why| panic!("migrations of {role}: {why}"));
-    let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    std::fs::write(Path::new(&out).join("migrations.rs"), embedding_code(&sets))
-        .expect("write migrations.rs");
+    let sets = resolve(&dir).map_err(|why| format!("migrations of {role}: {why}"))?;
+    let out = Path::new(&env("OUT_DIR")?).join("migrations.rs");
+    std::fs::write(&out, embedding_code(&sets)).map_err(|err| format!("{}: {err}", out.display()))
 }

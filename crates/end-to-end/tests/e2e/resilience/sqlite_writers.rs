@@ -25,7 +25,12 @@ async fn two_hundred_concurrent_posts_on_sqlite_are_each_stored_exactly_once() {
         resource: Some(&ecosystem.resource_url),
         ..Flow::demo()
     };
-    let hamza = server.obtain_tokens(&for_the_resource).await.access_token;
+    let hamza = server
+        .obtain_tokens(&for_the_resource)
+        .await
+        .access_token
+        .secret()
+        .to_owned();
     let alice = server
         .obtain_tokens(&Flow {
             username: "alice",
@@ -33,7 +38,9 @@ async fn two_hundred_concurrent_posts_on_sqlite_are_each_stored_exactly_once() {
             ..for_the_resource.clone()
         })
         .await
-        .access_token;
+        .access_token
+        .secret()
+        .to_owned();
     let tokens = [hamza, alice];
 
     let http = load_client(Duration::from_secs(30));
