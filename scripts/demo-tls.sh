@@ -23,7 +23,7 @@ make_certificates() {
         return 0
     fi
     echo "making a local certificate authority and a localhost certificate in $tls_dir/…"
-    cargo run --quiet --release --locked -p service-kit --example make-demo-certs -- "$tls_dir"
+    cargo run --release --locked -p service-kit --example make-demo-certs -- "$tls_dir"
 }
 
 # register KIND CLIENT_ID ARGS...: `client add` once; prints the secret.

@@ -127,7 +127,7 @@ pub enum AdminCommand {
 #[derive(clap::Args, Debug, Clone)]
 pub struct AdminDatabase {
     /// sqlite://PATH or postgres://… (defaults to the server's).
-    #[arg(long = "database-url", id = "admin_database_url")]
+    #[arg(long = "database-url", id = "admin_database_url", value_name = "URL")]
     pub database_url: Option<String>,
 }
 
@@ -155,6 +155,7 @@ pub enum ClientCommand {
     /// Registers a client; a confidential client's or protected resource's
     /// secret is generated and printed once.
     Add {
+        /// The new client's `client_id` (RFC 6749 §2.2), unique here.
         #[arg(long)]
         client_id: String,
         #[arg(long, value_enum)]

@@ -51,8 +51,9 @@ pub struct Config {
     #[arg(long, default_value = "strava")]
     pub client_id: String,
 
-    /// This client's secret at the authorization server.
-    #[arg(long, default_value = "strava-secret")]
+    /// This client's secret at the authorization server (default: the demo
+    /// client's, which `--help` does not print).
+    #[arg(long, default_value = "strava-secret", hide_default_value = true)]
     pub client_secret: String,
 
     /// Where the authorization server sends the browser back.

@@ -80,12 +80,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let command = with_env_names(C::command().name(role.name), role)
         .mut_args(|arg| with_role_default(arg, role));
     let parsed = command
-        .try_get_matches_from(args)
+        .try_get_matches_from(&args)
         .and_then(|matches| C::from_arg_matches(&matches));
-    parsed.map_err(|error| report(&error))
+    parsed.map_err(|error| report(&error, role, &args))
 }
 
 /// Gives every long flag (except help and version) an environment variable:
@@ -99,7 +100,9 @@ fn with_env_names(command: clap::Command, role: Role) -> clap::Command {
                 role.env_prefix,
                 long.to_uppercase().replace('-', "_")
             );
-            arg.env(name)
+            // The values are not shown in --help: secrets and database
+            // URLs with passwords come this way.
+            arg.env(name).hide_env_values(true)
         }
     })
 }
@@ -115,7 +118,7 @@ fn with_role_default(arg: clap::Arg, role: Role) -> clap::Arg {
 
 /// Help and version go to stdout with exit 0; errors become one line on
 /// stderr with exit 2.
-fn report(error: &clap::Error) -> ExitCode {
+fn report(error: &clap::Error, role: Role, args: &[OsString]) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
@@ -123,16 +126,52 @@ fn report(error: &clap::Error) -> ExitCode {
             ExitCode::SUCCESS
         }
         _ => {
-            eprintln!("{}", first_line(&error.to_string()));
+            let line = one_line(&error.to_string());
+            eprintln!("{line}{}", environment_hint(&line, role, args));
             ExitCode::from(2)
         }
     }
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("error: invalid arguments")
+/// clap's report in one line: the error and what it adds (the valid values
+/// of an enumerated flag, a tip), then where to read more.
+fn one_line(text: &str) -> String {
+    let kept: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .filter(|line| !line.is_empty())
+        .collect();
+    if kept.is_empty() {
+        return "error: invalid arguments (see --help)".to_owned();
+    }
+    format!("{} (see --help)", kept.join(" "))
+}
+
+/// When the flag the error names was not on the command line but its
+/// environment variable is set, says so: that is where the value came from.
+fn environment_hint(line: &str, role: Role, args: &[OsString]) -> String {
+    let Some(flag) = line
+        .split('\'')
+        .find_map(|quoted| quoted.strip_prefix("--"))
+        .and_then(|rest| rest.split([' ', '=', '<']).next())
+    else {
+        return String::new();
+    };
+    let on_command_line = args.iter().any(|arg| {
+        let arg = arg.to_string_lossy();
+        arg == format!("--{flag}") || arg.starts_with(&format!("--{flag}="))
+    });
+    let variable = format!(
+        "{}{}",
+        role.env_prefix,
+        flag.to_uppercase().replace('-', "_")
+    );
+    if !on_command_line && std::env::var_os(&variable).is_some() {
+        format!(" (the value comes from the environment variable {variable})")
+    } else {
+        String::new()
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +206,22 @@ mod tests {
     }
 
     #[test]
+    fn help_names_the_environment_variables_but_never_shows_their_values() {
+        // Its own prefix: tests run in parallel, and others parse EXAMPLE_ADDR.
+        let role = Role {
+            env_prefix: "HELP_TEST_",
+            ..ROLE
+        };
+        std::env::set_var("HELP_TEST_ADDR", "a-value-help-must-not-show");
+        let help = with_env_names(Example::command(), role)
+            .render_long_help()
+            .to_string();
+        std::env::remove_var("HELP_TEST_ADDR");
+        assert!(help.contains("HELP_TEST_ADDR"), "{help}");
+        assert!(!help.contains("a-value-help-must-not-show"), "{help}");
+    }
+
+    #[test]
     fn flags_parse_and_unknown_flags_are_refused() {
         let parsed = parse_from::<Example, _, _>(ROLE, ["example", "--addr", "127.0.0.1:0"]);
         assert_eq!(parsed.map(|c| c.addr).ok().as_deref(), Some("127.0.0.1:0"));
@@ -184,7 +239,32 @@ mod tests {
     }
 
     #[test]
-    fn the_error_report_is_its_first_non_empty_line() {
-        assert_eq!(first_line("\nerror: bad\n\nUsage: x"), "error: bad");
+    fn the_error_report_is_one_line_with_the_valid_values() {
+        assert_eq!(
+            one_line("\nerror: bad\n\nUsage: x"),
+            "error: bad (see --help)"
+        );
+        let clap_text = "error: invalid value 'nope' for '--format <FORMAT>'\n  [possible values: opaque, jwt]\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            one_line(clap_text),
+            "error: invalid value 'nope' for '--format <FORMAT>' [possible values: opaque, jwt] (see --help)"
+        );
+    }
+
+    #[test]
+    fn an_error_about_a_flag_set_only_in_the_environment_names_the_variable() {
+        let line = "error: invalid value 'nope' for '--example-mode <MODE>' (see --help)";
+        let args = [OsString::from("example")];
+        // A variable no other test sets.
+        std::env::set_var("EXAMPLE_EXAMPLE_MODE", "nope");
+        let hint = environment_hint(line, ROLE, &args);
+        let given = environment_hint(line, ROLE, &[OsString::from("--example-mode=nope")]);
+        std::env::remove_var("EXAMPLE_EXAMPLE_MODE");
+        assert_eq!(
+            hint,
+            " (the value comes from the environment variable EXAMPLE_EXAMPLE_MODE)"
+        );
+        assert_eq!(given, "");
+        assert_eq!(environment_hint(line, ROLE, &args), "");
     }
 }

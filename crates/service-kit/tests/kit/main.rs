@@ -10,3 +10,4 @@ mod migrations;
 mod server;
 mod sweeper;
 mod unavailable;
+mod workspace;
