@@ -11,12 +11,23 @@ use crate::store::sessions::{self, NewSession, Session};
 
 pub const COOKIE_NAME: &str = "as_session";
 
+/// The cookie's name: under HTTPS with the `__Host-` prefix (RFC 6265bis
+/// §4.1.3.2), which a browser keeps only when it is `Secure`, for `/` and
+/// set by this very host, so no sibling host can plant or shadow it.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-as_session"
+    } else {
+        COOKIE_NAME
+    }
+}
+
 /// The live session the request's cookie names, if any.
 pub async fn current(
     request: &HttpRequest,
     state: &AppState,
 ) -> Result<Option<Session>, sqlx::Error> {
-    match request.cookie(COOKIE_NAME) {
+    match request.cookie(cookie_name(state.secure_cookies)) {
         Some(cookie) => sessions::find(&state.pool, cookie.value(), state.now()).await,
         None => Ok(None),
     }
@@ -52,7 +63,7 @@ pub fn cookie(state: &AppState, value: String) -> Cookie<'static> {
 /// HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site
 /// POSTs), Secure when served over TLS.
 pub fn session_cookie(value: String, secure: bool, max_age_seconds: i64) -> Cookie<'static> {
-    Cookie::build(COOKIE_NAME, value)
+    Cookie::build(cookie_name(secure), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -84,7 +95,13 @@ mod tests {
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");
         assert!(cookie.contains("Secure"), "{cookie}");
+        assert!(cookie.starts_with("__Host-as_session="), "{cookie}");
+        assert!(
+            cookie.contains("Path=/") && !cookie.contains("Domain"),
+            "{cookie}"
+        );
         let plain = session_cookie("value".to_owned(), false, 60).to_string();
         assert!(!plain.contains("Secure"), "{plain}");
+        assert!(plain.starts_with("as_session="), "{plain}");
     }
 }

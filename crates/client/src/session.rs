@@ -22,6 +22,17 @@ use crate::store;
 /// The cookie's name.
 pub const COOKIE_NAME: &str = "strava_session";
 
+/// The cookie's name: under HTTPS with the `__Host-` prefix (RFC 6265bis
+/// §4.1.3.2): `Secure`, for `/`, set by this host only, so no sibling host
+/// can plant or shadow it.
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-strava_session"
+    } else {
+        COOKIE_NAME
+    }
+}
+
 /// How long a session connected to Facebook lives, in seconds (a week).
 const SESSION_LIFETIME: i64 = 7 * 24 * 3600;
 
@@ -49,9 +60,10 @@ impl Session {
 pub async fn current(
     request: &HttpRequest,
     pool: &AnyPool,
+    settings: &Settings,
     now: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
-    let Some(cookie) = request.cookie(COOKIE_NAME) else {
+    let Some(cookie) = request.cookie(cookie_name(settings.secure_cookies)) else {
         return Ok(None);
     };
     let id_hash = CredentialHash::of(cookie.value());
@@ -70,7 +82,7 @@ pub async fn current_or_new(
     settings: &Settings,
     now: i64,
 ) -> Result<(Session, Option<Cookie<'static>>), sqlx::Error> {
-    if let Some(session) = current(request, pool, now).await? {
+    if let Some(session) = current(request, pool, settings, now).await? {
         return Ok((session, None));
     }
     store::sessions::delete_expired(pool, now).await?;
@@ -123,7 +135,7 @@ pub async fn renew(
 }
 
 fn cookie(id: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(COOKIE_NAME, id)
+    Cookie::build(cookie_name(secure), id)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)

@@ -1,5 +1,6 @@
-//! Makes the local certificate authority and the `localhost` certificate
-//! `scripts/demo --tls` serves with (no openssl needed):
+//! Makes the local certificate authority and the certificate (for
+//! `localhost` and the roles' `.localhost` names) `scripts/demo --tls`
+//! serves with (no openssl needed):
 //!
 //! ```text
 //! cargo run --release -p service-kit --example make-demo-certs -- data/tls

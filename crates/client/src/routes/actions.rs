@@ -64,7 +64,7 @@ pub async fn checked_session(
     csrf_token: &str,
     now: i64,
 ) -> Result<Session, ActionError> {
-    let session = session::current(request, state.pool(), now)
+    let session = session::current(request, state.pool(), &state.settings, now)
         .await?
         .ok_or(ActionError::NoSession)?;
     if !session.csrf_matches(csrf_token) {

@@ -215,7 +215,7 @@ pub async fn get(
         return Ok(see_other(&back));
     }
     // 1 and 2: our session, and a state it issued, spent now.
-    let session = session::current(&request, pool, now)
+    let session = session::current(&request, pool, &state.settings, now)
         .await?
         .ok_or(CallbackError::NoSession)?;
     let state_param = params.get("state").ok_or(CallbackError::MissingState)?;

@@ -93,6 +93,12 @@ async fn the_session_cookie_is_secure_when_the_browser_comes_over_https() {
 
     let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
+    // RFC 6265bis §4.1.3.2: kept only for this very host, never shadowed.
+    assert!(
+        set_cookie.starts_with("__Host-strava_session="),
+        "{set_cookie}"
+    );
+    assert!(set_cookie.contains("Path=/") && !set_cookie.contains("Domain"));
 }
 
 #[actix_rt::test]

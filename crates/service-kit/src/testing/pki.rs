@@ -13,8 +13,16 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-/// The names the server certificate is valid for.
-pub const SERVER_NAMES: [&str; 2] = ["localhost", "127.0.0.1"];
+/// The names the server certificate is valid for: loopback, and one name
+/// per role under `.localhost` (browsers resolve those to loopback, and
+/// give each its own cookies: `scripts/demo --tls`).
+pub const SERVER_NAMES: [&str; 5] = [
+    "localhost",
+    "127.0.0.1",
+    "strava.localhost",
+    "authorization-server.localhost",
+    "facebook.localhost",
+];
 
 /// The PEM files of a fresh authority and server certificate.
 #[derive(Debug, Clone)]
