@@ -218,3 +218,42 @@ pub enum KeyCommand {
         file: std::path::PathBuf,
     },
 }
+
+/// RFC 8414 §2: the issuer is a URL with a host and no query or fragment.
+/// `https` as the RFC asks, or `http` for the loopback demos (our policy;
+/// the listener refuses plain HTTP elsewhere anyway).
+pub fn check_issuer(issuer: &str) -> Result<(), String> {
+    let refused = |why: &str| Err(format!("--issuer '{issuer}' {why}"));
+    let Ok(url) = url::Url::parse(issuer) else {
+        return refused("is not a URL");
+    };
+    if !matches!(url.scheme(), "https" | "http") || url.host().is_none() {
+        return refused("must be an https (or loopback http) URL with a host");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return refused("must have no query or fragment (RFC 8414 §2)");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod issuer_tests {
+    use super::check_issuer;
+
+    #[test]
+    fn an_issuer_is_an_http_url_with_a_host_and_no_query_or_fragment() {
+        for good in ["http://localhost:9001", "https://as.example/tenant"] {
+            assert_eq!(check_issuer(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "not a url",
+            "ftp://as.example",
+            "https://as.example/?x=1",
+            "https://as.example/#f",
+            "urn:as",
+        ] {
+            let why = check_issuer(bad).unwrap_err();
+            assert!(why.starts_with("--issuer"), "{why}");
+        }
+    }
+}

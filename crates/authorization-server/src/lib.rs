@@ -76,7 +76,7 @@ pub static MIGRATIONS: Migrations = include!(concat!(env!("OUT_DIR"), "/migratio
 pub async fn main(mut config: Config) -> ExitCode {
     match config.command.take() {
         Some(command) => admin::run(command, &config).await,
-        None => service_kit::cli::serve_until_stopped(build(config)).await,
+        None => service_kit::cli::serve_until_stopped(ROLE, build(config)).await,
     }
 }
 
@@ -89,6 +89,7 @@ pub async fn build(config: Config) -> Result<RunningServer, StartupError> {
 /// Opens and migrates the database, seeds the demo data when asked, and
 /// serves on an already bound listener.
 pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServer, StartupError> {
+    config::check_issuer(&config.issuer).map_err(StartupError::Config)?;
     let database = Database::connect(&config.serve.database_url).await?;
     database.migrate(&MIGRATIONS).await?;
     if config.demo {

@@ -36,14 +36,14 @@ where
     Fut: Future<Output = Result<RunningServer, StartupError>>,
 {
     match parse::<C>(role) {
-        Ok(config) => serve_until_stopped(build(config)).await,
+        Ok(config) => serve_until_stopped(role, build(config)).await,
         Err(exit) => exit,
     }
 }
 
 /// The serving half of [`run`], for a binary that has other things to do
 /// with its parsed flags first (the authorization server's admin commands).
-pub async fn serve_until_stopped<Fut>(build: Fut) -> ExitCode
+pub async fn serve_until_stopped<Fut>(role: Role, build: Fut) -> ExitCode
 where
     Fut: Future<Output = Result<RunningServer, StartupError>>,
 {
@@ -51,7 +51,9 @@ where
     let server = match build.await {
         Ok(server) => server,
         Err(error) => {
-            eprintln!("error: {error}");
+            let line = format!("error: {error}");
+            let args: Vec<OsString> = std::env::args_os().collect();
+            eprintln!("{line}{}", environment_hint(&line, role, &args));
             return ExitCode::from(error.exit_code());
         }
     };
@@ -152,9 +154,10 @@ fn one_line(text: &str) -> String {
 /// environment variable is set, says so: that is where the value came from.
 fn environment_hint(line: &str, role: Role, args: &[OsString]) -> String {
     let Some(flag) = line
-        .split('\'')
-        .find_map(|quoted| quoted.strip_prefix("--"))
-        .and_then(|rest| rest.split([' ', '=', '<']).next())
+        .split(|c: char| c.is_whitespace() || c == '\'')
+        .find_map(|word| word.strip_prefix("--"))
+        .and_then(|rest| rest.split(['=', '<']).next())
+        .filter(|flag| !flag.is_empty())
     else {
         return String::new();
     };
@@ -266,5 +269,13 @@ mod tests {
         );
         assert_eq!(given, "");
         assert_eq!(environment_hint(line, ROLE, &args), "");
+        // Our own checks name the flag unquoted.
+        std::env::set_var("EXAMPLE_EXAMPLE_PORT", "x");
+        let ours = environment_hint("error: --example-port 'x' is not a port", ROLE, &args);
+        std::env::remove_var("EXAMPLE_EXAMPLE_PORT");
+        assert_eq!(
+            ours,
+            " (the value comes from the environment variable EXAMPLE_EXAMPLE_PORT)"
+        );
     }
 }
