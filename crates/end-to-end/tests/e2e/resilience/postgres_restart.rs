@@ -349,17 +349,10 @@ async fn every_role_answers_503_while_postgres_is_down_and_recovers_on_its_own()
     let client = ecosystem.client_url.clone();
     let server = ecosystem.authorization_server.url.clone();
     let hamza = ecosystem.user_agent("hamza", "hamza-password");
-    let callback = hamza
-        .walk_to(
-            &format!("{client}/connect"),
-            &format!("{client}/callback"),
-            AtConsent::Approve("profile post"),
-        )
+    let connected = hamza
+        .connect(&client, "/connect", AtConsent::Approve("profile post"))
         .await;
-    assert!(hamza
-        .follow_to_page(&callback)
-        .await
-        .contains("Facebook is connected"));
+    assert!(connected.contains("Facebook is connected"), "{connected}");
     let roles = [
         server.clone(),
         ecosystem.resource_url.clone(),
