@@ -25,7 +25,7 @@ use std::io::BufRead;
 use std::process::ExitCode;
 
 use oauth_types::secret::ClientSecret;
-use oauth_types::ScopeSet;
+use oauth_types::{GrantType, ScopeSet};
 use service_kit::Database;
 
 use crate::config::{AdminCommand, ClientCommand, Config, KeyCommand, UserCommand};
@@ -191,7 +191,7 @@ impl Action {
                         client.client_id,
                         client.kind.as_str(),
                         client.scopes,
-                        client.grant_types.join(" "),
+                        clients::grant_list(&client.grant_types),
                         client.redirect_uris.join(" "),
                         client
                             .resource_id
@@ -301,7 +301,7 @@ fn new_client(
     kind: ClientKind,
     redirect_uris: Vec<String>,
     scope: &str,
-    grants: Vec<String>,
+    grants: Vec<GrantType>,
     resource_id: Option<String>,
     default_resource: Option<String>,
 ) -> Result<NewClient, AdminError> {
@@ -310,14 +310,6 @@ fn new_client(
         return Err(usage("--client-id must be non-empty without spaces"));
     }
     let scopes = ScopeSet::parse(scope).map_err(|error| AdminError::Usage(error.to_string()))?;
-    for grant in &grants {
-        if !matches!(
-            grant.as_str(),
-            "authorization_code" | "refresh_token" | "client_credentials"
-        ) {
-            return Err(AdminError::Usage(format!("unknown grant type '{grant}'")));
-        }
-    }
     for uri in &redirect_uris {
         redirect_uris::check(uri).map_err(|error| AdminError::Usage(error.to_string()))?;
     }
@@ -328,19 +320,19 @@ fn new_client(
         ClientKind::ProtectedResource if resource_id.is_none() => {
             return Err(usage("a protected resource needs --resource-id"))
         }
-        ClientKind::Public if grants.iter().any(|grant| grant == "client_credentials") => {
+        ClientKind::Public if grants.contains(&GrantType::ClientCredentials) => {
             return Err(usage("a public client cannot use client_credentials"))
         }
         _ => {}
     }
-    if grants.iter().any(|grant| grant == "authorization_code") && redirect_uris.is_empty() {
+    if grants.contains(&GrantType::AuthorizationCode) && redirect_uris.is_empty() {
         return Err(usage(
             "authorization_code needs at least one --redirect-uri",
         ));
     }
     let secret = match kind {
         ClientKind::Public => None,
-        _ => Some(ClientSecret::generate().secret().to_owned()),
+        _ => Some(printable_secret(ClientSecret::generate)),
     };
     Ok(NewClient {
         client_id,
@@ -383,4 +375,29 @@ fn read_password() -> Result<String, AdminError> {
         ));
     }
     Ok(password)
+}
+
+/// A new client secret that can follow `--client-secret` on a command line:
+/// base64url may start with `-`, which would read as a flag, so such a
+/// draw is made again (our policy; 1 in 64 draws, the rest keep 256 bits).
+fn printable_secret(mut generate: impl FnMut() -> ClientSecret) -> String {
+    loop {
+        let secret = generate();
+        if !secret.secret().starts_with('-') {
+            return secret.secret().to_owned();
+        }
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_that_would_read_as_a_flag_is_drawn_again() {
+        let mut draws = ["-GdZ2f", "-x", "GdZ2f"].into_iter();
+        let secret = printable_secret(|| ClientSecret::new(draws.next().unwrap_or_default()));
+        assert_eq!(secret, "GdZ2f");
+        assert_eq!(draws.next(), None);
+    }
 }

@@ -167,8 +167,8 @@ pub enum ClientCommand {
         #[arg(long, default_value = "")]
         scope: String,
         /// A grant type (repeat): authorization_code, refresh_token, client_credentials.
-        #[arg(long = "grant")]
-        grants: Vec<String>,
+        #[arg(long = "grant", value_parser = parse_grant_type)]
+        grants: Vec<oauth_types::GrantType>,
         /// A protected resource's identifier (RFC 8707), e.g. http://localhost:9002.
         #[arg(long)]
         resource_id: Option<String>,
@@ -234,6 +234,17 @@ pub fn check_issuer(issuer: &str) -> Result<(), String> {
         return refused("must have no query or fragment (RFC 8414 §2)");
     }
     Ok(())
+}
+
+/// `--grant`: one of [`oauth_types::GrantType`]'s names.
+fn parse_grant_type(value: &str) -> Result<oauth_types::GrantType, String> {
+    oauth_types::GrantType::parse(value).ok_or_else(|| {
+        let known: Vec<&str> = oauth_types::GrantType::ALL
+            .iter()
+            .map(|grant| grant.as_str())
+            .collect();
+        format!("unknown grant type (one of: {})", known.join(", "))
+    })
 }
 
 #[cfg(test)]

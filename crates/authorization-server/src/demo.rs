@@ -1,7 +1,7 @@
 //! `--demo`: the contract's demo users and clients, added if absent, so
 //! running it twice changes nothing.
 
-use oauth_types::ScopeSet;
+use oauth_types::{GrantType, ScopeSet};
 use sqlx::AnyPool;
 
 use crate::passwords;
@@ -53,7 +53,7 @@ fn demo_clients() -> Vec<NewClient> {
             secret: Some("strava-secret".to_owned()),
             redirect_uris: strings(&["http://localhost:9000/callback"]),
             scopes: scopes("profile post personal-message"),
-            grant_types: strings(&["authorization_code", "refresh_token"]),
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             resource_id: None,
             default_resource: Some(DEMO_RESOURCE.to_owned()),
         },
@@ -64,7 +64,7 @@ fn demo_clients() -> Vec<NewClient> {
             // RFC 8252 §7.3 loopback redirect.
             redirect_uris: strings(&["http://127.0.0.1:8765/callback"]),
             scopes: scopes("profile post"),
-            grant_types: strings(&["authorization_code", "refresh_token"]),
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             resource_id: None,
             default_resource: Some(DEMO_RESOURCE.to_owned()),
         },

@@ -299,7 +299,10 @@ impl TestAuthorizationServer {
     /// POSTs the code to `/token` as the flow's client.
     pub async fn exchange_code(&self, flow: &Flow<'_>, issued: &IssuedCode) -> reqwest::Response {
         let form = [
-            ("grant_type", "authorization_code"),
+            (
+                "grant_type",
+                oauth_types::GrantType::AuthorizationCode.as_str(),
+            ),
             ("code", issued.code.as_str()),
             ("redirect_uri", flow.redirect_uri),
             ("code_verifier", issued.code_verifier.as_str()),

@@ -250,7 +250,10 @@ async fn start_client(
             secret: Some(CLIENT_SECRET.to_owned()),
             redirect_uris: vec![redirect_uri.clone()],
             scopes: ScopeSet::parse("profile post personal-message").unwrap(),
-            grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
+            grant_types: vec![
+                oauth_types::GrantType::AuthorizationCode,
+                oauth_types::GrantType::RefreshToken,
+            ],
             resource_id: None,
             default_resource: Some(resource_url.to_owned()),
         })

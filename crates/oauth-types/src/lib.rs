@@ -19,6 +19,9 @@ pub mod pkce;
 /// The error codes of RFC 6749 §4.1.2.1 and §5.2, and RFC 6750 §3.1.
 pub mod error;
 
+/// `grant_type` values (RFC 6749 §4, §6).
+pub mod grant_type;
+
 /// RFC 6749 §5.1 token response.
 pub mod token_response;
 
@@ -34,4 +37,5 @@ pub mod metadata;
 pub mod params;
 
 pub use error::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
+pub use grant_type::GrantType;
 pub use scope::{Scope, ScopeSet};

@@ -59,7 +59,7 @@ pub async fn exchange(
     }
     let scope = ScopeSet::parse(&grant.scope)
         .map_err(|_| invalid_grant("the authorization code carries an invalid scope"))?;
-    let wants_refresh = client.may_use_grant("refresh_token");
+    let wants_refresh = client.may_use_grant(oauth_types::GrantType::RefreshToken);
     let response = issue(
         state,
         Issue {

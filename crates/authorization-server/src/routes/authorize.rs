@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use oauth_types::params::UniqueParams;
 use oauth_types::pkce::{CodeChallenge, CodeChallengeMethod};
 use oauth_types::secret::generate_credential;
-use oauth_types::{OAuthErrorCode, ScopeSet};
+use oauth_types::{GrantType, OAuthErrorCode, ScopeSet};
 
 use super::{query_value, see_other};
 use crate::audience::{self, AudienceError};
@@ -121,7 +121,7 @@ async fn validate(
             )))
         }
     }
-    if !client.may_use_grant("authorization_code") {
+    if !client.may_use_grant(GrantType::AuthorizationCode) {
         return Err(Ok(refuse(
             OAuthErrorCode::UnauthorizedClient,
             "this client may not use the authorization code grant",

@@ -34,11 +34,10 @@ pub async fn metadata(state: Data<AppState>) -> Result<HttpResponse, EndpointErr
         jwks_uri: state.jwt.as_ref().map(|_| state.endpoint("/jwks.json")),
         scopes_supported: scopes.iter().map(ToString::to_string).collect(),
         response_types_supported: vec!["code".to_owned()],
-        grant_types_supported: vec![
-            "authorization_code".to_owned(),
-            "refresh_token".to_owned(),
-            "client_credentials".to_owned(),
-        ],
+        grant_types_supported: oauth_types::GrantType::ALL
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         token_endpoint_auth_methods_supported: token_auth.clone(),
         revocation_endpoint: Some(state.endpoint("/revoke")),
         revocation_endpoint_auth_methods_supported: token_auth,

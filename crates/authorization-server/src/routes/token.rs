@@ -8,6 +8,7 @@
 
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
+use oauth_types::GrantType;
 
 use crate::client_auth;
 use crate::errors::EndpointError;
@@ -22,16 +23,11 @@ pub async fn token(
 ) -> Result<HttpResponse, EndpointError> {
     let params = form::unique_body(&request, body)?;
     let caller = client_auth::authenticate(&request, &params, &state).await?;
-    let grant_type = params
+    let named = params
         .get("grant_type")
         .ok_or_else(|| EndpointError::InvalidRequest("grant_type is required".to_owned()))?;
-    let known = matches!(
-        grant_type,
-        "authorization_code" | "refresh_token" | "client_credentials"
-    );
-    if !known {
-        return Err(EndpointError::UnsupportedGrantType(grant_type.to_owned()));
-    }
+    let grant_type = GrantType::parse(named)
+        .ok_or_else(|| EndpointError::UnsupportedGrantType(named.to_owned()))?;
     if !caller.client.may_use_grant(grant_type) {
         return Err(EndpointError::UnauthorizedClient(format!(
             "this client is not registered for the {grant_type} grant"
@@ -39,13 +35,15 @@ pub async fn token(
     }
     let now = state.now();
     let response = match grant_type {
-        "authorization_code" => {
+        GrantType::AuthorizationCode => {
             grants::authorization_code::exchange(&state, &caller.client, &params, now).await?
         }
-        "refresh_token" => {
+        GrantType::RefreshToken => {
             grants::refresh_token::refresh(&state, &caller.client, &params, now).await?
         }
-        _ => grants::client_credentials::grant(&state, &caller.client, &params, now).await?,
+        GrantType::ClientCredentials => {
+            grants::client_credentials::grant(&state, &caller.client, &params, now).await?
+        }
     };
     Ok(no_store(HttpResponse::Ok()).json(response))
 }

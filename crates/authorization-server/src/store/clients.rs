@@ -6,7 +6,7 @@
 //! leaked table still leaks no usable secret.
 
 use oauth_types::secret::CredentialHash;
-use oauth_types::ScopeSet;
+use oauth_types::{GrantType, ScopeSet};
 use sqlx::{AnyPool, Row};
 
 use super::split_list;
@@ -51,7 +51,7 @@ pub struct Client {
     pub secret_hash: Option<CredentialHash>,
     pub redirect_uris: Vec<String>,
     pub scopes: ScopeSet,
-    pub grant_types: Vec<String>,
+    pub grant_types: Vec<GrantType>,
     pub resource_id: Option<String>,
     /// RFC 8707: the resource this client's tokens are for when a request
     /// names none (`client add --default-resource`).
@@ -66,8 +66,8 @@ impl Client {
             .any(|registered| registered == uri)
     }
 
-    pub fn may_use_grant(&self, grant_type: &str) -> bool {
-        self.grant_types.iter().any(|grant| grant == grant_type)
+    pub fn may_use_grant(&self, grant_type: GrantType) -> bool {
+        self.grant_types.contains(&grant_type)
     }
 }
 
@@ -80,7 +80,7 @@ pub struct NewClient {
     pub secret: Option<String>,
     pub redirect_uris: Vec<String>,
     pub scopes: ScopeSet,
-    pub grant_types: Vec<String>,
+    pub grant_types: Vec<GrantType>,
     pub resource_id: Option<String>,
     /// RFC 8707: the audience of tokens requested without `resource`.
     pub default_resource: Option<String>,
@@ -102,7 +102,7 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
     .bind(secret_hash)
     .bind(client.redirect_uris.join(" "))
     .bind(client.scopes.to_string())
-    .bind(client.grant_types.join(" "))
+    .bind(grant_list(&client.grant_types))
     .bind(client.resource_id.clone())
     .bind(client.default_resource.clone())
     .bind(now)
@@ -164,6 +164,12 @@ pub async fn set_default_resource_if_missing(
     Ok(())
 }
 
+/// Grant types as stored and listed: their names, space-separated.
+pub fn grant_list(grants: &[GrantType]) -> String {
+    let names: Vec<&str> = grants.iter().map(|grant| grant.as_str()).collect();
+    names.join(" ")
+}
+
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
     let kind: String = row.try_get("kind")?;
     let scopes: String = row.try_get("scopes")?;
@@ -176,7 +182,10 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
         secret_hash: secret_hash.map(CredentialHash::from_stored),
         redirect_uris: split_list(&redirect_uris),
         scopes: ScopeSet::parse(&scopes).map_err(|_| corrupt("scopes"))?,
-        grant_types: split_list(&grant_types),
+        grant_types: split_list(&grant_types)
+            .iter()
+            .map(|grant| GrantType::parse(grant).ok_or_else(|| corrupt("grant_types")))
+            .collect::<Result<_, _>>()?,
         resource_id: row.try_get("resource_id")?,
         default_resource: row.try_get("default_resource")?,
     })

@@ -214,8 +214,8 @@ async fn a_client_without_a_default_resource_must_name_one() {
             redirect_uris: vec!["http://localhost:7000/cb".to_owned()],
             scopes: oauth_types::ScopeSet::parse("profile").unwrap(),
             grant_types: vec![
-                "authorization_code".to_owned(),
-                "client_credentials".to_owned(),
+                oauth_types::GrantType::AuthorizationCode,
+                oauth_types::GrantType::ClientCredentials,
             ],
             resource_id: None,
             default_resource: None,

@@ -184,7 +184,7 @@ async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
         secret: Some("batch-secret".into()),
         redirect_uris: vec![],
         scopes: ScopeSet::parse("post").unwrap(),
-        grant_types: vec!["client_credentials".into()],
+        grant_types: vec![oauth_types::GrantType::ClientCredentials],
         resource_id: None,
         default_resource: Some("http://localhost:9002".to_owned()),
     })

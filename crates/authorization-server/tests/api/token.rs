@@ -113,7 +113,7 @@ async fn a_code_is_bound_to_its_client_and_redirect_uri() {
         secret: Some("other-secret".into()),
         redirect_uris: vec!["http://localhost:9000/callback".into()],
         scopes: ScopeSet::parse("profile").unwrap(),
-        grant_types: vec!["authorization_code".into()],
+        grant_types: vec![oauth_types::GrantType::AuthorizationCode],
         resource_id: None,
         default_resource: Some("http://localhost:9002".to_owned()),
     })
@@ -281,7 +281,7 @@ async fn client_credentials_works_only_for_confidential_clients_registered_for_i
             secret: Some("batch-secret".into()),
             redirect_uris: vec![],
             scopes: ScopeSet::parse("post").unwrap(),
-            grant_types: vec!["client_credentials".into()],
+            grant_types: vec![oauth_types::GrantType::ClientCredentials],
             resource_id: None,
             default_resource: Some("http://localhost:9002".to_owned()),
         })
@@ -418,7 +418,7 @@ async fn basic_credentials_are_form_urldecoded() {
         secret: Some("s3cret+/=:&%".into()),
         redirect_uris: vec![],
         scopes: ScopeSet::parse("post").unwrap(),
-        grant_types: vec!["client_credentials".into()],
+        grant_types: vec![oauth_types::GrantType::ClientCredentials],
         resource_id: None,
         default_resource: Some("http://localhost:9002".to_owned()),
     })

@@ -56,7 +56,10 @@ async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ec
             secret: Some(CLIENT_SECRET.to_owned()),
             redirect_uris: vec![format!("{client_url}/callback")],
             scopes: ScopeSet::parse("profile post personal-message").unwrap(),
-            grant_types: vec!["authorization_code".to_owned(), "refresh_token".to_owned()],
+            grant_types: vec![
+                oauth_types::GrantType::AuthorizationCode,
+                oauth_types::GrantType::RefreshToken,
+            ],
             resource_id: None,
             // No default: the client must name its resource (RFC 8707).
             default_resource: None,

@@ -230,7 +230,7 @@ async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
                 secret: Some("machine-secret".to_owned()),
                 redirect_uris: Vec::new(),
                 scopes: "profile post personal-message".parse().unwrap(),
-                grant_types: vec!["client_credentials".to_owned()],
+                grant_types: vec![oauth_types::GrantType::ClientCredentials],
                 resource_id: None,
                 default_resource: Some(app.resource_id.clone()),
             })

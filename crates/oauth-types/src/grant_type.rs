@@ -1,0 +1,65 @@
+//! The grant types this ecosystem speaks (RFC 6749 §4, §6): the values of
+//! `grant_type` at the token endpoint, of a client's registration, and of
+//! `grant_types_supported` in the metadata (RFC 8414 §2).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A grant type. The implicit and password grants are not among them
+/// (RFC 9700 §2.1.2, §2.4): at `/token` they are `unsupported_grant_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    /// RFC 6749 §4.1.3.
+    AuthorizationCode,
+    /// RFC 6749 §6.
+    RefreshToken,
+    /// RFC 6749 §4.4.
+    ClientCredentials,
+}
+
+impl GrantType {
+    pub const ALL: [Self; 3] = [
+        Self::AuthorizationCode,
+        Self::RefreshToken,
+        Self::ClientCredentials,
+    ];
+
+    /// The grant type a request or a registration names, if it is one of
+    /// these.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|known| known.as_str() == value)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+impl fmt::Display for GrantType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grant_types_parse_print_and_serialize_as_their_wire_names() {
+        for grant in GrantType::ALL {
+            assert_eq!(GrantType::parse(grant.as_str()), Some(grant));
+            let json = serde_json::to_string(&grant).unwrap_or_default();
+            assert_eq!(json, format!("\"{grant}\""));
+        }
+        for refused in ["password", "implicit", "token", "", "Refresh_Token"] {
+            assert_eq!(GrantType::parse(refused), None, "{refused}");
+        }
+    }
+}
