@@ -36,7 +36,7 @@ pub async fn start() -> Option<Browser> {
         );
         return None;
     };
-    let port = free_port();
+    let port = service_kit::testing::free_port();
     let driver = Command::new(&driver_path)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -77,13 +77,6 @@ async fn connect(port: u16) -> Client {
             Err(_) => actix_rt::time::sleep(Duration::from_millis(200)).await,
         }
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .unwrap_or_else(|err| panic!("no free port: {err}"))
 }
 
 impl Browser {

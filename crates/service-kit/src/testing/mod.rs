@@ -14,6 +14,16 @@ use sqlx::Connection;
 /// The variable that names a Postgres server for tests.
 pub const TEST_POSTGRES_URL: &str = "TEST_POSTGRES_URL";
 
+/// A free loopback port: bound, read and released, for a process that
+/// binds it next (a role's binary, chromedriver, a Postgres cluster).
+#[allow(clippy::panic)] // a test helper: no port means the test cannot run
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|err| panic!("no free loopback port: {err}"))
+}
+
 /// A URL for a new, empty SQLite database in the system's temp directory.
 pub fn sqlite_url() -> String {
     let directory = std::env::temp_dir().join("oauth-workspace-tests");

@@ -10,6 +10,7 @@ use end_to_end::{AtConsent, UserAgent};
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::generate_credential;
 use reqwest::StatusCode;
+use service_kit::testing::free_port;
 
 /// `target/debug` (or `target/release`): the directory of the test
 /// executable's directory (`target/debug/deps`).
@@ -31,15 +32,6 @@ fn binary(name: &str) -> PathBuf {
         path.display()
     );
     path
-}
-
-/// A free loopback port (bound, read, released: the binary binds it next).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A role binary running at debug level, its stdout and stderr in files.

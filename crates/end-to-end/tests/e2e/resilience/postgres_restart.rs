@@ -40,10 +40,7 @@ impl PrivateCluster {
         let bin = postgres_binaries().ok_or("no Postgres binaries under /usr/lib/postgresql")?;
         let as_postgres = running_as_root();
         let data = std::env::temp_dir().join(format!("pg-resilience-{}", uuid::Uuid::new_v4()));
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .map_err(|err| err.to_string())?
-            .port();
+        let port = service_kit::testing::free_port();
         let cluster = Self {
             bin,
             data,
