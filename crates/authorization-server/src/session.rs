@@ -2,32 +2,23 @@
 //! issuer is https, a new id at login, gone at logout. The value is 256
 //! random bits; the database keeps its hash (see `store::sessions`).
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::HttpRequest;
 use oauth_types::secret::CredentialHash;
+use service_kit::http::SessionCookie;
 
 use crate::state::AppState;
 use crate::store::sessions::{self, NewSession, Session};
 
-pub const COOKIE_NAME: &str = "as_session";
-
-/// The cookie's name: under HTTPS with the `__Host-` prefix (RFC 6265bis
-/// §4.1.3.2), which a browser keeps only when it is `Secure`, for `/` and
-/// set by this very host, so no sibling host can plant or shadow it.
-pub fn cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-as_session"
-    } else {
-        COOKIE_NAME
-    }
-}
+/// The session cookie (`__Host-as_session` under TLS).
+pub const COOKIE: SessionCookie = SessionCookie { name: "as_session" };
 
 /// The live session the request's cookie names, if any.
 pub async fn current(
     request: &HttpRequest,
     state: &AppState,
 ) -> Result<Option<Session>, sqlx::Error> {
-    match request.cookie(cookie_name(state.secure_cookies)) {
+    match request.cookie(&COOKIE.name(state.secure_cookies)) {
         Some(cookie) => sessions::find(&state.pool, cookie.value(), state.now()).await,
         None => Ok(None),
     }
@@ -60,16 +51,9 @@ pub fn cookie(state: &AppState, value: String) -> Cookie<'static> {
     session_cookie(value, state.secure_cookies, state.lifetimes.session)
 }
 
-/// HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site
-/// POSTs), Secure when served over TLS.
+/// [`SessionCookie::build`] with this server's name.
 pub fn session_cookie(value: String, secure: bool, max_age_seconds: i64) -> Cookie<'static> {
-    Cookie::build(cookie_name(secure), value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .max_age(actix_web::cookie::time::Duration::seconds(max_age_seconds))
-        .finish()
+    COOKIE.build(value, secure, max_age_seconds)
 }
 
 /// The `Set-Cookie` that removes the session cookie.

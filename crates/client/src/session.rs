@@ -11,27 +11,19 @@
 //! client's own POST forms repeats in a hidden input. Both the id and the
 //! token are renewed when the session gets connected.
 
-use actix_web::cookie::{time::Duration, Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::HttpRequest;
 use oauth_types::secret::{generate_credential, CredentialHash, CsrfToken};
+use service_kit::http::SessionCookie;
 use sqlx::AnyPool;
 
 use crate::config::Settings;
 use crate::store;
 
-/// The cookie's name.
-pub const COOKIE_NAME: &str = "strava_session";
-
-/// The cookie's name: under HTTPS with the `__Host-` prefix (RFC 6265bis
-/// §4.1.3.2): `Secure`, for `/`, set by this host only, so no sibling host
-/// can plant or shadow it.
-pub fn cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-strava_session"
-    } else {
-        COOKIE_NAME
-    }
-}
+/// The session cookie (`__Host-strava_session` under TLS).
+pub const COOKIE: SessionCookie = SessionCookie {
+    name: "strava_session",
+};
 
 /// How long a session connected to Facebook lives, in seconds (a week).
 const SESSION_LIFETIME: i64 = 7 * 24 * 3600;
@@ -63,7 +55,7 @@ pub async fn current(
     settings: &Settings,
     now: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
-    let Some(cookie) = request.cookie(cookie_name(settings.secure_cookies)) else {
+    let Some(cookie) = request.cookie(&COOKIE.name(settings.secure_cookies)) else {
         return Ok(None);
     };
     let id_hash = CredentialHash::of(cookie.value());
@@ -135,13 +127,7 @@ pub async fn renew(
 }
 
 fn cookie(id: String, secure: bool) -> Cookie<'static> {
-    Cookie::build(cookie_name(secure), id)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .max_age(Duration::seconds(SESSION_LIFETIME))
-        .finish()
+    COOKIE.build(id, secure, SESSION_LIFETIME)
 }
 
 /// Sets the new session's cookie, if any, on an answer.

@@ -71,3 +71,62 @@ pub async fn healthz(database: web::Data<Database>) -> HttpResponse {
             .body("the database does not answer\n")
     }
 }
+
+/// A role's browser-session cookie (security.md 11): `HttpOnly` (no script
+/// reads it), `SameSite=Lax` (not sent on cross-site POSTs), `Path=/`,
+/// `Secure` under HTTPS. Under HTTPS its name also takes the `__Host-`
+/// prefix (RFC 6265bis §4.1.3.2), which a browser keeps only for the very
+/// host that set it, so no sibling host can plant or shadow it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionCookie {
+    /// The name over plain HTTP, e.g. `as_session`.
+    pub name: &'static str,
+}
+
+impl SessionCookie {
+    /// The name the cookie has, with or without TLS.
+    pub fn name(&self, secure: bool) -> std::borrow::Cow<'static, str> {
+        if secure {
+            format!("__Host-{}", self.name).into()
+        } else {
+            self.name.into()
+        }
+    }
+
+    /// The `Set-Cookie` for `value`, living `max_age_seconds`.
+    pub fn build(
+        &self,
+        value: String,
+        secure: bool,
+        max_age_seconds: i64,
+    ) -> actix_web::cookie::Cookie<'static> {
+        actix_web::cookie::Cookie::build(self.name(secure), value)
+            .path("/")
+            .http_only(true)
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .secure(secure)
+            .max_age(actix_web::cookie::time::Duration::seconds(max_age_seconds))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod session_cookie_tests {
+    use super::SessionCookie;
+
+    #[test]
+    fn under_tls_the_cookie_is_secure_and_host_only_else_plain() {
+        let session = SessionCookie {
+            name: "role_session",
+        };
+        let secure = session.build("v".to_owned(), true, 60).to_string();
+        assert!(secure.starts_with("__Host-role_session=v"), "{secure}");
+        for attribute in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/", "Max-Age=60"] {
+            assert!(secure.contains(attribute), "{secure}");
+        }
+        assert!(!secure.contains("Domain"), "{secure}");
+        let plain = session.build("v".to_owned(), false, 60).to_string();
+        assert!(plain.starts_with("role_session=v"), "{plain}");
+        assert!(!plain.contains("Secure"), "{plain}");
+    }
+}

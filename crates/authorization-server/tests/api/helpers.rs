@@ -2,7 +2,7 @@
 //! requests the tests send.
 
 use authorization_server::testing::{
-    self, browser, hidden_input, location, TestAuthorizationServer,
+    self, browser, hidden_input, location, Flow, TestAuthorizationServer,
 };
 use authorization_server::Config;
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
@@ -167,4 +167,14 @@ pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(serde_json::Value::Null);
     (status, body)
+}
+
+/// The `kid` in a JWT's header.
+pub fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+/// The `kid` of the key that signs now: that of a fresh demo token.
+pub async fn signing_kid(app: &TestAuthorizationServer) -> String {
+    kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret())
 }

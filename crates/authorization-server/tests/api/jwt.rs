@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use oauth_types::ScopeSet;
 
 use crate::admin::{run, stdout};
-use crate::helpers::{introspect, is_active, spawn_app, spawn_apps_with};
+use crate::helpers::{introspect, is_active, kid_of, signing_kid, spawn_app, spawn_apps_with};
 
 async fn jwt_apps() -> Vec<TestAuthorizationServer> {
     spawn_apps_with(|config| config.access_token_format = AccessTokenFormat::Jwt).await
@@ -50,11 +50,6 @@ fn kids(keys: &JwkSet) -> Vec<String> {
         .collect();
     kids.sort();
     kids
-}
-
-/// The `kid` in a JWT's header.
-fn kid_of(token: &str) -> String {
-    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }
 
 /// A segment of a JWT (0: header, 1: claims) as JSON, undecorated.
@@ -286,7 +281,7 @@ async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_st
 #[actix_rt::test]
 async fn a_rotated_in_key_is_published_before_it_signs() {
     let app = testing::spawn_with(jwt_config(&service_kit::testing::sqlite_url())).await;
-    let old_kid = kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret());
+    let old_kid = signing_kid(&app).await;
 
     let kek = app.key_encryption_key();
     let rotation =
@@ -373,41 +368,11 @@ async fn instances_sharing_a_database_sign_with_the_same_key_after_a_rotation() 
         let mut config = jwt_config(&database);
         config.clock = first.clock.clone();
         let second = testing::spawn_with(config).await;
-        let before = [
-            kid_of(
-                first
-                    .obtain_tokens(&Flow::demo())
-                    .await
-                    .access_token
-                    .secret(),
-            ),
-            kid_of(
-                second
-                    .obtain_tokens(&Flow::demo())
-                    .await
-                    .access_token
-                    .secret(),
-            ),
-        ];
+        let before = [signing_kid(&first).await, signing_kid(&second).await];
 
         let new_kid = rotate_with_the_binary(&first);
         first.advance_clock(ACTIVATION_DELAY_SECONDS);
-        let after = [
-            kid_of(
-                first
-                    .obtain_tokens(&Flow::demo())
-                    .await
-                    .access_token
-                    .secret(),
-            ),
-            kid_of(
-                second
-                    .obtain_tokens(&Flow::demo())
-                    .await
-                    .access_token
-                    .secret(),
-            ),
-        ];
+        let after = [signing_kid(&first).await, signing_kid(&second).await];
 
         assert_eq!(before[0], before[1]);
         assert_eq!(after, [new_kid.clone(), new_kid]);

@@ -18,6 +18,7 @@ use service_kit::testing::binary;
 use sqlx::Row;
 
 use crate::admin::{run, stdout};
+use crate::helpers::{kid_of, signing_kid};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_authorization-server");
 
@@ -56,10 +57,6 @@ async fn published_public_keys(app: &TestAuthorizationServer) -> Vec<Vec<u8>> {
             other => panic!("not an OKP key: {other:?}"),
         })
         .collect()
-}
-
-fn kid_of(token: &str) -> String {
-    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
 }
 
 /// Every text column of every `signing_keys` row, read raw.
@@ -150,7 +147,7 @@ async fn the_database_alone_yields_no_private_signing_key() {
 async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let kid = kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret());
+        let kid = signing_kid(&app).await;
         let public_keys = published_public_keys(&app).await;
         // As migration 0002/0003 stored it: the base64url seed, in clear.
         let stored = signing_keys::list(app.database().pool()).await.unwrap();
@@ -199,7 +196,7 @@ async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() 
 async fn a_retired_key_is_deleted_by_the_purge_once_no_token_it_signed_can_be_valid() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_kid = kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret());
+        let old_kid = signing_kid(&app).await;
         let rotation = app.rotate_signing_key().await;
         let pool = app.database().pool();
         let stored_kids = || async {

@@ -304,34 +304,19 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     secrets.push(("alice's code".into(), code.clone()));
 
     let token_url = format!("{as_url}/token");
-    let (status, tokens) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        &client_secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect_uri),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", redirect_uri.as_str()),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let (status, tokens) =
+        post_with_basic(&token_url, "strava-logs", &client_secret, &exchange).await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
     // The code replayed (refused, and logged as refused).
-    let (replay, _) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        &client_secret,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", &redirect_uri),
-            ("code_verifier", &verifier),
-        ],
-    )
-    .await;
+    let (replay, _) = post_with_basic(&token_url, "strava-logs", &client_secret, &exchange).await;
     assert_eq!(replay, StatusCode::BAD_REQUEST);
 
     // A fresh flow's tokens, refreshed, used at the resource, introspected
