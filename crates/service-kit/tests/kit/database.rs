@@ -170,3 +170,48 @@ async fn an_unknown_scheme_is_refused_before_connecting() {
         Err(service_kit::DatabaseError::UnsupportedUrl)
     ));
 }
+
+/// Test databases are never dropped by their tests; a later run drops the
+/// stale ones (and only those) so the test server's disk stays bounded.
+#[actix_rt::test]
+async fn stale_test_databases_are_dropped_and_fresh_ones_kept() {
+    use sqlx::Connection;
+    let Ok(server) = std::env::var(service_kit::testing::TEST_POSTGRES_URL) else {
+        return; // SQLite only: `postgres_url` already announced it (or failed in CI)
+    };
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(&server).await.unwrap();
+    let stale = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    let also_stale = service_kit::testing::test_database_name(long_ago);
+    let fresh = service_kit::testing::test_database_name(std::time::SystemTime::now());
+    for name in [&stale, &also_stale, &fresh] {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    }
+
+    service_kit::testing::drop_stale_test_databases(&mut connection).await;
+
+    let remaining: Vec<String> = sqlx::query_scalar("SELECT datname::text FROM pg_database")
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+    assert!(
+        !remaining.contains(&stale),
+        "a database from an older naming is stale"
+    );
+    assert!(
+        !remaining.contains(&also_stale),
+        "a database made long ago is stale"
+    );
+    assert!(
+        remaining.contains(&fresh),
+        "a running test's database stays"
+    );
+    sqlx::query(&format!("DROP DATABASE {fresh}"))
+        .execute(&mut connection)
+        .await
+        .unwrap();
+}
