@@ -275,6 +275,7 @@ async fn start_client(
         resource_internal_url: None,
         scope: "profile post".to_owned(),
         ca_cert: tls.and_then(Tls::back_channel_ca).map(Into::into),
+        clock: Default::default(),
     };
     let _ = client::build_on(config, listener).await.unwrap().spawn();
     client_url

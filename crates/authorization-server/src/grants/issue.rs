@@ -8,7 +8,7 @@ use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
 use crate::errors::EndpointError;
-use crate::jwt::AccessTokenClaims;
+use oauth_types::jwt_access_token::AccessTokenClaims;
 use crate::state::AppState;
 use crate::store::split_list;
 use crate::store::tokens::{self, StoredToken, ACCESS, REFRESH};
@@ -92,7 +92,8 @@ fn jwt_claims(state: &AppState, issue: &Issue<'_>, now: i64) -> AccessTokenClaim
         client_id: issue.client_id.to_owned(),
         iat: now,
         jti: generate_credential(),
-        scope: issue.scope.to_string(),
+        nbf: None,
+        scope: Some(issue.scope.clone()),
         username: issue.username.map(str::to_owned),
     }
 }

@@ -31,8 +31,7 @@ use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, Header};
-use oauth_types::introspection::Audience;
-use serde::Serialize;
+use oauth_types::jwt_access_token::AccessTokenClaims;
 use sqlx::AnyPool;
 
 use crate::config::{AccessTokenFormat, Config};
@@ -88,23 +87,6 @@ pub enum KeyError {
     ConcurrentRewrap,
     #[error("cannot sign the JWT: {0}")]
     Signing(#[from] jsonwebtoken::errors::Error),
-}
-
-/// RFC 9068 §2.2 claims, and nothing else but `username`.
-#[derive(Debug, Serialize)]
-pub struct AccessTokenClaims {
-    pub iss: String,
-    pub exp: i64,
-    pub aud: Audience,
-    pub sub: String,
-    pub client_id: String,
-    pub iat: i64,
-    pub jti: String,
-    pub scope: String,
-    /// Not an RFC 9068 claim: the resource owner's login name, for
-    /// resources that show it (`/api/me`). Absent for client_credentials.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
 }
 
 /// The key-encryption key of `config`: the file of

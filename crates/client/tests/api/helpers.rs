@@ -120,6 +120,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         resource_internal_url: None,
         scope: options.scope.to_owned(),
         ca_cert: None,
+        clock: Default::default(),
     };
     let server = client::build_on(config, listener).await.unwrap();
     let _ = server.spawn();

@@ -80,6 +80,7 @@ async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ec
         resource_internal_url: None,
         scope: "profile post".to_owned(),
         ca_cert: None,
+        clock: Default::default(),
     };
     let _ = client::build_on(config, listener).await.unwrap().spawn();
     Ecosystem {

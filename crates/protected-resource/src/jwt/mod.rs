@@ -146,7 +146,7 @@ impl JwtValidator {
         let data =
             jsonwebtoken::decode::<AccessTokenClaims>(token.secret(), &key, &self.validation(alg))
                 .map_err(|err| refusal(err.kind()))?;
-        let grant = data.claims.into_grant()?;
+        let grant = Grant::try_from(data.claims)?;
         // Checked just now; `TokenValidator` decides whether the owner is news.
         Ok(Validated { grant, fresh: true })
     }

@@ -242,6 +242,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         introspection_cache_ttl: options.cache_ttl,
         introspection_timeout_ms: options.timeout_ms,
         ca_cert: None,
+        clock: Default::default(),
     };
     let (_, handle) = protected_resource::build_on(config, listener)
         .await
