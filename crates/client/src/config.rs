@@ -11,8 +11,8 @@ use std::path::PathBuf;
 
 use oauth_types::secret::ClientSecret;
 use oauth_types::ScopeSet;
-use service_kit::{ServeArgs, StartupError};
 use service_kit::clock::Clock;
+use service_kit::{ServeArgs, StartupError};
 use url::Url;
 
 #[derive(clap::Parser, Debug, Clone)]

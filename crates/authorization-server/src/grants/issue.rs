@@ -8,10 +8,10 @@ use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
 use crate::errors::EndpointError;
-use oauth_types::jwt_access_token::AccessTokenClaims;
 use crate::state::AppState;
 use crate::store::split_list;
 use crate::store::tokens::{self, StoredToken, ACCESS, REFRESH};
+use oauth_types::jwt_access_token::AccessTokenClaims;
 
 /// Everything a new token pair carries.
 pub struct Issue<'a> {

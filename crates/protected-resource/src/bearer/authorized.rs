@@ -103,9 +103,7 @@ async fn authorize<S: RequiredScope>(
         _ => None,
     };
     let (token, way) = locate(request.headers(), request.query_string(), form.as_deref())?;
-    let validated = validator
-        .validate(&token, now)
-        .await?;
+    let validated = validator.validate(&token, now).await?;
     if validated.fresh {
         remember_username(&database, &validated.grant, now).await?;
     }
@@ -178,12 +176,7 @@ async fn remember_username(database: &Database, grant: &Grant, now: i64) -> Resu
     let Some(username) = grant.owner.username() else {
         return Ok(());
     };
-    store::users::remember(
-        database.pool(),
-        grant.owner.sub(),
-        username,
-        now,
-    )
-    .await
-    .map_err(|err| ApiError::database("remembering a username", &err))
+    store::users::remember(database.pool(), grant.owner.sub(), username, now)
+        .await
+        .map_err(|err| ApiError::database("remembering a username", &err))
 }
