@@ -14,6 +14,9 @@ use oauth_types::ScopeSet;
 use crate::admin::{run, stdout};
 use crate::helpers::{introspect, is_active, kid_of, signing_kid, spawn_app, spawn_apps_with};
 
+const EDDSA: authorization_server::jwt::SigningAlgorithm =
+    authorization_server::jwt::SigningAlgorithm::EdDSA;
+
 async fn jwt_apps() -> Vec<TestAuthorizationServer> {
     spawn_apps_with(|config| config.access_token_format = AccessTokenFormat::Jwt).await
 }
@@ -106,7 +109,7 @@ fn rotate_with_the_binary(app: &TestAuthorizationServer) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout(&output)
-        .strip_prefix("new key ")
+        .strip_prefix("new EdDSA key ")
         .and_then(|rest| rest.split(' ').next())
         .unwrap()
         .to_owned()
@@ -285,7 +288,7 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
 
     let kek = app.key_encryption_key();
     let rotation =
-        authorization_server::jwt::rotate(app.database().pool(), &kek, app.clock.now(), 600)
+        authorization_server::jwt::rotate(app.database().pool(), &kek, EDDSA, app.clock.now(), 600)
             .await
             .unwrap();
     app.advance_clock(RELOAD_SECONDS);
@@ -390,9 +393,9 @@ async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing
         let pool = app.database().pool();
         let now = app.clock.now();
         let kek = app.key_encryption_key();
-        let first = authorization_server::jwt::rotate(pool, &kek, now, 600).await;
+        let first = authorization_server::jwt::rotate(pool, &kek, EDDSA, now, 600).await;
 
-        let second = authorization_server::jwt::rotate(pool, &kek, now, 600).await;
+        let second = authorization_server::jwt::rotate(pool, &kek, EDDSA, now, 600).await;
 
         assert!(first.is_ok());
         assert!(matches!(

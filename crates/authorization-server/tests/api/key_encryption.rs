@@ -20,6 +20,9 @@ use sqlx::Row;
 use crate::admin::{run, stdout};
 use crate::helpers::{kid_of, signing_kid};
 
+const EDDSA: authorization_server::jwt::SigningAlgorithm =
+    authorization_server::jwt::SigningAlgorithm::EdDSA;
+
 const BINARY: &str = env!("CARGO_BIN_EXE_authorization-server");
 
 fn jwt_config(database_url: &str) -> Config {
@@ -256,7 +259,7 @@ async fn a_server_with_a_longer_token_lifetime_keeps_a_retired_key_until_its_tok
         let pool = app.database().pool();
         // Rotated by an operator who gave `key rotate` a 600 s lifetime.
         let kek = app.key_encryption_key();
-        let rotation = authorization_server::jwt::rotate(pool, &kek, app.clock.now(), 600)
+        let rotation = authorization_server::jwt::rotate(pool, &kek, EDDSA, app.clock.now(), 600)
             .await
             .unwrap();
         app.advance_clock(authorization_server::jwt::ACTIVATION_DELAY_SECONDS);
