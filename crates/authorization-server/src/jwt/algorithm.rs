@@ -6,18 +6,19 @@
 //!   keys: the algorithm every verifier must support (RFC 9068 §2.1 for
 //!   access tokens, OpenID Connect Core §15.1 for ID tokens).
 //!
-//! Private keys are PKCS#8 DER in memory and sealed in the database.
+//! Private keys are PKCS#8 DER (RFC 5958) in memory and sealed in the
+//! database. RSA keys are made and used by aws-lc-rs (jsonwebtoken's
+//! backend), whose RSA signing runs in constant time (security.md 41).
 
+use aws_lc_rs::encoding::AsDer;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::jwk::{
     AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, KeyAlgorithm,
-    OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse, RSAKeyParameters, RSAKeyType,
+    OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse,
 };
 use jsonwebtoken::{Algorithm, EncodingKey};
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use rsa::traits::PublicKeyParts;
+use pkcs8::der::Decode;
 
 /// The size of the RSA keys this server makes (RFC 7518 §3.3: at least 2048).
 pub const RSA_BITS: usize = 2048;
@@ -62,7 +63,6 @@ impl SigningAlgorithm {
 
     /// A new private key, PKCS#8 DER, from the OS generator.
     pub fn generate(self) -> Result<Vec<u8>, BadPrivateKey> {
-        let bad = |_| BadPrivateKey(self);
         match self {
             Self::EdDSA => {
                 let mut seed = [0u8; 32];
@@ -70,55 +70,54 @@ impl SigningAlgorithm {
                 let key = ed25519_dalek::SigningKey::from_bytes(&seed);
                 ed25519_dalek::pkcs8::EncodePrivateKey::to_pkcs8_der(&key)
                     .map(|der| der.as_bytes().to_vec())
-                    .map_err(bad)
+                    .map_err(|_| BadPrivateKey(self))
             }
-            Self::RS256 => rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, RSA_BITS)
-                .map_err(|_| BadPrivateKey(self))?
-                .to_pkcs8_der()
-                .map(|der| der.as_bytes().to_vec())
-                .map_err(bad),
+            Self::RS256 => {
+                let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                    .map_err(|_| BadPrivateKey(self))?;
+                let der: aws_lc_rs::encoding::Pkcs8V1Der =
+                    key.as_der().map_err(|_| BadPrivateKey(self))?;
+                Ok(der.as_ref().to_vec())
+            }
         }
     }
 
     /// The signing key and the public JWK (RFC 7517) of a PKCS#8 private
     /// key of this algorithm.
     pub fn open(self, kid: &str, der: &[u8]) -> Result<(EncodingKey, Jwk), BadPrivateKey> {
-        let bad = |_| BadPrivateKey(self);
-        let (encoding, parameters) = match self {
+        let (encoding, mut public) = match self {
             Self::EdDSA => {
-                let key = ed25519_dalek::SigningKey::from_pkcs8_der(der).map_err(bad)?;
-                // RFC 8037 §2: the public key, base64url.
-                let parameters = AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
-                    key_type: OctetKeyPairType::OctetKeyPair,
-                    curve: EllipticCurve::Ed25519,
-                    x: URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes()),
-                });
-                (EncodingKey::from_ed_der(der), parameters)
+                let key: ed25519_dalek::SigningKey =
+                    ed25519_dalek::pkcs8::DecodePrivateKey::from_pkcs8_der(der)
+                        .map_err(|_| BadPrivateKey(self))?;
+                // RFC 8037 §2: an OKP key, its public half base64url.
+                let public = Jwk {
+                    common: CommonParameters {
+                        key_algorithm: Some(KeyAlgorithm::EdDSA),
+                        ..CommonParameters::default()
+                    },
+                    algorithm: AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+                        key_type: OctetKeyPairType::OctetKeyPair,
+                        curve: EllipticCurve::Ed25519,
+                        x: URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes()),
+                    }),
+                };
+                (EncodingKey::from_ed_der(der), public)
             }
             Self::RS256 => {
-                let key = rsa::RsaPrivateKey::from_pkcs8_der(der).map_err(bad)?;
-                let pkcs1 = key.to_pkcs1_der().map_err(|_| BadPrivateKey(self))?;
-                // RFC 7518 §6.3.1: modulus and exponent, big-endian base64url.
-                let parameters = AlgorithmParameters::RSA(RSAKeyParameters {
-                    key_type: RSAKeyType::RSA,
-                    n: URL_SAFE_NO_PAD.encode(key.n().to_bytes_be()),
-                    e: URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
-                });
-                (EncodingKey::from_rsa_der(pkcs1.as_bytes()), parameters)
+                aws_lc_rs::rsa::KeyPair::from_pkcs8(der).map_err(|_| BadPrivateKey(self))?;
+                // PKCS#8 wraps the RFC 8017 RSAPrivateKey, which is what
+                // jsonwebtoken signs with; the JWK's `n` and `e` come from it
+                // (RFC 7518 §6.3.1).
+                let info = pkcs8::PrivateKeyInfo::from_der(der).map_err(|_| BadPrivateKey(self))?;
+                let encoding = EncodingKey::from_rsa_der(info.private_key);
+                let public = Jwk::from_encoding_key(&encoding, self.jose())
+                    .map_err(|_| BadPrivateKey(self))?;
+                (encoding, public)
             }
         };
-        let public = Jwk {
-            common: CommonParameters {
-                public_key_use: Some(PublicKeyUse::Signature),
-                key_algorithm: Some(match self {
-                    Self::EdDSA => KeyAlgorithm::EdDSA,
-                    Self::RS256 => KeyAlgorithm::RS256,
-                }),
-                key_id: Some(kid.to_owned()),
-                ..CommonParameters::default()
-            },
-            algorithm: parameters,
-        };
+        public.common.public_key_use = Some(PublicKeyUse::Signature);
+        public.common.key_id = Some(kid.to_owned());
         Ok((encoding, public))
     }
 }
@@ -156,7 +155,8 @@ mod tests {
         let AlgorithmParameters::RSA(rsa) = public.algorithm else {
             panic!("an RSA JWK");
         };
-        assert_eq!(URL_SAFE_NO_PAD.decode(rsa.n).unwrap().len() * 8, RSA_BITS);
+        let modulus = URL_SAFE_NO_PAD.decode(rsa.n);
+        assert_eq!(modulus.unwrap().len() * 8, RSA_BITS);
         let ed = SigningAlgorithm::EdDSA.generate().unwrap();
         assert!(SigningAlgorithm::RS256.open("e", &ed).is_err());
         assert!(SigningAlgorithm::parse("HS256").is_none());
