@@ -9,10 +9,9 @@
 //! §4.8.2).
 
 use oauth_types::params::UniqueParams;
-use oauth_types::pkce::{CodeChallenge, CodeVerifier};
+use oauth_types::pkce::CodeVerifier;
 use oauth_types::secret::AuthorizationCode;
 use oauth_types::token_response::TokenResponse;
-use oauth_types::ScopeSet;
 
 use super::issue::{issue, new_family, Issue};
 use crate::audience;
@@ -57,8 +56,6 @@ pub async fn exchange(
     if !codes::redeem(&state.pool, &code_hash, now).await? {
         return Err(replayed(state, &code_hash, now).await);
     }
-    let scope = ScopeSet::parse(&grant.scope)
-        .map_err(|_| invalid_grant("the authorization code carries an invalid scope"))?;
     let wants_refresh = client.may_use_grant(oauth_types::GrantType::RefreshToken);
     let response = issue(
         state,
@@ -66,11 +63,11 @@ pub async fn exchange(
             client_id: &client.client_id,
             user_id: Some(&grant.user_id),
             username: Some(&grant.username),
-            scope: &scope,
+            scope: &grant.scope,
             audience: &audience,
             family_id: &new_family(),
-            code_hash: Some(code_hash.as_str()),
-            refresh_scope: wants_refresh.then_some(&scope),
+            code_hash: Some(&code_hash),
+            refresh_scope: wants_refresh.then_some(&grant.scope),
         },
         now,
     )
@@ -100,8 +97,6 @@ fn check_binding(grant: &CodeGrant, params: &UniqueParams, now: i64) -> Result<(
         (Some(challenge), Some(verifier)) => {
             let verifier =
                 CodeVerifier::parse(verifier).map_err(|error| invalid_grant(&error.to_string()))?;
-            let challenge = CodeChallenge::parse(challenge)
-                .map_err(|_| invalid_grant("the stored challenge is invalid"))?;
             if challenge.is_satisfied_by(&verifier) {
                 Ok(())
             } else {

@@ -11,19 +11,16 @@
 
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
-use oauth_types::introspection::{Audience, IntrospectionResponse};
+use oauth_types::introspection::IntrospectionResponse;
 use oauth_types::secret::AccessToken;
-use oauth_types::ScopeSet;
 
 use super::token::no_store;
-use crate::audience;
 use crate::client_auth;
 use crate::errors::EndpointError;
 use crate::form;
 use crate::state::AppState;
 use crate::store::clients::ClientKind;
-use crate::store::split_list;
-use crate::store::tokens::{self, StoredToken, ACCESS};
+use crate::store::tokens::{self, StoredToken, TokenKind};
 
 pub async fn introspect(
     request: HttpRequest,
@@ -48,9 +45,9 @@ pub async fn introspect(
     let now = state.now();
     let answer = match stored {
         Some(stored)
-            if stored.kind == ACCESS
+            if stored.kind == TokenKind::Access
                 && stored.is_live(now)
-                && audience::includes(&stored.audience, &resource_id) =>
+                && stored.audience.contains(&resource_id) =>
         {
             active(&state, stored)
         }
@@ -62,7 +59,7 @@ pub async fn introspect(
 fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
     IntrospectionResponse {
         active: true,
-        scope: ScopeSet::parse(&token.scope).ok(),
+        scope: Some(token.scope),
         client_id: Some(token.client_id),
         username: token.username,
         token_type: Some("Bearer".to_owned()),
@@ -70,7 +67,7 @@ fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
         iat: Some(token.issued_at),
         nbf: None,
         sub: token.user_id,
-        aud: Audience::new(split_list(&token.audience)),
+        aud: token.audience,
         iss: Some(state.issuer.clone()),
         jti: None,
     }

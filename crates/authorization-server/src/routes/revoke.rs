@@ -14,7 +14,7 @@ use crate::client_auth;
 use crate::errors::EndpointError;
 use crate::form;
 use crate::state::AppState;
-use crate::store::tokens::{self, REFRESH};
+use crate::store::tokens::{self, TokenKind};
 
 pub async fn revoke(
     request: HttpRequest,
@@ -31,7 +31,7 @@ pub async fn revoke(
     let now = state.now();
     if let Some(stored) = tokens::find(&state.pool, &hash).await? {
         if stored.client_id == caller.client.client_id {
-            if stored.kind == REFRESH {
+            if stored.kind == TokenKind::Refresh {
                 tokens::revoke_family(&state.pool, &stored.family_id, now).await?;
             } else {
                 tokens::revoke(&state.pool, &hash, now).await?;

@@ -307,3 +307,42 @@ async fn any_token_string_however_odd_is_exactly_active_false() {
         assert_eq!(other.status(), 400);
     }
 }
+
+#[actix_rt::test]
+async fn a_corrupt_stored_scope_is_a_server_error_not_a_quiet_answer() {
+    for app in spawn_apps().await {
+        let tokens = app.obtain_tokens(&Flow::demo()).await;
+        sqlx::query("UPDATE tokens SET scope = 'bad\"scope'")
+            .execute(app.database().pool())
+            .await
+            .unwrap();
+
+        let introspected = introspect_as(
+            &app,
+            Some(("protected-resource-1", "protected-resource-secret-1")),
+            &[("token", tokens.access_token.secret())],
+        )
+        .await;
+        let refreshed = reqwest::Client::new()
+            .post(format!("{}/token", app.url))
+            .basic_auth("strava", Some("strava-secret"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                (
+                    "refresh_token",
+                    tokens.refresh_token.as_ref().unwrap().secret(),
+                ),
+            ])
+            .send()
+            .await
+            .unwrap();
+
+        for response in [introspected, refreshed] {
+            let (status, body) = json(response).await;
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (500, Some("server_error"))
+            );
+        }
+    }
+}

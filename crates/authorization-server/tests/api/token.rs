@@ -1,6 +1,7 @@
 //! `POST /token`: rules 2, 3, 5, 6, 7, 8, 9, 17, and client authentication.
 
 use authorization_server::testing::{ClientKind, Flow, NewClient, TestAuthorizationServer};
+use oauth_types::introspection::Audience;
 use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
@@ -186,9 +187,9 @@ async fn a_code_verifier_for_a_code_issued_without_challenge_is_refused() {
                 user_id: user.id,
                 username: "hamza".into(),
                 redirect_uri: "http://localhost:9000/callback".into(),
-                scope: "profile".into(),
+                scope: "profile".parse().unwrap(),
                 code_challenge: None,
-                audience: "http://localhost:9002".into(),
+                audience: Audience::new(vec!["http://localhost:9002".into()]),
                 expires_at: now + 60,
                 used_at: None,
             },
