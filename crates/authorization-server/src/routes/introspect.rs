@@ -9,26 +9,22 @@
 //! relied upon. This path is hot: one lookup of the client, one lookup of
 //! the token by its hash (primary key), a SHA-256 secret check.
 
-use actix_web::web::{Bytes, Data};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Data;
+use actix_web::HttpResponse;
 use oauth_types::introspection::IntrospectionResponse;
 use oauth_types::secret::AccessToken;
 
 use super::token::no_store;
-use crate::client_auth;
+use crate::client_auth::{ClientAuthentication, TokenForm};
 use crate::errors::EndpointError;
-use crate::form;
 use crate::state::AppState;
 use crate::store::clients::ClientKind;
 use crate::store::tokens::{self, StoredToken, TokenKind};
 
 pub async fn introspect(
-    request: HttpRequest,
-    body: Result<Bytes, actix_web::Error>,
+    caller: ClientAuthentication<TokenForm>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let params = form::unique_body_with_token(&request, body)?;
-    let caller = client_auth::authenticate(&request, &params, &state).await?;
     let resource_id = match (caller.client.kind, caller.client.resource_id.as_deref()) {
         (ClientKind::ProtectedResource, Some(resource_id)) => resource_id.to_owned(),
         _ => {
@@ -37,7 +33,8 @@ pub async fn introspect(
             ))
         }
     };
-    let token = params
+    let token = caller
+        .params
         .get("token")
         .map(AccessToken::new)
         .ok_or_else(|| EndpointError::InvalidRequest("token is required".to_owned()))?;

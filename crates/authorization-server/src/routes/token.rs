@@ -1,28 +1,25 @@
 //! `POST /token`: steps (D) and (E) of RFC 6749 §4.1, and the other grants.
 //!
-//! The body is read by `form` (wrong content type, oversized body or a
-//! repeated parameter is `invalid_request`), the client is authenticated by
-//! `client_auth`, and each grant type lives in `grants/`. No implicit and no
+//! The body is read and the client authenticated by `client_auth`'s
+//! extractor (wrong content type, oversized body or a repeated parameter is
+//! `invalid_request`), and each grant type lives in `grants/`. No implicit and no
 //! password grant (rule 17): they are `unsupported_grant_type`. Every answer
 //! carries `Cache-Control: no-store` and `Pragma: no-cache` (rule 8).
 
-use actix_web::web::{Bytes, Data};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Data;
+use actix_web::HttpResponse;
 use oauth_types::GrantType;
 
-use crate::client_auth;
+use crate::client_auth::ClientAuthentication;
 use crate::errors::EndpointError;
-use crate::form;
 use crate::grants;
 use crate::state::AppState;
 
 pub async fn token(
-    request: HttpRequest,
-    body: Result<Bytes, actix_web::Error>,
+    caller: ClientAuthentication,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let params = form::unique_body(&request, body)?;
-    let caller = client_auth::authenticate(&request, &params, &state).await?;
+    let params = &caller.params;
     let named = params
         .get("grant_type")
         .ok_or_else(|| EndpointError::InvalidRequest("grant_type is required".to_owned()))?;
@@ -36,13 +33,13 @@ pub async fn token(
     let now = state.now();
     let response = match grant_type {
         GrantType::AuthorizationCode => {
-            grants::authorization_code::exchange(&state, &caller.client, &params, now).await?
+            grants::authorization_code::exchange(&state, &caller.client, params, now).await?
         }
         GrantType::RefreshToken => {
-            grants::refresh_token::refresh(&state, &caller.client, &params, now).await?
+            grants::refresh_token::refresh(&state, &caller.client, params, now).await?
         }
         GrantType::ClientCredentials => {
-            grants::client_credentials::grant(&state, &caller.client, &params, now).await?
+            grants::client_credentials::grant(&state, &caller.client, params, now).await?
         }
     };
     Ok(no_store(HttpResponse::Ok()).json(response))
