@@ -8,7 +8,6 @@
 //! a code issued without a challenge is refused (PKCE downgrade, RFC 9700
 //! §4.8.2).
 
-use oauth_types::params::UniqueParams;
 use oauth_types::pkce::CodeVerifier;
 use oauth_types::secret::AuthorizationCode;
 use oauth_types::token_response::TokenResponse;
@@ -28,13 +27,11 @@ fn invalid_grant(description: &str) -> EndpointError {
 pub async fn exchange(
     state: &AppState,
     client: &Client,
-    params: &UniqueParams,
+    code: &AuthorizationCode,
+    binding: Binding<'_>,
+    resource: Option<&str>,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
-    let code = params
-        .get("code")
-        .map(AuthorizationCode::new)
-        .ok_or_else(|| EndpointError::InvalidRequest("code is required".to_owned()))?;
     let code_hash = code.hash();
     let grant = codes::find(&state.pool, &code_hash)
         .await?
@@ -51,8 +48,8 @@ pub async fn exchange(
     if grant.used_at.is_some() {
         return Err(replayed(state, &code_hash, now).await);
     }
-    check_binding(&grant, params, now)?;
-    let audience = audience::narrow(&grant.audience, params.get("resource"))?;
+    check_binding(&grant, binding, now)?;
+    let audience = audience::narrow(&grant.audience, resource)?;
     if !codes::redeem(&state.pool, &code_hash, now).await? {
         return Err(replayed(state, &code_hash, now).await);
     }
@@ -81,19 +78,26 @@ pub async fn exchange(
     Ok(response)
 }
 
+/// What the request presents for the code's binding.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'a> {
+    pub redirect_uri: Option<&'a str>,
+    pub code_verifier: Option<&'a str>,
+}
+
 /// The code is bound to its redirect URI, its lifetime and its challenge
 /// (its client is checked first, in `exchange`).
-fn check_binding(grant: &CodeGrant, params: &UniqueParams, now: i64) -> Result<(), EndpointError> {
+fn check_binding(grant: &CodeGrant, binding: Binding<'_>, now: i64) -> Result<(), EndpointError> {
     if grant.expires_at <= now {
         return Err(invalid_grant("the authorization code has expired"));
     }
     // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request.
-    if params.get("redirect_uri") != Some(grant.redirect_uri.as_str()) {
+    if binding.redirect_uri != Some(grant.redirect_uri.as_str()) {
         return Err(invalid_grant(
             "redirect_uri does not match the authorization request",
         ));
     }
-    match (&grant.code_challenge, params.get("code_verifier")) {
+    match (&grant.code_challenge, binding.code_verifier) {
         (Some(challenge), Some(verifier)) => {
             let verifier =
                 CodeVerifier::parse(verifier).map_err(|error| invalid_grant(&error.to_string()))?;

@@ -10,10 +10,80 @@ pub mod issue;
 /// RFC 6749 §6, with rotation (RFC 9700 §4.14.2).
 pub mod refresh_token;
 
-use oauth_types::ScopeSet;
+use oauth_types::params::UniqueParams;
+use oauth_types::secret::{AuthorizationCode, RefreshToken};
+use oauth_types::{GrantType, ScopeSet};
 
 use crate::audience::AudienceError;
 use crate::errors::EndpointError;
+use crate::store::clients::Client;
+
+/// A token request, parsed once from the form of `/token`, with the
+/// parameters its grant type defines. `resource` is RFC 8707 §2 in each.
+#[derive(Debug)]
+pub enum Grant {
+    /// RFC 6749 §4.1.3, RFC 7636 §4.5.
+    AuthorizationCode {
+        code: AuthorizationCode,
+        redirect_uri: Option<String>,
+        code_verifier: Option<String>,
+        resource: Option<String>,
+    },
+    /// RFC 6749 §6.
+    RefreshToken {
+        refresh_token: RefreshToken,
+        scope: Option<String>,
+        resource: Option<String>,
+    },
+    /// RFC 6749 §4.4.2.
+    ClientCredentials {
+        scope: Option<String>,
+        resource: Option<String>,
+    },
+}
+
+impl Grant {
+    /// The grant of a token request by `client`, checked in this order: a
+    /// `grant_type` (else `invalid_request`) that this server knows (else
+    /// `unsupported_grant_type`, RFC 6749 §5.2) and the client is
+    /// registered for (else `unauthorized_client`), then the parameters
+    /// that grant type requires (else `invalid_request`).
+    pub fn parse(params: &UniqueParams, client: &Client) -> Result<Self, EndpointError> {
+        let named = params
+            .get("grant_type")
+            .ok_or_else(|| EndpointError::InvalidRequest("grant_type is required".to_owned()))?;
+        let grant_type = GrantType::parse(named)
+            .ok_or_else(|| EndpointError::UnsupportedGrantType(named.to_owned()))?;
+        if !client.may_use_grant(grant_type) {
+            return Err(EndpointError::UnauthorizedClient(format!(
+                "this client is not registered for the {grant_type} grant"
+            )));
+        }
+        let optional = |name: &str| params.get(name).map(str::to_owned);
+        let required = |name: &str| {
+            params
+                .get(name)
+                .ok_or_else(|| EndpointError::InvalidRequest(format!("{name} is required")))
+        };
+        Ok(match grant_type {
+            GrantType::AuthorizationCode => Self::AuthorizationCode {
+                code: AuthorizationCode::new(required("code")?),
+                redirect_uri: optional("redirect_uri"),
+                code_verifier: optional("code_verifier"),
+                resource: optional("resource"),
+            },
+            GrantType::RefreshToken => Self::RefreshToken {
+                refresh_token: RefreshToken::new(required("refresh_token")?),
+                scope: optional("scope"),
+                resource: optional("resource"),
+            },
+            GrantType::ClientCredentials => Self::ClientCredentials {
+                scope: optional("scope"),
+                resource: optional("resource"),
+            },
+        })
+    }
+}
 
 impl From<AudienceError> for EndpointError {
     fn from(error: AudienceError) -> Self {

@@ -16,7 +16,6 @@
 //! whatever the backend's isolation (a single statement's snapshot could
 //! predate them on Postgres).
 
-use oauth_types::params::UniqueParams;
 use oauth_types::secret::{CredentialHash, RefreshToken};
 use oauth_types::token_response::TokenResponse;
 
@@ -35,13 +34,11 @@ fn invalid_grant(description: &str) -> EndpointError {
 pub async fn refresh(
     state: &AppState,
     client: &Client,
-    params: &UniqueParams,
+    token: &RefreshToken,
+    scope: Option<&str>,
+    resource: Option<&str>,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
-    let token = params
-        .get("refresh_token")
-        .map(RefreshToken::new)
-        .ok_or_else(|| EndpointError::InvalidRequest("refresh_token is required".to_owned()))?;
     let hash = token.hash();
     let stored = tokens::find(&state.pool, &hash)
         .await?
@@ -53,8 +50,8 @@ pub async fn refresh(
     if !stored.is_live(now) {
         return Err(invalid_grant("the refresh token is expired or revoked"));
     }
-    let scope = narrowed_scope(params.get("scope"), &stored.scope)?;
-    let audience = audience::narrow(&stored.audience, params.get("resource"))?;
+    let scope = narrowed_scope(scope, &stored.scope)?;
+    let audience = audience::narrow(&stored.audience, resource)?;
     if !tokens::spend_refresh(&state.pool, &hash, now).await? {
         return Err(reused(state, &hash, &stored.family_id, now).await);
     }
