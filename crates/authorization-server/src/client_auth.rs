@@ -27,7 +27,7 @@ use base64::Engine;
 use oauth_types::params::UniqueParams;
 
 use crate::errors::EndpointError;
-use crate::form::{self, FormError};
+use crate::form;
 use crate::state::AppState;
 use crate::store::clients::{Client, ClientKind};
 
@@ -48,10 +48,8 @@ pub struct ClientAuthentication<F = StrictForm> {
 
 /// How an endpoint reads its form body.
 pub trait FormRule {
-    fn read(
-        request: &HttpRequest,
-        body: Result<Bytes, actix_web::Error>,
-    ) -> Result<UniqueParams, FormError>;
+    /// The parameter whose value may hold a NUL, if any.
+    const NUL_ALLOWED_IN: Option<&'static str>;
 }
 
 /// No NUL in any parameter (`/token`).
@@ -59,26 +57,16 @@ pub trait FormRule {
 pub struct StrictForm;
 
 impl FormRule for StrictForm {
-    fn read(
-        request: &HttpRequest,
-        body: Result<Bytes, actix_web::Error>,
-    ) -> Result<UniqueParams, FormError> {
-        form::unique_body(request, body)
-    }
+    const NUL_ALLOWED_IN: Option<&'static str> = None;
 }
 
 /// A `token` that is only ever hashed may hold a NUL (`/introspect`,
-/// `/revoke`; see [`form::unique_body_with_token`]).
+/// `/revoke`; see [`form::unique_body_with_nul_in`]).
 #[derive(Debug)]
 pub struct TokenForm;
 
 impl FormRule for TokenForm {
-    fn read(
-        request: &HttpRequest,
-        body: Result<Bytes, actix_web::Error>,
-    ) -> Result<UniqueParams, FormError> {
-        form::unique_body_with_token(request, body)
-    }
+    const NUL_ALLOWED_IN: Option<&'static str> = Some("token");
 }
 
 impl<F: FormRule + 'static> FromRequest for ClientAuthentication<F> {
@@ -89,7 +77,7 @@ impl<F: FormRule + 'static> FromRequest for ClientAuthentication<F> {
         let request = request.clone();
         let body = Bytes::from_request(&request, payload);
         Box::pin(async move {
-            let params = F::read(&request, body.await)?;
+            let params = form::unique_body_with_nul_in(&request, body.await, F::NUL_ALLOWED_IN)?;
             let state = request
                 .app_data::<Data<AppState>>()
                 .ok_or(EndpointError::NoState)?;
