@@ -9,7 +9,7 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{audience_column, audience_from_column, corrupt, scope_from_column};
+use super::{audience_column, audience_from_column, corrupt, scope_from_column, stamp};
 
 /// What a code stands for.
 #[derive(Debug, Clone)]
@@ -98,14 +98,9 @@ pub async fn redeem(
     code_hash: &CredentialHash,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
-    )
-    .bind(code_hash.as_str())
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    let statement =
+        "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL";
+    Ok(stamp(pool, statement, code_hash.as_str(), now).await? == 1)
 }
 
 /// Records that the code was presented again after its redemption.
@@ -114,14 +109,9 @@ pub async fn mark_replayed(
     code_hash: &CredentialHash,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 \
-         AND replayed_at IS NULL",
-    )
-    .bind(code_hash.as_str())
-    .bind(now)
-    .execute(pool)
-    .await?;
+    let statement = "UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 \
+                     AND replayed_at IS NULL";
+    stamp(pool, statement, code_hash.as_str(), now).await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 
 use oauth_types::introspection::Audience;
 use oauth_types::ScopeSet;
+use sqlx::AnyPool;
 
 /// Registered clients, public and confidential, and protected resources.
 pub mod clients;
@@ -61,4 +62,20 @@ pub(crate) fn audience_from_column(list: &str) -> Audience {
 /// The column form of an audience.
 pub(crate) fn audience_column(audience: &Audience) -> String {
     audience.iter().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs an UPDATE that sets a time once: `statement` binds `key` as `$1`
+/// and `now` as `$2`. The number of rows it changed.
+pub(crate) async fn stamp(
+    pool: &AnyPool,
+    statement: &'static str,
+    key: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(statement)
+        .bind(key)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
 }

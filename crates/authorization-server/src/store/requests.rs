@@ -107,16 +107,9 @@ pub async fn bind_to_user(
     user_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE authorization_requests SET user_id = $2 WHERE id = $1 \
-         AND (user_id IS NULL OR user_id = $2) AND used_at IS NULL AND expires_at > $3",
-    )
-    .bind(id)
-    .bind(user_id)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    let statement = "UPDATE authorization_requests SET user_id = $2 WHERE id = $1 \
+                     AND (user_id IS NULL OR user_id = $2) AND used_at IS NULL AND expires_at > $3";
+    update_one(pool, statement, (id, user_id), now).await
 }
 
 /// Marks the request answered, once, by its own user. False when it was
@@ -127,15 +120,25 @@ pub async fn mark_answered(
     user_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE authorization_requests SET used_at = $3 WHERE id = $1 AND user_id = $2 \
-         AND used_at IS NULL AND expires_at > $3",
-    )
-    .bind(id)
-    .bind(user_id)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    let statement = "UPDATE authorization_requests SET used_at = $3 WHERE id = $1 \
+                     AND user_id = $2 AND used_at IS NULL AND expires_at > $3";
+    update_one(pool, statement, (id, user_id), now).await
+}
+
+/// Runs `statement` with the request id, the user id and `now` as `$1`, `$2`
+/// and `$3`; whether it changed the request.
+async fn update_one(
+    pool: &AnyPool,
+    statement: &'static str,
+    (id, user_id): (&str, &str),
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(statement)
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .execute(pool)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 

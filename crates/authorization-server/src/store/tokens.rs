@@ -11,7 +11,7 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{audience_column, audience_from_column, corrupt, scope_from_column};
+use super::{audience_column, audience_from_column, corrupt, scope_from_column, stamp};
 
 /// Which of the two tokens of RFC 6749 §1.4 and §1.5 a row holds. The text
 /// form exists only for the `kind` column.
@@ -166,24 +166,16 @@ pub async fn revoke(
     token_hash: &CredentialHash,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(token_hash.as_str())
-        .bind(now)
-        .execute(pool)
-        .await?;
+    let statement =
+        "UPDATE tokens SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL";
+    stamp(pool, statement, token_hash.as_str(), now).await?;
     Ok(())
 }
 
 /// Revokes every token of a family.
 pub async fn revoke_family(pool: &AnyPool, family_id: &str, now: i64) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(family_id)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected())
+    let statement = "UPDATE tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL";
+    stamp(pool, statement, family_id, now).await
 }
 
 /// Revokes every token issued from one authorization code.
@@ -192,14 +184,8 @@ pub async fn revoke_issued_from_code(
     code_hash: &CredentialHash,
     now: i64,
 ) -> Result<u64, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE tokens SET revoked_at = $2 WHERE code_hash = $1 AND revoked_at IS NULL",
-    )
-    .bind(code_hash.as_str())
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected())
+    let statement = "UPDATE tokens SET revoked_at = $2 WHERE code_hash = $1 AND revoked_at IS NULL";
+    stamp(pool, statement, code_hash.as_str(), now).await
 }
 
 /// Revokes every token a user granted to a client (consent withdrawn).
