@@ -34,9 +34,11 @@ use crate::store::clients::{Client, ClientKind};
 /// An authenticated caller of a back-channel endpoint and the parameters of
 /// its form body (each present once, RFC 6749 §3.1).
 ///
-/// Every client authentication method is recognised in [`authenticate`];
-/// later ones (`private_key_jwt`, RFC 7523 §2.2) plug in there, and every
-/// endpoint taking this extractor accepts them at once.
+/// A refusal is `invalid_client`, 401, with `WWW-Authenticate: Basic` when
+/// Basic was tried (RFC 6749 §5.2). Every client authentication method is
+/// recognised in `authenticate` and `presented` below; later ones
+/// (`private_key_jwt`, RFC 7523 §2.2) plug in there, and every endpoint
+/// taking this extractor accepts them at once.
 #[derive(Debug)]
 pub struct ClientAuthentication<F = StrictForm> {
     pub client: Client,

@@ -114,3 +114,74 @@ pub(crate) fn narrowed_scope(
     }
     Ok(scope)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::clients::ClientKind;
+
+    fn client(grant_types: Vec<GrantType>) -> Client {
+        Client {
+            client_id: "batch".to_owned(),
+            kind: ClientKind::Confidential,
+            secret_hash: None,
+            redirect_uris: vec![],
+            scopes: ScopeSet::empty(),
+            grant_types,
+            resource_id: None,
+            default_resource: None,
+        }
+    }
+
+    fn form(pairs: &[(&str, &str)]) -> UniqueParams {
+        let pairs = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        UniqueParams::from_pairs(pairs).unwrap()
+    }
+
+    #[test]
+    fn a_grant_type_the_client_may_not_use_is_refused_before_its_parameters_are_read() {
+        let code_only = form(&[("grant_type", "authorization_code")]);
+
+        let not_registered = Grant::parse(&code_only, &client(vec![GrantType::RefreshToken]));
+        let no_code = Grant::parse(&code_only, &client(vec![GrantType::AuthorizationCode]));
+
+        assert!(matches!(
+            not_registered,
+            Err(EndpointError::UnauthorizedClient(_))
+        ));
+        assert!(matches!(no_code, Err(EndpointError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn a_missing_or_unknown_grant_type_is_refused_first() {
+        let any = client(vec![GrantType::ClientCredentials]);
+
+        let missing = Grant::parse(&form(&[("scope", "post")]), &any);
+        let password = Grant::parse(&form(&[("grant_type", "password")]), &any);
+
+        assert!(matches!(missing, Err(EndpointError::InvalidRequest(_))));
+        assert!(matches!(
+            password,
+            Err(EndpointError::UnsupportedGrantType(_))
+        ));
+    }
+
+    #[test]
+    fn each_grant_carries_the_parameters_of_its_type() {
+        let request = form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "post"),
+            ("code", "ignored"),
+        ]);
+
+        let grant = Grant::parse(&request, &client(vec![GrantType::ClientCredentials]));
+
+        assert!(matches!(
+            grant,
+            Ok(Grant::ClientCredentials { scope: Some(scope), resource: None }) if scope == "post"
+        ));
+    }
+}
