@@ -108,7 +108,8 @@ pub async fn bind_to_user(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let statement = "UPDATE authorization_requests SET user_id = $2 WHERE id = $1 \
-                     AND (user_id IS NULL OR user_id = $2) AND used_at IS NULL AND expires_at > $3";
+                     AND (user_id IS NULL OR user_id = $2) \
+                     AND used_at IS NULL AND expires_at > $3";
     update_one(pool, statement, (id, user_id), now).await
 }
 
