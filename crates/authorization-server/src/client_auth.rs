@@ -30,6 +30,7 @@ use crate::errors::EndpointError;
 use crate::form;
 use crate::state::AppState;
 use crate::store::clients::{Client, ClientKind};
+use service_kit::database::text::holds_nul;
 
 /// An authenticated caller of a back-channel endpoint and the parameters of
 /// its form body (each present once, RFC 6749 §3.1).
@@ -182,7 +183,7 @@ pub fn parse_basic(header: &str) -> Result<(String, String), EndpointError> {
     let (id, secret) = decoded.split_once(':').ok_or_else(refused)?;
     let id = form_urldecode(id).ok_or_else(refused)?;
     let secret = form_urldecode(secret).ok_or_else(refused)?;
-    if id.is_empty() || id.contains('\0') || secret.contains('\0') {
+    if id.is_empty() || holds_nul(&id) || holds_nul(&secret) {
         return Err(refused());
     }
     Ok((id, secret))

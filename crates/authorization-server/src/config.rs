@@ -4,8 +4,8 @@
 
 use service_kit::ServeArgs;
 
-use crate::clock::Clock;
 use crate::jwt::SigningAlgorithm;
+use service_kit::clock::Clock;
 
 #[derive(clap::Parser, Debug, Clone)]
 #[command(

@@ -7,6 +7,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::web::Bytes;
 use actix_web::HttpRequest;
 use oauth_types::params::{ParamsError, UniqueParams};
+use service_kit::database::text::holds_nul;
 
 /// Largest request body any endpoint reads (rule 9).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -93,7 +94,7 @@ fn pairs(input: &[u8]) -> Result<Vec<(String, String)>, FormError> {
 fn decode(input: &[u8], nul_allowed_in: Option<&str>) -> Result<Vec<(String, String)>, FormError> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(input).into_owned().collect();
     let has_nul = |(name, value): &(String, String)| {
-        name.contains('\0') || (value.contains('\0') && Some(name.as_str()) != nul_allowed_in)
+        holds_nul(name) || (holds_nul(value) && Some(name.as_str()) != nul_allowed_in)
     };
     if pairs.iter().any(has_nul) {
         return Err(FormError::Nul);

@@ -18,8 +18,6 @@ pub mod authorization_response;
 pub mod client_auth;
 /// Registered clients cached for a few seconds.
 pub mod client_cache;
-/// The clock every rule reads; tests move it forward.
-pub mod clock;
 /// Flags, environment variables and admin subcommands (`AS_…`).
 pub mod config;
 /// `--demo` data.

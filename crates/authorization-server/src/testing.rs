@@ -41,9 +41,9 @@ use oauth_types::ScopeSet;
 use service_kit::server::Listener;
 use service_kit::{Database, ServeArgs};
 
-use crate::clock::Clock;
 use crate::config::Config;
 pub use crate::store::clients::{ClientKind, NewClient};
+use service_kit::clock::Clock;
 
 /// A running authorization server.
 pub struct TestAuthorizationServer {
