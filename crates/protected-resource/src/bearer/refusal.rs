@@ -9,7 +9,9 @@
 //! | authorization server unreachable  | 503    | none: nothing is served; `Retry-After`               |
 //! | this resource's database is down  | 503    | none; `Retry-After` (contract: "Under hostile load") |
 //!
-//! Every body is `{"error": …, "error_description": …}`. An error only names
+//! Every body is `{"error": …, "error_description": …}`, but for a request
+//! without a token: `{"error_description": …}` alone (RFC 6750 §3.1). An
+//! error only names
 //! its RFC 6750 code (it puts a [`BearerChallenge`] in the response's
 //! extensions); the middleware [`bearer_answers`], mounted on the `/api`
 //! scope, writes the `WWW-Authenticate` header with this resource's realm
@@ -92,10 +94,11 @@ impl ApiError {
         Some(BearerChallenge { error, scope })
     }
 
-    fn code(&self) -> String {
-        match self {
-            // §3.1 gives no code here; the JSON body still needs one.
-            Self::NoToken => BearerErrorCode::InvalidRequest.to_string(),
+    /// The error code of the body; none without a token (RFC 6750 §3.1:
+    /// no error information when the request had no authentication).
+    fn code(&self) -> Option<String> {
+        Some(match self {
+            Self::NoToken => return None,
             Self::InvalidRequest(_) => BearerErrorCode::InvalidRequest.to_string(),
             Self::InvalidToken(_) => BearerErrorCode::InvalidToken.to_string(),
             Self::InsufficientScope(_) => BearerErrorCode::InsufficientScope.to_string(),
@@ -103,7 +106,7 @@ impl ApiError {
                 OAuthErrorCode::TemporarilyUnavailable.to_string()
             }
             Self::Unexpected => OAuthErrorCode::ServerError.to_string(),
-        }
+        })
     }
 }
 
@@ -143,8 +146,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code())
-            .json(ErrorResponse::new(self.code(), self.to_string()));
+        let mut response = HttpResponse::build(self.status_code());
+        let mut response = match self.code() {
+            Some(code) => response.json(ErrorResponse::new(code, self.to_string())),
+            None => response.json(serde_json::json!({ "error_description": self.to_string() })),
+        };
         if let Some(challenge) = self.challenge() {
             response.extensions_mut().insert(challenge);
         }

@@ -6,6 +6,7 @@
 
 mod back_channel;
 mod database;
+mod doc_references;
 mod migrations;
 mod server;
 mod sweeper;
