@@ -32,6 +32,9 @@ pub mod introspection;
 /// read by resources.
 pub mod jwt_access_token;
 
+/// RFC 9449 DPoP proofs, JWK thumbprints and the `cnf` binding.
+pub mod dpop;
+
 /// RFC 8414 authorization server metadata and RFC 9728 protected resource
 /// metadata.
 pub mod metadata;
