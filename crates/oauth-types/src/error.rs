@@ -73,7 +73,8 @@ impl fmt::Display for OAuthErrorCode {
     }
 }
 
-/// RFC 6750 §3.1 error codes, sent by a protected resource.
+/// RFC 6750 §3.1 error codes, sent by a protected resource, and the two
+/// that RFC 9449 §7.1 adds for its `DPoP` scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BearerErrorCode {
@@ -83,6 +84,10 @@ pub enum BearerErrorCode {
     InvalidToken,
     /// 403: the token lacks the scope the resource needs.
     InsufficientScope,
+    /// 401, RFC 9449 §7.1: the DPoP proof is missing or fails a check.
+    InvalidDpopProof,
+    /// 401, RFC 9449 §9: the resource wants a proof with its nonce.
+    UseDpopNonce,
 }
 
 impl BearerErrorCode {
@@ -92,6 +97,8 @@ impl BearerErrorCode {
             Self::InvalidRequest,
             Self::InvalidToken,
             Self::InsufficientScope,
+            Self::InvalidDpopProof,
+            Self::UseDpopNonce,
         ]
         .into_iter()
         .find(|known| known.as_str() == code)
@@ -102,6 +109,8 @@ impl BearerErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dpop::Confirmation;
 use crate::introspection::Audience;
 use crate::ScopeSet;
 
@@ -35,6 +36,9 @@ pub struct AccessTokenClaims {
     /// client credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// RFC 9449 §6.1: the key a DPoP-bound token is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cnf: Option<Confirmation>,
 }
 
 #[cfg(test)]
@@ -53,6 +57,7 @@ mod tests {
             nbf: None,
             scope: ScopeSet::parse("profile post").ok(),
             username: None,
+            cnf: None,
         }
     }
 

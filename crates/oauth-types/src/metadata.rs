@@ -46,4 +46,7 @@ pub struct ProtectedResourceMetadata {
     pub bearer_methods_supported: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
+    /// RFC 9728 §2: the DPoP proof algorithms this resource accepts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }

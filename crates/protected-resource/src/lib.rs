@@ -32,6 +32,10 @@ pub mod introspection;
 /// RFC 9068 JWT access tokens, checked locally.
 pub mod jwt;
 
+/// RFC 9449 DPoP at the resource: the proof of each request, its key, its
+/// single use.
+pub mod dpop;
+
 /// RFC 9728 protected resource metadata and this resource's identity.
 pub mod metadata;
 
@@ -89,11 +93,13 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     database.migrate(&MIGRATIONS).await?;
     let database = web::Data::new(database);
     let clock = web::Data::new(config.clock.clone());
+    let replay = web::Data::new(dpop::ProofReplay::default());
     serve(listener, move || {
         let mut app = service_kit::http::role_app(database.clone())
             .app_data(validator.clone())
             .app_data(identity.clone())
             .app_data(clock.clone())
+            .app_data(replay.clone())
             .route("/", web::get().to(routes::wall::get))
             .route(
                 identity.metadata_path(),

@@ -26,6 +26,8 @@ pub const RESOURCE_NAME: &str = "Facebook";
 /// This resource as others see it.
 #[derive(Debug, Clone)]
 pub struct ResourceIdentity {
+    /// The scheme, host and port clients reach this resource at.
+    origin: url::Url,
     metadata_url: String,
     metadata_path: String,
     document: ProtectedResourceMetadata,
@@ -53,8 +55,15 @@ impl ResourceIdentity {
             scopes_supported: scope::SUPPORTED.iter().map(|s| (*s).to_owned()).collect(),
             bearer_methods_supported: ["header", "body", "query"].map(str::to_owned).to_vec(),
             resource_name: Some(RESOURCE_NAME.to_owned()),
+            dpop_signing_alg_values_supported: oauth_types::dpop::algorithm_names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         };
+        let mut origin = url.clone();
+        origin.set_path("/");
         Ok(Self {
+            origin,
             metadata_url,
             metadata_path,
             document,
@@ -63,6 +72,16 @@ impl ResourceIdentity {
 
     pub fn realm(&self) -> &str {
         REALM
+    }
+
+    /// The URL a client used for a request to `path`, as a DPoP proof's
+    /// `htu` names it (RFC 9449 §4.3 item 9): this resource's origin, from
+    /// `--resource-id` (so that a proxy in front changes nothing), and the
+    /// path.
+    pub fn request_url(&self, path: &str) -> url::Url {
+        let mut url = self.origin.clone();
+        url.set_path(path);
+        url
     }
 
     /// The absolute URL of the metadata document.

@@ -94,6 +94,7 @@ fn jwt_claims(state: &AppState, issue: &Issue<'_>, now: i64) -> AccessTokenClaim
         nbf: None,
         scope: Some(issue.scope.clone()),
         username: issue.username.map(str::to_owned),
+        cnf: None,
     }
 }
 

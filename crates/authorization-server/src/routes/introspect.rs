@@ -67,5 +67,6 @@ fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
         aud: token.audience,
         iss: Some(state.issuer.clone()),
         jti: None,
+        cnf: None,
     }
 }

@@ -19,7 +19,12 @@ use serde::de::DeserializeOwned;
 use service_kit::clock::Clock;
 use service_kit::Database;
 
+use oauth_types::dpop::{ProofCheck, VerifiedProof};
+use oauth_types::secret::AccessToken;
+
+use crate::dpop::{self, DpopRefusal, ProofReplay};
 use crate::introspection::Grant;
+use crate::metadata::ResourceIdentity;
 use crate::store;
 use crate::validation::TokenValidator;
 
@@ -103,7 +108,9 @@ async fn authorize<S: RequiredScope>(
         _ => None,
     };
     let (token, way) = locate(request.headers(), request.query_string(), form.as_deref())?;
+    let proof = proof_of(request, way, &token, now)?;
     let validated = validator.validate(&token, now).await?;
+    sender_constraint(request, proof, &validated.grant, now)?;
     if validated.fresh {
         remember_username(&database, &validated.grant, now).await?;
     }
@@ -117,6 +124,61 @@ async fn authorize<S: RequiredScope>(
         body,
         scope: PhantomData,
     })
+}
+
+/// RFC 9449 §7.1: with the `DPoP` scheme, the request's proof, checked
+/// (§4.3) for this request and this token.
+fn proof_of(
+    request: &HttpRequest,
+    way: TokenWay,
+    token: &AccessToken,
+    now: i64,
+) -> Result<Option<VerifiedProof>, ApiError> {
+    if way != TokenWay::DpopHeader {
+        return Ok(None);
+    }
+    let identity = request
+        .app_data::<Data<ResourceIdentity>>()
+        .ok_or_else(|| ApiError::unexpected("app state", &"the identity is not mounted"))?;
+    let url = identity.request_url(request.path());
+    let check = ProofCheck {
+        method: request.method().as_str(),
+        url: &url,
+        now,
+        access_token: Some(token),
+        nonce: None,
+    };
+    let header = dpop::proof_header(request.headers())?;
+    let proof = oauth_types::dpop::verify_proof(header, &check).map_err(DpopRefusal::from)?;
+    Ok(Some(proof))
+}
+
+/// A token bound to a key (RFC 9449 §6) counts only with a proof by that
+/// key, and a proof counts only once (§11.1); an unbound token is not sent
+/// as DPoP (§7.1: the scheme promises a binding).
+fn sender_constraint(
+    request: &HttpRequest,
+    proof: Option<VerifiedProof>,
+    grant: &Grant,
+    now: i64,
+) -> Result<(), ApiError> {
+    match (proof, &grant.binding) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(ApiError::InvalidToken(
+            "this token is bound to a key: send it as 'Authorization: DPoP' with a proof"
+                .to_owned(),
+        )),
+        (Some(_), None) => Err(ApiError::InvalidToken(
+            "this token is not bound to a key: send it as a Bearer token".to_owned(),
+        )),
+        (Some(proof), Some(binding)) if proof.jkt != *binding => Err(DpopRefusal::WrongKey.into()),
+        (Some(proof), Some(_)) => {
+            let replay = request
+                .app_data::<Data<ProofReplay>>()
+                .ok_or_else(|| ApiError::unexpected("app state", &"no DPoP replay cache"))?;
+            Ok(replay.first_use(&proof, now)?)
+        }
+    }
 }
 
 type AppState = (Data<TokenValidator>, Data<Database>, Data<Clock>);

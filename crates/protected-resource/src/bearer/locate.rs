@@ -4,7 +4,9 @@
 //! - §2.2 the form body field `access_token` of an
 //!   `application/x-www-form-urlencoded` request whose method has a body
 //!   (never `GET`);
-//! - §2.3 the query parameter `access_token`.
+//! - §2.3 the query parameter `access_token`;
+//! - RFC 9449 §7.1 `Authorization: DPoP <token>`, for a token bound to a
+//!   key, with a proof of that key beside it (checked in `authorized.rs`).
 //!
 //! "Clients MUST NOT use more than one method to transmit the token in
 //! each request" (§2): two ways at once, or one parameter given twice, is
@@ -24,12 +26,14 @@ use oauth_types::secret::AccessToken;
 /// The longest token accepted (our policy); anything longer cannot be one.
 pub const MAX_TOKEN_LENGTH: usize = 4096;
 
-/// Which of the three ways the token came.
+/// Which way the token came.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenWay {
     Header,
     FormBody,
     Query,
+    /// `Authorization: DPoP <token>` (RFC 9449 §7.1).
+    DpopHeader,
 }
 
 /// Why no single token could be found.
@@ -58,8 +62,13 @@ pub fn locate(
     let query_pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
+    let (in_header, header_way) = match from_header(headers)? {
+        Some((token, Scheme::Bearer)) => (Some(token), TokenWay::Header),
+        Some((token, Scheme::Dpop)) => (Some(token), TokenWay::DpopHeader),
+        None => (None, TokenWay::Header),
+    };
     let candidates = [
-        (from_header(headers)?, TokenWay::Header),
+        (in_header, header_way),
         (from_pairs(form.unwrap_or_default())?, TokenWay::FormBody),
         (from_pairs(&query_pairs)?, TokenWay::Query),
     ];
@@ -73,9 +82,16 @@ pub fn locate(
     }
 }
 
-/// §2.1: `credentials = "Bearer" 1*SP b64token`; the scheme is
-/// case-insensitive. Another scheme (Basic, …) is not a bearer token.
-fn from_header(headers: &HeaderMap) -> Result<Option<AccessToken>, LocateError> {
+/// The two schemes that carry an access token.
+enum Scheme {
+    Bearer,
+    Dpop,
+}
+
+/// §2.1: `credentials = "Bearer" 1*SP b64token`, or RFC 9449 §7.1's
+/// `"DPoP" 1*SP token68`; schemes are case-insensitive. Another scheme
+/// (Basic, …) carries no access token.
+fn from_header(headers: &HeaderMap) -> Result<Option<(AccessToken, Scheme)>, LocateError> {
     let mut values = headers.get_all(AUTHORIZATION);
     let Some(value) = values.next() else {
         return Ok(None);
@@ -85,22 +101,28 @@ fn from_header(headers: &HeaderMap) -> Result<Option<AccessToken>, LocateError> 
             "the request has more than one Authorization header",
         ));
     }
-    let malformed = LocateError::Malformed("the Authorization header is not 'Bearer <token>'");
+    let malformed = LocateError::Malformed(
+        "the Authorization header is not 'Bearer <token>' or 'DPoP <token>'",
+    );
     let value = value.as_bytes();
     let (scheme, credentials) = match value.iter().position(|&b| b == b' ') {
         Some(space) => (&value[..space], &value[space + 1..]),
         None => (value, &b""[..]),
     };
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case(b"bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case(b"dpop") {
+        Scheme::Dpop
+    } else {
         return Ok(None);
-    }
+    };
     let token = credentials.trim_ascii_start();
     if token.is_empty() || token.contains(&b' ') {
         return Err(malformed);
     }
     // Bytes that are not even text cannot be a b64token either.
     let token = std::str::from_utf8(token).unwrap_or("\u{fffd}");
-    checked(token).map(Some)
+    checked(token).map(|token| Some((token, scheme)))
 }
 
 /// §2.2 and §2.3: the `access_token` parameter, given at most once.

@@ -2,10 +2,11 @@
 //!
 //! | case                              | status | `WWW-Authenticate`                                   |
 //! |-----------------------------------|--------|------------------------------------------------------|
-//! | no token at all                   | 401    | `Bearer realm="…", resource_metadata="…"`             |
+//! | no token at all                   | 401    | `Bearer realm="…", resource_metadata="…"` and `DPoP algs="…", …` |
 //! | token unknown/expired/revoked/…   | 401    | `… error="invalid_token"`                            |
 //! | token lacks the route's scope     | 403    | `… error="insufficient_scope", scope="<needed>"`     |
 //! | malformed request                 | 400    | `… error="invalid_request"`                          |
+//! | DPoP proof missing, bad, replayed | 401    | `DPoP error="invalid_dpop_proof", algs="…"`          |
 //! | authorization server unreachable  | 503    | none: nothing is served; `Retry-After`               |
 //! | this resource's database is down  | 503    | none; `Retry-After` (contract: "Under hostile load") |
 //!
@@ -15,7 +16,8 @@
 //! its RFC 6750 code (it puts a [`BearerChallenge`] in the response's
 //! extensions); the middleware [`bearer_answers`], mounted on the `/api`
 //! scope, writes the `WWW-Authenticate` header with this resource's realm
-//! and its RFC 9728 `resource_metadata` URL (RFC 9728 §5.1), and
+//! and its RFC 9728 `resource_metadata` URL (RFC 9728 §5.1), in the scheme
+//! the request used (`DPoP` for a `DPoP` token, RFC 9449 §7.1), and
 //! `Cache-Control: private` when the token came in the query (RFC 6750
 //! §5.3).
 
@@ -29,6 +31,7 @@ use oauth_types::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
 use service_kit::database::is_unavailable;
 use service_kit::http::retry_after;
 
+use crate::dpop::DpopRefusal;
 use crate::metadata::ResourceIdentity;
 use crate::validation::ValidationError;
 
@@ -47,6 +50,10 @@ pub enum ApiError {
     InvalidToken(String),
     #[error("the access token lacks the scope '{0}' this endpoint needs")]
     InsufficientScope(&'static str),
+    /// RFC 9449 §7.1: the DPoP proof is missing, fails a check, was used
+    /// before, or is signed by another key than the token's.
+    #[error("{0}")]
+    InvalidDpopProof(String),
     /// security.md 19: never fail open.
     #[error(
         "the authorization server cannot be reached or gave no usable answer; nothing is served"
@@ -82,6 +89,7 @@ impl ApiError {
     fn challenge(&self) -> Option<BearerChallenge> {
         let (error, scope) = match self {
             Self::NoToken => (None, None),
+            Self::InvalidDpopProof(_) => (Some(BearerErrorCode::InvalidDpopProof), None),
             Self::InvalidRequest(_) => (Some(BearerErrorCode::InvalidRequest), None),
             Self::InvalidToken(_) => (Some(BearerErrorCode::InvalidToken), None),
             Self::InsufficientScope(scope) => {
@@ -102,6 +110,7 @@ impl ApiError {
             Self::InvalidRequest(_) => BearerErrorCode::InvalidRequest.to_string(),
             Self::InvalidToken(_) => BearerErrorCode::InvalidToken.to_string(),
             Self::InsufficientScope(_) => BearerErrorCode::InsufficientScope.to_string(),
+            Self::InvalidDpopProof(_) => BearerErrorCode::InvalidDpopProof.to_string(),
             Self::AuthorizationServerUnavailable | Self::StorageUnavailable => {
                 OAuthErrorCode::TemporarilyUnavailable.to_string()
             }
@@ -116,6 +125,16 @@ impl From<LocateError> for ApiError {
             LocateError::NoToken => Self::NoToken,
             LocateError::NotAToken(reason) => Self::InvalidToken(reason.to_owned()),
             other => Self::InvalidRequest(other.to_string()),
+        }
+    }
+}
+
+impl From<DpopRefusal> for ApiError {
+    fn from(refusal: DpopRefusal) -> Self {
+        match refusal {
+            // A flood of proofs: come back shortly, as when a store is away.
+            DpopRefusal::Saturated => Self::StorageUnavailable,
+            other => Self::InvalidDpopProof(other.to_string()),
         }
     }
 }
@@ -135,7 +154,9 @@ impl From<ValidationError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::NoToken | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::NoToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::AuthorizationServerUnavailable | Self::StorageUnavailable => {
@@ -171,9 +192,32 @@ pub struct BearerChallenge {
     pub scope: Option<&'static str>,
 }
 
+/// The authentication scheme a challenge is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Bearer,
+    /// RFC 9449 §7.1; its challenges name the proof algorithms (`algs`).
+    Dpop,
+}
+
 impl BearerChallenge {
-    /// `Bearer realm="…", error="…", scope="…", resource_metadata="…"`.
-    pub fn header_value(&self, identity: &ResourceIdentity) -> String {
+    /// The schemes to challenge in: the one the request used; both when it
+    /// sent no token (RFC 9449 §7.1), DPoP for a proof problem.
+    pub fn schemes(&self, request_used_dpop: bool) -> Vec<Scheme> {
+        match self.error {
+            None => vec![Scheme::Bearer, Scheme::Dpop],
+            Some(BearerErrorCode::InvalidDpopProof | BearerErrorCode::UseDpopNonce) => {
+                vec![Scheme::Dpop]
+            }
+            Some(_) if request_used_dpop => vec![Scheme::Dpop],
+            Some(_) => vec![Scheme::Bearer],
+        }
+    }
+
+    /// `Bearer realm="…", error="…", scope="…", resource_metadata="…"`, or
+    /// the same in the `DPoP` scheme with `algs="ES256 EdDSA RS256"`.
+    pub fn header_value(&self, scheme: Scheme, identity: &ResourceIdentity) -> String {
+        let algs = oauth_types::dpop::algorithm_names().join(" ");
         let mut attributes = vec![("realm", identity.realm())];
         if let Some(error) = self.error {
             attributes.push(("error", error.as_str()));
@@ -181,12 +225,19 @@ impl BearerChallenge {
         if let Some(scope) = self.scope {
             attributes.push(("scope", scope));
         }
+        if scheme == Scheme::Dpop {
+            attributes.push(("algs", &algs));
+        }
         attributes.push(("resource_metadata", identity.metadata_url()));
         let attributes: Vec<String> = attributes
             .into_iter()
             .map(|(name, value)| format!("{name}={}", quoted_string(value)))
             .collect();
-        format!("Bearer {}", attributes.join(", "))
+        let name = match scheme {
+            Scheme::Bearer => "Bearer",
+            Scheme::Dpop => "DPoP",
+        };
+        format!("{name} {}", attributes.join(", "))
     }
 }
 
@@ -212,6 +263,12 @@ pub async fn bearer_answers(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let token_in_query = url::form_urlencoded::parse(request.query_string().as_bytes())
         .any(|(name, _)| name == "access_token");
+    let used_dpop = request
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(' ').next())
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("dpop"));
     let identity = request.app_data::<web::Data<ResourceIdentity>>().cloned();
     let mut response = next.call(request).await?;
     let challenge = response
@@ -220,8 +277,10 @@ pub async fn bearer_answers(
         .get::<BearerChallenge>()
         .copied();
     if let (Some(challenge), Some(identity)) = (challenge, identity) {
-        if let Ok(value) = HeaderValue::from_str(&challenge.header_value(&identity)) {
-            response.headers_mut().insert(WWW_AUTHENTICATE, value);
+        for scheme in challenge.schemes(used_dpop) {
+            if let Ok(value) = HeaderValue::from_str(&challenge.header_value(scheme, &identity)) {
+                response.headers_mut().append(WWW_AUTHENTICATE, value);
+            }
         }
     }
     // RFC 6750 §2.3 and §5.3: an answer to a URL that holds a token must not

@@ -8,10 +8,13 @@
 //! - `nbf`, when present, must be in the past;
 //! - `aud`, when present, must include this resource's identifier
 //!   (RFC 7662 §4: a token for another resource must not be accepted here);
-//! - `token_type`, when present, must not name another kind of token
-//!   (a refresh token or a DPoP-bound token is not a bearer access token);
+//! - `token_type`, when present, must not name another kind of token (a
+//!   refresh token is not an access token), and `DPoP` only with the key
+//!   it is bound to (`cnf.jkt`, RFC 9449 §6.2), which the extractor then
+//!   holds the request's proof to;
 //! - `sub` must be present: every endpoint here acts for a resource owner.
 
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::introspection::IntrospectionResponse;
 use oauth_types::ScopeSet;
 
@@ -58,6 +61,9 @@ pub struct Grant {
     pub scope: ScopeSet,
     /// The token's `exp`, Unix seconds.
     pub expires_at: i64,
+    /// RFC 9449: the thumbprint of the key the token is bound to; a bound
+    /// token is accepted only with a DPoP proof by that key.
+    pub binding: Option<JwkThumbprint>,
 }
 
 impl Grant {
@@ -88,9 +94,17 @@ impl Grant {
         if answer
             .token_type
             .as_deref()
-            .is_some_and(is_not_a_bearer_token)
+            .is_some_and(is_not_an_access_token)
         {
-            return Err(InvalidToken("this is not a bearer access token"));
+            return Err(InvalidToken("this is not an access token"));
+        }
+        let binding = answer.cnf.map(|confirmation| confirmation.jkt);
+        let says_dpop = answer
+            .token_type
+            .as_deref()
+            .is_some_and(|token_type| token_type.eq_ignore_ascii_case("DPoP"));
+        if says_dpop && binding.is_none() {
+            return Err(InvalidToken("a DPoP token without the key it is bound to"));
         }
         let sub = answer
             .sub
@@ -101,15 +115,16 @@ impl Grant {
             client_id: answer.client_id.filter(|id| !id.is_empty()),
             scope: answer.scope.unwrap_or_default(),
             expires_at,
+            binding,
         })
     }
 }
 
-/// `token_type` values that name something other than a bearer access
-/// token (RFC 7662 §2.2 points at RFC 6749 §5.1 token types; some servers
-/// use RFC 7009's hint names instead).
-fn is_not_a_bearer_token(token_type: &str) -> bool {
-    ["refresh_token", "dpop", "n_a"]
+/// `token_type` values that name something other than an access token
+/// (RFC 7662 §2.2 points at RFC 6749 §5.1 token types; some servers use
+/// RFC 7009's hint names instead).
+fn is_not_an_access_token(token_type: &str) -> bool {
+    ["refresh_token", "n_a"]
         .iter()
         .any(|other| token_type.eq_ignore_ascii_case(other))
 }
@@ -190,5 +205,33 @@ mod tests {
             token_type: Some("Bearer".into()),
             ..active(now)
         }));
+        assert!(
+            refused(IntrospectionResponse {
+                token_type: Some("DPoP".into()),
+                ..active(now)
+            }),
+            "DPoP without cnf.jkt"
+        );
+    }
+
+    #[test]
+    fn a_dpop_bound_answer_carries_its_key_thumbprint_into_the_grant() {
+        let now = 1_000;
+        let confirmation = oauth_types::dpop::Confirmation {
+            jkt: JwkThumbprint::new("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"),
+        };
+        let grant = Grant::from_answer(
+            IntrospectionResponse {
+                token_type: Some("DPoP".into()),
+                cnf: Some(confirmation.clone()),
+                ..active(now)
+            },
+            RESOURCE,
+            now,
+        )
+        .unwrap();
+        assert_eq!(grant.binding, Some(confirmation.jkt));
+        let bearer = Grant::from_answer(active(now), RESOURCE, now).unwrap();
+        assert_eq!(bearer.binding, None);
     }
 }

@@ -39,6 +39,7 @@ impl TryFrom<AccessTokenClaims> for Grant {
             client_id: Some(claims.client_id),
             scope: claims.scope.unwrap_or_default(),
             expires_at: claims.exp,
+            binding: claims.cnf.map(|confirmation| confirmation.jkt),
         })
     }
 }

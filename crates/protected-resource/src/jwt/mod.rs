@@ -254,6 +254,7 @@ mod tests {
             client_id: Some("strava".to_owned()),
             scope: oauth_types::ScopeSet::parse("profile").unwrap(),
             expires_at,
+            binding: None,
         }
     }
 

@@ -1,0 +1,146 @@
+//! The resource's side of DPoP (RFC 9449 §7): a bound token comes as
+//! `Authorization: DPoP <token>` with a `DPoP` proof header, signed by the
+//! key the token is bound to, for this very request, and never seen
+//! before.
+//!
+//! ```text
+//!  client                                          this resource
+//!    | GET /api/me                                    |
+//!    | Authorization: DPoP <token>                    |
+//!    | DPoP: <proof: htm=GET, htu=…/api/me, ath, jti> |
+//!    |----------------------------------------------->|  oauth_types::dpop::verify_proof (§4.3)
+//!    |               token validated as ever          |  introspection or JWT
+//!    |               proof key = token's cnf.jkt      |  §7.1
+//!    |               jti never seen (ProofReplay)     |  §11.1
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::http::header::HeaderMap;
+use oauth_types::dpop::{ProofCheck, ProofError, VerifiedProof, IAT_WINDOW_SECONDS};
+use oauth_types::secret::CredentialHash;
+
+/// The request header that carries the proof (§4.1).
+pub const PROOF_HEADER: &str = "DPoP";
+
+/// How many proofs the replay cache holds at most (our policy): a proof
+/// is remembered until its `iat` window has passed, so this bounds memory
+/// (about 100 bytes each) and allows this many proofs per two minutes.
+pub const REPLAY_CAPACITY: usize = 100_000;
+
+/// Why a proof cannot be used for this request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DpopRefusal {
+    #[error("{0}")]
+    Proof(#[from] ProofError),
+    #[error("the request needs exactly one DPoP proof header")]
+    ProofHeader,
+    #[error("the DPoP proof was used before")]
+    Replayed,
+    #[error("the DPoP proof is signed by another key than the token is bound to")]
+    WrongKey,
+    /// Too many proofs in the window: the cache is full (flood).
+    #[error("too many DPoP proofs at once; try again shortly")]
+    Saturated,
+}
+
+/// The one `DPoP` header of a request (§4.3 item 1: exactly one).
+pub fn proof_header(headers: &HeaderMap) -> Result<&str, DpopRefusal> {
+    let mut values = headers.get_all(PROOF_HEADER);
+    match (values.next(), values.next()) {
+        (Some(value), None) => value.to_str().map_err(|_| DpopRefusal::ProofHeader),
+        _ => Err(DpopRefusal::ProofHeader),
+    }
+}
+
+/// The proofs seen in the last window, by the hash of key and `jti`.
+#[derive(Debug, Default)]
+pub struct ProofReplay {
+    seen: Mutex<HashMap<CredentialHash, i64>>,
+}
+
+impl ProofReplay {
+    /// Records `proof` as used at `now`; `Replayed` if it was used before.
+    /// Proofs whose window has passed are forgotten: their `iat` alone
+    /// refuses them now.
+    pub fn first_use(&self, proof: &VerifiedProof, now: i64) -> Result<(), DpopRefusal> {
+        let key = CredentialHash::of(&format!("{}.{}", proof.jkt.as_str(), proof.jti));
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.contains_key(&key) {
+            return Err(DpopRefusal::Replayed);
+        }
+        if seen.len() >= REPLAY_CAPACITY {
+            seen.retain(|_, iat| now - *iat <= IAT_WINDOW_SECONDS);
+            if seen.len() >= REPLAY_CAPACITY {
+                return Err(DpopRefusal::Saturated);
+            }
+        }
+        seen.insert(key, proof.iat);
+        Ok(())
+    }
+}
+
+/// Checks the request's proof for `check` and the token's binding, then
+/// remembers it.
+pub fn check_request(
+    headers: &HeaderMap,
+    check: &ProofCheck<'_>,
+    bound_to: Option<&oauth_types::dpop::JwkThumbprint>,
+    replay: &ProofReplay,
+) -> Result<(), DpopRefusal> {
+    let proof = oauth_types::dpop::verify_proof(proof_header(headers)?, check)?;
+    if bound_to != Some(&proof.jkt) {
+        return Err(DpopRefusal::WrongKey);
+    }
+    replay.first_use(&proof, check.now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oauth_types::dpop::JwkThumbprint;
+
+    fn proof(jti: &str, iat: i64) -> VerifiedProof {
+        VerifiedProof {
+            jkt: JwkThumbprint::new("key"),
+            jti: jti.to_owned(),
+            iat,
+        }
+    }
+
+    #[test]
+    fn a_proof_is_accepted_once() {
+        let replay = ProofReplay::default();
+        assert_eq!(replay.first_use(&proof("a", 100), 100), Ok(()));
+        assert_eq!(
+            replay.first_use(&proof("a", 100), 101),
+            Err(DpopRefusal::Replayed)
+        );
+        assert_eq!(replay.first_use(&proof("b", 100), 101), Ok(()));
+    }
+
+    #[test]
+    fn a_full_cache_forgets_only_proofs_past_their_window_and_refuses_the_rest() {
+        let replay = ProofReplay::default();
+        for index in 0..REPLAY_CAPACITY {
+            replay
+                .first_use(&proof(&index.to_string(), 100), 100)
+                .unwrap();
+        }
+        assert_eq!(
+            replay.first_use(&proof("late", 110), 110),
+            Err(DpopRefusal::Saturated),
+            "nothing may be forgotten yet: a replay of any of them would pass"
+        );
+        let later = 100 + IAT_WINDOW_SECONDS + 1;
+        assert_eq!(replay.first_use(&proof("late", later), later), Ok(()));
+        assert_eq!(
+            replay.first_use(&proof("late", later), later),
+            Err(DpopRefusal::Replayed)
+        );
+    }
+}
