@@ -9,7 +9,8 @@
 //!
 //! [`verify_proof`] makes the checks of §4.3 that need no memory; the
 //! caller keeps the `jti`s it has seen (§11.1) and compares the proof's
-//! key with the token's binding ([`Confirmation`], §6).
+//! key with the token's binding ([`Confirmation`], §6). [`DpopKey`] is the
+//! client's side: a P-256 key pair that signs proofs.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -30,6 +31,107 @@ pub const ALGORITHMS: [Algorithm; 3] = [Algorithm::ES256, Algorithm::EdDSA, Algo
 /// The same list, as JOSE names.
 pub fn algorithm_names() -> Vec<&'static str> {
     vec!["ES256", "EdDSA", "RS256"]
+}
+
+/// A client's DPoP key pair (ES256, P-256), made by aws-lc-rs; its
+/// private half is PKCS#8 DER, to be stored like a secret.
+pub struct DpopKey {
+    pkcs8: Vec<u8>,
+    encoding: jsonwebtoken::EncodingKey,
+    jwk: Jwk,
+}
+
+/// Why a stored key cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a P-256 private key")]
+pub struct BadDpopKey;
+
+impl DpopKey {
+    /// A new key pair from the OS generator.
+    pub fn generate() -> Result<Self, BadDpopKey> {
+        let pair = aws_lc_rs::signature::EcdsaKeyPair::generate(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        )
+        .map_err(|_| BadDpopKey)?;
+        let pkcs8 = pair.to_pkcs8v1().map_err(|_| BadDpopKey)?;
+        Self::from_pkcs8(pkcs8.as_ref())
+    }
+
+    /// The key stored as PKCS#8 DER.
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<Self, BadDpopKey> {
+        aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(
+            &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            pkcs8,
+        )
+        .map_err(|_| BadDpopKey)?;
+        let encoding = jsonwebtoken::EncodingKey::from_ec_der(pkcs8);
+        let jwk = Jwk::from_encoding_key(&encoding, Algorithm::ES256).map_err(|_| BadDpopKey)?;
+        Ok(Self {
+            pkcs8: pkcs8.to_vec(),
+            encoding,
+            jwk,
+        })
+    }
+
+    /// The private key, PKCS#8 DER: for the one place that stores it.
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
+    }
+
+    /// The public key, as every proof carries it.
+    pub fn public_jwk(&self) -> &Jwk {
+        &self.jwk
+    }
+
+    /// RFC 7638 thumbprint of the public key: what bound tokens name.
+    pub fn thumbprint(&self) -> Result<JwkThumbprint, BadDpopKey> {
+        self.jwk
+            .thumbprint(ThumbprintHash::SHA256)
+            .map(JwkThumbprint)
+            .map_err(|_| BadDpopKey)
+    }
+
+    /// A proof (§4.2) for `method` on `url` at `now` with a fresh `jti`;
+    /// with `access_token` its `ath`, with `nonce` the server's nonce.
+    pub fn proof(
+        &self,
+        method: &str,
+        url: &url::Url,
+        now: i64,
+        access_token: Option<&AccessToken>,
+        nonce: Option<&str>,
+    ) -> Result<String, BadDpopKey> {
+        let mut target = url.clone();
+        target.set_query(None);
+        target.set_fragment(None);
+        let mut claims = serde_json::json!({
+            "jti": crate::secret::generate_credential(),
+            "htm": method,
+            "htu": target.as_str(),
+            "iat": now,
+        });
+        if let Some(token) = access_token {
+            claims["ath"] = serde_json::Value::from(access_token_hash(token));
+        }
+        if let Some(nonce) = nonce {
+            claims["nonce"] = serde_json::Value::from(nonce);
+        }
+        self.sign(&claims)
+    }
+
+    /// Signs `claims` as a proof with this key in its header.
+    pub fn sign(&self, claims: &serde_json::Value) -> Result<String, BadDpopKey> {
+        let mut header = jsonwebtoken::Header::new(Algorithm::ES256);
+        header.typ = Some(PROOF_TYPE.to_owned());
+        header.jwk = Some(self.jwk.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding).map_err(|_| BadDpopKey)
+    }
+}
+
+impl std::fmt::Debug for DpopKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DpopKey([redacted])")
+    }
 }
 
 /// How far a proof's `iat` may lie from our clock, in seconds (§11.1 leaves
@@ -238,22 +340,11 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
     use jsonwebtoken::{EncodingKey, Header};
     use serde_json::{json, Value};
 
-    /// A P-256 key pair: what signs, and its public JWK.
-    struct TestKey {
-        encoding: EncodingKey,
-        jwk: Jwk,
-    }
-
-    fn key() -> TestKey {
-        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).unwrap();
-        let der = pair.to_pkcs8v1().unwrap();
-        let encoding = EncodingKey::from_ec_der(der.as_ref());
-        let jwk = Jwk::from_encoding_key(&encoding, Algorithm::ES256).unwrap();
-        TestKey { encoding, jwk }
+    fn key() -> DpopKey {
+        DpopKey::generate().unwrap()
     }
 
     const NOW: i64 = 1_800_000_000;
@@ -266,15 +357,12 @@ mod tests {
         json!({"jti": "j-1", "htm": "GET", "htu": "https://api.example/api/me", "iat": NOW})
     }
 
-    fn sign_with(key: &TestKey, header: Header, claims: &Value) -> String {
+    fn sign_with(key: &DpopKey, header: Header, claims: &Value) -> String {
         jsonwebtoken::encode(&header, claims, &key.encoding).unwrap()
     }
 
-    fn proof(key: &TestKey, claims: &Value) -> String {
-        let mut header = Header::new(Algorithm::ES256);
-        header.typ = Some(PROOF_TYPE.to_owned());
-        header.jwk = Some(key.jwk.clone());
-        sign_with(key, header, claims)
+    fn proof(key: &DpopKey, claims: &Value) -> String {
+        key.sign(claims).unwrap()
     }
 
     fn check(url: &url::Url) -> ProofCheck<'_> {
@@ -292,10 +380,36 @@ mod tests {
         let key = key();
         let url = url();
         let verified = verify_proof(&proof(&key, &claims()), &check(&url)).unwrap();
-        let thumbprint = key.jwk.thumbprint(ThumbprintHash::SHA256).unwrap();
-        assert_eq!(verified.jkt.as_str(), thumbprint);
+        assert_eq!(verified.jkt, key.thumbprint().unwrap());
         assert_eq!(verified.jti, "j-1");
         assert_eq!(verified.iat, NOW);
+    }
+
+    #[test]
+    fn a_stored_key_signs_proofs_that_verify_with_ath_and_nonce() {
+        let stored = key();
+        let key = DpopKey::from_pkcs8(stored.pkcs8()).unwrap();
+        assert_eq!(key.thumbprint(), stored.thumbprint());
+        let url = url::Url::parse("https://api.example/api/me?page=2#top").unwrap();
+        let token = AccessToken::new("the-token");
+        let made = key
+            .proof("GET", &url, NOW, Some(&token), Some("n"))
+            .unwrap();
+        let check = ProofCheck {
+            method: "GET",
+            url: &url,
+            now: NOW,
+            access_token: Some(&token),
+            nonce: Some("n"),
+        };
+        let verified = verify_proof(&made, &check).unwrap();
+        assert_eq!(verified.jkt, key.thumbprint().unwrap());
+        let again = key
+            .proof("GET", &url, NOW, Some(&token), Some("n"))
+            .unwrap();
+        assert_ne!(verify_proof(&again, &check).unwrap().jti, verified.jti);
+        assert!(DpopKey::from_pkcs8(b"not a key").is_err());
+        assert_eq!(format!("{key:?}"), "DpopKey([redacted])");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod helpers;
 mod bodies;
 mod cache;
 mod database_outage;
+mod dpop;
 mod inputs;
 mod introspection_failures;
 mod jwt;
