@@ -5,11 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use client::config::Config;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::LOCATION;
-use service_kit::server::Listener;
-use service_kit::{Database, ServeArgs};
+use service_kit::Database;
 use url::Url;
 
 use crate::fakes::{self, SharedWorld, World};
@@ -94,35 +92,25 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     world.lock().unwrap().issuer = issuer.clone();
     world.lock().unwrap().resource_url = rs_url.clone();
 
-    let listener = Listener::bind(&ServeArgs::for_test(options.database_url.clone())).unwrap();
-    let url = listener.url().unwrap();
+    let mut config = client::testing::config(&options.database_url, &issuer, &rs_url);
+    let reserved = client::testing::reserve(&config.serve);
+    let url = reserved.url.clone();
     let mut redirect_uri = Url::parse(&format!("{url}/callback")).unwrap();
     if let Some(host) = options.redirect_host {
         redirect_uri.set_host(Some(host)).unwrap();
     }
     redirect_uri.set_scheme(options.redirect_scheme).unwrap();
-    let config = Config {
-        serve: ServeArgs {
-            sweep_interval: options.sweep_interval,
-            ..ServeArgs::for_test(options.database_url.clone())
-        },
-        issuer: if options.issuer_auto {
-            "auto".to_owned()
-        } else {
-            issuer.clone()
-        },
-        trusted_issuer: vec![options.trusted_issuer.unwrap_or_else(|| issuer.clone())],
-        issuer_internal_url,
-        client_id: "strava".to_owned(),
-        client_secret: "strava-secret".to_owned(),
-        redirect_uri: redirect_uri.to_string(),
-        resource_url: rs_url.clone(),
-        resource_internal_url: None,
-        scope: options.scope.to_owned(),
-        ca_cert: None,
-    };
-    let server = client::build_on(config, listener).await.unwrap();
-    let _ = server.spawn();
+    config.serve.sweep_interval = options.sweep_interval;
+    if options.issuer_auto {
+        config.issuer = "auto".to_owned();
+    }
+    if let Some(trusted) = options.trusted_issuer {
+        config.trusted_issuer = vec![trusted];
+    }
+    config.issuer_internal_url = issuer_internal_url;
+    config.redirect_uri = redirect_uri.to_string();
+    config.scope = options.scope.to_owned();
+    client::testing::start_on(reserved, config).await;
     let database = Database::connect(&options.database_url).await.unwrap();
     let jar = Arc::new(Jar::default());
     TestApp {

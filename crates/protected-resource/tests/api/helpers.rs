@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use oauth_types::secret::AccessToken;
-use protected_resource::{Config, ValidationMethod};
+use protected_resource::ValidationMethod;
 use serde_json::{json, Value};
 use service_kit::server::{serve, Listener};
 use service_kit::ServeArgs;
@@ -223,30 +223,21 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let database_url = options
         .database_url
         .unwrap_or_else(service_kit::testing::sqlite_url);
-    let serve = ServeArgs::for_test(database_url);
-    let listener = Listener::bind(&serve).unwrap();
-    let address = listener.url().unwrap();
-    let config = Config {
-        serve,
-        introspection_url: options
-            .introspection_url
-            .unwrap_or_else(|| fake.introspection_url.clone()),
-        client_id: options.client_id,
-        client_secret: options.client_secret,
-        resource_id: address.clone(),
-        issuer: options.issuer,
-        validation: options.validation,
-        issuer_internal_url: options.issuer_internal_url,
-        jwks_cache_ttl: options.jwks_cache_ttl,
-        jwks_refetch_interval: options.jwks_refetch_interval,
-        introspection_cache_ttl: options.cache_ttl,
-        introspection_timeout_ms: options.timeout_ms,
-        ca_cert: None,
-    };
-    let (_, handle) = protected_resource::build_on(config, listener)
-        .await
-        .unwrap()
-        .spawn();
+    let mut config = protected_resource::testing::config(&database_url, &options.issuer);
+    config.introspection_url = options
+        .introspection_url
+        .unwrap_or_else(|| fake.introspection_url.clone());
+    config.client_id = options.client_id;
+    config.client_secret = options.client_secret;
+    config.validation = options.validation;
+    config.issuer_internal_url = options.issuer_internal_url;
+    config.jwks_cache_ttl = options.jwks_cache_ttl;
+    config.jwks_refetch_interval = options.jwks_refetch_interval;
+    config.introspection_cache_ttl = options.cache_ttl;
+    config.introspection_timeout_ms = options.timeout_ms;
+    let resource = protected_resource::testing::spawn_named_by_its_url(config).await;
+    let address = resource.url;
+    let handle = resource.handle;
     TestApp {
         resource_id: address.clone(),
         address,
