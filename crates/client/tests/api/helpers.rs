@@ -63,6 +63,8 @@ pub struct TestApp {
     pub world: SharedWorld,
     pub issuer: String,
     pub database: Database,
+    /// The fakes' mock servers, which stop when dropped.
+    _fakes: Vec<wiremock::MockServer>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -75,11 +77,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         expires_in: 3600,
         ..World::default()
     }));
-    let as_url = fakes::spawn_authorization_server(world.clone());
+    let authorization_server = fakes::spawn_authorization_server(world.clone()).await;
+    let as_url = authorization_server.uri();
+    let mut fakes = vec![authorization_server];
     let rs_url = if options.resource_down {
         "http://127.0.0.1:9".to_owned()
     } else {
-        fakes::spawn_resource(world.clone())
+        let resource = fakes::spawn_resource(world.clone()).await;
+        let url = resource.uri();
+        fakes.push(resource);
+        url
     };
     let (issuer, issuer_internal_url) = if options.authorization_server_down {
         ("http://127.0.0.1:9".to_owned(), None)
@@ -121,6 +128,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         world,
         issuer,
         database,
+        _fakes: fakes,
     }
 }
 
