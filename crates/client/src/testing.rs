@@ -9,7 +9,8 @@
 //! // a fresh database, using `issuer` and calling `resource_url`.
 //! let config = testing::config(&service_kit::testing::sqlite_url(), issuer, resource_url);
 //! let client = testing::spawn_called_back_at_itself(config).await;
-//! // Register client.redirect_uri() at the authorization server.
+//! // Register its redirect URI, `{client.url}/callback`, at the
+//! // authorization server.
 //! # }
 //! ```
 //!
@@ -19,41 +20,18 @@
 //!   sets the redirect URI to its own `/callback`. [`reserve`] binds first,
 //!   for a test that needs the URL before the configuration is final.
 
-use actix_web::dev::ServerHandle;
-use clap::Parser;
-pub use service_kit::testing::{reserve, Reserved};
-use service_kit::ServeArgs;
+use service_kit::testing::default_config;
+pub use service_kit::testing::{reserve, Reserved, TestServer};
 
 use crate::config::Config;
 
 /// A running client.
-pub struct TestClient {
-    /// `http://127.0.0.1:PORT` (or `https://` with a certificate).
-    pub url: String,
-    pub database_url: String,
-    pub handle: ServerHandle,
-}
-
-impl TestClient {
-    /// Its own `/callback`, the redirect URI of [`spawn_called_back_at_itself`].
-    pub fn redirect_uri(&self) -> String {
-        format!("{}/callback", self.url)
-    }
-}
+pub type TestClient = TestServer;
 
 /// The binary's defaults on 127.0.0.1:0 and `database_url`, with `issuer`
 /// (the only trusted one for `--issuer auto`) and `resource_url`.
-#[allow(clippy::panic)] // a test helper: the defaults always parse
 pub fn config(database_url: &str, issuer: &str, resource_url: &str) -> Config {
-    let mut config = Config::try_parse_from([
-        "client",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        database_url,
-    ])
-    .unwrap_or_else(|err| panic!("the default configuration: {err}"));
-    config.serve = ServeArgs::for_test(database_url);
+    let mut config: Config = default_config("client", database_url);
     config.issuer = issuer.to_owned();
     config.trusted_issuer = vec![issuer.to_owned()];
     config.resource_url = resource_url.to_owned();
@@ -61,18 +39,11 @@ pub fn config(database_url: &str, issuer: &str, resource_url: &str) -> Config {
 }
 
 /// Starts the client with `config` on `reserved` (see [`reserve`]).
-#[allow(clippy::panic)] // a test helper: a client that cannot start fails the test
 pub async fn start_on(reserved: Reserved, config: Config) -> TestClient {
     let database_url = config.serve.database_url.clone();
-    let (url, handle) = crate::build_on(config, reserved.listener)
+    reserved
+        .start(&database_url, |listener| crate::build_on(config, listener))
         .await
-        .unwrap_or_else(|err| panic!("the client starts: {err}"))
-        .spawn();
-    TestClient {
-        url,
-        database_url,
-        handle,
-    }
 }
 
 /// Starts the client with `config`, its redirect URI as given.

@@ -238,7 +238,7 @@ async fn start_client(
             client_id: CLIENT_ID.to_owned(),
             kind: ClientKind::Confidential,
             secret: Some(CLIENT_SECRET.to_owned()),
-            redirect_uris: vec![client.redirect_uri()],
+            redirect_uris: vec![format!("{}/callback", client.url)],
             scopes: ScopeSet::parse("profile post personal-message").unwrap(),
             grant_types: vec![
                 oauth_types::GrantType::AuthorizationCode,

@@ -20,35 +20,19 @@
 //!   deployment would. [`reserve`] binds first, for a test that needs the
 //!   URL before the configuration is final.
 
-use actix_web::dev::ServerHandle;
-use clap::Parser;
-pub use service_kit::testing::{reserve, Reserved};
-use service_kit::ServeArgs;
+use service_kit::testing::default_config;
+pub use service_kit::testing::{reserve, Reserved, TestServer};
 
 use crate::config::Config;
 
 /// A running protected resource.
-pub struct TestProtectedResource {
-    /// `http://127.0.0.1:PORT` (or `https://` with a certificate).
-    pub url: String,
-    pub database_url: String,
-    pub handle: ServerHandle,
-}
+pub type TestProtectedResource = TestServer;
 
 /// The binary's defaults on 127.0.0.1:0 and `database_url`, guarded by
 /// `issuer` and introspecting at its `/introspect`, with the introspection
 /// cache off (so a revocation shows at once).
-#[allow(clippy::panic)] // a test helper: the defaults always parse
 pub fn config(database_url: &str, issuer: &str) -> Config {
-    let mut config = Config::try_parse_from([
-        "protected-resource",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        database_url,
-    ])
-    .unwrap_or_else(|err| panic!("the default configuration: {err}"));
-    config.serve = ServeArgs::for_test(database_url);
+    let mut config: Config = default_config("protected-resource", database_url);
     config.issuer = issuer.to_owned();
     config.introspection_url = format!("{issuer}/introspect");
     config.introspection_cache_ttl = 0;
@@ -56,18 +40,11 @@ pub fn config(database_url: &str, issuer: &str) -> Config {
 }
 
 /// Starts the protected resource with `config` on `reserved` (see [`reserve`]).
-#[allow(clippy::panic)] // a test helper: a protected resource that cannot start fails the test
 pub async fn start_on(reserved: Reserved, config: Config) -> TestProtectedResource {
     let database_url = config.serve.database_url.clone();
-    let (url, handle) = crate::build_on(config, reserved.listener)
+    reserved
+        .start(&database_url, |listener| crate::build_on(config, listener))
         .await
-        .unwrap_or_else(|err| panic!("the protected resource starts: {err}"))
-        .spawn();
-    TestProtectedResource {
-        url,
-        database_url,
-        handle,
-    }
 }
 
 /// Starts the resource with `config`, its resource identifier as given.
