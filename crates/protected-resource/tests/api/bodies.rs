@@ -1,23 +1,19 @@
 //! What callers get wrong in bodies is a 400, never a 5xx (security.md 31).
 
+use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{assert_refused, spawn_app};
+use crate::helpers::spawn_app;
 
 #[actix_rt::test]
 async fn an_oversized_body_is_an_invalid_request() {
     let app = spawn_app().await;
     let token = app.token_for("alice", "post");
+    let body = json!({"message": "a".repeat(70 * 1024)});
 
-    let response = app
-        .post_json(
-            "/api/posts",
-            &token,
-            &json!({"message": "a".repeat(70 * 1024)}),
-        )
-        .await;
+    let response = app.post_json("/api/posts", &token, &body).await;
 
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    app.assert_invalid_request(response).await;
 }
 
 #[actix_rt::test]
@@ -26,32 +22,21 @@ async fn a_wrong_content_type_is_an_invalid_request() {
     let token = app.token_for("alice", "post");
 
     let response = app
-        .http
-        .post(app.url("/api/posts"))
-        .bearer_auth(&token)
-        .header("Content-Type", "text/plain")
-        .body(r#"{"message": "hi"}"#)
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/api/posts", &token, "text/plain", r#"{"message": "hi"}"#)
+        .await;
 
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    app.assert_invalid_request(response).await;
 }
 
 #[actix_rt::test]
 async fn a_missing_body_is_an_invalid_request() {
     let app = spawn_app().await;
     let token = app.token_for("alice", "post");
+    let request = app.to(Method::POST, "/api/posts").bearer_auth(&token);
 
-    let response = app
-        .http
-        .post(app.url("/api/posts"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let response = app.send(request).await;
 
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    app.assert_invalid_request(response).await;
 }
 
 #[actix_rt::test]
@@ -61,15 +46,9 @@ async fn malformed_json_is_an_invalid_request() {
 
     for body in [r#"{"message": "#, "[1, 2]", r#"{"message": 42}"#, "\u{0}"] {
         let response = app
-            .http
-            .post(app.url("/api/posts"))
-            .bearer_auth(&token)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_refused(&app, response, 400, Some("invalid_request")).await;
+            .post_raw("/api/posts", &token, "application/json", body)
+            .await;
+        app.assert_invalid_request(response).await;
     }
 }
 
@@ -77,18 +56,13 @@ async fn malformed_json_is_an_invalid_request() {
 async fn a_repeated_form_field_is_an_invalid_request() {
     let app = spawn_app().await;
     let token = app.token_for("alice", "post");
+    let form = [
+        ("message", "one"),
+        ("message", "two"),
+        ("access_token", &token),
+    ];
 
-    let response = app
-        .http
-        .post(app.url("/api/posts"))
-        .form(&[
-            ("message", "one"),
-            ("message", "two"),
-            ("access_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_form("/api/posts", &form).await;
 
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    app.assert_invalid_request(response).await;
 }

@@ -285,6 +285,71 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Sends `request` (built on `self.http`, e.g. with [`Self::to`]).
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        request.send().await.unwrap()
+    }
+
+    /// A request to `path` on the resource, with nothing attached yet.
+    pub fn to(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path))
+    }
+
+    /// GET `path` without any token.
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        self.send(self.to(reqwest::Method::GET, path)).await
+    }
+
+    /// The page at `path`, fetched without a token.
+    pub async fn page(&self, path: &str) -> String {
+        self.get_anonymous(path).await.text().await.unwrap()
+    }
+
+    /// POSTs `form` (which may carry `access_token`) to `path`.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.send(self.to(reqwest::Method::POST, path).form(form))
+            .await
+    }
+
+    /// POSTs `body` with `token` as a Bearer header, and `content_type`.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        let request = self
+            .to(reqwest::Method::POST, path)
+            .bearer_auth(token)
+            .header("Content-Type", content_type)
+            .body(body.to_owned());
+        self.send(request).await
+    }
+
+    /// POSTs `body` to `path` with `token`; asserts it was created and
+    /// returns the created thing.
+    pub async fn create(&self, path: &str, token: &str, body: &Value) -> Value {
+        let response = self.post_json(path, token, body).await;
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    }
+
+    /// The JSON answer to a GET of `path` with `token`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        self.get(path, token).await.json().await.unwrap()
+    }
+
+    /// Asserts `response` is the RFC 6750 `invalid_request` refusal (400).
+    pub async fn assert_invalid_request(&self, response: reqwest::Response) -> Value {
+        assert_refused(self, response, 400, Some("invalid_request")).await
+    }
+
+    /// Asserts `response` is the RFC 6750 `invalid_token` refusal (401).
+    pub async fn assert_invalid_token(&self, response: reqwest::Response) -> Value {
+        assert_refused(self, response, 401, Some("invalid_token")).await
+    }
+
     /// Makes `username` known to the resource by using a token once.
     pub async fn introduce(&self, username: &str) {
         let token = self.token_for(username, "profile");
