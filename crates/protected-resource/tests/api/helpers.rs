@@ -210,6 +210,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// The resource with its introspection cache off: every request asks.
+pub async fn spawn_app_without_cache() -> TestApp {
+    spawn_app_with(Options {
+        cache_ttl: 0,
+        ..Options::default()
+    })
+    .await
+}
+
 pub async fn spawn_app_on(database_url: String) -> TestApp {
     spawn_app_with(Options {
         database_url: Some(database_url),
@@ -348,6 +357,11 @@ impl TestApp {
     /// Asserts `response` is the RFC 6750 `invalid_token` refusal (401).
     pub async fn assert_invalid_token(&self, response: reqwest::Response) -> Value {
         assert_refused(self, response, 401, Some("invalid_token")).await
+    }
+
+    /// The status of `GET /api/me` with `token`.
+    pub async fn me_status(&self, token: &str) -> u16 {
+        self.get("/api/me", token).await.status().as_u16()
     }
 
     /// Makes `username` known to the resource by using a token once.

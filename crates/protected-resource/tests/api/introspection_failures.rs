@@ -164,7 +164,7 @@ async fn the_resource_authenticates_with_basic_over_form_urlencoded_credentials(
     let app = spawn_app().await;
     let token = app.token_for("alice", "profile");
 
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     // RFC 6749 §2.3.1: urlencode id and secret, then join and base64.
     let expected = format!(

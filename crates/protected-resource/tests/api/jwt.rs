@@ -46,7 +46,7 @@ fn base64url_json(value: &Value) -> String {
 async fn a_valid_token_works_on_every_route() {
     let jwt = spawn_jwt_app().await;
     let alice = jwt.token_for("alice", "profile");
-    assert_eq!(jwt.app.get("/api/me", &alice).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&alice).await, 200);
     let everything = jwt.token_for("bob", "profile post personal-message");
 
     for (method, path, _) in ROUTES {
@@ -96,7 +96,7 @@ async fn a_jwt_is_checked_here_without_introspection() {
     let jwt = spawn_jwt_app().await;
     let token = jwt.token_for("alice", "profile");
 
-    assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&token).await, 200);
 
     assert_eq!(jwt.app.fake.calls(), 0);
 }
@@ -125,7 +125,7 @@ async fn the_media_type_form_of_typ_is_accepted_in_any_case() {
             .key
             .sign_with_header(&header, &jwt.claims("alice", "profile"));
 
-        assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200, "{typ}");
+        assert_eq!(jwt.app.me_status(&token).await, 200, "{typ}");
     }
 }
 

@@ -110,7 +110,7 @@ async fn the_whole_story_works_against_the_real_authorization_server() {
 async fn a_token_revoked_at_the_authorization_server_is_refused() {
     let (server, app) = spawn_both().await;
     let token = tokens(&server, &app, "hamza", "profile").await;
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     // RFC 7009: the client revokes its token.
     let revoked = app
@@ -134,7 +134,7 @@ async fn a_token_revoked_at_the_authorization_server_is_refused() {
 async fn a_token_expired_at_the_authorization_server_is_refused() {
     let (server, app) = spawn_both().await;
     let token = tokens(&server, &app, "hamza", "profile").await;
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     server.advance_clock(24 * 3600);
 
@@ -167,7 +167,7 @@ async fn the_scopes_the_user_approved_are_the_scopes_enforced() {
     let (server, app) = spawn_both().await;
     let token = tokens(&server, &app, "hamza", "profile").await;
 
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
     let response = app.get("/api/posts", &token).await;
 
     assert_refused(&app, response, 403, Some("insufficient_scope")).await;
