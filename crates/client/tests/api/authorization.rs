@@ -53,15 +53,8 @@ async fn the_callback_redeems_the_code_with_the_stored_verifier_and_the_home_pag
     for database_url in service_kit::testing::test_database_urls().await {
         let app = spawn_app_with(Options::new(database_url)).await;
         let redirect = app.connect().await;
-        let issuer = app.issuer.clone();
 
-        let response = app
-            .callback(&[
-                ("code", "code-123"),
-                ("state", redirect.state()),
-                ("iss", &issuer),
-            ])
-            .await;
+        let response = app.callback_of(&redirect, &[("code", "code-123")]).await;
 
         assert_eq!(response.status().as_u16(), 303);
         let sent = app.world().last_token_request();
@@ -94,14 +87,8 @@ async fn the_callback_redeems_the_code_with_the_stored_verifier_and_the_home_pag
 async fn tokens_codes_and_verifiers_never_reach_a_page_or_a_cookie() {
     let app = spawn_app().await;
     let redirect = app.connect().await;
-    let issuer = app.issuer.clone();
     let code = "a-long-authorization-code-0123456789";
-    app.callback(&[
-        ("code", code),
-        ("state", redirect.state()),
-        ("iss", &issuer),
-    ])
-    .await;
+    app.callback_of(&redirect, &[("code", code)]).await;
     let (access, refresh) = {
         let world = app.world();
         (
@@ -163,13 +150,7 @@ async fn a_state_that_matches_no_request_of_this_session_is_refused_and_nothing_
     );
     assert_nothing_stored(&app).await;
     // The real request of this session is untouched and still works.
-    let response = app
-        .callback(&[
-            ("code", "code-1"),
-            ("state", redirect.state()),
-            ("iss", &issuer),
-        ])
-        .await;
+    let response = app.callback_of(&redirect, &[("code", "code-1")]).await;
     assert_eq!(response.status().as_u16(), 303);
 }
 
@@ -276,7 +257,6 @@ async fn a_missing_iss_is_refused_only_when_the_server_promised_it() {
 #[actix_rt::test]
 async fn every_error_of_the_authorization_server_gets_a_page_saying_what_happened() {
     let app = spawn_app().await;
-    let issuer = app.issuer.clone();
     let cases: HashMap<&str, &str> = HashMap::from([
         ("access_denied", "You did not connect Facebook"),
         ("invalid_scope", "scope"),
@@ -289,13 +269,7 @@ async fn every_error_of_the_authorization_server_gets_a_page_saying_what_happene
     for (error, says) in cases {
         let redirect = app.connect().await;
 
-        let response = app
-            .callback(&[
-                ("error", error),
-                ("state", redirect.state()),
-                ("iss", &issuer),
-            ])
-            .await;
+        let response = app.callback_of(&redirect, &[("error", error)]).await;
 
         assert!(response.status().is_client_error() || response.status().is_server_error());
         let page = response.text().await.unwrap();
@@ -336,15 +310,9 @@ async fn a_refused_or_garbled_exchange_shows_a_page_and_stores_nothing() {
 async fn a_repeated_callback_parameter_is_refused() {
     let app = spawn_app().await;
     let redirect = app.connect().await;
-    let issuer = app.issuer.clone();
 
     let response = app
-        .callback(&[
-            ("code", "a"),
-            ("code", "b"),
-            ("state", redirect.state()),
-            ("iss", &issuer),
-        ])
+        .callback_of(&redirect, &[("code", "a"), ("code", "b")])
         .await;
 
     assert_eq!(response.status().as_u16(), 400);

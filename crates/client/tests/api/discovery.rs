@@ -68,13 +68,7 @@ async fn behind_the_scenes_lists_the_discovery_steps_before_the_authorization_re
         "RFC 8414 §3",
         "Send the browser to the authorization endpoint",
     ];
-    let mut from = 0;
-    for expected in in_order {
-        let found = trace[from..]
-            .find(expected)
-            .unwrap_or_else(|| panic!("{expected} missing or out of order in {trace}"));
-        from += found + expected.len();
-    }
+    crate::helpers::assert_in_order(&trace, &in_order);
 }
 
 #[actix_rt::test]

@@ -189,16 +189,23 @@ impl TestApp {
         self.get(&format!("/callback?{query}")).await
     }
 
+    /// The callback of `redirect`'s flow: `params`, then its `state` and
+    /// the issuer's `iss`, as an honest authorization server sends them.
+    pub async fn callback_of(
+        &self,
+        redirect: &AuthorizationRedirect,
+        params: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut all = params.to_vec();
+        all.extend([("state", redirect.state()), ("iss", self.issuer.as_str())]);
+        self.callback(&all).await
+    }
+
     /// Runs the whole flow against the fakes; returns the callback's answer.
     pub async fn connect_fully(&self) -> reqwest::Response {
         let redirect = self.connect().await;
-        let issuer = self.issuer.clone();
-        self.callback(&[
-            ("code", "the-code-from-the-fake-server"),
-            ("state", redirect.state()),
-            ("iss", &issuer),
-        ])
-        .await
+        self.callback_of(&redirect, &[("code", "the-code-from-the-fake-server")])
+            .await
     }
 
     /// The anti-CSRF token the home page puts in its forms.
@@ -258,5 +265,16 @@ impl TestApp {
 
     pub fn world(&self) -> std::sync::MutexGuard<'_, World> {
         self.world.lock().unwrap()
+    }
+}
+
+/// Asserts that each of `expected` appears in `text`, in this order.
+pub fn assert_in_order(text: &str, expected: &[&str]) {
+    let mut from = 0;
+    for wanted in expected {
+        let found = text[from..]
+            .find(wanted)
+            .unwrap_or_else(|| panic!("{wanted} missing or out of order in {text}"));
+        from += found + wanted.len();
     }
 }

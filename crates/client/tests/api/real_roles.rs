@@ -56,14 +56,7 @@ impl Eco {
     /// client's callback; returns that callback URL.
     async fn authorize(&self, start: &str, decision: AtConsent<'_>) -> url::Url {
         let client = &self.roles.client_url;
-        let callback = self
-            .hamza
-            .walk_to(
-                &format!("{client}{start}"),
-                &format!("{client}/callback"),
-                decision,
-            )
-            .await;
+        let callback = self.hamza.walk_to_callback(client, start, decision).await;
         url::Url::parse(&callback).unwrap()
     }
 
@@ -288,11 +281,5 @@ async fn a_client_that_knows_only_the_api_finds_the_real_authorization_server_an
         "RFC 6749 §4.1.3",
         "RFC 6750 §2.1",
     ];
-    let mut from = 0;
-    for expected in in_order {
-        let found = trace[from..]
-            .find(expected)
-            .unwrap_or_else(|| panic!("{expected} missing or out of order in {trace}"));
-        from += found + expected.len();
-    }
+    crate::helpers::assert_in_order(&trace, &in_order);
 }
