@@ -115,6 +115,23 @@ impl Options {
         }
     }
 
+    /// These options with JWT access tokens checked locally.
+    pub fn jwt(self) -> Self {
+        Self {
+            validation: Validation::Jwt,
+            ..self
+        }
+    }
+
+    /// These options with the client finding its authorization server
+    /// through the resource (`--issuer auto`).
+    pub fn discovering_issuer(self) -> Self {
+        Self {
+            discover_issuer: true,
+            ..self
+        }
+    }
+
     /// Fresh databases on every backend this run tests (SQLite, and
     /// Postgres when `TEST_POSTGRES_URL` is set).
     pub async fn every_backend() -> Vec<Self> {

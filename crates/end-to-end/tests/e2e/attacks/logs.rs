@@ -37,6 +37,19 @@ fn query_param(url: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no {name} in {url}"))
 }
 
+/// The refresh token grant for `strava-logs` with `client_secret`.
+async fn refresh_grant(
+    token_url: &str,
+    client_secret: &str,
+    refresh_token: &str,
+) -> (StatusCode, serde_json::Value) {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    post_with_basic(token_url, "strava-logs", client_secret, &form).await
+}
+
 /// POSTs a form with HTTP Basic credentials; the JSON answer.
 async fn post_with_basic(
     url: &str,
@@ -297,16 +310,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     )
     .await;
     let first_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let (status, refreshed) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        &client_secret,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &first_refresh),
-        ],
-    )
-    .await;
+    let (status, refreshed) = refresh_grant(&token_url, &client_secret, &first_refresh).await;
     assert_eq!(status, StatusCode::OK, "{refreshed}");
     let refreshed_access = refreshed["access_token"].as_str().unwrap().to_owned();
     let refreshed_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
@@ -346,16 +350,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
         .send()
         .await
         .unwrap();
-    let (spent, _) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        &client_secret,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &first_refresh),
-        ],
-    )
-    .await;
+    let (spent, _) = refresh_grant(&token_url, &client_secret, &first_refresh).await;
     assert_eq!(
         spent,
         StatusCode::BAD_REQUEST,
@@ -378,16 +373,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     .await;
     assert_eq!(status, StatusCode::OK);
     // Wrong client credentials, which are logged as a failure only.
-    let (status, _) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        "a-wrong-client-secret",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refreshed_refresh),
-        ],
-    )
-    .await;
+    let (status, _) = refresh_grant(&token_url, "a-wrong-client-secret", &refreshed_refresh).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     secrets.push((
         "a wrong client secret".into(),

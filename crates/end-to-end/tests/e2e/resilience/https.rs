@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use authorization_server::testing::{Flow, TestAuthorizationServer};
-use end_to_end::{AtConsent, Ecosystem, Options, Tls, Validation};
+use end_to_end::{AtConsent, Ecosystem, Options, Tls};
 use service_kit::testing::pki::TestPki;
 
 #[actix_rt::test]
@@ -66,21 +66,13 @@ async fn connect_post_and_see(ecosystem: &Ecosystem, message: &str) {
 
 #[actix_rt::test]
 async fn jwt_access_tokens_are_checked_with_keys_fetched_over_https() {
-    let ecosystem = Ecosystem::start(Options {
-        validation: Validation::Jwt,
-        ..Options::https()
-    })
-    .await;
+    let ecosystem = Ecosystem::start(Options::https().jwt()).await;
     connect_post_and_see(&ecosystem, "signed, and fetched over TLS").await;
 }
 
 #[actix_rt::test]
 async fn a_client_finds_its_authorization_server_through_the_resource_over_https() {
-    let ecosystem = Ecosystem::start(Options {
-        discover_issuer: true,
-        ..Options::https()
-    })
-    .await;
+    let ecosystem = Ecosystem::start(Options::https().discovering_issuer()).await;
     connect_post_and_see(&ecosystem, "discovered over TLS").await;
 }
 
