@@ -106,7 +106,7 @@ async fn without_the_cache_a_revoked_token_is_refused_at_once() {
 
 #[actix_rt::test]
 async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let introspector = introspector(&fake, 30);
     fake.answer("t", answer_expiring_at(1_000_000));
     let token = AccessToken::new("t");
@@ -121,7 +121,7 @@ async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
 
 #[actix_rt::test]
 async fn a_cached_answer_is_never_reused_past_the_token_exp() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let introspector = introspector(&fake, 30);
     fake.answer("t", answer_expiring_at(1_005));
     let token = AccessToken::new("t");

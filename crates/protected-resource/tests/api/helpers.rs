@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpRequest, HttpResponse};
 use oauth_types::secret::AccessToken;
 use protected_resource::ValidationMethod;
 use serde_json::{json, Value};
-use service_kit::server::{serve, Listener};
-use service_kit::ServeArgs;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The client id and secret the resource is configured with in tests; the
 /// secret has characters RFC 6749 §2.3.1 wants form-urlencoded.
@@ -39,30 +38,28 @@ struct FakeState {
     last_form: Mutex<Vec<(String, String)>>,
 }
 
-/// An RFC 7662 endpoint run in-process that answers what the test scripts
-/// and counts the calls it gets. Unknown tokens are `{"active": false}`.
+/// An RFC 7662 endpoint (a `wiremock` mock server) that answers what the
+/// test scripts and counts the calls it gets. Unknown tokens are
+/// `{"active": false}`.
 pub struct FakeAuthorizationServer {
     pub introspection_url: String,
     state: Arc<FakeState>,
-    _handle: ServerHandle,
+    _server: MockServer,
 }
 
 impl FakeAuthorizationServer {
-    pub fn start() -> Self {
+    pub async fn start() -> Self {
         let state = Arc::new(FakeState::default());
-        let data = web::Data::from(state.clone());
-        let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
-        let (url, handle) = serve(listener, move || {
-            App::new()
-                .app_data(data.clone())
-                .route("/introspect", web::post().to(introspect))
-        })
-        .unwrap()
-        .spawn();
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/introspect"))
+            .respond_with(Introspect(state.clone()))
+            .mount(&server)
+            .await;
         Self {
-            introspection_url: format!("{url}/introspect"),
+            introspection_url: format!("{}/introspect", server.uri()),
             state,
-            _handle: handle,
+            _server: server,
         }
     }
 
@@ -121,40 +118,39 @@ pub fn active_answer(audience: &str, sub: &str, username: &str, scope: &str) -> 
     })
 }
 
-async fn introspect(
-    request: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<FakeState>,
-) -> HttpResponse {
-    state.calls.fetch_add(1, Ordering::SeqCst);
-    let authorization = request
-        .headers()
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    *state.last_authorization.lock().unwrap() = authorization;
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let token = form
-        .iter()
-        .find(|(name, _)| name == "token")
-        .map(|(_, value)| value.clone())
-        .unwrap_or_default();
-    *state.last_form.lock().unwrap() = form;
-    let answer = state.answers.lock().unwrap().get(&token).cloned();
-    match answer {
-        None => HttpResponse::Ok().json(json!({"active": false})),
-        Some(FakeAnswer::Json(value)) => HttpResponse::Ok().json(value),
-        Some(FakeAnswer::Status(status)) => {
-            HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(
-                active_answer("any", "sub", "name", "profile post personal-message"),
-            )
-        }
-        Some(FakeAnswer::Garbage) => HttpResponse::Ok()
-            .content_type("application/json")
-            .body("<html>definitely not json"),
-        Some(FakeAnswer::Slow(delay)) => {
-            actix_rt::time::sleep(delay).await;
-            HttpResponse::Ok().json(active_answer("any", "sub", "name", "profile"))
+/// The fake's `/introspect`: records the call, answers as scripted.
+struct Introspect(Arc<FakeState>);
+
+impl Respond for Introspect {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let state = &self.0;
+        state.calls.fetch_add(1, Ordering::SeqCst);
+        *state.last_authorization.lock().unwrap() = request
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+            .into_owned()
+            .collect();
+        let token = form
+            .iter()
+            .find(|(name, _)| name == "token")
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default();
+        *state.last_form.lock().unwrap() = form;
+        let answer = state.answers.lock().unwrap().get(&token).cloned();
+        let any_active = |scope| active_answer("any", "sub", "name", scope);
+        match answer {
+            None => ResponseTemplate::new(200).set_body_json(json!({"active": false})),
+            Some(FakeAnswer::Json(value)) => ResponseTemplate::new(200).set_body_json(value),
+            Some(FakeAnswer::Status(status)) => ResponseTemplate::new(status)
+                .set_body_json(any_active("profile post personal-message")),
+            Some(FakeAnswer::Garbage) => ResponseTemplate::new(200)
+                .set_body_raw("<html>definitely not json", "application/json"),
+            Some(FakeAnswer::Slow(delay)) => ResponseTemplate::new(200)
+                .set_body_json(any_active("profile"))
+                .set_delay(delay),
         }
     }
 }
@@ -228,7 +224,7 @@ pub async fn spawn_app_on(database_url: String) -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let database_url = options
         .database_url
         .unwrap_or_else(service_kit::testing::sqlite_url);

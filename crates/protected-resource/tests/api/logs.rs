@@ -8,7 +8,7 @@ use crate::helpers::{FakeAnswer, FakeAuthorizationServer};
 
 #[actix_rt::test]
 async fn the_binary_never_logs_a_token_even_at_debug_level() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let accepted = fake.issue(AUDIENCE, "sub-alice", "alice", "profile post");
     let unknown = "an-unknown-token-that-must-not-be-logged";
 
@@ -53,7 +53,7 @@ async fn in_jwt_mode_no_token_nor_part_of_one_is_logged() {
 
 #[actix_rt::test]
 async fn an_introspection_endpoint_that_answers_an_error_is_logged_as_answering_not_as_away() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     fake.answer("refused-by-the-server", FakeAnswer::Status(400));
 
     let logs = logs_of_requests(
