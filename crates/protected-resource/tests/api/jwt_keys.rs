@@ -231,7 +231,7 @@ async fn a_removed_key_stops_working_once_the_keys_are_fetched_again() {
 #[actix_rt::test]
 async fn behind_a_container_network_the_keys_come_from_the_internal_url() {
     let public_issuer = "http://issuer.invalid";
-    let issuer = FakeIssuer::start_named(Some(public_issuer));
+    let issuer = FakeIssuer::start_named(Some(public_issuer)).await;
     let key = SigningKey::ed25519("key-1");
     issuer.publish(&[&key]);
     let app = spawn_app_with(Options {

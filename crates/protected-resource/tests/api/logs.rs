@@ -26,7 +26,7 @@ async fn the_binary_never_logs_a_token_even_at_debug_level() {
 
 #[actix_rt::test]
 async fn in_jwt_mode_no_token_nor_part_of_one_is_logged() {
-    let issuer = FakeIssuer::start();
+    let issuer = FakeIssuer::start().await;
     let key = SigningKey::ed25519("key-1");
     issuer.publish(&[&key]);
     let claims = access_token_claims(&issuer.issuer, AUDIENCE, "alice", "profile post");
