@@ -277,6 +277,13 @@ impl JwtApp {
         access_token_claims(&self.issuer.issuer, &self.app.resource_id, username, scope)
     }
 
+    /// `GET /api/me` with a valid token of alice's for `profile`.
+    pub async fn alices_me(&self) -> reqwest::Response {
+        self.app
+            .get("/api/me", &self.token_for("alice", "profile"))
+            .await
+    }
+
     /// A valid token for this resource, signed with `key`.
     pub fn token_for(&self, username: &str, scope: &str) -> String {
         self.key.sign(&self.claims(username, scope))

@@ -355,6 +355,19 @@ impl TestApp {
         assert_refused(self, response, 401, Some("invalid_token")).await
     }
 
+    /// An active answer about a token of alice's for `profile`, for this
+    /// resource (to alter before [`Self::me_answered`]).
+    pub fn alices_answer(&self) -> Value {
+        active_answer(&self.resource_id, "sub-alice", "alice", "profile")
+    }
+
+    /// `GET /api/me` with `token`, which the authorization server describes
+    /// with `answer`.
+    pub async fn me_answered(&self, token: &str, answer: Value) -> reqwest::Response {
+        self.fake.answer(token, FakeAnswer::Json(answer));
+        self.get("/api/me", token).await
+    }
+
     /// The status of `GET /api/me` with `token`.
     pub async fn me_status(&self, token: &str) -> u16 {
         self.get("/api/me", token).await.status().as_u16()

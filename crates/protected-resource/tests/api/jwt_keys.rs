@@ -111,12 +111,7 @@ async fn a_garbage_key_set_means_503() {
     let jwt = spawn_jwt_app().await;
     jwt.issuer.publish_json(json!({"keys": "not a list"}));
 
-    assert_unavailable(
-        jwt.app
-            .get("/api/me", &jwt.token_for("alice", "profile"))
-            .await,
-    )
-    .await;
+    assert_unavailable(jwt.alices_me().await).await;
 }
 
 #[actix_rt::test]
@@ -124,24 +119,13 @@ async fn metadata_that_names_another_issuer_means_503() {
     let jwt = spawn_jwt_app().await;
     jwt.issuer.set_metadata_issuer("http://evil.example");
 
-    assert_unavailable(
-        jwt.app
-            .get("/api/me", &jwt.token_for("alice", "profile"))
-            .await,
-    )
-    .await;
+    assert_unavailable(jwt.alices_me().await).await;
 }
 
 #[actix_rt::test]
 async fn an_unknown_kid_refetches_the_keys_once_then_is_invalid_token() {
     let jwt = spawn_jwt_app_with(refetch_always()).await;
-    assert_eq!(
-        jwt.app
-            .get("/api/me", &jwt.token_for("alice", "profile"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(jwt.alices_me().await.status(), 200);
     assert_eq!(jwt.issuer.jwks_fetches(), 1);
     let stranger = SigningKey::ed25519("key-nobody-published");
 
@@ -249,5 +233,5 @@ async fn behind_a_container_network_the_keys_come_from_the_internal_url() {
 
     assert_eq!(accepted.status(), 200);
     assert_eq!(issuer.jwks_fetches(), 1);
-    assert_refused(&app, internal_iss, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(internal_iss).await;
 }

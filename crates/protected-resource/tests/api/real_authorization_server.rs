@@ -127,7 +127,7 @@ async fn a_token_revoked_at_the_authorization_server_is_refused() {
     assert_eq!(revoked.status(), 200);
 
     let response = app.get("/api/me", &token).await;
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
@@ -139,7 +139,7 @@ async fn a_token_expired_at_the_authorization_server_is_refused() {
     server.advance_clock(24 * 3600);
 
     let response = app.get("/api/me", &token).await;
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
@@ -159,7 +159,7 @@ async fn a_token_for_another_resource_is_refused() {
 
     let response = app.get("/api/me", &token).await;
 
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
@@ -252,11 +252,11 @@ async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
         assert_eq!(token.split('.').count(), 3, "a JWT access token");
 
         let me = app.get("/api/me", &token).await;
-        assert_refused(&app, me, 401, Some("invalid_token")).await;
+        app.assert_invalid_token(me).await;
         let post = app
             .post_json("/api/posts", &token, &json!({"message": "by a machine"}))
             .await;
-        assert_refused(&app, post, 401, Some("invalid_token")).await;
+        app.assert_invalid_token(post).await;
         let messages = app
             .post_json(
                 "/api/messages",
@@ -264,6 +264,6 @@ async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
                 &json!({"to": "alice", "text": "from a machine"}),
             )
             .await;
-        assert_refused(&app, messages, 401, Some("invalid_token")).await;
+        app.assert_invalid_token(messages).await;
     }
 }

@@ -40,7 +40,7 @@ async fn every_route_refuses_an_unknown_token_as_invalid_token() {
     let app = spawn_app().await;
     for (method, path, _) in ROUTES {
         let response = call(&app, method, path, Some("a-token-nobody-issued")).await;
-        let body = assert_refused(&app, response, 401, Some("invalid_token")).await;
+        let body = app.assert_invalid_token(response).await;
         assert!(!body.to_string().contains("a-token-nobody-issued"));
     }
 }
