@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_invalid_request_with_token, spawn_app};
 
 #[actix_rt::test]
 async fn an_oversized_body_is_an_invalid_request() {
@@ -18,25 +18,21 @@ async fn an_oversized_body_is_an_invalid_request() {
 
 #[actix_rt::test]
 async fn a_wrong_content_type_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-
-    let response = app
-        .post_raw("/api/posts", &token, "text/plain", r#"{"message": "hi"}"#)
-        .await;
-
-    app.assert_invalid_request(response).await;
+    assert_invalid_request_with_token("post", |app, token| {
+        app.to(Method::POST, "/api/posts")
+            .bearer_auth(token)
+            .header("Content-Type", "text/plain")
+            .body(r#"{"message": "hi"}"#)
+    })
+    .await;
 }
 
 #[actix_rt::test]
 async fn a_missing_body_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-    let request = app.to(Method::POST, "/api/posts").bearer_auth(&token);
-
-    let response = app.send(request).await;
-
-    app.assert_invalid_request(response).await;
+    assert_invalid_request_with_token("post", |app, token| {
+        app.to(Method::POST, "/api/posts").bearer_auth(token)
+    })
+    .await;
 }
 
 #[actix_rt::test]
@@ -54,15 +50,13 @@ async fn malformed_json_is_an_invalid_request() {
 
 #[actix_rt::test]
 async fn a_repeated_form_field_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-    let form = [
-        ("message", "one"),
-        ("message", "two"),
-        ("access_token", &token),
-    ];
-
-    let response = app.post_form("/api/posts", &form).await;
-
-    app.assert_invalid_request(response).await;
+    assert_invalid_request_with_token("post", |app, token| {
+        let form = [
+            ("message", "one"),
+            ("message", "two"),
+            ("access_token", token),
+        ];
+        app.to(Method::POST, "/api/posts").form(&form)
+    })
+    .await;
 }

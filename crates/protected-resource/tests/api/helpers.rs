@@ -424,6 +424,21 @@ pub async fn assert_refused(
     body
 }
 
+/// Asserts that the request `build` makes with a token for `scope` is
+/// refused as an `invalid_request`; returns the app to check more.
+pub async fn assert_invalid_request_with_token(
+    scope: &str,
+    build: impl FnOnce(&TestApp, &str) -> reqwest::RequestBuilder,
+) -> TestApp {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", scope);
+
+    let response = app.send(build(&app, &token)).await;
+
+    app.assert_invalid_request(response).await;
+    app
+}
+
 /// Asserts the resource refused to serve because it could not ask.
 pub async fn assert_unavailable(response: reqwest::Response) {
     assert_eq!(response.status().as_u16(), 503);

@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{assert_refused, spawn_app};
+use crate::helpers::{assert_invalid_request_with_token, assert_refused, spawn_app};
 
 #[actix_rt::test]
 async fn a_token_in_the_authorization_header_is_accepted() {
@@ -79,13 +79,12 @@ async fn a_refusal_to_a_query_token_is_cache_control_private_too() {
 
 #[actix_rt::test]
 async fn a_header_and_a_query_token_together_are_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
-    let path = format!("/api/me?access_token={token}");
+    let app = assert_invalid_request_with_token("profile", |app, token| {
+        app.to(Method::GET, &format!("/api/me?access_token={token}"))
+            .bearer_auth(token)
+    })
+    .await;
 
-    let response = app.get(&path, &token).await;
-
-    app.assert_invalid_request(response).await;
     assert_eq!(
         app.fake.calls(),
         0,
@@ -95,52 +94,39 @@ async fn a_header_and_a_query_token_together_are_an_invalid_request() {
 
 #[actix_rt::test]
 async fn a_header_and_a_form_token_together_are_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-    let request = app
-        .to(Method::POST, "/api/posts")
-        .bearer_auth(&token)
-        .form(&[("message", "hi"), ("access_token", &token)]);
-
-    let response = app.send(request).await;
-
-    app.assert_invalid_request(response).await;
+    assert_invalid_request_with_token("post", |app, token| {
+        app.to(Method::POST, "/api/posts")
+            .bearer_auth(token)
+            .form(&[("message", "hi"), ("access_token", token)])
+    })
+    .await;
 }
 
 #[actix_rt::test]
 async fn a_form_and_a_query_token_together_are_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-    let path = format!("/api/posts?access_token={token}");
-
-    let response = app
-        .post_form(&path, &[("message", "hi"), ("access_token", &token)])
-        .await;
-
-    app.assert_invalid_request(response).await;
+    assert_invalid_request_with_token("post", |app, token| {
+        app.to(Method::POST, &format!("/api/posts?access_token={token}"))
+            .form(&[("message", "hi"), ("access_token", token)])
+    })
+    .await;
 }
 
 #[actix_rt::test]
 async fn a_token_given_twice_in_the_query_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
-    let path = format!("/api/me?access_token={token}&access_token={token}");
-
-    let response = app.get_anonymous(&path).await;
-
-    app.assert_invalid_request(response).await;
+    assert_invalid_request_with_token("profile", |app, token| {
+        let path = format!("/api/me?access_token={token}&access_token={token}");
+        app.to(Method::GET, &path)
+    })
+    .await;
 }
 
 #[actix_rt::test]
 async fn a_malformed_authorization_header_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let request = app
-        .to(Method::GET, "/api/me")
-        .header("Authorization", "Bearer two words");
-
-    let response = app.send(request).await;
-
-    app.assert_invalid_request(response).await;
+    assert_invalid_request_with_token("profile", |app, _| {
+        app.to(Method::GET, "/api/me")
+            .header("Authorization", "Bearer two words")
+    })
+    .await;
 }
 
 #[actix_rt::test]
