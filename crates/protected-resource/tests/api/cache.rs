@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::helpers::{
     active_answer, spawn_app, spawn_app_without_cache, FakeAnswer, FakeAuthorizationServer,
-    CLIENT_ID, CLIENT_SECRET,
+    TestApp, CLIENT_ID, CLIENT_SECRET,
 };
 
 const RESOURCE: &str = "http://resource.example";
@@ -33,26 +33,26 @@ fn answer_expiring_at(exp: i64) -> FakeAnswer {
     FakeAnswer::Json(answer)
 }
 
+/// Two accepted requests with one token; how many introspections they took.
+async fn introspections_for_two_requests(app: &TestApp) -> usize {
+    let token = app.token_for("alice", "profile");
+    assert_eq!(app.me_status(&token).await, 200);
+    assert_eq!(app.me_status(&token).await, 200);
+    app.fake.calls()
+}
+
 #[actix_rt::test]
 async fn a_second_request_with_the_same_token_is_served_from_the_cache() {
     let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
 
-    assert_eq!(app.me_status(&token).await, 200);
-    assert_eq!(app.me_status(&token).await, 200);
-
-    assert_eq!(app.fake.calls(), 1);
+    assert_eq!(introspections_for_two_requests(&app).await, 1);
 }
 
 #[actix_rt::test]
 async fn with_a_zero_ttl_every_request_is_introspected() {
     let app = spawn_app_without_cache().await;
-    let token = app.token_for("alice", "profile");
 
-    assert_eq!(app.me_status(&token).await, 200);
-    assert_eq!(app.me_status(&token).await, 200);
-
-    assert_eq!(app.fake.calls(), 2);
+    assert_eq!(introspections_for_two_requests(&app).await, 2);
 }
 
 #[actix_rt::test]

@@ -155,6 +155,23 @@ impl Respond for Introspect {
     }
 }
 
+/// Every API route, its method and the scope it needs.
+pub const ROUTES: [(&str, &str, &str); 4] = [
+    ("GET", "/api/me", "profile"),
+    ("GET", "/api/posts", "post"),
+    ("POST", "/api/posts", "post"),
+    ("POST", "/api/messages", "personal-message"),
+];
+
+/// Asserts that `response`, to `method path`, was served (2xx).
+pub fn assert_served(response: &reqwest::Response, method: &str, path: &str) {
+    assert!(
+        response.status().is_success(),
+        "{method} {path}: {}",
+        response.status()
+    );
+}
+
 /// How to start the app under test.
 pub struct Options {
     pub database_url: Option<String>,
@@ -298,6 +315,20 @@ impl TestApp {
     /// A request to `path` on the resource, with nothing attached yet.
     pub fn to(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http.request(method, self.url(path))
+    }
+
+    /// One of the [`ROUTES`], with `token` as a Bearer header if any, and
+    /// a body that every POST route accepts.
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.to(method.clone(), path);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if method == reqwest::Method::POST {
+            request = request.json(&json!({"message": "hi", "to": "alice", "text": "hi"}));
+        }
+        self.send(request).await
     }
 
     /// GET `path` without any token.
