@@ -12,6 +12,20 @@ fn scopes(list: &str) -> BTreeSet<String> {
     list.split(' ').map(str::to_owned).collect()
 }
 
+/// Asserts a refused callback: 400, a page saying `says`, no code
+/// exchanged, nothing stored.
+async fn assert_refused_before_any_exchange(
+    app: &TestApp,
+    response: reqwest::Response,
+    says: &str,
+) {
+    assert_eq!(response.status().as_u16(), 400);
+    let page = response.text().await.unwrap();
+    assert!(page.contains(says), "{page}");
+    assert!(app.world().token_requests.is_empty());
+    assert_nothing_stored(app).await;
+}
+
 async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(app.count("connections").await, 0, "no tokens stored");
     let home = app.home().await;
@@ -162,10 +176,7 @@ async fn a_callback_without_state_is_refused() {
 
     let response = app.callback(&[("code", "code-1"), ("iss", &issuer)]).await;
 
-    assert_eq!(response.status().as_u16(), 400);
-    assert!(response.text().await.unwrap().contains("no state"));
-    assert!(app.world().token_requests.is_empty());
-    assert_nothing_stored(&app).await;
+    assert_refused_before_any_exchange(&app, response, "no state").await;
 }
 
 #[actix_rt::test]
@@ -227,11 +238,7 @@ async fn an_iss_naming_another_server_is_refused_as_a_mix_up() {
         ])
         .await;
 
-    assert_eq!(response.status().as_u16(), 400);
-    let page = response.text().await.unwrap();
-    assert!(page.contains("mix-up"), "{page}");
-    assert!(app.world().token_requests.is_empty());
-    assert_nothing_stored(&app).await;
+    assert_refused_before_any_exchange(&app, response, "mix-up").await;
 }
 
 #[actix_rt::test]
