@@ -35,6 +35,7 @@ use authorization_server::store::codes::{self, CodeGrant};
 use authorization_server::store::users;
 use authorization_server::testing::{browser, hidden_input, location};
 use clap::{Parser, Subcommand};
+use oauth_types::introspection::Audience;
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::{generate_credential, AuthorizationCode};
 use oauth_types::token_response::TokenResponse;
@@ -467,9 +468,9 @@ async fn seed_codes(database: &Database, count: usize, challenge: &str) -> Vec<S
         user_id: user.id,
         username: user.username,
         redirect_uri: REDIRECT_URI.to_owned(),
-        scope: SCOPE.to_owned(),
-        code_challenge: Some(challenge.to_owned()),
-        audience: RESOURCE_ID.to_owned(),
+        scope: SCOPE.parse().expect("the demo scope"),
+        code_challenge: Some(CodeChallenge::parse(challenge).expect("an S256 challenge")),
+        audience: Audience::new(vec![RESOURCE_ID.to_owned()]),
         expires_at: now + 600,
         used_at: None,
     };

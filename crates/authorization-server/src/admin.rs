@@ -208,26 +208,14 @@ impl Action {
                 .collect()),
             Self::RotateKey => {
                 let kek = required_kek(config)?;
-                jwt::ensure_key(pool, &kek, now).await?;
-                let rotation = jwt::rotate(pool, &kek, now, config.access_token_ttl).await?;
-                if rotation.retired.is_empty() {
-                    return Ok(format!(
-                        "new key {} published now, signs from {} (in {} s)\n",
-                        rotation.kid,
-                        rotation.signs_from,
-                        rotation.signs_from - now,
-                    ));
+                jwt::ensure_key(pool, &kek, config.signing_alg, now).await?;
+                let mut report = String::new();
+                for algorithm in jwt::algorithms_in_use(pool).await? {
+                    let rotation =
+                        jwt::rotate(pool, &kek, algorithm, now, config.access_token_ttl).await?;
+                    report.push_str(&rotation_report(&rotation, now));
                 }
-                Ok(format!(
-                    "new key {} published now, signs from {} (in {} s)\n\
-                     previous key(s) {} published until {} (in {} s)\n",
-                    rotation.kid,
-                    rotation.signs_from,
-                    rotation.signs_from - now,
-                    rotation.retired.join(" "),
-                    rotation.publish_until,
-                    rotation.publish_until - now,
-                ))
+                Ok(report)
             }
             Self::RewrapKeys(new_file) => rewrap_keys(pool, config, &new_file).await,
             Self::ListKeys => {
@@ -249,6 +237,26 @@ impl Action {
             }
         }
     }
+}
+
+/// What `key rotate` did for one algorithm.
+fn rotation_report(rotation: &jwt::Rotation, now: i64) -> String {
+    let algorithm = rotation.algorithm.as_str();
+    let mut report = format!(
+        "new {algorithm} key {} published now, signs from {} (in {} s)\n",
+        rotation.kid,
+        rotation.signs_from,
+        rotation.signs_from - now,
+    );
+    if !rotation.retired.is_empty() {
+        report.push_str(&format!(
+            "previous {algorithm} key(s) {} published until {} (in {} s)\n",
+            rotation.retired.join(" "),
+            rotation.publish_until,
+            rotation.publish_until - now,
+        ));
+    }
+    report
 }
 
 /// The key-encryption key that `key rotate` and `key rewrap` need.

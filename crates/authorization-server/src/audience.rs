@@ -10,10 +10,10 @@
 //! resource). At `/token`, a `resource` may only narrow the audience the
 //! authorization code or refresh token already carries.
 
+use oauth_types::introspection::Audience;
 use sqlx::AnyPool;
 
 use crate::store::clients::{self, Client};
-use crate::store::split_list;
 
 /// Why a `resource` is refused.
 #[derive(Debug, thiserror::Error)]
@@ -36,30 +36,28 @@ pub async fn for_new_grant(
     pool: &AnyPool,
     client: &Client,
     resource: Option<&str>,
-) -> Result<String, AudienceError> {
+) -> Result<Audience, AudienceError> {
     let wanted = resource
         .or(client.default_resource.as_deref())
         .ok_or(AudienceError::NoResource)?;
     let registered = clients::resource_ids(pool).await?;
     if registered.iter().any(|id| id == wanted) {
-        Ok(wanted.to_owned())
+        Ok(only(wanted))
     } else {
         Err(AudienceError::UnknownResource(wanted.to_owned()))
     }
 }
 
 /// Narrows an existing audience to `resource`, if given.
-pub fn narrow(existing: &str, resource: Option<&str>) -> Result<String, AudienceError> {
+pub fn narrow(existing: &Audience, resource: Option<&str>) -> Result<Audience, AudienceError> {
     match resource {
-        None => Ok(existing.to_owned()),
-        Some(resource) if split_list(existing).iter().any(|id| id == resource) => {
-            Ok(resource.to_owned())
-        }
+        None => Ok(existing.clone()),
+        Some(resource) if existing.contains(resource) => Ok(only(resource)),
         Some(resource) => Err(AudienceError::UnknownResource(resource.to_owned())),
     }
 }
 
-/// Whether a stored audience includes `resource_id`.
-pub fn includes(audience: &str, resource_id: &str) -> bool {
-    audience.split(' ').any(|id| id == resource_id)
+/// An audience of one resource.
+fn only(resource: &str) -> Audience {
+    Audience::new(vec![resource.to_owned()])
 }

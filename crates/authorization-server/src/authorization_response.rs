@@ -28,7 +28,7 @@ pub async fn approve(
         user_id: user_id.to_owned(),
         username: username.to_owned(),
         redirect_uri: pending.redirect_uri.clone(),
-        scope: granted.to_string(),
+        scope: granted.clone(),
         code_challenge: Some(pending.code_challenge.clone()),
         audience: pending.audience.clone(),
         expires_at: now + state.lifetimes.authorization_code,

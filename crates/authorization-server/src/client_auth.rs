@@ -9,23 +9,90 @@
 //! Using two methods in one request is `invalid_request` (§2.3: "MUST NOT
 //! use more than one authentication method in each request"). Secrets are
 //! compared as SHA-256 digests in constant time (rule 7).
+//!
+//! The three endpoints take a [`ClientAuthentication`] as their first
+//! argument: it reads the form body once and authenticates its caller
+//! before the handler runs.
 
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::HttpRequest;
+use actix_web::web::{Bytes, Data};
+use actix_web::{FromRequest, HttpRequest};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use oauth_types::params::UniqueParams;
 
 use crate::errors::EndpointError;
+use crate::form;
 use crate::state::AppState;
 use crate::store::clients::{Client, ClientKind};
+use service_kit::database::text::holds_nul;
 
-/// A client whose identity was proven (or, for a public client, claimed).
-#[derive(Debug, Clone)]
-pub struct AuthenticatedClient {
+/// An authenticated caller of a back-channel endpoint and the parameters of
+/// its form body (each present once, RFC 6749 §3.1).
+///
+/// A refusal is `invalid_client`, 401, with `WWW-Authenticate: Basic` when
+/// Basic was tried (RFC 6749 §5.2). Every client authentication method is
+/// recognised in `authenticate` and `presented` below; later ones
+/// (`private_key_jwt`, RFC 7523 §2.2) plug in there, and every endpoint
+/// taking this extractor accepts them at once.
+#[derive(Debug)]
+pub struct ClientAuthentication<F = StrictForm> {
     pub client: Client,
     /// Whether HTTP Basic was used (failures then carry `WWW-Authenticate`).
     pub used_basic: bool,
+    pub params: UniqueParams,
+    form: PhantomData<F>,
+}
+
+/// How an endpoint reads its form body.
+pub trait FormRule {
+    /// The parameter whose value may hold a NUL, if any.
+    const NUL_ALLOWED_IN: Option<&'static str>;
+}
+
+/// No NUL in any parameter (`/token`).
+#[derive(Debug)]
+pub struct StrictForm;
+
+impl FormRule for StrictForm {
+    const NUL_ALLOWED_IN: Option<&'static str> = None;
+}
+
+/// A `token` that is only ever hashed may hold a NUL (`/introspect`,
+/// `/revoke`; see [`form::unique_body_with_nul_in`]).
+#[derive(Debug)]
+pub struct TokenForm;
+
+impl FormRule for TokenForm {
+    const NUL_ALLOWED_IN: Option<&'static str> = Some("token");
+}
+
+impl<F: FormRule + 'static> FromRequest for ClientAuthentication<F> {
+    type Error = EndpointError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, EndpointError>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        let body = Bytes::from_request(&request, payload);
+        Box::pin(async move {
+            let params = form::unique_body_with_nul_in(&request, body.await, F::NUL_ALLOWED_IN)?;
+            let state = request
+                .app_data::<Data<AppState>>()
+                .ok_or(EndpointError::NoState)?;
+            let (client, used_basic) = authenticate(&request, &params, state).await?;
+            Ok(Self {
+                client,
+                used_basic,
+                params,
+                form: PhantomData,
+            })
+        })
+    }
 }
 
 /// What the request presented.
@@ -35,12 +102,13 @@ struct Presented {
     used_basic: bool,
 }
 
-/// Authenticates the caller of a back-channel endpoint.
-pub async fn authenticate(
+/// Authenticates the caller of a back-channel endpoint: the client, and
+/// whether it used HTTP Basic.
+async fn authenticate(
     request: &HttpRequest,
     params: &UniqueParams,
     state: &AppState,
-) -> Result<AuthenticatedClient, EndpointError> {
+) -> Result<(Client, bool), EndpointError> {
     let presented = presented(request, params)?;
     let used_basic = presented.used_basic;
     let refused = EndpointError::InvalidClient { basic: used_basic };
@@ -60,7 +128,7 @@ pub async fn authenticate(
     if !proven {
         return Err(refused);
     }
-    Ok(AuthenticatedClient { client, used_basic })
+    Ok((client, used_basic))
 }
 
 fn presented(request: &HttpRequest, params: &UniqueParams) -> Result<Presented, EndpointError> {
@@ -115,7 +183,7 @@ pub fn parse_basic(header: &str) -> Result<(String, String), EndpointError> {
     let (id, secret) = decoded.split_once(':').ok_or_else(refused)?;
     let id = form_urldecode(id).ok_or_else(refused)?;
     let secret = form_urldecode(secret).ok_or_else(refused)?;
-    if id.is_empty() || id.contains('\0') || secret.contains('\0') {
+    if id.is_empty() || holds_nul(&id) || holds_nul(&secret) {
         return Err(refused());
     }
     Ok((id, secret))

@@ -4,7 +4,8 @@
 
 use service_kit::ServeArgs;
 
-use crate::clock::Clock;
+use crate::jwt::SigningAlgorithm;
+use service_kit::clock::Clock;
 
 #[derive(clap::Parser, Debug, Clone)]
 #[command(
@@ -32,6 +33,12 @@ pub struct Config {
     /// (RFC 9068, signed; the public key is at the metadata's `jwks_uri`).
     #[arg(long, value_enum, default_value_t = AccessTokenFormat::Opaque)]
     pub access_token_format: AccessTokenFormat,
+
+    /// The signature algorithm of JWT access tokens: `EdDSA` (Ed25519) or
+    /// `RS256` (RSA 2048, the one RFC 9068 §2.1 requires every verifier to
+    /// support).
+    #[arg(long, value_enum, default_value_t = SigningAlgorithm::EdDSA)]
+    pub signing_alg: SigningAlgorithm,
 
     /// File holding the key-encryption key that seals the private signing
     /// keys in the database: one line, base64url of 32 random bytes (make
@@ -64,6 +71,7 @@ impl Config {
             demo: true,
             access_token_ttl: 600,
             access_token_format: AccessTokenFormat::Opaque,
+            signing_alg: SigningAlgorithm::EdDSA,
             key_encryption_key_file: None,
             command: None,
             clock: Clock::default(),

@@ -53,6 +53,9 @@ pub enum EndpointError {
     Signing(#[from] jsonwebtoken::errors::Error),
     #[error("internal error")]
     SigningKey(#[from] crate::jwt::KeyError),
+    /// The application was built without its state: a programming error.
+    #[error("internal error")]
+    NoState,
 }
 
 impl From<FormError> for EndpointError {
@@ -78,7 +81,7 @@ impl EndpointError {
             Self::InvalidScope(_) => OAuthErrorCode::InvalidScope,
             // RFC 8707 §2.
             Self::InvalidTarget(_) => OAuthErrorCode::InvalidTarget,
-            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) => {
+            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) | Self::NoState => {
                 OAuthErrorCode::ServerError
             }
         }
@@ -91,7 +94,7 @@ impl ResponseError for EndpointError {
             Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
             Self::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) => {
+            Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) | Self::NoState => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             _ => StatusCode::BAD_REQUEST,
@@ -106,6 +109,7 @@ impl ResponseError for EndpointError {
             Self::Internal(error) => tracing::error!(%error, "database error"),
             Self::Signing(error) => tracing::error!(%error, "cannot sign a JWT"),
             Self::SigningKey(error) => tracing::error!(%error, "signing keys unusable"),
+            Self::NoState => tracing::error!("the application state is missing"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());

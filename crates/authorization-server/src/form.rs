@@ -7,6 +7,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::web::Bytes;
 use actix_web::HttpRequest;
 use oauth_types::params::{ParamsError, UniqueParams};
+use service_kit::database::text::holds_nul;
 
 /// Largest request body any endpoint reads (rule 9).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -57,20 +58,22 @@ pub fn unique_body(
     request: &HttpRequest,
     body: Result<Bytes, actix_web::Error>,
 ) -> Result<UniqueParams, FormError> {
-    Ok(UniqueParams::from_pairs(body_pairs(request, body)?)?)
+    unique_body_with_nul_in(request, body, None)
 }
 
-/// [`unique_body`] for `/introspect` and `/revoke`, whose `token` is only
-/// ever hashed, never stored nor compared as text: a NUL in it cannot reach
-/// the database, so it is let through, and any token string, however odd,
-/// gets the endpoint's answer for an unknown token (RFC 7662 §2.2
+/// [`unique_body`], except that the value of `nul_allowed_in` may hold a
+/// NUL. For the `token` of `/introspect` and `/revoke`, which is only ever
+/// hashed, never stored nor compared as text: a NUL in it cannot reach the
+/// database, so it is let through, and any token string, however odd, gets
+/// the endpoint's answer for an unknown token (RFC 7662 §2.2
 /// `{"active": false}`, RFC 7009 §2.2 200).
-pub fn unique_body_with_token(
+pub fn unique_body_with_nul_in(
     request: &HttpRequest,
     body: Result<Bytes, actix_web::Error>,
+    nul_allowed_in: Option<&str>,
 ) -> Result<UniqueParams, FormError> {
     let body = form_body(request, body)?;
-    Ok(UniqueParams::from_pairs(decode(&body, Some("token"))?)?)
+    Ok(UniqueParams::from_pairs(decode(&body, nul_allowed_in)?)?)
 }
 
 /// The decoded pairs of the query string.
@@ -91,7 +94,7 @@ fn pairs(input: &[u8]) -> Result<Vec<(String, String)>, FormError> {
 fn decode(input: &[u8], nul_allowed_in: Option<&str>) -> Result<Vec<(String, String)>, FormError> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(input).into_owned().collect();
     let has_nul = |(name, value): &(String, String)| {
-        name.contains('\0') || (value.contains('\0') && Some(name.as_str()) != nul_allowed_in)
+        holds_nul(name) || (holds_nul(value) && Some(name.as_str()) != nul_allowed_in)
     };
     if pairs.iter().any(has_nul) {
         return Err(FormError::Nul);

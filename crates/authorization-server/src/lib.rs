@@ -18,8 +18,6 @@ pub mod authorization_response;
 pub mod client_auth;
 /// Registered clients cached for a few seconds.
 pub mod client_cache;
-/// The clock every rule reads; tests move it forward.
-pub mod clock;
 /// Flags, environment variables and admin subcommands (`AS_…`).
 pub mod config;
 /// `--demo` data.
@@ -52,8 +50,7 @@ pub mod testing;
 
 use std::process::ExitCode;
 
-use actix_web::middleware::from_fn;
-use actix_web::{web, App};
+use actix_web::web;
 use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};
 use service_kit::sweeper::Sweeper;
@@ -108,13 +105,9 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     let sweeper = sweeper(&config, database.pool().clone());
     let database = web::Data::new(database);
     let server = serve(listener, move || {
-        App::new()
-            .wrap(service_kit::http::security_headers())
-            .wrap(from_fn(service_kit::http::log_request))
-            .app_data(database.clone())
+        service_kit::http::role_app(database.clone())
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(form::MAX_BODY_BYTES))
-            .route("/healthz", web::get().to(service_kit::http::healthz))
             .configure(routes::configure)
     })?;
     Ok(server.with_sweeper(sweeper))

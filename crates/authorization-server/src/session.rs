@@ -4,7 +4,6 @@
 
 use actix_web::cookie::Cookie;
 use actix_web::HttpRequest;
-use oauth_types::secret::CredentialHash;
 use service_kit::http::SessionCookie;
 
 use crate::state::AppState;
@@ -66,7 +65,7 @@ pub fn removal(state: &AppState) -> Cookie<'static> {
 /// Rule 12: the form's CSRF token equals the session's, compared in
 /// constant time.
 pub fn csrf_matches(session: &Session, submitted: Option<&str>) -> bool {
-    submitted.is_some_and(|token| CredentialHash::of(session.csrf_token.secret()).matches(token))
+    submitted.is_some_and(|token| session.csrf_token.matches(token))
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 use sqlx::AnyPool;
 
 use crate::client_cache::ClientCache;
-use crate::clock::Clock;
 use crate::config::{Config, LoginLimits};
 use crate::jwt::JwtSigner;
 use crate::passwords::PasswordChecks;
+use service_kit::clock::Clock;
 
 /// Lifetimes in seconds.
 #[derive(Debug, Clone, Copy)]

@@ -41,9 +41,9 @@ use oauth_types::ScopeSet;
 use service_kit::server::Listener;
 use service_kit::{Database, ServeArgs};
 
-use crate::clock::Clock;
 use crate::config::Config;
 pub use crate::store::clients::{ClientKind, NewClient};
+use service_kit::clock::Clock;
 
 /// A running authorization server.
 pub struct TestAuthorizationServer {
@@ -58,6 +58,7 @@ pub struct TestAuthorizationServer {
     pub key_encryption_key_file: std::path::PathBuf,
     database: Database,
     access_token_ttl: i64,
+    signing_alg: crate::jwt::SigningAlgorithm,
 }
 
 /// A key-encryption key file for tests on `database_url`, in the temporary
@@ -95,6 +96,7 @@ pub async fn spawn_with(mut config: Config) -> TestAuthorizationServer {
         .clone();
     let clock = config.clock.clone();
     let access_token_ttl = config.access_token_ttl;
+    let signing_alg = config.signing_alg;
     let running = crate::build_on(config, listener)
         .await
         .expect("the authorization server starts");
@@ -110,6 +112,7 @@ pub async fn spawn_with(mut config: Config) -> TestAuthorizationServer {
         key_encryption_key_file,
         database,
         access_token_ttl,
+        signing_alg,
     }
 }
 
@@ -197,17 +200,18 @@ impl TestAuthorizationServer {
     }
 
     /// `key rotate` in-process (with `--access-token-format jwt`): adds a
-    /// new signing key at the server's clock, then moves the clock forward by
+    /// new `--signing-alg` key at the server's clock, then moves the clock forward by
     /// [`crate::jwt::ACTIVATION_DELAY_SECONDS`] (30 s) so that the next token
     /// is signed with it. Both keys are then in the JWK Set; the old one
     /// until `publish_until` (advance the clock past it to see it go).
     pub async fn rotate_signing_key(&self) -> crate::jwt::Rotation {
         let now = self.clock.now();
         let kek = self.key_encryption_key();
-        crate::jwt::ensure_key(self.database.pool(), &kek, now)
+        let pool = self.database.pool();
+        crate::jwt::ensure_key(pool, &kek, self.signing_alg, now)
             .await
             .expect("the first key is stored");
-        let rotation = crate::jwt::rotate(self.database.pool(), &kek, now, self.access_token_ttl)
+        let rotation = crate::jwt::rotate(pool, &kek, self.signing_alg, now, self.access_token_ttl)
             .await
             .expect("the key rotates");
         self.advance_clock(crate::jwt::ACTIVATION_DELAY_SECONDS);

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use oauth_types::secret::ClientSecret;
 use oauth_types::ScopeSet;
+use service_kit::clock::Clock;
 use service_kit::{ServeArgs, StartupError};
 use url::Url;
 
@@ -80,6 +81,10 @@ pub struct Config {
     /// local CA of `scripts/demo --tls`.
     #[arg(long)]
     pub ca_cert: Option<PathBuf>,
+
+    /// The clock every handler reads (tests move it forward).
+    #[arg(skip)]
+    pub clock: Clock,
 }
 
 /// Where the issuer comes from.

@@ -59,8 +59,7 @@ pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use actix_web::middleware::from_fn;
-use actix_web::{web, App};
+use actix_web::web;
 use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};
 use service_kit::sweeper::Sweeper;
@@ -94,18 +93,18 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     let settings = Settings::from_config(&config)?;
     let database = Database::connect(&config.serve.database_url).await?;
     database.migrate(&MIGRATIONS).await?;
-    let state = web::Data::new(state::AppState::new(settings, database.clone())?);
-    let sweeper = sweeper(config.serve.sweep_interval, database.pool().clone());
+    let state = web::Data::new(state::AppState::new(
+        settings,
+        database.clone(),
+        config.clock.clone(),
+    )?);
+    let sweeper = sweeper(&config, database.pool().clone());
     let database = web::Data::new(database);
     let server = serve(listener, move || {
-        App::new()
-            .wrap(service_kit::http::security_headers())
-            .wrap(from_fn(service_kit::http::log_request))
-            .app_data(database.clone())
+        service_kit::http::role_app(database.clone())
             .app_data(state.clone())
             .app_data(routes::errors::form_config())
             .app_data(routes::errors::query_config())
-            .route("/healthz", web::get().to(service_kit::http::healthz))
             .configure(routes::configure)
     })?;
     Ok(server.with_sweeper(sweeper))
@@ -113,9 +112,10 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
 
 /// Expired sessions (with everything they own) and spent or expired
 /// authorization requests, swept every `interval`.
-fn sweeper(interval: std::time::Duration, pool: sqlx::AnyPool) -> Sweeper {
-    Sweeper::new(interval, move || {
-        let pool = pool.clone();
-        async move { store::housekeeping::purge_expired(&pool, service_kit::clock::now()).await }
+fn sweeper(config: &Config, pool: sqlx::AnyPool) -> Sweeper {
+    let clock = config.clock.clone();
+    Sweeper::new(config.serve.sweep_interval, move || {
+        let (pool, now) = (pool.clone(), clock.now());
+        async move { store::housekeeping::purge_expired(&pool, now).await }
     })
 }

@@ -44,7 +44,7 @@ impl Session {
     /// Whether a submitted form token is this session's, compared in
     /// constant time (through the digests).
     pub fn csrf_matches(&self, submitted: &str) -> bool {
-        CredentialHash::of(self.csrf_token.secret()).matches(submitted)
+        self.csrf_token.matches(submitted)
     }
 }
 
@@ -105,6 +105,7 @@ pub async fn renew(
     pool: &AnyPool,
     session: &Session,
     settings: &Settings,
+    now: i64,
 ) -> Result<(Session, Option<Cookie<'static>>), sqlx::Error> {
     let id = generate_credential();
     let renewed = Session {
@@ -116,7 +117,7 @@ pub async fn renew(
         &session.id_hash,
         &renewed.id_hash,
         &renewed.csrf_token,
-        service_kit::clock::now() + SESSION_LIFETIME,
+        now + SESSION_LIFETIME,
     )
     .await?
     {

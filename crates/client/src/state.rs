@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use service_kit::clock::Clock;
 use service_kit::{Database, StartupError};
 use sqlx::AnyPool;
 
@@ -17,11 +18,14 @@ pub struct AppState {
     /// For every server-to-server call (authorization server, resource).
     pub http: reqwest::Client,
     pub discovery: Discovery,
+    /// The time every handler reads (tests move it forward).
+    pub clock: Clock,
 }
 
 impl AppState {
-    pub fn new(settings: Settings, database: Database) -> Result<Self, StartupError> {
+    pub fn new(settings: Settings, database: Database, clock: Clock) -> Result<Self, StartupError> {
         Ok(Self {
+            clock,
             database,
             http: back_channel_client(settings.ca_cert.as_deref())?,
             discovery: Discovery::new(),

@@ -28,6 +28,10 @@ pub mod token_response;
 /// RFC 7662 token introspection response.
 pub mod introspection;
 
+/// RFC 9068 JWT access token claims, signed by the authorization server and
+/// read by resources.
+pub mod jwt_access_token;
+
 /// RFC 8414 authorization server metadata and RFC 9728 protected resource
 /// metadata.
 pub mod metadata;

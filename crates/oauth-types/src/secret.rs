@@ -95,6 +95,13 @@ macro_rules! credential {
             pub fn hash(&self) -> CredentialHash {
                 CredentialHash::of(&self.0)
             }
+
+            /// Whether `presented` is this value, compared in constant time
+            /// (through the digests), so a wrong guess learns nothing from
+            /// how long the answer took.
+            pub fn matches(&self, presented: &str) -> bool {
+                self.hash().matches(presented)
+            }
         }
 
         impl fmt::Debug for $name {
@@ -142,6 +149,14 @@ pub fn shorten(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_credential_matches_itself_only() {
+        let token = CsrfToken::generate();
+        assert!(token.matches(token.secret()));
+        assert!(!token.matches(""));
+        assert!(!token.matches(&format!("{}x", token.secret())));
+    }
 
     #[test]
     fn generated_credentials_carry_256_bits_and_differ() {

@@ -82,6 +82,10 @@ pub struct Config {
     /// metadata, keys) over HTTPS, e.g. the local CA of `scripts/demo --tls`.
     #[arg(long)]
     pub ca_cert: Option<PathBuf>,
+
+    /// The clock every handler reads (tests move it forward).
+    #[arg(skip)]
+    pub clock: service_kit::clock::Clock,
 }
 
 /// The two ways this resource checks a token (contract: `--validation`).

@@ -1,5 +1,7 @@
 //! What owners write: a post's `message`, a personal message's `text`.
 
+use service_kit::database::text::holds_nul;
+
 /// Text of 1 to [`Text::MAX_CHARS`] characters (Unicode scalar values).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text(String);
@@ -24,7 +26,7 @@ impl Text {
         match value.chars().count() {
             0 => Err(TextError::Empty(field)),
             n if n > Self::MAX_CHARS => Err(TextError::TooLong(field)),
-            _ if value.contains('\0') => Err(TextError::Nul(field)),
+            _ if holds_nul(&value) => Err(TextError::Nul(field)),
             _ => Ok(Self(value)),
         }
     }

@@ -54,7 +54,7 @@ pub mod testing;
 use std::time::Duration;
 
 use actix_web::middleware::from_fn;
-use actix_web::{web, App};
+use actix_web::web;
 use oauth_types::secret::ClientSecret;
 use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};
@@ -92,14 +92,12 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     let database = Database::connect(&config.serve.database_url).await?;
     database.migrate(&MIGRATIONS).await?;
     let database = web::Data::new(database);
+    let clock = web::Data::new(config.clock.clone());
     serve(listener, move || {
-        let mut app = App::new()
-            .wrap(service_kit::http::security_headers())
-            .wrap(from_fn(service_kit::http::log_request))
-            .app_data(database.clone())
+        let mut app = service_kit::http::role_app(database.clone())
             .app_data(validator.clone())
             .app_data(identity.clone())
-            .route("/healthz", web::get().to(service_kit::http::healthz))
+            .app_data(clock.clone())
             .route("/", web::get().to(routes::wall::get))
             .route(
                 identity.metadata_path(),

@@ -19,6 +19,9 @@ use sqlx::{AnyPool, Executor};
 mod unavailable;
 pub use unavailable::is_unavailable;
 
+/// Postgres text cannot hold NUL: the one check every role makes.
+pub mod text;
+
 /// A role's migration folder as one set per backend (used by its
 /// `build.rs`).
 pub mod migration_sets;

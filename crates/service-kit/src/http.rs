@@ -3,12 +3,33 @@
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
-use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::{web, HttpResponse};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::{web, App, HttpResponse};
 
 use crate::database::Database;
+
+/// The app every role starts from: [`security_headers`] and
+/// [`log_request`] around every route, its database, and `/healthz`. A role
+/// adds its state and its routes.
+pub fn role_app(
+    database: web::Data<Database>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(security_headers())
+        .wrap(from_fn(log_request))
+        .app_data(database)
+        .route("/healthz", web::get().to(healthz))
+}
 
 /// Headers on every answer.
 ///

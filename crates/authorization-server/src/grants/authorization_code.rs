@@ -8,11 +8,9 @@
 //! a code issued without a challenge is refused (PKCE downgrade, RFC 9700
 //! §4.8.2).
 
-use oauth_types::params::UniqueParams;
-use oauth_types::pkce::{CodeChallenge, CodeVerifier};
+use oauth_types::pkce::CodeVerifier;
 use oauth_types::secret::AuthorizationCode;
 use oauth_types::token_response::TokenResponse;
-use oauth_types::ScopeSet;
 
 use super::issue::{issue, new_family, Issue};
 use crate::audience;
@@ -29,13 +27,11 @@ fn invalid_grant(description: &str) -> EndpointError {
 pub async fn exchange(
     state: &AppState,
     client: &Client,
-    params: &UniqueParams,
+    code: &AuthorizationCode,
+    binding: Binding<'_>,
+    resource: Option<&str>,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
-    let code = params
-        .get("code")
-        .map(AuthorizationCode::new)
-        .ok_or_else(|| EndpointError::InvalidRequest("code is required".to_owned()))?;
     let code_hash = code.hash();
     let grant = codes::find(&state.pool, &code_hash)
         .await?
@@ -52,13 +48,11 @@ pub async fn exchange(
     if grant.used_at.is_some() {
         return Err(replayed(state, &code_hash, now).await);
     }
-    check_binding(&grant, params, now)?;
-    let audience = audience::narrow(&grant.audience, params.get("resource"))?;
+    check_binding(&grant, binding, now)?;
+    let audience = audience::narrow(&grant.audience, resource)?;
     if !codes::redeem(&state.pool, &code_hash, now).await? {
         return Err(replayed(state, &code_hash, now).await);
     }
-    let scope = ScopeSet::parse(&grant.scope)
-        .map_err(|_| invalid_grant("the authorization code carries an invalid scope"))?;
     let wants_refresh = client.may_use_grant(oauth_types::GrantType::RefreshToken);
     let response = issue(
         state,
@@ -66,11 +60,11 @@ pub async fn exchange(
             client_id: &client.client_id,
             user_id: Some(&grant.user_id),
             username: Some(&grant.username),
-            scope: &scope,
+            scope: &grant.scope,
             audience: &audience,
             family_id: &new_family(),
-            code_hash: Some(code_hash.as_str()),
-            refresh_scope: wants_refresh.then_some(&scope),
+            code_hash: Some(&code_hash),
+            refresh_scope: wants_refresh.then_some(&grant.scope),
         },
         now,
     )
@@ -84,24 +78,29 @@ pub async fn exchange(
     Ok(response)
 }
 
+/// What the request presents for the code's binding.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding<'a> {
+    pub redirect_uri: Option<&'a str>,
+    pub code_verifier: Option<&'a str>,
+}
+
 /// The code is bound to its redirect URI, its lifetime and its challenge
 /// (its client is checked first, in `exchange`).
-fn check_binding(grant: &CodeGrant, params: &UniqueParams, now: i64) -> Result<(), EndpointError> {
+fn check_binding(grant: &CodeGrant, binding: Binding<'_>, now: i64) -> Result<(), EndpointError> {
     if grant.expires_at <= now {
         return Err(invalid_grant("the authorization code has expired"));
     }
     // RFC 6749 §4.1.3: identical to the redirect_uri of the authorization request.
-    if params.get("redirect_uri") != Some(grant.redirect_uri.as_str()) {
+    if binding.redirect_uri != Some(grant.redirect_uri.as_str()) {
         return Err(invalid_grant(
             "redirect_uri does not match the authorization request",
         ));
     }
-    match (&grant.code_challenge, params.get("code_verifier")) {
+    match (&grant.code_challenge, binding.code_verifier) {
         (Some(challenge), Some(verifier)) => {
             let verifier =
                 CodeVerifier::parse(verifier).map_err(|error| invalid_grant(&error.to_string()))?;
-            let challenge = CodeChallenge::parse(challenge)
-                .map_err(|_| invalid_grant("the stored challenge is invalid"))?;
             if challenge.is_satisfied_by(&verifier) {
                 Ok(())
             } else {

@@ -1,7 +1,6 @@
 //! The client credentials grant, RFC 6749 §4.4: a confidential client acts
 //! on its own behalf. No user, no refresh token (§4.4.3).
 
-use oauth_types::params::UniqueParams;
 use oauth_types::token_response::TokenResponse;
 
 use super::issue::{issue, new_family, Issue};
@@ -14,7 +13,8 @@ use crate::store::clients::{Client, ClientKind};
 pub async fn grant(
     state: &AppState,
     client: &Client,
-    params: &UniqueParams,
+    scope: Option<&str>,
+    resource: Option<&str>,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
     if client.kind != ClientKind::Confidential {
@@ -22,8 +22,8 @@ pub async fn grant(
             "only confidential clients may use client_credentials".to_owned(),
         ));
     }
-    let scope = narrowed_scope(params.get("scope"), &client.scopes)?;
-    let audience = audience::for_new_grant(&state.pool, client, params.get("resource")).await?;
+    let scope = narrowed_scope(scope, &client.scopes)?;
+    let audience = audience::for_new_grant(&state.pool, client, resource).await?;
     let response = issue(
         state,
         Issue {

@@ -8,10 +8,9 @@ use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
 use crate::errors::EndpointError;
-use crate::jwt::AccessTokenClaims;
 use crate::state::AppState;
-use crate::store::split_list;
-use crate::store::tokens::{self, StoredToken, ACCESS, REFRESH};
+use crate::store::tokens::{self, StoredToken, TokenKind};
+use oauth_types::jwt_access_token::AccessTokenClaims;
 
 /// Everything a new token pair carries.
 pub struct Issue<'a> {
@@ -20,10 +19,10 @@ pub struct Issue<'a> {
     pub user_id: Option<&'a str>,
     pub username: Option<&'a str>,
     pub scope: &'a ScopeSet,
-    pub audience: &'a str,
+    pub audience: &'a Audience,
     pub family_id: &'a str,
     /// The code the family descends from, so a replay can revoke it.
-    pub code_hash: Option<&'a str>,
+    pub code_hash: Option<&'a CredentialHash>,
     /// Issue a refresh token with this scope.
     pub refresh_scope: Option<&'a ScopeSet>,
 }
@@ -37,15 +36,15 @@ pub async fn issue(
         None => AccessToken::generate(),
         Some(signer) => AccessToken::new(signer.sign(&jwt_claims(state, &issue, now), now).await?),
     };
-    let stored = |kind: &str, scope: &ScopeSet, ttl: i64| StoredToken {
-        kind: kind.to_owned(),
+    let stored = |kind: TokenKind, scope: &ScopeSet, ttl: i64| StoredToken {
+        kind,
         family_id: issue.family_id.to_owned(),
-        code_hash: issue.code_hash.map(str::to_owned),
+        code_hash: issue.code_hash.cloned(),
         client_id: issue.client_id.to_owned(),
         user_id: issue.user_id.map(str::to_owned),
         username: issue.username.map(str::to_owned),
-        scope: scope.to_string(),
-        audience: issue.audience.to_owned(),
+        scope: scope.clone(),
+        audience: issue.audience.clone(),
         issued_at: now,
         expires_at: now + ttl,
         used_at: None,
@@ -55,7 +54,7 @@ pub async fn issue(
     tokens::insert(
         &state.pool,
         &access.hash(),
-        &stored(ACCESS, issue.scope, access_ttl),
+        &stored(TokenKind::Access, issue.scope, access_ttl),
     )
     .await?;
     let refresh = match issue.refresh_scope {
@@ -65,7 +64,7 @@ pub async fn issue(
             tokens::insert(
                 &state.pool,
                 &hash,
-                &stored(REFRESH, scope, state.lifetimes.refresh_token),
+                &stored(TokenKind::Refresh, scope, state.lifetimes.refresh_token),
             )
             .await?;
             Some(refresh)
@@ -86,13 +85,14 @@ fn jwt_claims(state: &AppState, issue: &Issue<'_>, now: i64) -> AccessTokenClaim
     AccessTokenClaims {
         iss: state.issuer.clone(),
         exp: now + state.lifetimes.access_token,
-        aud: Audience::new(split_list(issue.audience)),
+        aud: issue.audience.clone(),
         // §2.2: without a resource owner, `sub` names the client.
         sub: issue.user_id.unwrap_or(issue.client_id).to_owned(),
         client_id: issue.client_id.to_owned(),
         iat: now,
         jti: generate_credential(),
-        scope: issue.scope.to_string(),
+        nbf: None,
+        scope: Some(issue.scope.clone()),
         username: issue.username.map(str::to_owned),
     }
 }

@@ -16,10 +16,8 @@
 //! whatever the backend's isolation (a single statement's snapshot could
 //! predate them on Postgres).
 
-use oauth_types::params::UniqueParams;
 use oauth_types::secret::{CredentialHash, RefreshToken};
 use oauth_types::token_response::TokenResponse;
-use oauth_types::ScopeSet;
 
 use super::issue::{issue, Issue};
 use super::narrowed_scope;
@@ -27,7 +25,7 @@ use crate::audience;
 use crate::errors::EndpointError;
 use crate::state::AppState;
 use crate::store::clients::Client;
-use crate::store::tokens::{self, REFRESH};
+use crate::store::tokens::{self, TokenKind};
 
 fn invalid_grant(description: &str) -> EndpointError {
     EndpointError::InvalidGrant(description.to_owned())
@@ -36,17 +34,15 @@ fn invalid_grant(description: &str) -> EndpointError {
 pub async fn refresh(
     state: &AppState,
     client: &Client,
-    params: &UniqueParams,
+    token: &RefreshToken,
+    scope: Option<&str>,
+    resource: Option<&str>,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
-    let token = params
-        .get("refresh_token")
-        .map(RefreshToken::new)
-        .ok_or_else(|| EndpointError::InvalidRequest("refresh_token is required".to_owned()))?;
     let hash = token.hash();
     let stored = tokens::find(&state.pool, &hash)
         .await?
-        .filter(|stored| stored.kind == REFRESH && stored.client_id == client.client_id)
+        .filter(|stored| stored.kind == TokenKind::Refresh && stored.client_id == client.client_id)
         .ok_or_else(|| invalid_grant("the refresh token is unknown"))?;
     if stored.used_at.is_some() {
         return Err(reused(state, &hash, &stored.family_id, now).await);
@@ -54,10 +50,8 @@ pub async fn refresh(
     if !stored.is_live(now) {
         return Err(invalid_grant("the refresh token is expired or revoked"));
     }
-    let granted = ScopeSet::parse(&stored.scope)
-        .map_err(|_| invalid_grant("the refresh token carries an invalid scope"))?;
-    let scope = narrowed_scope(params.get("scope"), &granted)?;
-    let audience = audience::narrow(&stored.audience, params.get("resource"))?;
+    let scope = narrowed_scope(scope, &stored.scope)?;
+    let audience = audience::narrow(&stored.audience, resource)?;
     if !tokens::spend_refresh(&state.pool, &hash, now).await? {
         return Err(reused(state, &hash, &stored.family_id, now).await);
     }
@@ -70,9 +64,9 @@ pub async fn refresh(
             scope: &scope,
             audience: &audience,
             family_id: &stored.family_id,
-            code_hash: stored.code_hash.as_deref(),
+            code_hash: stored.code_hash.as_ref(),
             // RFC 6749 §6: the new refresh token keeps the original scope.
-            refresh_scope: Some(&granted),
+            refresh_scope: Some(&stored.scope),
         },
         now,
     )

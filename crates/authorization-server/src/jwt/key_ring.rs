@@ -4,16 +4,14 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-use jsonwebtoken::jwk::{
-    AlgorithmParameters, CommonParameters, EllipticCurve, Jwk, KeyAlgorithm,
-    OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse,
-};
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::EncodingKey;
 use sqlx::AnyPool;
 
+use super::algorithm::SigningAlgorithm;
 use super::key_encryption::KeyEncryptionKey;
-use super::life_cycle::{is_published, signing_key, ALGORITHM};
+use super::life_cycle::{is_published, signing_key};
 use super::{KeyError, PUBLISH_MARGIN_SECONDS, RELOAD_SECONDS};
 use crate::store::signing_keys::{self, PrivateKeyProtection, StoredKey};
 
@@ -79,9 +77,14 @@ impl KeyRing {
         now >= self.loaded_at && now - self.loaded_at < RELOAD_SECONDS
     }
 
-    /// The `kid` and private key that sign at `now`.
-    pub fn signing(&self, now: i64, access_token_ttl: i64) -> Option<(&str, &EncodingKey)> {
-        let current = signing_key(&self.stored, now, access_token_ttl)?;
+    /// The `kid` and private key that sign with `algorithm` at `now`.
+    pub fn signing(
+        &self,
+        algorithm: SigningAlgorithm,
+        now: i64,
+        access_token_ttl: i64,
+    ) -> Option<(&str, &EncodingKey)> {
+        let current = signing_key(&self.stored, algorithm, now, access_token_ttl)?;
         let loaded = self.find(&current.kid)?;
         Some((current.kid.as_str(), &loaded.encoding))
     }
@@ -114,24 +117,22 @@ fn published_too_briefly(key: &StoredKey, needed_after_retirement: i64) -> bool 
 
 impl LoadedKey {
     fn open(stored: &StoredKey, kek: &KeyEncryptionKey) -> Result<Self, KeyError> {
-        if stored.algorithm != ALGORITHM {
-            return Err(KeyError::UnsupportedAlgorithm {
+        let algorithm = SigningAlgorithm::parse(&stored.algorithm).ok_or_else(|| {
+            KeyError::UnsupportedAlgorithm {
                 kid: stored.kid.clone(),
                 algorithm: stored.algorithm.clone(),
-            });
-        }
+            }
+        })?;
         let der = private_key_der(stored, kek)?;
-        let signing = ed25519_dalek::SigningKey::from_pkcs8_der(&der)
+        let (encoding, public) = algorithm
+            .open(&stored.kid, &der)
             .map_err(|_| KeyError::Corrupt(stored.kid.clone()))?;
-        Ok(Self {
-            encoding: EncodingKey::from_ed_der(&der),
-            public: public_jwk(&stored.kid, &signing.verifying_key()),
-        })
+        Ok(Self { encoding, public })
     }
 }
 
-/// The PKCS#8 DER of a stored private key: unsealed with `kek`, or (a row
-/// older than encryption at rest) rebuilt from its clear Ed25519 seed.
+/// The PKCS#8 DER of a stored private key: unsealed with `kek`, or (an
+/// Ed25519 row older than encryption at rest) rebuilt from its clear seed.
 pub fn private_key_der(stored: &StoredKey, kek: &KeyEncryptionKey) -> Result<Vec<u8>, KeyError> {
     match stored.protection {
         PrivateKeyProtection::Sealed => kek
@@ -149,23 +150,6 @@ pub fn private_key_der(stored: &StoredKey, kek: &KeyEncryptionKey) -> Result<Vec
                 .map_err(|_| corrupt())?;
             Ok(der.as_bytes().to_vec())
         }
-    }
-}
-
-/// The RFC 8037 §2 public JWK of an Ed25519 key.
-fn public_jwk(kid: &str, public: &ed25519_dalek::VerifyingKey) -> Jwk {
-    Jwk {
-        common: CommonParameters {
-            public_key_use: Some(PublicKeyUse::Signature),
-            key_algorithm: Some(KeyAlgorithm::EdDSA),
-            key_id: Some(kid.to_owned()),
-            ..CommonParameters::default()
-        },
-        algorithm: AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
-            key_type: OctetKeyPairType::OctetKeyPair,
-            curve: EllipticCurve::Ed25519,
-            x: URL_SAFE_NO_PAD.encode(public.to_bytes()),
-        }),
     }
 }
 

@@ -13,19 +13,17 @@
 //! 3. then it disappears from the JWK Set, and the housekeeping deletes its
 //!    row (`signing_keys::delete_unpublished`).
 //!
-//! New keys are sealed under the key-encryption key before they are stored.
+//! Each signature algorithm has its own chain of keys: an `EdDSA` rotation
+//! retires only `EdDSA` keys. New keys are sealed under the key-encryption
+//! key before they are stored.
 
-use ed25519_dalek::pkcs8::EncodePrivateKey;
-use rand::RngCore;
 use sqlx::AnyPool;
 
+use super::algorithm::SigningAlgorithm;
 use super::key_encryption::KeyEncryptionKey;
 use super::key_ring::{seal_clear_keys, KeyRing};
 use super::{KeyError, ACTIVATION_DELAY_SECONDS, PUBLISH_MARGIN_SECONDS};
 use crate::store::signing_keys::{self, NewKey, StoredKey};
-
-/// The JOSE `alg` of the keys this server makes (RFC 8037 §3.1).
-pub const ALGORITHM: &str = "EdDSA";
 
 /// Where a key is in its life cycle at a given time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,21 +57,31 @@ pub(super) fn is_published(key: &StoredKey, now: i64, access_token_ttl: i64) -> 
     publish_until(key, access_token_ttl).is_none_or(|until| now < until)
 }
 
-/// The key that signs at `now`: the published key with the latest
-/// `active_from` that has passed (ties broken by `kid`, so that every
+/// The `algorithm` key that signs at `now`: its published key with the
+/// latest `active_from` that has passed (ties broken by `kid`, so that every
 /// instance picks the same).
-pub fn signing_key(keys: &[StoredKey], now: i64, access_token_ttl: i64) -> Option<&StoredKey> {
+pub fn signing_key(
+    keys: &[StoredKey],
+    algorithm: SigningAlgorithm,
+    now: i64,
+    access_token_ttl: i64,
+) -> Option<&StoredKey> {
     keys.iter()
+        .filter(|key| key.algorithm == algorithm.as_str())
         .filter(|key| key.active_from <= now && is_published(key, now, access_token_ttl))
         .max_by(|a, b| (a.active_from, &a.kid).cmp(&(b.active_from, &b.kid)))
 }
 
 /// The state of each of `keys` at `now`, in the same order.
 pub fn key_states(keys: &[StoredKey], now: i64, access_token_ttl: i64) -> Vec<KeyState> {
-    let signing = signing_key(keys, now, access_token_ttl).map(|key| key.kid.as_str());
+    let signing: Vec<&str> = SigningAlgorithm::ALL
+        .into_iter()
+        .filter_map(|algorithm| signing_key(keys, algorithm, now, access_token_ttl))
+        .map(|key| key.kid.as_str())
+        .collect();
     keys.iter()
         .map(|key| {
-            if signing == Some(key.kid.as_str()) {
+            if signing.contains(&key.kid.as_str()) {
                 KeyState::Signing
             } else if key.active_from > now {
                 KeyState::Next {
@@ -95,6 +103,8 @@ pub fn key_states(keys: &[StoredKey], now: i64, access_token_ttl: i64) -> Vec<Ke
 /// What [`rotate`] did.
 #[derive(Debug, Clone)]
 pub struct Rotation {
+    /// The algorithm whose key was rotated.
+    pub algorithm: SigningAlgorithm,
     /// The new key's id.
     pub kid: String,
     /// When it starts signing.
@@ -105,25 +115,27 @@ pub struct Rotation {
     pub publish_until: i64,
 }
 
-/// Adds a new key that signs from `now + ACTIVATION_DELAY_SECONDS`, and
-/// retires the previous key(s) at that time, published for one more
-/// access-token lifetime plus the margin. `kek` must open the stored keys
-/// (checked first), so that every key stays under one key-encryption key.
+/// Adds a new `algorithm` key that signs from
+/// `now + ACTIVATION_DELAY_SECONDS`, and retires the previous key(s) of that
+/// algorithm at that time, published for one more access-token lifetime
+/// plus the margin. `kek` must open the stored keys (checked first), so
+/// that every key stays under one key-encryption key.
 pub async fn rotate(
     pool: &AnyPool,
     kek: &KeyEncryptionKey,
+    algorithm: SigningAlgorithm,
     now: i64,
     access_token_ttl: i64,
 ) -> Result<Rotation, KeyError> {
     seal_clear_keys(pool, kek).await?;
     KeyRing::load(pool, kek, now, access_token_ttl, None).await?;
-    let (kid, sealed) = generate_key(kek)?;
+    let (kid, sealed) = generate_key(kek, algorithm)?;
     let signs_from = now + ACTIVATION_DELAY_SECONDS;
     let inserted = signing_keys::insert(
         pool,
         &NewKey {
             kid: &kid,
-            algorithm: ALGORITHM,
+            algorithm: algorithm.as_str(),
             sealed_private_key: &sealed,
             created_at: now,
             active_from: signs_from,
@@ -134,8 +146,10 @@ pub async fn rotate(
         return Err(KeyError::ConcurrentRotation);
     }
     let publish_until = signs_from + access_token_ttl + PUBLISH_MARGIN_SECONDS;
-    let retired = signing_keys::retire_before(pool, signs_from, publish_until).await?;
+    let retired =
+        signing_keys::retire_before(pool, algorithm.as_str(), signs_from, publish_until).await?;
     Ok(Rotation {
+        algorithm,
         kid,
         signs_from,
         retired,
@@ -143,16 +157,32 @@ pub async fn rotate(
     })
 }
 
-/// Stores the first key, active at once and sealed under `kek`, if there
-/// is none.
-pub async fn ensure_key(pool: &AnyPool, kek: &KeyEncryptionKey, now: i64) -> Result<(), KeyError> {
-    if signing_keys::list(pool).await?.is_empty() {
-        let (kid, sealed) = generate_key(kek)?;
+/// The algorithms that have keys, each once, in [`SigningAlgorithm::ALL`]
+/// order: what `key rotate` rotates.
+pub async fn algorithms_in_use(pool: &AnyPool) -> Result<Vec<SigningAlgorithm>, KeyError> {
+    let keys = signing_keys::list(pool).await?;
+    Ok(SigningAlgorithm::ALL
+        .into_iter()
+        .filter(|algorithm| keys.iter().any(|key| key.algorithm == algorithm.as_str()))
+        .collect())
+}
+
+/// Stores the first `algorithm` key, active at once and sealed under
+/// `kek`, if there is none.
+pub async fn ensure_key(
+    pool: &AnyPool,
+    kek: &KeyEncryptionKey,
+    algorithm: SigningAlgorithm,
+    now: i64,
+) -> Result<(), KeyError> {
+    let keys = signing_keys::list(pool).await?;
+    if !keys.iter().any(|key| key.algorithm == algorithm.as_str()) {
+        let (kid, sealed) = generate_key(kek, algorithm)?;
         signing_keys::insert_if_none(
             pool,
             &NewKey {
                 kid: &kid,
-                algorithm: ALGORITHM,
+                algorithm: algorithm.as_str(),
                 sealed_private_key: &sealed,
                 created_at: now,
                 active_from: now,
@@ -163,16 +193,17 @@ pub async fn ensure_key(pool: &AnyPool, kek: &KeyEncryptionKey, now: i64) -> Res
     Ok(())
 }
 
-/// A fresh key id and Ed25519 private key (PKCS#8 DER, seed from the OS
+/// A fresh key id and `algorithm` private key (PKCS#8 DER, from the OS
 /// generator), sealed under `kek` for its row.
-fn generate_key(kek: &KeyEncryptionKey) -> Result<(String, String), KeyError> {
-    let mut seed = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut seed);
+fn generate_key(
+    kek: &KeyEncryptionKey,
+    algorithm: SigningAlgorithm,
+) -> Result<(String, String), KeyError> {
     let kid = uuid::Uuid::new_v4().simple().to_string();
-    let der = ed25519_dalek::SigningKey::from_bytes(&seed)
-        .to_pkcs8_der()
+    let der = algorithm
+        .generate()
         .map_err(|_| KeyError::Corrupt(kid.clone()))?;
-    let sealed = kek.seal(&kid, ALGORITHM, der.as_bytes());
+    let sealed = kek.seal(&kid, algorithm.as_str(), &der);
     Ok((kid, sealed))
 }
 
@@ -237,8 +268,12 @@ mod tests {
         let other = [b, a];
 
         assert_eq!(
-            signing_key(&one, 20, 600).unwrap().kid,
-            signing_key(&other, 20, 600).unwrap().kid
+            signing_key(&one, SigningAlgorithm::EdDSA, 20, 600)
+                .unwrap()
+                .kid,
+            signing_key(&other, SigningAlgorithm::EdDSA, 20, 600)
+                .unwrap()
+                .kid
         );
     }
 }

@@ -1,10 +1,11 @@
 //! RFC 9068 JWT access tokens (`--access-token-format jwt`) and the life
 //! cycle of the keys that sign them.
 //!
-//! A token is signed with an Ed25519 key (`EdDSA`, RFC 8037) whose public
-//! half is served as a JWK Set (RFC 7517) at `/jwks.json`, the metadata's
-//! `jwks_uri`. Header `{"typ":"at+jwt","alg":"EdDSA","kid":…}` (RFC 9068
-//! §2.1); claims exactly `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`,
+//! A token is signed with the `--signing-alg` key: Ed25519 (`EdDSA`,
+//! RFC 8037, the default) or RSA (`RS256`, which RFC 9068 §2.1 makes
+//! mandatory to support; [`algorithm`]). The public halves are served as a
+//! JWK Set (RFC 7517) at `/jwks.json`, the metadata's `jwks_uri`. Header
+//! `{"typ":"at+jwt","alg":"EdDSA","kid":…}` (RFC 9068 §2.1); claims exactly `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`,
 //! `jti`, `scope` (§2.2), plus `username` (a private claim, absent without
 //! a resource owner). For `client_credentials`, `sub` is the client's id
 //! (§2.2). The token is also stored by hash like an opaque one, so
@@ -15,6 +16,7 @@
 //! key-encryption key that is not in the database ([`key_encryption`]), so
 //! a copy of the database alone signs nothing (security rule 40).
 //!
+//! - [`algorithm`]: the algorithms, their key generation and public JWKs;
 //! - [`life_cycle`]: which key signs, rotation, how long a retired key is
 //!   published; retired keys are deleted once every token they signed has
 //!   expired (`store::housekeeping`).
@@ -22,6 +24,7 @@
 //!   [`RELOAD_SECONDS`].
 //! - [`rewrap`]: `key rewrap`, moving every key to a new key-encryption key.
 
+pub mod algorithm;
 pub mod key_encryption;
 pub mod key_ring;
 pub mod life_cycle;
@@ -30,17 +33,19 @@ pub mod rewrap;
 use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, Header};
-use oauth_types::introspection::Audience;
-use serde::Serialize;
+use jsonwebtoken::Header;
+use oauth_types::jwt_access_token::AccessTokenClaims;
 use sqlx::AnyPool;
 
 use crate::config::{AccessTokenFormat, Config};
 use crate::store::signing_keys;
 use key_encryption::{KekFileError, KeyEncryptionKey};
 use key_ring::KeyRing;
+
+pub use algorithm::SigningAlgorithm;
 pub use life_cycle::{
-    ensure_key, key_states, publish_until, rotate, signing_key, KeyState, Rotation,
+    algorithms_in_use, ensure_key, key_states, publish_until, rotate, signing_key, KeyState,
+    Rotation,
 };
 
 /// An instance reloads the keys from the database at most this long after
@@ -90,23 +95,6 @@ pub enum KeyError {
     Signing(#[from] jsonwebtoken::errors::Error),
 }
 
-/// RFC 9068 §2.2 claims, and nothing else but `username`.
-#[derive(Debug, Serialize)]
-pub struct AccessTokenClaims {
-    pub iss: String,
-    pub exp: i64,
-    pub aud: Audience,
-    pub sub: String,
-    pub client_id: String,
-    pub iat: i64,
-    pub jti: String,
-    pub scope: String,
-    /// Not an RFC 9068 claim: the resource owner's login name, for
-    /// resources that show it (`/api/me`). Absent for client_credentials.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-}
-
 /// The key-encryption key of `config`: the file of
 /// `--key-encryption-key-file`, else with `--demo` the demo file (created
 /// if missing, see [`key_encryption::demo_path`]), else none.
@@ -129,7 +117,9 @@ pub async fn start(config: &Config, pool: &AnyPool) -> Result<Option<JwtSigner>,
     let now = config.clock.now();
     if config.access_token_format == AccessTokenFormat::Jwt {
         let kek = key_encryption_key(config)?.ok_or(KeyError::NoKeyEncryptionKey)?;
-        let signer = JwtSigner::load_or_create(pool, kek, now, config.access_token_ttl).await?;
+        let signer =
+            JwtSigner::load_or_create(pool, kek, config.signing_alg, now, config.access_token_ttl)
+                .await?;
         return Ok(Some(signer));
     }
     // Opaque tokens need no key; a KEK named anyway seals and checks the
@@ -165,6 +155,8 @@ async fn warn_about_clear_keys(pool: &AnyPool) -> Result<(), KeyError> {
 pub struct JwtSigner {
     pool: AnyPool,
     kek: KeyEncryptionKey,
+    /// `--signing-alg`: the algorithm of access tokens.
+    algorithm: SigningAlgorithm,
     access_token_ttl: i64,
     cache: RwLock<Option<Arc<KeyRing>>>,
 }
@@ -176,14 +168,16 @@ impl JwtSigner {
     pub async fn load_or_create(
         pool: &AnyPool,
         kek: KeyEncryptionKey,
+        algorithm: SigningAlgorithm,
         now: i64,
         access_token_ttl: i64,
     ) -> Result<Self, KeyError> {
         key_ring::seal_clear_keys(pool, &kek).await?;
-        ensure_key(pool, &kek, now).await?;
+        ensure_key(pool, &kek, algorithm, now).await?;
         let signer = Self {
             pool: pool.clone(),
             kek,
+            algorithm,
             access_token_ttl,
             cache: RwLock::new(None),
         };
@@ -227,9 +221,9 @@ impl JwtSigner {
     pub async fn sign(&self, claims: &AccessTokenClaims, now: i64) -> Result<String, KeyError> {
         let ring = self.ring(now).await?;
         let (kid, encoding) = ring
-            .signing(now, self.access_token_ttl)
+            .signing(self.algorithm, now, self.access_token_ttl)
             .ok_or(KeyError::NoSigningKey)?;
-        let mut header = Header::new(Algorithm::EdDSA);
+        let mut header = Header::new(self.algorithm.jose());
         header.typ = Some("at+jwt".to_owned());
         header.kid = Some(kid.to_owned());
         Ok(jsonwebtoken::encode(&header, claims, encoding)?)

@@ -32,7 +32,7 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
         .into_iter()
         .map(|consent| ApprovedClient {
             client_id: consent.client_id,
-            scope: consent.scope,
+            scope: consent.scope.to_string(),
         })
         .collect();
     html(&AccountPage {

@@ -141,9 +141,9 @@ async fn validate(
         id: generate_credential(),
         client_id: client.client_id.clone(),
         redirect_uri: redirect_uri.to_owned(),
-        scope: scope.to_string(),
+        scope,
         state: params.get("state").map(str::to_owned),
-        code_challenge: code_challenge.as_str().to_owned(),
+        code_challenge,
         audience,
         user_id: None,
     })

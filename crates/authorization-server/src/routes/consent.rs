@@ -40,11 +40,9 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
         return Err(not_yours());
     }
     let client = client_of(&state, &pending).await?;
-    let requested = stored_scope(&pending.scope)?;
+    let requested = &pending.scope;
     let remembered = consents::find(&state.pool, &user.id, &client.client_id).await?;
-    let covered = remembered
-        .and_then(|scope| ScopeSet::parse(&scope).ok())
-        .is_some_and(|remembered| requested.is_subset(&remembered));
+    let covered = remembered.is_some_and(|remembered| requested.is_subset(&remembered));
     if covered {
         if !requests::mark_answered(&state.pool, &pending.id, &user.id, state.now()).await? {
             return Err(already_answered());
@@ -122,7 +120,7 @@ pub async fn answer(
         &state.pool,
         &user.id,
         &client.client_id,
-        &granted.to_string(),
+        &granted,
         state.now(),
     )
     .await?;
@@ -165,11 +163,6 @@ fn approved_scopes(pairs: &[(String, String)]) -> Result<ScopeSet, PageError> {
         .map(|(_, value)| Scope::parse(value))
         .collect::<Result<ScopeSet, _>>()
         .map_err(|_| PageError::BadRequest("A scope in the answer is not valid.".to_owned()))
-}
-
-fn stored_scope(scope: &str) -> Result<ScopeSet, PageError> {
-    ScopeSet::parse(scope)
-        .map_err(|_| PageError::BadRequest("The stored request has an invalid scope.".to_owned()))
 }
 
 fn not_yours() -> PageError {

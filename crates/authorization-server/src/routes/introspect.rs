@@ -9,29 +9,22 @@
 //! relied upon. This path is hot: one lookup of the client, one lookup of
 //! the token by its hash (primary key), a SHA-256 secret check.
 
-use actix_web::web::{Bytes, Data};
-use actix_web::{HttpRequest, HttpResponse};
-use oauth_types::introspection::{Audience, IntrospectionResponse};
+use actix_web::web::Data;
+use actix_web::HttpResponse;
+use oauth_types::introspection::IntrospectionResponse;
 use oauth_types::secret::AccessToken;
-use oauth_types::ScopeSet;
 
 use super::token::no_store;
-use crate::audience;
-use crate::client_auth;
+use crate::client_auth::{ClientAuthentication, TokenForm};
 use crate::errors::EndpointError;
-use crate::form;
 use crate::state::AppState;
 use crate::store::clients::ClientKind;
-use crate::store::split_list;
-use crate::store::tokens::{self, StoredToken, ACCESS};
+use crate::store::tokens::{self, StoredToken, TokenKind};
 
 pub async fn introspect(
-    request: HttpRequest,
-    body: Result<Bytes, actix_web::Error>,
+    caller: ClientAuthentication<TokenForm>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let params = form::unique_body_with_token(&request, body)?;
-    let caller = client_auth::authenticate(&request, &params, &state).await?;
     let resource_id = match (caller.client.kind, caller.client.resource_id.as_deref()) {
         (ClientKind::ProtectedResource, Some(resource_id)) => resource_id.to_owned(),
         _ => {
@@ -40,7 +33,8 @@ pub async fn introspect(
             ))
         }
     };
-    let token = params
+    let token = caller
+        .params
         .get("token")
         .map(AccessToken::new)
         .ok_or_else(|| EndpointError::InvalidRequest("token is required".to_owned()))?;
@@ -48,9 +42,9 @@ pub async fn introspect(
     let now = state.now();
     let answer = match stored {
         Some(stored)
-            if stored.kind == ACCESS
+            if stored.kind == TokenKind::Access
                 && stored.is_live(now)
-                && audience::includes(&stored.audience, &resource_id) =>
+                && stored.audience.contains(&resource_id) =>
         {
             active(&state, stored)
         }
@@ -62,7 +56,7 @@ pub async fn introspect(
 fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
     IntrospectionResponse {
         active: true,
-        scope: ScopeSet::parse(&token.scope).ok(),
+        scope: Some(token.scope),
         client_id: Some(token.client_id),
         username: token.username,
         token_type: Some("Bearer".to_owned()),
@@ -70,7 +64,7 @@ fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
         iat: Some(token.issued_at),
         nbf: None,
         sub: token.user_id,
-        aud: Audience::new(split_list(&token.audience)),
+        aud: token.audience,
         iss: Some(state.issuer.clone()),
         jti: None,
     }

@@ -5,25 +5,22 @@
 //! client may only revoke its own tokens: another client's token is left
 //! alone, with the same 200, so the answer reveals nothing.
 
-use actix_web::web::{Bytes, Data};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::web::Data;
+use actix_web::HttpResponse;
 use oauth_types::secret::CredentialHash;
 
 use super::token::no_store;
-use crate::client_auth;
+use crate::client_auth::{ClientAuthentication, TokenForm};
 use crate::errors::EndpointError;
-use crate::form;
 use crate::state::AppState;
-use crate::store::tokens::{self, REFRESH};
+use crate::store::tokens::{self, TokenKind};
 
 pub async fn revoke(
-    request: HttpRequest,
-    body: Result<Bytes, actix_web::Error>,
+    caller: ClientAuthentication<TokenForm>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let params = form::unique_body_with_token(&request, body)?;
-    let caller = client_auth::authenticate(&request, &params, &state).await?;
-    let token = params
+    let token = caller
+        .params
         .get("token")
         .ok_or_else(|| EndpointError::InvalidRequest("token is required".to_owned()))?;
     // §2.1: the hint is only an optimisation; every kind is looked up.
@@ -31,7 +28,7 @@ pub async fn revoke(
     let now = state.now();
     if let Some(stored) = tokens::find(&state.pool, &hash).await? {
         if stored.client_id == caller.client.client_id {
-            if stored.kind == REFRESH {
+            if stored.kind == TokenKind::Refresh {
                 tokens::revoke_family(&state.pool, &stored.family_id, now).await?;
             } else {
                 tokens::revoke(&state.pool, &hash, now).await?;

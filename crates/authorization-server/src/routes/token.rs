@@ -1,48 +1,58 @@
 //! `POST /token`: steps (D) and (E) of RFC 6749 §4.1, and the other grants.
 //!
-//! The body is read by `form` (wrong content type, oversized body or a
-//! repeated parameter is `invalid_request`), the client is authenticated by
-//! `client_auth`, and each grant type lives in `grants/`. No implicit and no
+//! The body is read and the client authenticated by `client_auth`'s
+//! extractor (wrong content type, oversized body or a repeated parameter is
+//! `invalid_request`), the form is parsed once into a `grants::Grant`, and
+//! each grant type lives in `grants/`. No implicit and no
 //! password grant (rule 17): they are `unsupported_grant_type`. Every answer
 //! carries `Cache-Control: no-store` and `Pragma: no-cache` (rule 8).
 
-use actix_web::web::{Bytes, Data};
-use actix_web::{HttpRequest, HttpResponse};
-use oauth_types::GrantType;
+use actix_web::web::Data;
+use actix_web::HttpResponse;
 
-use crate::client_auth;
+use crate::client_auth::ClientAuthentication;
 use crate::errors::EndpointError;
-use crate::form;
-use crate::grants;
+use crate::grants::{authorization_code, client_credentials, refresh_token, Grant};
 use crate::state::AppState;
 
 pub async fn token(
-    request: HttpRequest,
-    body: Result<Bytes, actix_web::Error>,
+    caller: ClientAuthentication,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let params = form::unique_body(&request, body)?;
-    let caller = client_auth::authenticate(&request, &params, &state).await?;
-    let named = params
-        .get("grant_type")
-        .ok_or_else(|| EndpointError::InvalidRequest("grant_type is required".to_owned()))?;
-    let grant_type = GrantType::parse(named)
-        .ok_or_else(|| EndpointError::UnsupportedGrantType(named.to_owned()))?;
-    if !caller.client.may_use_grant(grant_type) {
-        return Err(EndpointError::UnauthorizedClient(format!(
-            "this client is not registered for the {grant_type} grant"
-        )));
-    }
-    let now = state.now();
-    let response = match grant_type {
-        GrantType::AuthorizationCode => {
-            grants::authorization_code::exchange(&state, &caller.client, &params, now).await?
+    let grant = Grant::parse(&caller.params, &caller.client)?;
+    let (state, client, now) = (&state, &caller.client, state.now());
+    let response = match grant {
+        Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+            resource,
+        } => {
+            let binding = authorization_code::Binding {
+                redirect_uri: redirect_uri.as_deref(),
+                code_verifier: code_verifier.as_deref(),
+            };
+            authorization_code::exchange(state, client, &code, binding, resource.as_deref(), now)
+                .await?
         }
-        GrantType::RefreshToken => {
-            grants::refresh_token::refresh(&state, &caller.client, &params, now).await?
+        Grant::RefreshToken {
+            refresh_token: token,
+            scope,
+            resource,
+        } => {
+            refresh_token::refresh(
+                state,
+                client,
+                &token,
+                scope.as_deref(),
+                resource.as_deref(),
+                now,
+            )
+            .await?
         }
-        GrantType::ClientCredentials => {
-            grants::client_credentials::grant(&state, &caller.client, &params, now).await?
+        Grant::ClientCredentials { scope, resource } => {
+            client_credentials::grant(state, client, scope.as_deref(), resource.as_deref(), now)
+                .await?
         }
     };
     Ok(no_store(HttpResponse::Ok()).json(response))

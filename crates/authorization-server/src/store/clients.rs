@@ -192,8 +192,5 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
 }
 
 fn corrupt(column: &str) -> sqlx::Error {
-    sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: "unexpected value in the clients table".into(),
-    }
+    super::corrupt("clients", column)
 }

@@ -2,8 +2,14 @@
 //! redeemed at most once. The redemption is one conditional UPDATE, so of
 //! two concurrent redemptions exactly one wins on either backend.
 
+use oauth_types::introspection::Audience;
+use oauth_types::pkce::CodeChallenge;
 use oauth_types::secret::CredentialHash;
+use oauth_types::ScopeSet;
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+
+use super::{audience_column, audience_from_column, corrupt, scope_from_column, stamp};
 
 /// What a code stands for.
 #[derive(Debug, Clone)]
@@ -12,13 +18,33 @@ pub struct CodeGrant {
     pub user_id: String,
     pub username: String,
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: ScopeSet,
     /// RFC 7636 `S256` challenge; every code issued here has one, the
     /// column stays nullable so the downgrade rule can be stated and tested.
-    pub code_challenge: Option<String>,
-    pub audience: String,
+    pub code_challenge: Option<CodeChallenge>,
+    pub audience: Audience,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+}
+
+impl sqlx::FromRow<'_, AnyRow> for CodeGrant {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let code_challenge: Option<&str> = row.try_get("code_challenge")?;
+        Ok(Self {
+            client_id: row.try_get("client_id")?,
+            user_id: row.try_get("user_id")?,
+            username: row.try_get("username")?,
+            redirect_uri: row.try_get("redirect_uri")?,
+            scope: scope_from_column("authorization_codes", row.try_get("scope")?)?,
+            code_challenge: code_challenge
+                .map(CodeChallenge::parse)
+                .transpose()
+                .map_err(|_| corrupt("authorization_codes", "code_challenge"))?,
+            audience: audience_from_column(row.try_get("audience")?),
+            expires_at: row.try_get("expires_at")?,
+            used_at: row.try_get("used_at")?,
+        })
+    }
 }
 
 pub async fn insert(
@@ -37,9 +63,14 @@ pub async fn insert(
     .bind(&grant.user_id)
     .bind(&grant.username)
     .bind(&grant.redirect_uri)
-    .bind(&grant.scope)
-    .bind(grant.code_challenge.clone())
-    .bind(&grant.audience)
+    .bind(grant.scope.to_string())
+    .bind(
+        grant
+            .code_challenge
+            .as_ref()
+            .map(|challenge| challenge.as_str().to_owned()),
+    )
+    .bind(audience_column(&grant.audience))
     .bind(now)
     .bind(grant.expires_at)
     .execute(pool)
@@ -51,27 +82,13 @@ pub async fn find(
     pool: &AnyPool,
     code_hash: &CredentialHash,
 ) -> Result<Option<CodeGrant>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT client_id, user_id, username, redirect_uri, scope, code_challenge, audience, \
          expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
     )
     .bind(code_hash.as_str())
     .fetch_optional(pool)
-    .await?;
-    row.map(|row| {
-        Ok(CodeGrant {
-            client_id: row.try_get("client_id")?,
-            user_id: row.try_get("user_id")?,
-            username: row.try_get("username")?,
-            redirect_uri: row.try_get("redirect_uri")?,
-            scope: row.try_get("scope")?,
-            code_challenge: row.try_get("code_challenge")?,
-            audience: row.try_get("audience")?,
-            expires_at: row.try_get("expires_at")?,
-            used_at: row.try_get("used_at")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Claims the code for one redemption. False when it was redeemed already
@@ -81,14 +98,9 @@ pub async fn redeem(
     code_hash: &CredentialHash,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL",
-    )
-    .bind(code_hash.as_str())
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    let statement =
+        "UPDATE authorization_codes SET used_at = $2 WHERE code_hash = $1 AND used_at IS NULL";
+    Ok(stamp(pool, statement, code_hash.as_str(), now).await? == 1)
 }
 
 /// Records that the code was presented again after its redemption.
@@ -97,14 +109,9 @@ pub async fn mark_replayed(
     code_hash: &CredentialHash,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 \
-         AND replayed_at IS NULL",
-    )
-    .bind(code_hash.as_str())
-    .bind(now)
-    .execute(pool)
-    .await?;
+    let statement = "UPDATE authorization_codes SET replayed_at = $2 WHERE code_hash = $1 \
+                     AND replayed_at IS NULL";
+    stamp(pool, statement, code_hash.as_str(), now).await?;
     Ok(())
 }
 

@@ -1,6 +1,16 @@
 //! The database, one file per table family. Every function is one portable
 //! SQL statement (SQLite and Postgres through sqlx `Any`) and takes `now`
 //! from the caller, so tests control time.
+//!
+//! Rows come back typed: each table's row type has one `sqlx::FromRow`
+//! mapping that parses its columns (scopes, audiences, kinds, hashes) once.
+//! A value that does not parse is a corrupt row: [`corrupt`] turns it into
+//! `sqlx::Error::ColumnDecode`, which the endpoints answer as a 500 and log,
+//! like any other database error. Callers never re-parse a column.
+
+use oauth_types::introspection::Audience;
+use oauth_types::ScopeSet;
+use sqlx::AnyPool;
 
 /// Registered clients, public and confidential, and protected resources.
 pub mod clients;
@@ -29,4 +39,43 @@ pub(crate) fn split_list(list: &str) -> Vec<String> {
         .filter(|item| !item.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// A column whose stored value does not parse: the row is corrupt.
+pub(crate) fn corrupt(table: &str, column: &str) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: format!("{table}.{column}"),
+        source: "unexpected value in a stored row".into(),
+    }
+}
+
+/// A space-separated scope column (RFC 6749 §3.3).
+pub(crate) fn scope_from_column(table: &str, list: &str) -> Result<ScopeSet, sqlx::Error> {
+    ScopeSet::parse(list).map_err(|_| corrupt(table, "scope"))
+}
+
+/// A space-separated column of resource identifiers (RFC 8707).
+pub(crate) fn audience_from_column(list: &str) -> Audience {
+    Audience::new(split_list(list))
+}
+
+/// The column form of an audience.
+pub(crate) fn audience_column(audience: &Audience) -> String {
+    audience.iter().collect::<Vec<_>>().join(" ")
+}
+
+/// Runs an UPDATE that sets a time once: `statement` binds `key` as `$1`
+/// and `now` as `$2`. The number of rows it changed.
+pub(crate) async fn stamp(
+    pool: &AnyPool,
+    statement: &'static str,
+    key: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    let result = sqlx::query(statement)
+        .bind(key)
+        .bind(now)
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected())
 }

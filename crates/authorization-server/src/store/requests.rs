@@ -2,7 +2,13 @@
 //! wait for the user to log in and answer the consent screen. Each is
 //! answered at most once (`used_at`), by the one user it was shown to.
 
+use oauth_types::introspection::Audience;
+use oauth_types::pkce::CodeChallenge;
+use oauth_types::ScopeSet;
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+
+use super::{audience_column, audience_from_column, corrupt, scope_from_column};
 
 /// A validated authorization request (RFC 6749 §4.1.1). Its `id` travels
 /// in the consent form and opens the request: `Debug` leaves it out.
@@ -11,11 +17,11 @@ pub struct PendingRequest {
     pub id: String,
     pub client_id: String,
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: ScopeSet,
     pub state: Option<String>,
-    pub code_challenge: String,
-    /// Space-separated resource identifiers (RFC 8707).
-    pub audience: String,
+    pub code_challenge: CodeChallenge,
+    /// The resource identifiers the tokens will be for (RFC 8707).
+    pub audience: Audience,
     pub user_id: Option<String>,
 }
 
@@ -34,6 +40,23 @@ impl std::fmt::Debug for PendingRequest {
     }
 }
 
+impl sqlx::FromRow<'_, AnyRow> for PendingRequest {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        const TABLE: &str = "authorization_requests";
+        Ok(Self {
+            id: row.try_get("id")?,
+            client_id: row.try_get("client_id")?,
+            redirect_uri: row.try_get("redirect_uri")?,
+            scope: scope_from_column(TABLE, row.try_get("scope")?)?,
+            state: row.try_get("state")?,
+            code_challenge: CodeChallenge::parse(row.try_get("code_challenge")?)
+                .map_err(|_| corrupt(TABLE, "code_challenge"))?,
+            audience: audience_from_column(row.try_get("audience")?),
+            user_id: row.try_get("user_id")?,
+        })
+    }
+}
+
 pub async fn insert(
     pool: &AnyPool,
     request: &PendingRequest,
@@ -48,10 +71,10 @@ pub async fn insert(
     .bind(&request.id)
     .bind(&request.client_id)
     .bind(&request.redirect_uri)
-    .bind(&request.scope)
+    .bind(request.scope.to_string())
     .bind(request.state.clone())
-    .bind(&request.code_challenge)
-    .bind(&request.audience)
+    .bind(request.code_challenge.as_str())
+    .bind(audience_column(&request.audience))
     .bind(request.user_id.clone())
     .bind(now)
     .bind(now + ttl)
@@ -66,27 +89,14 @@ pub async fn find_open(
     id: &str,
     now: i64,
 ) -> Result<Option<PendingRequest>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "SELECT id, client_id, redirect_uri, scope, state, code_challenge, audience, user_id \
          FROM authorization_requests WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(id)
     .bind(now)
     .fetch_optional(pool)
-    .await?;
-    row.map(|row| {
-        Ok(PendingRequest {
-            id: row.try_get("id")?,
-            client_id: row.try_get("client_id")?,
-            redirect_uri: row.try_get("redirect_uri")?,
-            scope: row.try_get("scope")?,
-            state: row.try_get("state")?,
-            code_challenge: row.try_get("code_challenge")?,
-            audience: row.try_get("audience")?,
-            user_id: row.try_get("user_id")?,
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// Binds an open request to the user who is shown it. False when another
@@ -97,16 +107,10 @@ pub async fn bind_to_user(
     user_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE authorization_requests SET user_id = $2 WHERE id = $1 \
-         AND (user_id IS NULL OR user_id = $2) AND used_at IS NULL AND expires_at > $3",
-    )
-    .bind(id)
-    .bind(user_id)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    let statement = "UPDATE authorization_requests SET user_id = $2 WHERE id = $1 \
+                     AND (user_id IS NULL OR user_id = $2) \
+                     AND used_at IS NULL AND expires_at > $3";
+    update_one(pool, statement, (id, user_id), now).await
 }
 
 /// Marks the request answered, once, by its own user. False when it was
@@ -117,15 +121,25 @@ pub async fn mark_answered(
     user_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
-        "UPDATE authorization_requests SET used_at = $3 WHERE id = $1 AND user_id = $2 \
-         AND used_at IS NULL AND expires_at > $3",
-    )
-    .bind(id)
-    .bind(user_id)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    let statement = "UPDATE authorization_requests SET used_at = $3 WHERE id = $1 \
+                     AND user_id = $2 AND used_at IS NULL AND expires_at > $3";
+    update_one(pool, statement, (id, user_id), now).await
+}
+
+/// Runs `statement` with the request id, the user id and `now` as `$1`, `$2`
+/// and `$3`; whether it changed the request.
+async fn update_one(
+    pool: &AnyPool,
+    statement: &'static str,
+    (id, user_id): (&str, &str),
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(statement)
+        .bind(id)
+        .bind(user_id)
+        .bind(now)
+        .execute(pool)
+        .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -139,10 +153,10 @@ mod tests {
             id: "request-id-secret".to_owned(),
             client_id: "strava".to_owned(),
             redirect_uri: "http://localhost:9000/callback".to_owned(),
-            scope: "profile".to_owned(),
+            scope: ScopeSet::parse("profile").unwrap_or_default(),
             state: Some("client-state-secret".to_owned()),
-            code_challenge: "challenge".to_owned(),
-            audience: "http://localhost:9002".to_owned(),
+            code_challenge: CodeChallenge::parse(&"c".repeat(43)).unwrap(),
+            audience: Audience::new(vec!["http://localhost:9002".to_owned()]),
             user_id: None,
         };
         let shown = format!("{request:?}");

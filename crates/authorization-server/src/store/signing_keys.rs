@@ -61,16 +61,17 @@ pub struct NewKey<'a> {
     pub active_from: i64,
 }
 
-/// Stores the first key, active at once, unless a key exists already
-/// (instances racing at their very first start-up within the same second
-/// insert one key; in different seconds, both keys are published and the
-/// newer one signs everywhere).
+/// Stores the first key of its algorithm, active at once, unless one exists
+/// already (instances racing at their very first start-up within the same
+/// second insert one key; in different seconds, both keys are published and
+/// the newer one signs everywhere).
 pub async fn insert_if_none(pool: &AnyPool, key: &NewKey<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO signing_keys \
          (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
-         SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM signing_keys) \
-         ON CONFLICT (active_from) DO NOTHING",
+         SELECT $1, $2, $3, $4, $5, $6 \
+         WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = $2) \
+         ON CONFLICT (algorithm, active_from) DO NOTHING",
     )
     .bind(key.kid)
     .bind(key.algorithm)
@@ -83,13 +84,13 @@ pub async fn insert_if_none(pool: &AnyPool, key: &NewKey<'_>) -> Result<(), sqlx
     Ok(())
 }
 
-/// Stores a rotated-in key; `false` when a key already activates in the
-/// same second (a concurrent rotation).
+/// Stores a rotated-in key; `false` when a key of its algorithm already
+/// activates in the same second (a concurrent rotation).
 pub async fn insert(pool: &AnyPool, key: &NewKey<'_>) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO signing_keys \
          (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (active_from) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (algorithm, active_from) DO NOTHING",
     )
     .bind(key.kid)
     .bind(key.algorithm)
@@ -102,18 +103,21 @@ pub async fn insert(pool: &AnyPool, key: &NewKey<'_>) -> Result<bool, sqlx::Erro
     Ok(inserted.rows_affected() == 1)
 }
 
-/// Retires every key that signs before `successor_from` and is not retired
-/// yet: it stops signing at `successor_from` and stays published until
-/// `publish_until`. Returns the ids of the keys retired.
+/// Retires every `algorithm` key that signs before `successor_from` and is
+/// not retired yet: it stops signing at `successor_from` and stays
+/// published until `publish_until`. Returns the ids of the keys retired.
 pub async fn retire_before(
     pool: &AnyPool,
+    algorithm: &str,
     successor_from: i64,
     publish_until: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
     let retiring = sqlx::query(
-        "SELECT kid FROM signing_keys WHERE retired_at IS NULL AND active_from < $1 ORDER BY kid",
+        "SELECT kid FROM signing_keys \
+         WHERE retired_at IS NULL AND active_from < $1 AND algorithm = $2 ORDER BY kid",
     )
     .bind(successor_from)
+    .bind(algorithm)
     .fetch_all(pool)
     .await?
     .iter()
@@ -121,10 +125,11 @@ pub async fn retire_before(
     .collect::<Result<Vec<_>, _>>()?;
     sqlx::query(
         "UPDATE signing_keys SET retired_at = $1, publish_until = $2 \
-         WHERE retired_at IS NULL AND active_from < $1",
+         WHERE retired_at IS NULL AND active_from < $1 AND algorithm = $3",
     )
     .bind(successor_from)
     .bind(publish_until)
+    .bind(algorithm)
     .execute(pool)
     .await?;
     Ok(retiring)

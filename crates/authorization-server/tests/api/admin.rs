@@ -225,8 +225,8 @@ async fn key_rotate_publishes_a_new_key_and_key_list_shows_each_keys_state() {
             .unwrap()
             .to_owned()
     };
-    let new_kid = word_after("new key ");
-    let old_kid = word_after("previous key(s) ");
+    let new_kid = word_after("new EdDSA key ");
+    let old_kid = word_after("previous EdDSA key(s) ");
     let signs_from = printed
         .split("signs from ")
         .nth(1)

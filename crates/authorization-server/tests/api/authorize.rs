@@ -5,20 +5,14 @@
 use authorization_server::testing::{browser, location};
 
 use crate::helpers::{
-    authorize, demo_authorize_params, pkce_pair, redirect_params, spawn_app, spawn_apps, with,
+    authorize, authorize_with, demo_authorize_params, pkce_pair, redirect_params, spawn_app,
+    spawn_apps, with,
 };
 
 #[actix_rt::test]
 async fn an_unknown_client_gets_an_error_page_and_is_never_redirected() {
     let app = spawn_app().await;
-    let (_, challenge) = pkce_pair();
-    let params = with(
-        &demo_authorize_params(&challenge),
-        "client_id",
-        Some("evil-app"),
-    );
-
-    let response = authorize(&app, &browser(), &params).await;
+    let response = authorize_with(&app, "client_id", Some("evil-app")).await;
 
     assert_eq!(response.status(), 400);
     assert!(location(&response).is_none());
@@ -86,14 +80,7 @@ async fn a_repeated_parameter_is_redirected_back_as_invalid_request() {
 #[actix_rt::test]
 async fn the_implicit_grant_is_refused_as_unsupported_response_type_with_state_and_iss() {
     let app = spawn_app().await;
-    let (_, challenge) = pkce_pair();
-    let params = with(
-        &demo_authorize_params(&challenge),
-        "response_type",
-        Some("token"),
-    );
-
-    let response = authorize(&app, &browser(), &params).await;
+    let response = authorize_with(&app, "response_type", Some("token")).await;
 
     assert_eq!(response.status(), 303);
     assert!(location(&response)
@@ -178,14 +165,7 @@ async fn a_scope_beyond_what_the_client_may_ask_for_is_invalid_scope() {
 #[actix_rt::test]
 async fn a_resource_that_is_not_registered_is_invalid_target() {
     let app = spawn_app().await;
-    let (_, challenge) = pkce_pair();
-    let params = with(
-        &demo_authorize_params(&challenge),
-        "resource",
-        Some("https://evil.example"),
-    );
-
-    let response = authorize(&app, &browser(), &params).await;
+    let response = authorize_with(&app, "resource", Some("https://evil.example")).await;
 
     assert_eq!(redirect_params(&response)["error"], "invalid_target");
 }

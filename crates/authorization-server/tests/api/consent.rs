@@ -6,8 +6,9 @@ use authorization_server::testing::{
 };
 
 use crate::helpers::{
-    authorize, demo_authorize_params, follow, is_active, pkce_pair, redirect_params,
-    signed_in_browser, spawn_app, spawn_apps, with,
+    authorize, demo_authorize_params, follow, is_active, page_text, pkce_pair, post_form,
+    redirect_params, refresh_as_strava, refresh_secret, signed_in_browser, spawn_app, spawn_apps,
+    with,
 };
 
 /// Signs `username` in and opens the consent page of a strava request for
@@ -31,12 +32,7 @@ async fn answer(
     browser: &reqwest::Client,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    browser
-        .post(format!("{}/consent", app.url))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
+    post_form(browser, format!("{}/consent", app.url), form).await
 }
 
 #[actix_rt::test]
@@ -154,14 +150,7 @@ async fn another_user_cannot_answer_or_open_someone_elses_consent_request() {
         let (_, hamzas_page) = consent_page(&app, "hamza", "profile").await;
         let request = hidden_input(&hamzas_page, "request").unwrap();
         let alice = signed_in_browser(&app, "alice", "alice-password").await;
-        let alices_account = alice
-            .get(format!("{}/account", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let alices_account = page_text(&alice, format!("{}/account", app.url)).await;
         let alices_csrf = hidden_input(&alices_account, "csrf_token").unwrap();
 
         let answered = answer(
@@ -243,61 +232,31 @@ async fn the_account_page_lists_approved_clients_and_revoking_one_ends_its_token
             .json::<oauth_types::token_response::TokenResponse>()
             .await
             .unwrap();
-        let account = browser
-            .get(format!("{}/account", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let account = page_text(&browser, format!("{}/account", app.url)).await;
         assert!(account.contains("strava"));
         let csrf = hidden_input(&account, "csrf_token").unwrap();
 
-        let forged = browser
-            .post(format!("{}/account/revoke", app.url))
-            .form(&[("client_id", "strava"), ("csrf_token", "forged")])
-            .send()
-            .await
-            .unwrap();
+        let forged = post_form(
+            &browser,
+            format!("{}/account/revoke", app.url),
+            &[("client_id", "strava"), ("csrf_token", "forged")],
+        )
+        .await;
         assert_eq!(forged.status(), 403);
         assert!(is_active(&app, tokens.access_token.secret()).await);
 
-        let revoked = browser
-            .post(format!("{}/account/revoke", app.url))
-            .form(&[("client_id", "strava"), ("csrf_token", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let revoked = post_form(
+            &browser,
+            format!("{}/account/revoke", app.url),
+            &[("client_id", "strava"), ("csrf_token", csrf.as_str())],
+        )
+        .await;
 
         assert_eq!(revoked.status(), 303);
         assert!(!is_active(&app, tokens.access_token.secret()).await);
-        let refresh = app
-            .token_request(
-                "strava",
-                Some("strava-secret"),
-                &[
-                    ("grant_type", "refresh_token"),
-                    (
-                        "refresh_token",
-                        tokens
-                            .refresh_token
-                            .as_ref()
-                            .map(|token| token.secret())
-                            .unwrap(),
-                    ),
-                ],
-            )
-            .await;
+        let refresh = refresh_as_strava(&app, refresh_secret(&tokens)).await;
         assert_eq!(refresh.status(), 400);
-        let account = browser
-            .get(format!("{}/account", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let account = page_text(&browser, format!("{}/account", app.url)).await;
         assert!(account.contains("No application has access"));
         // The consent is forgotten: the next request shows the screen again.
         let (_, challenge) = pkce_pair();

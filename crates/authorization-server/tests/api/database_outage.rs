@@ -6,7 +6,7 @@
 use authorization_server::testing::{browser, TestAuthorizationServer};
 use service_kit::testing::outage::DatabaseOutage;
 
-use crate::helpers::spawn_apps;
+use crate::helpers::{refresh_as_strava, spawn_apps};
 
 fn retry_after(response: &reqwest::Response) -> Option<u32> {
     response
@@ -56,13 +56,7 @@ async fn while_its_database_is_down_endpoints_and_pages_answer_503_with_retry_af
         assert!(page.contains("try again"), "{page}");
         if outage.refuses_reads() {
             assert_json_retry_later(introspect(&app).await).await;
-            let token = app
-                .token_request(
-                    "strava",
-                    Some("strava-secret"),
-                    &[("grant_type", "refresh_token"), ("refresh_token", "x")],
-                )
-                .await;
+            let token = refresh_as_strava(&app, "x").await;
             assert_json_retry_later(token).await;
         }
         outage.end().await;

@@ -2,9 +2,9 @@
 //! requests the tests send.
 
 use authorization_server::testing::{
-    self, browser, hidden_input, location, Flow, TestAuthorizationServer,
+    self, browser, hidden_input, location, ClientKind, Flow, NewClient, TestAuthorizationServer,
 };
-use authorization_server::Config;
+use authorization_server::{AccessTokenFormat, Config};
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::generate_credential;
 
@@ -82,6 +82,18 @@ pub async fn authorize(
         .unwrap()
 }
 
+/// GET /authorize with the demo parameters, `name` replaced by `value`
+/// (or removed), from a fresh browser.
+pub async fn authorize_with(
+    app: &TestAuthorizationServer,
+    name: &str,
+    value: Option<&str>,
+) -> reqwest::Response {
+    let (_, challenge) = pkce_pair();
+    let params = with(&demo_authorize_params(&challenge), name, value);
+    authorize(app, &browser(), &params).await
+}
+
 /// The query parameters of a redirect's `Location`.
 pub fn redirect_params(response: &reqwest::Response) -> std::collections::HashMap<String, String> {
     let location = location(response).expect("a Location header");
@@ -92,6 +104,29 @@ pub fn redirect_params(response: &reqwest::Response) -> std::collections::HashMa
         .collect()
 }
 
+/// GET `url` with `browser`; the text of the page.
+pub async fn page_text(browser: &reqwest::Client, url: String) -> String {
+    browser.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// POST `form` to `url` with `browser`.
+pub async fn post_form<F: serde::Serialize + ?Sized>(
+    browser: &reqwest::Client,
+    url: String,
+    form: &F,
+) -> reqwest::Response {
+    browser.post(url).form(form).send().await.unwrap()
+}
+
+/// The secret of the refresh token in `tokens`.
+pub fn refresh_secret(tokens: &oauth_types::token_response::TokenResponse) -> &str {
+    tokens
+        .refresh_token
+        .as_ref()
+        .map(|token| token.secret())
+        .unwrap()
+}
+
 /// A signed-in browser for `username`, and the page it landed on.
 pub async fn signed_in_browser(
     app: &TestAuthorizationServer,
@@ -99,25 +134,18 @@ pub async fn signed_in_browser(
     password: &str,
 ) -> reqwest::Client {
     let browser = browser();
-    let page = browser
-        .get(format!("{}/login", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&browser, format!("{}/login", app.url)).await;
     let csrf = hidden_input(&page, "csrf_token").unwrap();
-    let response = browser
-        .post(format!("{}/login", app.url))
-        .form(&[
+    let response = post_form(
+        &browser,
+        format!("{}/login", app.url),
+        &[
             ("username", username),
             ("password", password),
             ("csrf_token", csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(response.status(), 303, "login of {username}");
     browser
 }
@@ -169,6 +197,11 @@ pub async fn json(response: reqwest::Response) -> (u16, serde_json::Value) {
     (status, body)
 }
 
+/// The status and the RFC 6749 §5.2 `error` code of an answer.
+pub fn error_of(status: u16, body: &serde_json::Value) -> (u16, Option<&str>) {
+    (status, body["error"].as_str())
+}
+
 /// The `kid` in a JWT's header.
 pub fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
@@ -177,4 +210,45 @@ pub fn kid_of(token: &str) -> String {
 /// The `kid` of the key that signs now: that of a fresh demo token.
 pub async fn signing_kid(app: &TestAuthorizationServer) -> String {
     kid_of(app.obtain_tokens(&Flow::demo()).await.access_token.secret())
+}
+
+/// A test config whose access tokens are JWTs (RFC 9068).
+pub fn jwt_config(database_url: &str) -> Config {
+    let mut config = Config::for_test(database_url);
+    config.access_token_format = AccessTokenFormat::Jwt;
+    config
+}
+
+/// The access token of a fresh demo flow.
+pub async fn demo_access_token(app: &TestAuthorizationServer) -> String {
+    app.obtain_tokens(&Flow::demo())
+        .await
+        .access_token
+        .secret()
+        .to_owned()
+}
+
+/// A refresh token request by `strava` with its secret.
+pub async fn refresh_as_strava(app: &TestAuthorizationServer, token: &str) -> reqwest::Response {
+    app.token_request(
+        "strava",
+        Some("strava-secret"),
+        &[("grant_type", "refresh_token"), ("refresh_token", token)],
+    )
+    .await
+}
+
+/// A confidential client registered only for client_credentials and `post`,
+/// for the demo resource.
+pub fn client_credentials_client(client_id: &str, secret: &str) -> NewClient {
+    NewClient {
+        client_id: client_id.into(),
+        kind: ClientKind::Confidential,
+        secret: Some(secret.into()),
+        redirect_uris: vec![],
+        scopes: oauth_types::ScopeSet::parse("post").unwrap(),
+        grant_types: vec![oauth_types::GrantType::ClientCredentials],
+        resource_id: None,
+        default_resource: Some("http://localhost:9002".to_owned()),
+    }
 }

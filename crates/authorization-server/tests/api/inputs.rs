@@ -16,7 +16,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use service_kit::testing::inputs::{cases, impatient_http_client as http};
 
-use crate::helpers::spawn_apps;
+use crate::helpers::{post_form, spawn_apps};
 
 /// Cases per property: enough to cover the shapes, small enough to keep
 /// the suite fast.
@@ -450,12 +450,12 @@ async fn a_nul_in_a_parameter_or_in_basic_credentials_is_a_400_or_401_never_5xx_
             .unwrap();
         assert_html_error("client_id with a NUL at /authorize", authorize).await;
 
-        let token = http
-            .post(format!("{}/token", app.url))
-            .form(&[("grant_type", "client_credentials"), ("client_id", "a\0b")])
-            .send()
-            .await
-            .unwrap();
+        let token = post_form(
+            &http,
+            format!("{}/token", app.url),
+            &[("grant_type", "client_credentials"), ("client_id", "a\0b")],
+        )
+        .await;
         assert_eq!(token.status(), 400);
         assert_json_error("client_id with a NUL at /token", token).await;
 
@@ -470,12 +470,12 @@ async fn a_nul_in_a_parameter_or_in_basic_credentials_is_a_400_or_401_never_5xx_
         assert_eq!(introspect.status(), 401);
         assert_json_error("Basic id with a NUL at /introspect", introspect).await;
 
-        let login = http
-            .post(format!("{}/login", app.url))
-            .form(&[("username", "hamza\0"), ("password", "x")])
-            .send()
-            .await
-            .unwrap();
+        let login = post_form(
+            &http,
+            format!("{}/login", app.url),
+            &[("username", "hamza\0"), ("password", "x")],
+        )
+        .await;
         assert_html_error("username with a NUL at /login", login).await;
     }
 }

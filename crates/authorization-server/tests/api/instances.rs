@@ -4,7 +4,7 @@
 use authorization_server::testing::{self, browser, hidden_input, location};
 use oauth_types::token_response::TokenResponse;
 
-use crate::helpers::{demo_authorize_params, introspect, pkce_pair};
+use crate::helpers::{demo_authorize_params, introspect, page_text, pkce_pair, post_form};
 
 #[actix_rt::test]
 async fn a_flow_and_a_revocation_can_hop_between_two_instances_sharing_one_database() {
@@ -28,36 +28,27 @@ async fn a_flow_and_a_revocation_can_hop_between_two_instances_sharing_one_datab
             .await
             .unwrap();
         let login_path = location(&to_login).unwrap();
-        let page = browser
-            .get(format!("{}{login_path}", second.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let logged_in = browser
-            .post(format!("{}/login", second.url))
-            .form(&[
+        let page = page_text(&browser, format!("{}{login_path}", second.url)).await;
+        let logged_in = post_form(
+            &browser,
+            format!("{}/login", second.url),
+            &[
                 ("username", "hamza"),
                 ("password", "hamza-password"),
                 ("csrf_token", &hidden_input(&page, "csrf_token").unwrap()),
                 ("request", &hidden_input(&page, "request").unwrap()),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let consent = browser
-            .get(format!("{}{}", first.url, location(&logged_in).unwrap()))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let answered = browser
-            .post(format!("{}/consent", second.url))
-            .form(&[
+            ],
+        )
+        .await;
+        let consent = page_text(
+            &browser,
+            format!("{}{}", first.url, location(&logged_in).unwrap()),
+        )
+        .await;
+        let answered = post_form(
+            &browser,
+            format!("{}/consent", second.url),
+            &[
                 (
                     "csrf_token",
                     hidden_input(&consent, "csrf_token").unwrap().as_str(),
@@ -68,10 +59,9 @@ async fn a_flow_and_a_revocation_can_hop_between_two_instances_sharing_one_datab
                 ),
                 ("scope", "profile"),
                 ("decision", "approve"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         let callback = url::Url::parse(&location(&answered).unwrap()).unwrap();
         let code = callback
             .query_pairs()

@@ -2,7 +2,7 @@
 
 use authorization_server::testing::{Flow, TestAuthorizationServer};
 
-use crate::helpers::{introspect, json, spawn_app, spawn_apps};
+use crate::helpers::{error_of, introspect, json, refresh_secret, spawn_app, spawn_apps};
 
 async fn introspect_as(
     app: &TestAuthorizationServer,
@@ -28,10 +28,7 @@ async fn introspection_without_or_with_wrong_credentials_is_401() {
 
     for response in [anonymous, wrong] {
         let (status, body) = json(response).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_client"))
-        );
+        assert_eq!(error_of(status, &body), (401, Some("invalid_client")));
         assert!(body.get("active").is_none());
     }
 }
@@ -124,11 +121,7 @@ async fn unknown_expired_revoked_and_refresh_tokens_are_exactly_active_false() {
         for token in [
             "unknown-token",
             revoked.access_token.secret(),
-            tokens
-                .refresh_token
-                .as_ref()
-                .map(|token| token.secret())
-                .unwrap(),
+            refresh_secret(&tokens),
         ] {
             let response = introspect_as(&app, rs, &[("token", token)]).await;
             assert_eq!(response.text().await.unwrap(), r#"{"active":false}"#);
@@ -264,10 +257,7 @@ async fn a_client_without_a_default_resource_must_name_one() {
             .unwrap()
             .starts_with("/consent"));
         let (status, body) = json(machine).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_target"))
-        );
+        assert_eq!(error_of(status, &body), (400, Some("invalid_target")));
     }
 }
 
@@ -305,5 +295,38 @@ async fn any_token_string_however_odd_is_exactly_active_false() {
         // A NUL in any other parameter is still a malformed request.
         let other = introspect_as(&app, rs, &[("token", "x"), ("token_type_hint", "a\0")]).await;
         assert_eq!(other.status(), 400);
+    }
+}
+
+#[actix_rt::test]
+async fn a_corrupt_stored_scope_is_a_server_error_not_a_quiet_answer() {
+    for app in spawn_apps().await {
+        let tokens = app.obtain_tokens(&Flow::demo()).await;
+        sqlx::query("UPDATE tokens SET scope = 'bad\"scope'")
+            .execute(app.database().pool())
+            .await
+            .unwrap();
+
+        let introspected = introspect_as(
+            &app,
+            Some(("protected-resource-1", "protected-resource-secret-1")),
+            &[("token", tokens.access_token.secret())],
+        )
+        .await;
+        let refreshed = reqwest::Client::new()
+            .post(format!("{}/token", app.url))
+            .basic_auth("strava", Some("strava-secret"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_secret(&tokens)),
+            ])
+            .send()
+            .await
+            .unwrap();
+
+        for response in [introspected, refreshed] {
+            let (status, body) = json(response).await;
+            assert_eq!(error_of(status, &body), (500, Some("server_error")));
+        }
     }
 }

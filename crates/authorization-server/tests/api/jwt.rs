@@ -3,16 +3,21 @@
 
 use authorization_server::config::{AdminCommand, AdminDatabase, KeyCommand};
 use authorization_server::jwt::{ACTIVATION_DELAY_SECONDS, JWKS_MAX_AGE_SECONDS, RELOAD_SECONDS};
-use authorization_server::testing::{self, ClientKind, Flow, NewClient, TestAuthorizationServer};
-use authorization_server::{AccessTokenFormat, Config};
+use authorization_server::testing::{self, Flow, TestAuthorizationServer};
+use authorization_server::AccessTokenFormat;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use oauth_types::ScopeSet;
 
 use crate::admin::{run, stdout};
-use crate::helpers::{introspect, is_active, kid_of, signing_kid, spawn_app, spawn_apps_with};
+use crate::helpers::{
+    client_credentials_client, demo_access_token, introspect, is_active, jwt_config, kid_of,
+    signing_kid, spawn_app, spawn_apps_with,
+};
+
+const EDDSA: authorization_server::jwt::SigningAlgorithm =
+    authorization_server::jwt::SigningAlgorithm::EdDSA;
 
 async fn jwt_apps() -> Vec<TestAuthorizationServer> {
     spawn_apps_with(|config| config.access_token_format = AccessTokenFormat::Jwt).await
@@ -28,12 +33,6 @@ async fn metadata(app: &TestAuthorizationServer) -> serde_json::Value {
     .json()
     .await
     .unwrap()
-}
-
-fn jwt_config(database_url: &str) -> Config {
-    let mut config = Config::for_test(database_url);
-    config.access_token_format = AccessTokenFormat::Jwt;
-    config
 }
 
 /// The JWK Set at the metadata's `jwks_uri`.
@@ -106,7 +105,7 @@ fn rotate_with_the_binary(app: &TestAuthorizationServer) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     stdout(&output)
-        .strip_prefix("new key ")
+        .strip_prefix("new EdDSA key ")
         .and_then(|rest| rest.split(' ').next())
         .unwrap()
         .to_owned()
@@ -173,17 +172,8 @@ async fn a_revoked_jwt_is_inactive_at_introspection() {
 #[actix_rt::test]
 async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
     let app = jwt_apps().await.remove(0);
-    app.register_client(NewClient {
-        client_id: "batch".into(),
-        kind: ClientKind::Confidential,
-        secret: Some("batch-secret".into()),
-        redirect_uris: vec![],
-        scopes: ScopeSet::parse("post").unwrap(),
-        grant_types: vec![oauth_types::GrantType::ClientCredentials],
-        resource_id: None,
-        default_resource: Some("http://localhost:9002".to_owned()),
-    })
-    .await;
+    app.register_client(client_credentials_client("batch", "batch-secret"))
+        .await;
 
     let response = app
         .token_request(
@@ -203,12 +193,7 @@ async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
 async fn a_jwt_has_exactly_the_rfc_9068_header_and_claims() {
     let app = jwt_apps().await.remove(0);
 
-    let token = app
-        .obtain_tokens(&Flow::demo())
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+    let token = demo_access_token(&app).await;
 
     let header = segment(&token, 0);
     assert_eq!(sorted_names(&header), ["alg", "kid", "typ"]);
@@ -249,22 +234,12 @@ async fn the_jwk_set_may_be_cached_only_briefly() {
 async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_still_verify() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let old_token = demo_access_token(&app).await;
         let old_kid = kid_of(&old_token);
 
         let new_kid = rotate_with_the_binary(&app);
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
-        let new_token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let new_token = demo_access_token(&app).await;
 
         assert_ne!(new_kid, old_kid);
         assert_eq!(kid_of(&new_token), new_kid);
@@ -285,18 +260,13 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
 
     let kek = app.key_encryption_key();
     let rotation =
-        authorization_server::jwt::rotate(app.database().pool(), &kek, app.clock.now(), 600)
+        authorization_server::jwt::rotate(app.database().pool(), &kek, EDDSA, app.clock.now(), 600)
             .await
             .unwrap();
     app.advance_clock(RELOAD_SECONDS);
 
     assert!(kids(&published_keys(&app).await).contains(&rotation.kid));
-    let token = app
-        .obtain_tokens(&Flow::demo())
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+    let token = demo_access_token(&app).await;
     assert_eq!(
         kid_of(&token),
         old_kid,
@@ -314,12 +284,7 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
 async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let old_token = demo_access_token(&app).await;
         let old_kid = kid_of(&old_token);
         let new_kid = rotate_with_the_binary(&app);
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
@@ -351,12 +316,7 @@ async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired()
                 (new_kid.clone(), "signing".to_owned())
             ]
         );
-        let token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let token = demo_access_token(&app).await;
         assert_eq!(kid_of(&token), new_kid);
     }
 }
@@ -390,9 +350,9 @@ async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing
         let pool = app.database().pool();
         let now = app.clock.now();
         let kek = app.key_encryption_key();
-        let first = authorization_server::jwt::rotate(pool, &kek, now, 600).await;
+        let first = authorization_server::jwt::rotate(pool, &kek, EDDSA, now, 600).await;
 
-        let second = authorization_server::jwt::rotate(pool, &kek, now, 600).await;
+        let second = authorization_server::jwt::rotate(pool, &kek, EDDSA, now, 600).await;
 
         assert!(first.is_ok());
         assert!(matches!(
@@ -401,12 +361,7 @@ async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing
         ));
         app.advance_clock(ACTIVATION_DELAY_SECONDS);
         assert_eq!(key_states(&app).await.len(), 2);
-        let token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let token = demo_access_token(&app).await;
         assert_eq!(kid_of(&token), first.unwrap().kid);
     }
 }
@@ -414,20 +369,10 @@ async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing
 #[actix_rt::test]
 async fn the_testing_api_rotates_the_key_for_other_crates_tests() {
     let app = testing::spawn_with(jwt_config(&service_kit::testing::sqlite_url())).await;
-    let old_token = app
-        .obtain_tokens(&Flow::demo())
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+    let old_token = demo_access_token(&app).await;
 
     let rotation = app.rotate_signing_key().await;
-    let new_token = app
-        .obtain_tokens(&Flow::demo())
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+    let new_token = demo_access_token(&app).await;
 
     assert_eq!(rotation.retired, [kid_of(&old_token)]);
     assert_eq!(kid_of(&new_token), rotation.kid);

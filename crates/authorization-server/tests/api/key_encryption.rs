@@ -10,7 +10,6 @@ use std::process::{Command, Stdio};
 use authorization_server::jwt::key_encryption::KeyEncryptionKey;
 use authorization_server::store::{housekeeping, signing_keys};
 use authorization_server::testing::{self, Flow, TestAuthorizationServer};
-use authorization_server::{AccessTokenFormat, Config};
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
@@ -18,15 +17,12 @@ use service_kit::testing::binary;
 use sqlx::Row;
 
 use crate::admin::{run, stdout};
-use crate::helpers::{kid_of, signing_kid};
+use crate::helpers::{demo_access_token, jwt_config, kid_of, signing_kid};
+
+const EDDSA: authorization_server::jwt::SigningAlgorithm =
+    authorization_server::jwt::SigningAlgorithm::EdDSA;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_authorization-server");
-
-fn jwt_config(database_url: &str) -> Config {
-    let mut config = Config::for_test(database_url);
-    config.access_token_format = AccessTokenFormat::Jwt;
-    config
-}
 
 /// A new KEK file in the temporary directory.
 fn new_kek_file() -> PathBuf {
@@ -181,12 +177,7 @@ async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() 
         for column in raw_text_columns(&restarted).await {
             assert!(!holds_a_private_key(&column, &public_keys));
         }
-        let token = restarted
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let token = demo_access_token(&restarted).await;
         assert_eq!(kid_of(&token), kid, "the same key signs, now sealed");
         assert_eq!(published_public_keys(&restarted).await, public_keys);
     }
@@ -231,12 +222,7 @@ async fn a_retired_key_is_deleted_by_the_purge_once_no_token_it_signed_can_be_va
             std::slice::from_ref(&rotation.kid),
             "the signing key is never deleted"
         );
-        let token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let token = demo_access_token(&app).await;
         assert_eq!(kid_of(&token), rotation.kid);
     }
 }
@@ -247,16 +233,11 @@ async fn a_server_with_a_longer_token_lifetime_keeps_a_retired_key_until_its_tok
         let mut config = jwt_config(&database);
         config.access_token_ttl = 3600;
         let app = testing::spawn_with(config).await;
-        let old_token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let old_token = demo_access_token(&app).await;
         let pool = app.database().pool();
         // Rotated by an operator who gave `key rotate` a 600 s lifetime.
         let kek = app.key_encryption_key();
-        let rotation = authorization_server::jwt::rotate(pool, &kek, app.clock.now(), 600)
+        let rotation = authorization_server::jwt::rotate(pool, &kek, EDDSA, app.clock.now(), 600)
             .await
             .unwrap();
         app.advance_clock(authorization_server::jwt::ACTIVATION_DELAY_SECONDS);
@@ -294,12 +275,7 @@ fn rewrap(database: &str, kek: &Path, new: &Path) -> std::process::Output {
 async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() {
     for database in service_kit::testing::test_database_urls().await {
         let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = app
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let old_token = demo_access_token(&app).await;
         app.rotate_signing_key().await;
         let published = jwk_set(&app).await;
         let new_kek = new_kek_file();
@@ -326,12 +302,7 @@ async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() 
             serde_json::to_value(&published).unwrap(),
             "the same JWK Set"
         );
-        let new_token = restarted
-            .obtain_tokens(&Flow::demo())
-            .await
-            .access_token
-            .secret()
-            .to_owned();
+        let new_token = demo_access_token(&restarted).await;
         for token in [&old_token, &new_token] {
             let jwk = published.find(&kid_of(token)).unwrap();
             let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);

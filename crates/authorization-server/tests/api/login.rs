@@ -3,21 +3,16 @@
 
 use authorization_server::testing::{browser, hidden_input, location};
 
-use crate::helpers::{signed_in_browser, spawn_app, spawn_apps, spawn_apps_with};
+use crate::helpers::{
+    page_text, post_form, signed_in_browser, spawn_app, spawn_apps, spawn_apps_with,
+};
 
 /// The login page's CSRF token for `browser`.
 pub(crate) async fn login_csrf(
     app: &authorization_server::testing::TestAuthorizationServer,
     browser: &reqwest::Client,
 ) -> String {
-    let page = browser
-        .get(format!("{}/login", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(browser, format!("{}/login", app.url)).await;
     hidden_input(&page, "csrf_token").unwrap()
 }
 
@@ -26,26 +21,29 @@ pub(crate) async fn post_login(
     browser: &reqwest::Client,
     form: &[(&str, &str)],
 ) -> reqwest::Response {
-    browser
-        .post(format!("{}/login", app.url))
-        .form(form)
-        .send()
-        .await
-        .unwrap()
+    post_form(browser, format!("{}/login", app.url), form).await
+}
+
+/// POST /login with a username, password and CSRF token.
+pub(crate) async fn log_in(
+    app: &authorization_server::testing::TestAuthorizationServer,
+    browser: &reqwest::Client,
+    (username, password): (&str, &str),
+    csrf: &str,
+) -> reqwest::Response {
+    let form = [
+        ("username", username),
+        ("password", password),
+        ("csrf_token", csrf),
+    ];
+    post_login(app, browser, &form).await
 }
 
 #[actix_rt::test]
 async fn the_login_form_has_the_contract_fields_and_a_csrf_token() {
     let app = spawn_app().await;
 
-    let page = browser()
-        .get(format!("{}/login", app.url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&browser(), format!("{}/login", app.url)).await;
 
     assert!(page.contains("name=\"username\""));
     assert!(page.contains("name=\"password\""));
@@ -76,16 +74,7 @@ async fn a_login_without_or_with_a_wrong_csrf_token_is_refused() {
 
         assert_eq!(response.status(), 403, "{form:?}");
     }
-    let accepted = post_login(
-        &app,
-        &browser,
-        &[
-            ("username", "hamza"),
-            ("password", "hamza-password"),
-            ("csrf_token", &csrf),
-        ],
-    )
-    .await;
+    let accepted = log_in(&app, &browser, ("hamza", "hamza-password"), &csrf).await;
     assert_eq!(accepted.status(), 303);
 }
 
@@ -95,27 +84,9 @@ async fn an_unknown_user_and_a_wrong_password_get_the_identical_page() {
         let browser = browser();
         let csrf = login_csrf(&app, &browser).await;
 
-        let unknown = post_login(
-            &app,
-            &browser,
-            &[
-                ("username", "nobody"),
-                ("password", "x"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+        let unknown = log_in(&app, &browser, ("nobody", "x"), &csrf).await;
         let (unknown_status, unknown_page) = (unknown.status(), unknown.text().await.unwrap());
-        let wrong = post_login(
-            &app,
-            &browser,
-            &[
-                ("username", "hamza"),
-                ("password", "x"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+        let wrong = log_in(&app, &browser, ("hamza", "x"), &csrf).await;
         let (wrong_status, wrong_page) = (wrong.status(), wrong.text().await.unwrap());
 
         assert_eq!(unknown_status, wrong_status);
@@ -130,42 +101,15 @@ async fn failed_logins_are_throttled_per_account_even_with_the_right_password() 
         let browser = browser();
         let csrf = login_csrf(&app, &browser).await;
         for _ in 0..3 {
-            let failed = post_login(
-                &app,
-                &browser,
-                &[
-                    ("username", "alice"),
-                    ("password", "guess"),
-                    ("csrf_token", &csrf),
-                ],
-            )
-            .await;
+            let failed = log_in(&app, &browser, ("alice", "guess"), &csrf).await;
             assert_eq!(failed.status(), 200);
         }
 
-        let right = post_login(
-            &app,
-            &browser,
-            &[
-                ("username", "alice"),
-                ("password", "alice-password"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+        let right = log_in(&app, &browser, ("alice", "alice-password"), &csrf).await;
 
         assert_eq!(right.status(), 429);
         // Another account from the same address is not locked by alice's failures.
-        let hamza = post_login(
-            &app,
-            &browser,
-            &[
-                ("username", "hamza"),
-                ("password", "hamza-password"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+        let hamza = log_in(&app, &browser, ("hamza", "hamza-password"), &csrf).await;
         assert_eq!(hamza.status(), 303);
     }
 }
@@ -176,28 +120,10 @@ async fn failed_logins_are_throttled_per_address_across_accounts() {
         let browser = browser();
         let csrf = login_csrf(&app, &browser).await;
         for username in ["u1", "u2", "u3"] {
-            post_login(
-                &app,
-                &browser,
-                &[
-                    ("username", username),
-                    ("password", "guess"),
-                    ("csrf_token", &csrf),
-                ],
-            )
-            .await;
+            log_in(&app, &browser, (username, "guess"), &csrf).await;
         }
 
-        let right = post_login(
-            &app,
-            &browser,
-            &[
-                ("username", "hamza"),
-                ("password", "hamza-password"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+        let right = log_in(&app, &browser, ("hamza", "hamza-password"), &csrf).await;
 
         assert_eq!(right.status(), 429);
     }
@@ -211,32 +137,14 @@ async fn the_throttle_lifts_once_the_window_has_passed() {
     let browser = browser();
     let csrf = login_csrf(&app, &browser).await;
     for _ in 0..2 {
-        post_login(
-            &app,
-            &browser,
-            &[
-                ("username", "alice"),
-                ("password", "guess"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+        log_in(&app, &browser, ("alice", "guess"), &csrf).await;
     }
 
     app.advance_clock(16 * 60);
     // The anonymous session has expired too (it lives 15 minutes): a fresh
     // form, as a person coming back would get.
     let csrf = login_csrf(&app, &browser).await;
-    let right = post_login(
-        &app,
-        &browser,
-        &[
-            ("username", "alice"),
-            ("password", "alice-password"),
-            ("csrf_token", &csrf),
-        ],
-    )
-    .await;
+    let right = log_in(&app, &browser, ("alice", "alice-password"), &csrf).await;
 
     assert_eq!(right.status(), 303);
 }
@@ -319,12 +227,12 @@ async fn logout_ends_the_session() {
     assert_eq!(account.status(), 200);
     let csrf = hidden_input(&account.text().await.unwrap(), "csrf_token").unwrap();
 
-    let response = browser
-        .post(format!("{}/logout", app.url))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(
+        &browser,
+        format!("{}/logout", app.url),
+        &[("csrf_token", csrf.as_str())],
+    )
+    .await;
 
     assert_eq!(response.status(), 303);
     let after = browser

@@ -18,6 +18,7 @@ mod login;
 mod metadata;
 mod races;
 mod revoke;
+mod signing_alg;
 mod sweeper;
 mod testing_api;
 mod token;

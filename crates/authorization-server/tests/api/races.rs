@@ -5,23 +5,15 @@ use std::sync::Arc;
 
 use authorization_server::testing::{browser, hidden_input, Flow, TestAuthorizationServer};
 
-use crate::helpers::{is_active, json, spawn_apps, spawn_apps_with};
-use crate::login::{login_csrf, post_login};
+use crate::helpers::{is_active, json, post_form, refresh_as_strava, spawn_apps, spawn_apps_with};
+use crate::login::{log_in, login_csrf, post_login};
 
 /// Rounds per backend, and simultaneous redemptions per round.
 const ROUNDS: usize = 24;
 const TWINS: usize = 4;
 
 async fn refresh(app: &TestAuthorizationServer, token: &str) -> (u16, serde_json::Value) {
-    json(
-        app.token_request(
-            "strava",
-            Some("strava-secret"),
-            &[("grant_type", "refresh_token"), ("refresh_token", token)],
-        )
-        .await,
-    )
-    .await
+    json(refresh_as_strava(app, token).await).await
 }
 
 /// Rule 32 (RFC 9700 §4.14.2): of simultaneous redemptions of one refresh
@@ -96,12 +88,8 @@ async fn a_code_presented_by_another_client_is_refused_and_revokes_nothing() {
             async move {
                 let mut form = form;
                 form.push(("client_id", "strava-mobile".to_owned()));
-                let response = reqwest::Client::new()
-                    .post(format!("{}/token", app.url))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap();
+                let response =
+                    post_form(&reqwest::Client::new(), format!("{}/token", app.url), &form).await;
                 json(response).await
             }
         };
@@ -180,16 +168,7 @@ async fn a_burst_of_simultaneous_wrong_passwords_gets_no_more_checks_than_the_li
             "{checked} password checks ran"
         );
         assert_eq!(checked + throttled, BURST, "every other attempt hears 429");
-        let right = post_login(
-            &app,
-            &browser,
-            &[
-                ("username", "alice"),
-                ("password", "alice-password"),
-                ("csrf_token", &csrf),
-            ],
-        )
-        .await;
+        let right = log_in(&app, &browser, ("alice", "alice-password"), &csrf).await;
         assert_eq!(right.status(), 429, "the account stays throttled");
     }
 }

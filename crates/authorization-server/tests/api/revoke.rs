@@ -2,7 +2,7 @@
 
 use authorization_server::testing::{Flow, TestAuthorizationServer};
 
-use crate::helpers::{is_active, spawn_app, spawn_apps};
+use crate::helpers::{is_active, refresh_as_strava, refresh_secret, spawn_app, spawn_apps};
 
 async fn revoke_as(
     app: &TestAuthorizationServer,
@@ -23,36 +23,11 @@ async fn revoking_a_refresh_token_revokes_its_access_tokens() {
     for app in spawn_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
 
-        let response = revoke_as(
-            &app,
-            ("strava", "strava-secret"),
-            tokens
-                .refresh_token
-                .as_ref()
-                .map(|token| token.secret())
-                .unwrap(),
-        )
-        .await;
+        let response = revoke_as(&app, ("strava", "strava-secret"), refresh_secret(&tokens)).await;
 
         assert_eq!(response.status(), 200);
         assert!(!is_active(&app, tokens.access_token.secret()).await);
-        let refresh = app
-            .token_request(
-                "strava",
-                Some("strava-secret"),
-                &[
-                    ("grant_type", "refresh_token"),
-                    (
-                        "refresh_token",
-                        tokens
-                            .refresh_token
-                            .as_ref()
-                            .map(|token| token.secret())
-                            .unwrap(),
-                    ),
-                ],
-            )
-            .await;
+        let refresh = refresh_as_strava(&app, refresh_secret(&tokens)).await;
         assert_eq!(refresh.status(), 400);
     }
 }

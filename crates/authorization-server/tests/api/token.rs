@@ -1,10 +1,14 @@
 //! `POST /token`: rules 2, 3, 5, 6, 7, 8, 9, 17, and client authentication.
 
 use authorization_server::testing::{ClientKind, Flow, NewClient, TestAuthorizationServer};
+use oauth_types::introspection::Audience;
 use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
-use crate::helpers::{is_active, json, spawn_app, spawn_apps};
+use crate::helpers::{
+    client_credentials_client, error_of, is_active, json, post_form, refresh_secret, spawn_app,
+    spawn_apps,
+};
 
 fn code_form<'a>(code: &'a str, verifier: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -129,18 +133,12 @@ async fn a_code_is_bound_to_its_client_and_redirect_uri() {
         .await,
     )
     .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    assert_eq!(error_of(status, &body), (400, Some("invalid_grant")));
 
     let mut wrong_redirect = code_form(&issued.code, &issued.code_verifier);
     wrong_redirect[2] = ("redirect_uri", "http://localhost:9000/callback/");
     let (status, body) = strava(&app, &wrong_redirect).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    assert_eq!(error_of(status, &body), (400, Some("invalid_grant")));
 }
 
 #[actix_rt::test]
@@ -150,20 +148,14 @@ async fn a_wrong_or_missing_code_verifier_is_refused() {
     let wrong = "a".repeat(43);
 
     let (status, body) = strava(&app, &code_form(&issued.code, &wrong)).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    assert_eq!(error_of(status, &body), (400, Some("invalid_grant")));
 
     let missing: Vec<_> = code_form(&issued.code, "")
         .into_iter()
         .filter(|(n, _)| *n != "code_verifier")
         .collect();
     let (status, body) = strava(&app, &missing).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_grant"))
-    );
+    assert_eq!(error_of(status, &body), (400, Some("invalid_grant")));
 }
 
 #[actix_rt::test]
@@ -186,9 +178,9 @@ async fn a_code_verifier_for_a_code_issued_without_challenge_is_refused() {
                 user_id: user.id,
                 username: "hamza".into(),
                 redirect_uri: "http://localhost:9000/callback".into(),
-                scope: "profile".into(),
+                scope: "profile".parse().unwrap(),
                 code_challenge: None,
-                audience: "http://localhost:9002".into(),
+                audience: Audience::new(vec!["http://localhost:9002".into()]),
                 expires_at: now + 60,
                 used_at: None,
             },
@@ -199,10 +191,7 @@ async fn a_code_verifier_for_a_code_issued_without_challenge_is_refused() {
 
         let (status, body) = strava(&app, &code_form(code.secret(), &"a".repeat(43))).await;
 
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        assert_eq!(error_of(status, &body), (400, Some("invalid_grant")));
     }
 }
 
@@ -221,10 +210,7 @@ async fn a_refresh_token_rotates_and_a_spent_one_revokes_the_family() {
 
         let (status, reused) = refresh(&app, &first_refresh, None).await;
 
-        assert_eq!(
-            (status, reused["error"].as_str()),
-            (400, Some("invalid_grant"))
-        );
+        assert_eq!(error_of(status, &reused), (400, Some("invalid_grant")));
         assert!(!is_active(&app, &second_access).await);
         assert!(!is_active(&app, tokens.access_token.secret()).await);
         let (status, _) = refresh(&app, &second_refresh, None).await;
@@ -244,22 +230,10 @@ async fn a_refresh_may_narrow_but_never_widen_the_scope() {
     let refresh_token = tokens.refresh_token.unwrap().secret().to_owned();
 
     let (status, body) = refresh(&app, &refresh_token, Some("profile post")).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_scope"))
-    );
+    assert_eq!(error_of(status, &body), (400, Some("invalid_scope")));
 
     let tokens = app.obtain_tokens(&Flow::demo()).await;
-    let (status, narrowed) = refresh(
-        &app,
-        tokens
-            .refresh_token
-            .as_ref()
-            .map(|token| token.secret())
-            .unwrap(),
-        Some("post"),
-    )
-    .await;
+    let (status, narrowed) = refresh(&app, refresh_secret(&tokens), Some("post")).await;
     assert_eq!(status, 200);
     assert_eq!(narrowed["scope"], "post");
     // The new refresh token keeps the original grant.
@@ -275,17 +249,8 @@ async fn a_refresh_may_narrow_but_never_widen_the_scope() {
 #[actix_rt::test]
 async fn client_credentials_works_only_for_confidential_clients_registered_for_it() {
     for app in spawn_apps().await {
-        app.register_client(NewClient {
-            client_id: "batch".into(),
-            kind: ClientKind::Confidential,
-            secret: Some("batch-secret".into()),
-            redirect_uris: vec![],
-            scopes: ScopeSet::parse("post").unwrap(),
-            grant_types: vec![oauth_types::GrantType::ClientCredentials],
-            resource_id: None,
-            default_resource: Some("http://localhost:9002".to_owned()),
-        })
-        .await;
+        app.register_client(client_credentials_client("batch", "batch-secret"))
+            .await;
 
         let (status, body) = json(
             app.token_request(
@@ -304,10 +269,7 @@ async fn client_credentials_works_only_for_confidential_clients_registered_for_i
         assert!(answer.get("username").is_none() && answer.get("sub").is_none());
 
         let (status, body) = strava(&app, &[("grant_type", "client_credentials")]).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("unauthorized_client"))
-        );
+        assert_eq!(error_of(status, &body), (400, Some("unauthorized_client")));
         let (status, body) = json(
             app.token_request(
                 "batch",
@@ -317,10 +279,7 @@ async fn client_credentials_works_only_for_confidential_clients_registered_for_i
             .await,
         )
         .await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_scope"))
-        );
+        assert_eq!(error_of(status, &body), (400, Some("invalid_scope")));
     }
 }
 
@@ -343,7 +302,7 @@ async fn the_password_and_implicit_grants_are_unsupported() {
         .await;
 
         assert_eq!(
-            (status, body["error"].as_str()),
+            error_of(status, &body),
             (400, Some("unsupported_grant_type")),
             "{grant}"
         );
@@ -376,17 +335,17 @@ async fn a_wrong_secret_with_basic_is_401_invalid_client_with_a_basic_challenge(
 async fn a_wrong_secret_in_the_body_is_401_invalid_client_without_a_basic_challenge() {
     let app = spawn_app().await;
 
-    let response = reqwest::Client::new()
-        .post(format!("{}/token", app.url))
-        .form(&[
+    let response = post_form(
+        &reqwest::Client::new(),
+        format!("{}/token", app.url),
+        &[
             ("grant_type", "refresh_token"),
             ("refresh_token", "x"),
             ("client_id", "strava"),
             ("client_secret", "wrong"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
 
     assert_eq!(response.status(), 401);
     assert!(response.headers().get("www-authenticate").is_none());
@@ -399,12 +358,7 @@ async fn client_secret_post_is_accepted() {
     let mut form = code_form(&issued.code, &issued.code_verifier);
     form.extend([("client_id", "strava"), ("client_secret", "strava-secret")]);
 
-    let response = reqwest::Client::new()
-        .post(format!("{}/token", app.url))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let response = post_form(&reqwest::Client::new(), format!("{}/token", app.url), &form).await;
 
     assert_eq!(response.status(), 200);
 }
@@ -412,17 +366,8 @@ async fn client_secret_post_is_accepted() {
 #[actix_rt::test]
 async fn basic_credentials_are_form_urldecoded() {
     let app = spawn_app().await;
-    app.register_client(NewClient {
-        client_id: "app:1 é".into(),
-        kind: ClientKind::Confidential,
-        secret: Some("s3cret+/=:&%".into()),
-        redirect_uris: vec![],
-        scopes: ScopeSet::parse("post").unwrap(),
-        grant_types: vec![oauth_types::GrantType::ClientCredentials],
-        resource_id: None,
-        default_resource: Some("http://localhost:9002".to_owned()),
-    })
-    .await;
+    app.register_client(client_credentials_client("app:1 é", "s3cret+/=:&%"))
+        .await;
 
     // token_request form-urlencodes id and secret before Basic (RFC 6749 §2.3.1).
     let response = app
@@ -453,10 +398,7 @@ async fn two_client_authentication_methods_in_one_request_are_invalid_request() 
         .unwrap();
 
     let (status, body) = json(response).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    assert_eq!(error_of(status, &body), (400, Some("invalid_request")));
 }
 
 #[actix_rt::test]
@@ -501,10 +443,7 @@ async fn a_repeated_parameter_is_invalid_request() {
     )
     .await;
 
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    assert_eq!(error_of(status, &body), (400, Some("invalid_request")));
 }
 
 #[actix_rt::test]
@@ -537,10 +476,7 @@ async fn a_wrong_content_type_or_an_oversized_body_is_400_invalid_request_never_
 
     for response in [json_body, no_type, huge] {
         let (status, body) = json(response).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_request"))
-        );
+        assert_eq!(error_of(status, &body), (400, Some("invalid_request")));
     }
 }
 

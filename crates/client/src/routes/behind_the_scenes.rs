@@ -15,7 +15,7 @@ pub async fn get(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let (session, cookie) =
         session::current_or_new(&request, state.pool(), &state.settings, now).await?;
     let steps = store::trace::list(state.pool(), &session.id_hash).await?;

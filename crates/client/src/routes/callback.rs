@@ -207,7 +207,7 @@ pub async fn get(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, CallbackError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let pool = state.pool();
     let params = parse_params(request.query_string())?;
     if let Some(started_at) = started_on_a_loopback_alias(&request, &params, pool, now).await? {
@@ -274,7 +274,7 @@ pub async fn get(
         scope: granted.clone(),
     };
     store::connections::upsert(pool, &session.id_hash, &connection, now).await?;
-    let (session, cookie) = session::renew(pool, &session, &state.settings).await?;
+    let (session, cookie) = session::renew(pool, &session, &state.settings, now).await?;
     let notice = connected_notice(&pending.scope, &granted);
     store::sessions::set_notice(pool, &session.id_hash, &notice.to_json()).await?;
     Ok(session::with_cookie(see_other("/"), cookie))

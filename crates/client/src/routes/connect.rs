@@ -130,7 +130,7 @@ pub async fn get(
     query: web::Query<ConnectQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConnectError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let pool = state.pool();
     let extra = ScopeSet::parse(query.scope.as_deref().unwrap_or_default())
         .map_err(|_| ConnectError::BadScope)?;

@@ -28,7 +28,7 @@ pub async fn post(
     form: web::Form<DisconnectForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let pool = state.pool();
     let notice = match store::connections::find(pool, &session.id_hash).await? {

@@ -15,7 +15,7 @@ pub async fn get(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let pool = state.pool();
     let (session, cookie) = session::current_or_new(&request, pool, &state.settings, now).await?;
     let notice = store::sessions::take_notice(pool, &session.id_hash)

@@ -23,7 +23,7 @@ pub async fn post(
     form: web::Form<MessageForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let call = ResourceCall::personal_message(&form.to, &form.text);
     call_and_report(&state, &session, &call, now, |_| {

@@ -21,7 +21,7 @@ pub async fn post(
     form: web::Form<PostForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let call = ResourceCall::post(&form.message);
     call_and_report(&state, &session, &call, now, |body| {

@@ -22,7 +22,7 @@ pub async fn post(
     form: web::Form<ShareForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = service_kit::clock::now();
+    let now = state.clock.now();
     let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let Some(run) = store::runs::find(state.pool(), &session.id_hash, &form.run_id).await? else {
         let notice = Notice::problem("No such run", "That run is not one of yours.");

@@ -2,6 +2,7 @@
 //! here is already shortened (see [`crate::trace`]).
 
 use oauth_types::secret::CredentialHash;
+use service_kit::database::text::nul_replaced;
 use sqlx::{AnyPool, Row};
 
 use crate::trace::Step;
@@ -23,17 +24,11 @@ pub async fn append(
     .bind(step.title)
     .bind(step.rfc)
     .bind(step.explanation)
-    .bind(step.request.as_deref().map(without_nul))
-    .bind(step.response.as_deref().map(without_nul))
+    .bind(step.request.as_deref().map(nul_replaced))
+    .bind(step.response.as_deref().map(nul_replaced))
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// The text with each NUL shown as U+FFFD: what a browser or a server sent
-/// is recorded for display, and Postgres refuses NUL in TEXT.
-fn without_nul(text: &str) -> String {
-    text.replace('\0', "\u{FFFD}")
 }
 
 /// The session's steps in order.

@@ -68,7 +68,7 @@ struct Stage {
     /// The client as the browser reaches it.
     client_front: String,
     issuer: String,
-    clock: authorization_server::clock::Clock,
+    clock: service_kit::clock::Clock,
 }
 
 impl Stage {
@@ -216,7 +216,7 @@ async fn start_authorization_server(
     issuer: &str,
     redirect_uri: &str,
     resource_id: &str,
-) -> (String, authorization_server::clock::Clock) {
+) -> (String, service_kit::clock::Clock) {
     let database_url = service_kit::testing::sqlite_url();
     let database = Database::connect(&database_url).await.unwrap();
     database

@@ -6,6 +6,7 @@
 
 mod attacks;
 mod in_browser;
+mod interop;
 mod over_http;
 mod resilience;
 mod walkthrough;

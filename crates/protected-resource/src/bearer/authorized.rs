@@ -16,6 +16,7 @@ use actix_web::http::Method;
 use actix_web::web::{Bytes, Data};
 use actix_web::{dev, FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
+use service_kit::clock::Clock;
 use service_kit::Database;
 
 use crate::introspection::Grant;
@@ -39,6 +40,9 @@ pub struct Authorized<S: RequiredScope> {
     pub grant: Grant,
     /// How the token came.
     pub way: TokenWay,
+    /// When it was validated, by the resource's clock: the time the handler
+    /// acts at.
+    pub now: i64,
     body: RequestBody,
     scope: PhantomData<S>,
 }
@@ -91,18 +95,17 @@ async fn authorize<S: RequiredScope>(
     request: &HttpRequest,
     payload: dev::Payload,
 ) -> Result<Authorized<S>, ApiError> {
-    let (validator, database) = app_state(request)?;
+    let (validator, database, clock) = app_state(request)?;
+    let now = clock.now();
     let body = read_body(request, payload).await?;
     let form = match &body {
         RequestBody::Form(bytes) => Some(form_pairs(bytes)),
         _ => None,
     };
     let (token, way) = locate(request.headers(), request.query_string(), form.as_deref())?;
-    let validated = validator
-        .validate(&token, service_kit::clock::now())
-        .await?;
+    let validated = validator.validate(&token, now).await?;
     if validated.fresh {
-        remember_username(&database, &validated.grant).await?;
+        remember_username(&database, &validated.grant, now).await?;
     }
     if !validated.grant.scope.contains_str(S::NAME) {
         return Err(ApiError::InsufficientScope(S::NAME));
@@ -110,19 +113,23 @@ async fn authorize<S: RequiredScope>(
     Ok(Authorized {
         grant: validated.grant,
         way,
+        now,
         body,
         scope: PhantomData,
     })
 }
 
-fn app_state(request: &HttpRequest) -> Result<(Data<TokenValidator>, Data<Database>), ApiError> {
+type AppState = (Data<TokenValidator>, Data<Database>, Data<Clock>);
+
+fn app_state(request: &HttpRequest) -> Result<AppState, ApiError> {
     let validator = request.app_data::<Data<TokenValidator>>().cloned();
     let database = request.app_data::<Data<Database>>().cloned();
-    match (validator, database) {
-        (Some(validator), Some(database)) => Ok((validator, database)),
+    let clock = request.app_data::<Data<Clock>>().cloned();
+    match (validator, database, clock) {
+        (Some(validator), Some(database), Some(clock)) => Ok((validator, database, clock)),
         _ => Err(ApiError::unexpected(
             "app state",
-            &"the token validator or database is not mounted",
+            &"the token validator, database or clock is not mounted",
         )),
     }
 }
@@ -165,16 +172,11 @@ fn form_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 /// Usernames become known to this resource when their owners' tokens are
 /// introspected, or first seen as JWTs (so that messages can be addressed by
 /// username).
-async fn remember_username(database: &Database, grant: &Grant) -> Result<(), ApiError> {
+async fn remember_username(database: &Database, grant: &Grant, now: i64) -> Result<(), ApiError> {
     let Some(username) = grant.owner.username() else {
         return Ok(());
     };
-    store::users::remember(
-        database.pool(),
-        grant.owner.sub(),
-        username,
-        service_kit::clock::now(),
-    )
-    .await
-    .map_err(|err| ApiError::database("remembering a username", &err))
+    store::users::remember(database.pool(), grant.owner.sub(), username, now)
+        .await
+        .map_err(|err| ApiError::database("remembering a username", &err))
 }

@@ -1,68 +1,44 @@
-//! The claims of an RFC 9068 JWT access token, typed, and the [`Grant`]
-//! they make.
+//! The [`Grant`] that the claims of an RFC 9068 JWT access token make.
 //!
-//! RFC 9068 §2.2 requires `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and
-//! `jti`. Each must be present and of its JSON type: numbers are numbers. A
-//! token whose `exp` or `nbf` is a string (`"exp": "9999999999"`) does not
-//! fit [`AccessTokenClaims`] and is refused (CVE-2026-25537 was a JWT library
-//! that silently skipped such claims). The signature, `iss`, `aud`, `exp` and
+//! The claims are one type shared with the authorization server,
+//! [`AccessTokenClaims`]: RFC 9068 §2.2's required claims, each of its JSON
+//! type (numbers are numbers). The signature, `iss`, `aud`, `exp` and
 //! `nbf` values themselves are checked by `jsonwebtoken` before these claims
 //! are read (`jwt/mod.rs`).
 
-use oauth_types::introspection::Audience;
-use oauth_types::ScopeSet;
-use serde::Deserialize;
+pub use oauth_types::jwt_access_token::AccessTokenClaims;
 
 use crate::introspection::{Grant, InvalidToken, ResourceOwner};
 
-/// RFC 9068 §2.2, plus `username`, which this workspace's authorization
-/// server adds so that `/api/me` can name the owner.
-#[derive(Debug, Clone, Deserialize)]
-pub struct AccessTokenClaims {
-    pub iss: String,
-    /// Unix seconds (RFC 7519 NumericDate): a JSON number, never a string.
-    pub exp: i64,
-    pub aud: Audience,
-    pub sub: String,
-    pub client_id: String,
-    pub iat: i64,
-    pub jti: String,
-    #[serde(default)]
-    pub nbf: Option<i64>,
-    /// RFC 9068 §2.2.3: the scopes, space-separated (RFC 8693 §4.2).
-    #[serde(default)]
-    pub scope: Option<ScopeSet>,
-    #[serde(default)]
-    pub username: Option<String>,
-}
+impl TryFrom<AccessTokenClaims> for Grant {
+    type Error = InvalidToken;
 
-impl AccessTokenClaims {
     /// The grant these claims make. `username` falls back to `sub` when the
     /// authorization server gives none (RFC 9068 has no username claim).
-    pub fn into_grant(self) -> Result<Grant, InvalidToken> {
-        if self.sub.is_empty() {
+    fn try_from(claims: AccessTokenClaims) -> Result<Grant, InvalidToken> {
+        if claims.sub.is_empty() {
             return Err(InvalidToken("the token names no resource owner (sub)"));
         }
-        if self.client_id.is_empty() || self.jti.is_empty() {
+        if claims.client_id.is_empty() || claims.jti.is_empty() {
             return Err(InvalidToken("the token's client_id or jti is empty"));
         }
         // RFC 9068 §2.2: without a resource owner (client credentials) `sub`
         // names the client. Every endpoint here acts for a person, so such
         // a token opens none, as in introspection mode (security.md 35).
-        if self.sub == self.client_id {
+        if claims.sub == claims.client_id {
             return Err(InvalidToken(
                 "the token has no resource owner: its sub is its client",
             ));
         }
-        let username = self
+        let username = claims
             .username
             .filter(|name| !name.is_empty())
-            .unwrap_or_else(|| self.sub.clone());
+            .unwrap_or_else(|| claims.sub.clone());
         Ok(Grant {
-            owner: ResourceOwner::new(self.sub, Some(username)),
-            client_id: Some(self.client_id),
-            scope: self.scope.unwrap_or_default(),
-            expires_at: self.exp,
+            owner: ResourceOwner::new(claims.sub, Some(username)),
+            client_id: Some(claims.client_id),
+            scope: claims.scope.unwrap_or_default(),
+            expires_at: claims.exp,
         })
     }
 }
@@ -86,7 +62,7 @@ mod tests {
 
     #[test]
     fn rfc_9068_claims_make_a_grant() {
-        let grant = parse(claims()).unwrap().into_grant().unwrap();
+        let grant = Grant::try_from(parse(claims()).unwrap()).unwrap();
         assert_eq!(grant.owner.sub(), "user-1");
         assert_eq!(grant.owner.username(), Some("alice"));
         assert_eq!(grant.client_id.as_deref(), Some("strava"));
@@ -98,7 +74,7 @@ mod tests {
     fn without_a_username_the_owner_is_named_by_sub() {
         let mut value = claims();
         value.as_object_mut().unwrap().remove("username");
-        let grant = parse(value).unwrap().into_grant().unwrap();
+        let grant = Grant::try_from(parse(value).unwrap()).unwrap();
         assert_eq!(grant.owner.username(), Some("user-1"));
     }
 
@@ -146,13 +122,13 @@ mod tests {
         let mut value = claims();
         value["sub"] = json!("strava");
         value.as_object_mut().unwrap().remove("username");
-        assert!(parse(value).unwrap().into_grant().is_err());
+        assert!(Grant::try_from(parse(value).unwrap()).is_err());
     }
 
     #[test]
     fn an_empty_sub_is_refused() {
         let mut value = claims();
         value["sub"] = json!("");
-        assert!(parse(value).unwrap().into_grant().is_err());
+        assert!(Grant::try_from(parse(value).unwrap()).is_err());
     }
 }

@@ -24,8 +24,9 @@
 //!   rotated its key) makes the resource fetch again, at most once per
 //!   `refetch_interval`, so random `kid`s cannot make it hammer the issuer.
 //! - Only keys this resource can use are kept: a `kid`, `use` absent or
-//!   `sig`, `key_ops` absent or with `verify`, and either an Ed25519 `OKP`
-//!   key (EdDSA) or a P-256 `EC` key (ES256), whose `alg`, if given, agrees.
+//!   `sig`, `key_ops` absent or with `verify`, and an Ed25519 `OKP` key
+//!   (EdDSA), a P-256 `EC` key (ES256) or an `RSA` key of at least 2048
+//!   bits (RS256, RFC 7518 §3.3), whose `alg`, if given, agrees.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -333,6 +334,22 @@ impl KeySource {
     }
 }
 
+/// The smallest RSA modulus accepted (RFC 7518 §3.3).
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// The size in bits of an RSA modulus given as base64url (RFC 7518 §6.3.1.1:
+/// big-endian, no leading zero octets); 0 when it does not decode.
+fn modulus_bits(n: &str) -> usize {
+    use base64::Engine as _;
+    let Ok(bytes) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(n) else {
+        return 0;
+    };
+    match bytes.iter().position(|byte| *byte != 0) {
+        Some(first) => (bytes.len() - first) * 8 - bytes[first].leading_zeros() as usize,
+        None => 0,
+    }
+}
+
 /// The JWK as a key to verify with, if this resource can use it.
 fn usable_key(value: serde_json::Value) -> Option<UsableKey> {
     let jwk: Jwk = serde_json::from_value(value).ok()?;
@@ -365,6 +382,8 @@ fn usable_key(value: serde_json::Value) -> Option<UsableKey> {
         AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
             Algorithm::ES256
         }
+        // RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used".
+        AlgorithmParameters::RSA(rsa) if modulus_bits(&rsa.n) >= MIN_RSA_BITS => Algorithm::RS256,
         _ => return None,
     };
     if common
@@ -394,6 +413,38 @@ mod tests {
         key
     }
 
+    /// An RSA JWK whose modulus has exactly `bits` bits (not a real key:
+    /// only its size matters here).
+    fn rsa_key(bits: usize, extra: serde_json::Value) -> serde_json::Value {
+        use base64::Engine as _;
+        let mut modulus = vec![0xff_u8; bits.div_ceil(8)];
+        modulus[0] >>= (8 - bits % 8) % 8;
+        let n = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(modulus);
+        let mut key = json!({"kty": "RSA", "n": n, "e": "AQAB", "kid": "rsa"});
+        key.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        key
+    }
+
+    #[test]
+    fn rsa_keys_of_2048_bits_or_more_are_usable_for_rs256() {
+        assert_eq!(
+            modulus_bits(rsa_key(2048, json!({}))["n"].as_str().unwrap()),
+            2048
+        );
+        assert_eq!(
+            modulus_bits(rsa_key(2047, json!({}))["n"].as_str().unwrap()),
+            2047
+        );
+        for key in [
+            rsa_key(2048, json!({})),
+            rsa_key(3072, json!({"alg": "RS256", "use": "sig"})),
+        ] {
+            assert_eq!(usable_key(key).unwrap().alg, Algorithm::RS256);
+        }
+    }
+
     #[test]
     fn ed25519_and_p256_keys_are_usable() {
         assert_eq!(usable_key(ed(json!({}))).unwrap().alg, Algorithm::EdDSA);
@@ -414,9 +465,19 @@ mod tests {
             skipped(json!({"kty": "oct", "k": "c2VjcmV0", "kid": "k3"})),
             "symmetric"
         );
-        assert!(skipped(
-            json!({"kty": "RSA", "n": "AQAB", "e": "AQAB", "kid": "k4"})
-        ));
+        assert!(
+            skipped(json!({"kty": "RSA", "n": "AQAB", "e": "AQAB", "kid": "k4"})),
+            "a 17-bit RSA key"
+        );
+        assert!(skipped(rsa_key(2047, json!({}))), "under 2048 bits");
+        assert!(
+            skipped(rsa_key(2048, json!({"alg": "RS384"}))),
+            "RS384 is not on the list"
+        );
+        assert!(
+            skipped(rsa_key(2048, json!({"alg": "PS256"}))),
+            "PS256 is not on the list"
+        );
         assert!(skipped(
             json!({"kty": "EC", "crv": "P-384", "x": EC_X, "y": EC_Y, "kid": "k5"})
         ));

@@ -10,9 +10,10 @@
 //! 1. the header's `typ` is `at+jwt` (or `application/at+jwt`, any case),
 //!    so an ID token or another JWT cannot pass for an access token (§2.1);
 //!    no `crit` header this resource would have to understand;
-//! 2. the header's `alg` is on the allow-list [`ALLOWED_ALGORITHMS`]: EdDSA
-//!    and ES256. Never `none`, never an HMAC algorithm (a public key used as
-//!    an HMAC secret would let anyone sign), no RSA;
+//! 2. the header's `alg` is on the allow-list [`ALLOWED_ALGORITHMS`]: EdDSA,
+//!    ES256 and RS256 (which RFC 9068 §2.1 makes mandatory to support).
+//!    Never `none`, never an HMAC algorithm (a public key used as an HMAC
+//!    secret would let anyone sign), no other RSA variant;
 //! 3. the header's `kid` names a key of the issuer for that `alg`
 //!    ([`keys`]: fetched from the issuer's `jwks_uri`, never from the token);
 //! 4. `jsonwebtoken` verifies the signature with that key, then `iss` equals
@@ -45,7 +46,8 @@ pub use keys::{KeyError, KeySettings, KeySource};
 
 /// The only signature algorithms accepted (RFC 8725 §3.1: the verifier
 /// chooses the algorithms, not the token).
-pub const ALLOWED_ALGORITHMS: [Algorithm; 2] = [Algorithm::EdDSA, Algorithm::ES256];
+pub const ALLOWED_ALGORITHMS: [Algorithm; 3] =
+    [Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256];
 
 /// Leeway for `exp` and `nbf`, for clocks that disagree a little.
 pub const CLOCK_SKEW_SECONDS: u64 = 30;
@@ -146,7 +148,7 @@ impl JwtValidator {
         let data =
             jsonwebtoken::decode::<AccessTokenClaims>(token.secret(), &key, &self.validation(alg))
                 .map_err(|err| refusal(err.kind()))?;
-        let grant = data.claims.into_grant()?;
+        let grant = Grant::try_from(data.claims)?;
         // Checked just now; `TokenValidator` decides whether the owner is news.
         Ok(Validated { grant, fresh: true })
     }
@@ -301,11 +303,16 @@ mod tests {
 
     #[test]
     fn only_allowed_algorithms_pass() {
-        assert!(check_header(&header(Some("at+jwt"), Algorithm::ES256)).is_ok());
+        for alg in [Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256] {
+            assert!(
+                check_header(&header(Some("at+jwt"), alg)).is_ok(),
+                "{alg:?}"
+            );
+        }
         for alg in [
             Algorithm::HS256,
             Algorithm::HS512,
-            Algorithm::RS256,
+            Algorithm::RS384,
             Algorithm::PS256,
             Algorithm::ES384,
         ] {

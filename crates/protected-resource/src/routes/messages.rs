@@ -35,7 +35,7 @@ pub async fn send(
         &recipient,
         &text,
         grant.client_id.as_deref(),
-        service_kit::clock::now(),
+        request.now,
     )
     .await
     .map_err(|err| ApiError::database("sending a message", &err))?;
@@ -44,7 +44,7 @@ pub async fn send(
 
 async fn find_recipient(database: &Database, username: String) -> Result<Recipient, ApiError> {
     // No username holds a NUL, and Postgres would refuse to look one up.
-    let sub = if username.contains('\0') {
+    let sub = if service_kit::database::text::holds_nul(&username) {
         None
     } else {
         store::users::sub_of(database.pool(), &username)

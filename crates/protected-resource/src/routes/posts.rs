@@ -44,7 +44,7 @@ pub async fn create(
         &grant.owner,
         grant.client_id.as_deref(),
         &message,
-        service_kit::clock::now(),
+        request.now,
     )
     .await
     .map_err(|err| ApiError::database("creating a post", &err))?;

@@ -5,6 +5,7 @@
 use actix_web::web::Data;
 use actix_web::HttpResponse;
 use askama::Template;
+use service_kit::clock::Clock;
 use service_kit::Database;
 
 use crate::pages::{WallEntry, WallPage};
@@ -13,8 +14,8 @@ use crate::store;
 /// How many posts the wall shows.
 const WALL_SIZE: i64 = 50;
 
-pub async fn get(database: Data<Database>) -> HttpResponse {
-    let now = service_kit::clock::now();
+pub async fn get(database: Data<Database>, clock: Data<Clock>) -> HttpResponse {
+    let now = clock.now();
     let posts = match store::posts::recent(database.pool(), WALL_SIZE).await {
         Ok(posts) => posts,
         Err(err) if service_kit::database::is_unavailable(&err) => {

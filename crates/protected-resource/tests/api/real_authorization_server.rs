@@ -267,3 +267,37 @@ async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
         app.assert_invalid_token(messages).await;
     }
 }
+
+/// RFC 9068 §2.1: RS256 is the algorithm every verifier must support. The
+/// real server's RS256 tokens (`--signing-alg RS256`) open the API in JWT
+/// mode, and a token altered after signing does not.
+#[actix_rt::test]
+async fn rs256_jwt_access_tokens_of_the_real_server_are_accepted_in_jwt_mode() {
+    let server = testing::spawn_with(Config {
+        access_token_format: AccessTokenFormat::Jwt,
+        signing_alg: authorization_server::jwt::SigningAlgorithm::RS256,
+        ..Config::for_test(&service_kit::testing::sqlite_url())
+    })
+    .await;
+    let app = spawn_app_with(Options {
+        issuer: server.url.clone(),
+        validation: ValidationMethod::Jwt,
+        ..Options::default()
+    })
+    .await;
+    server
+        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_SECRET, &app.resource_id)
+        .await;
+    let token = tokens(&server, &app, "hamza", "profile post").await;
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+
+    let me: Value = app.get("/api/me", &token).await.json().await.unwrap();
+    assert_eq!(me["username"], "hamza");
+
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let flipped = if parts[2].starts_with('A') { "B" } else { "A" };
+    parts[2].replace_range(0..1, flipped);
+    let altered = app.get("/api/me", &parts.join(".")).await;
+    assert_refused(&app, altered, 401, Some("invalid_token")).await;
+}
