@@ -15,7 +15,7 @@ use protected_resource::ValidationMethod;
 use service_kit::testing::pki::TestPki;
 use service_kit::ServeArgs;
 
-use crate::user_agent::UserAgent;
+use crate::user_agent::{AtConsent, UserAgent};
 
 pub use authorization_server::testing::TestAuthorizationServer;
 
@@ -185,6 +185,22 @@ impl Ecosystem {
             client,
             tls: options.tls,
         }
+    }
+
+    /// `person` connects the client consenting to `post` only, then posts
+    /// `message` through it; both steps are checked. Returns the page the
+    /// post leads to.
+    pub async fn connect_for_post_and_post(&self, person: &UserAgent, message: &str) -> String {
+        let client = &self.client_url;
+        let connected = person
+            .connect(client, "/connect", AtConsent::Approve("post"))
+            .await;
+        assert!(connected.contains("Facebook is connected"), "{connected}");
+        let posted = person
+            .submit(&format!("{client}/"), "/post", &[("message", message)])
+            .await;
+        assert!(posted.contains("Posted to Facebook"), "{posted}");
+        posted
     }
 
     /// A person's browser for this ecosystem: over HTTPS it trusts the test

@@ -126,14 +126,9 @@ async fn live_the_story_until_revocation(ecosystem: &Ecosystem) {
     let hamza = UserAgent::new("hamza", "hamza-password");
     let client = &ecosystem.client_url;
     let home = format!("{client}/");
-    let connected = hamza
-        .connect(client, "/connect", AtConsent::Approve("post"))
+    ecosystem
+        .connect_for_post_and_post(&hamza, "signed, sealed")
         .await;
-    assert!(connected.contains("Facebook is connected"), "{connected}");
-    let posted = hamza
-        .submit(&home, "/post", &[("message", "signed, sealed")])
-        .await;
-    assert!(posted.contains("Posted to Facebook"), "{posted}");
     let refused = hamza
         .submit(&home, "/message", &[("to", "hamza"), ("text", "hi")])
         .await;
