@@ -55,6 +55,10 @@ pub mod state;
 /// The client's tables.
 pub mod store;
 
+/// The real client in-process, for tests of every crate.
+#[cfg(feature = "testing")]
+pub mod testing;
+
 use actix_web::web;
 use service_kit::cli::Role;
 use service_kit::server::{serve, Listener};

@@ -8,13 +8,14 @@
 
 use authorization_server::testing::{self as as_testing, ClientKind, NewClient};
 use authorization_server::{AccessTokenFormat, Config as AsConfig};
-use clap::Parser;
+use client::testing::{self as client_testing, TestClient};
 use oauth_types::ScopeSet;
-use service_kit::server::Listener;
+use protected_resource::testing::{self as rs_testing, TestProtectedResource};
+use protected_resource::ValidationMethod;
 use service_kit::testing::pki::TestPki;
 use service_kit::ServeArgs;
 
-use crate::user_agent::UserAgent;
+use crate::user_agent::{AtConsent, UserAgent};
 
 pub use authorization_server::testing::TestAuthorizationServer;
 
@@ -44,6 +45,9 @@ pub struct Options {
     /// All three roles serve HTTPS with a certificate of this test
     /// authority; `None`: plain HTTP on loopback.
     pub tls: Option<Tls>,
+    /// The client is registered with the resource as its default
+    /// `resource` (RFC 8707); without it the client must name the resource.
+    pub default_resource: bool,
 }
 
 /// HTTPS for the three roles (security.md 30).
@@ -98,6 +102,7 @@ impl Options {
             validation: Validation::Introspection,
             discover_issuer: false,
             tls: None,
+            default_resource: true,
         }
     }
 
@@ -107,6 +112,23 @@ impl Options {
         Self {
             tls: Some(Tls::generate()),
             ..Self::sqlite()
+        }
+    }
+
+    /// These options with JWT access tokens checked locally.
+    pub fn jwt(self) -> Self {
+        Self {
+            validation: Validation::Jwt,
+            ..self
+        }
+    }
+
+    /// These options with the client finding its authorization server
+    /// through the resource (`--issuer auto`).
+    pub fn discovering_issuer(self) -> Self {
+        Self {
+            discover_issuer: true,
+            ..self
         }
     }
 
@@ -128,38 +150,57 @@ pub struct Ecosystem {
     pub authorization_server: TestAuthorizationServer,
     pub resource_url: String,
     pub client_url: String,
+    pub resource: TestProtectedResource,
+    pub client: TestClient,
     /// The test authority, when the roles serve HTTPS.
     pub tls: Option<Tls>,
 }
 
 impl Ecosystem {
     pub async fn start(options: Options) -> Self {
-        let [as_database, rs_database, client_database] = options.databases;
+        let [as_database, rs_database, client_database] = &options.databases;
         let tls = options.tls.as_ref();
-        let mut as_config = AsConfig::for_test(&as_database);
+        let mut as_config = AsConfig::for_test(as_database);
         if options.validation == Validation::Jwt {
             as_config.access_token_format = AccessTokenFormat::Jwt;
         }
         if let Some(tls) = tls {
-            as_config.serve = tls.serve(&as_database);
+            as_config.serve = tls.serve(as_database);
         }
         let authorization_server = as_testing::spawn_with(as_config).await;
-        let resource_url =
-            start_resource(&authorization_server, &rs_database, options.validation, tls).await;
-        let client_url = start_client(
+        let resource =
+            start_resource(&authorization_server, rs_database, options.validation, tls).await;
+        let client = start_client(
             &authorization_server,
-            &resource_url,
-            &client_database,
-            options.discover_issuer,
-            tls,
+            &resource.url,
+            client_database,
+            &options,
         )
         .await;
         Self {
             authorization_server,
-            resource_url,
-            client_url,
+            resource_url: resource.url.clone(),
+            client_url: client.url.clone(),
+            resource,
+            client,
             tls: options.tls,
         }
+    }
+
+    /// `person` connects the client consenting to `post` only, then posts
+    /// `message` through it; both steps are checked. Returns the page the
+    /// post leads to.
+    pub async fn connect_for_post_and_post(&self, person: &UserAgent, message: &str) -> String {
+        let client = &self.client_url;
+        let connected = person
+            .connect(client, "/connect", AtConsent::Approve("post"))
+            .await;
+        assert!(connected.contains("Facebook is connected"), "{connected}");
+        let posted = person
+            .submit(&format!("{client}/"), "/post", &[("message", message)])
+            .await;
+        assert!(posted.contains("Posted to Facebook"), "{posted}");
+        posted
     }
 
     /// A person's browser for this ecosystem: over HTTPS it trusts the test
@@ -186,45 +227,23 @@ async fn start_resource(
     database_url: &str,
     validation: Validation,
     tls: Option<&Tls>,
-) -> String {
-    let issuer = authorization_server.url.as_str();
-    let introspection_url = format!("{issuer}/introspect");
-    let mode = match validation {
-        Validation::Introspection => "introspection",
-        Validation::Jwt => "jwt",
+) -> TestProtectedResource {
+    let mut config = rs_testing::config(database_url, &authorization_server.url);
+    config.validation = match validation {
+        Validation::Introspection => ValidationMethod::Introspection,
+        Validation::Jwt => ValidationMethod::Jwt,
     };
-    let mut config = protected_resource::Config::parse_from([
-        "protected-resource",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        database_url,
-        "--introspection-url",
-        &introspection_url,
-        "--issuer",
-        issuer,
-        "--introspection-cache-ttl",
-        "0",
-        "--validation",
-        mode,
-    ]);
+    config.client_id = RESOURCE_CLIENT_ID.to_owned();
+    config.client_secret = RESOURCE_CLIENT_SECRET.to_owned();
     if let Some(tls) = tls {
         config.serve = tls.serve(database_url);
         config.ca_cert = tls.back_channel_ca().map(Into::into);
     }
-    let listener = Listener::bind(&config.serve).unwrap();
-    let own_url = listener.url().unwrap();
+    let resource = rs_testing::spawn_named_by_its_url(config).await;
     authorization_server
-        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_CLIENT_SECRET, &own_url)
+        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_CLIENT_SECRET, &resource.url)
         .await;
-    config.resource_id = own_url;
-    config.client_id = RESOURCE_CLIENT_ID.to_owned();
-    config.client_secret = RESOURCE_CLIENT_SECRET.to_owned();
-    let (url, _handle) = protected_resource::build_on(config, listener)
-        .await
-        .unwrap()
-        .spawn();
-    url
+    resource
 }
 
 /// The client, registered at the authorization server with a redirect URI
@@ -233,50 +252,34 @@ async fn start_client(
     authorization_server: &TestAuthorizationServer,
     resource_url: &str,
     database_url: &str,
-    discover_issuer: bool,
-    tls: Option<&Tls>,
-) -> String {
-    let serve = match tls {
-        Some(tls) => tls.serve(database_url),
-        None => ServeArgs::for_test(database_url),
-    };
-    let listener = Listener::bind(&serve).unwrap();
-    let client_url = listener.url().unwrap();
-    let redirect_uri = format!("{client_url}/callback");
+    options: &Options,
+) -> TestClient {
+    let issuer = &authorization_server.url;
+    let mut config = client_testing::config(database_url, issuer, resource_url);
+    config.client_id = CLIENT_ID.to_owned();
+    config.client_secret = CLIENT_SECRET.to_owned();
+    if options.discover_issuer {
+        config.issuer = "auto".to_owned();
+    }
+    if let Some(tls) = &options.tls {
+        config.serve = tls.serve(database_url);
+        config.ca_cert = tls.back_channel_ca().map(Into::into);
+    }
+    let client = client_testing::spawn_called_back_at_itself(config).await;
     authorization_server
         .register_client(NewClient {
             client_id: CLIENT_ID.to_owned(),
             kind: ClientKind::Confidential,
             secret: Some(CLIENT_SECRET.to_owned()),
-            redirect_uris: vec![redirect_uri.clone()],
+            redirect_uris: vec![format!("{}/callback", client.url)],
             scopes: ScopeSet::parse("profile post personal-message").unwrap(),
             grant_types: vec![
                 oauth_types::GrantType::AuthorizationCode,
                 oauth_types::GrantType::RefreshToken,
             ],
             resource_id: None,
-            default_resource: Some(resource_url.to_owned()),
+            default_resource: options.default_resource.then(|| resource_url.to_owned()),
         })
         .await;
-    let issuer = if discover_issuer {
-        "auto".to_owned()
-    } else {
-        authorization_server.url.clone()
-    };
-    let config = client::Config {
-        serve,
-        issuer,
-        trusted_issuer: vec![authorization_server.url.clone()],
-        issuer_internal_url: None,
-        client_id: CLIENT_ID.to_owned(),
-        client_secret: CLIENT_SECRET.to_owned(),
-        redirect_uri,
-        resource_url: resource_url.to_owned(),
-        resource_internal_url: None,
-        scope: "profile post".to_owned(),
-        ca_cert: tls.and_then(Tls::back_channel_ca).map(Into::into),
-        clock: Default::default(),
-    };
-    let _ = client::build_on(config, listener).await.unwrap().spawn();
-    client_url
+    client
 }

@@ -147,9 +147,24 @@ impl UserAgent {
         response
     }
 
-    /// Connects the client at `client_url` (its `/connect`, or `/connect?…`
-    /// given as `connect_path`), answering consent with `at_consent`, and
-    /// returns the client page the callback leads to.
+    /// Starts connecting the client at `client_url` (its `/connect`, or
+    /// `/connect?…` given as `connect_path`), answering consent with
+    /// `at_consent`; returns the callback URL without visiting it.
+    pub async fn walk_to_callback(
+        &self,
+        client_url: &str,
+        connect_path: &str,
+        at_consent: AtConsent<'_>,
+    ) -> String {
+        self.walk_to(
+            &format!("{client_url}{connect_path}"),
+            &format!("{client_url}/callback"),
+            at_consent,
+        )
+        .await
+    }
+
+    /// [`Self::walk_to_callback`], then the client page the callback leads to.
     pub async fn connect(
         &self,
         client_url: &str,
@@ -157,11 +172,7 @@ impl UserAgent {
         at_consent: AtConsent<'_>,
     ) -> String {
         let callback = self
-            .walk_to(
-                &format!("{client_url}{connect_path}"),
-                &format!("{client_url}/callback"),
-                at_consent,
-            )
+            .walk_to_callback(client_url, connect_path, at_consent)
             .await;
         self.follow_to_page(&callback).await
     }

@@ -51,6 +51,10 @@ pub mod store;
 /// The HTML pages.
 pub mod pages;
 
+/// The real resource in-process, for tests of every crate.
+#[cfg(feature = "testing")]
+pub mod testing;
+
 use std::time::Duration;
 
 use actix_web::middleware::from_fn;

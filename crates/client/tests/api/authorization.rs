@@ -12,6 +12,20 @@ fn scopes(list: &str) -> BTreeSet<String> {
     list.split(' ').map(str::to_owned).collect()
 }
 
+/// Asserts a refused callback: 400, a page saying `says`, no code
+/// exchanged, nothing stored.
+async fn assert_refused_before_any_exchange(
+    app: &TestApp,
+    response: reqwest::Response,
+    says: &str,
+) {
+    assert_eq!(response.status().as_u16(), 400);
+    let page = response.text().await.unwrap();
+    assert!(page.contains(says), "{page}");
+    assert!(app.world().token_requests.is_empty());
+    assert_nothing_stored(app).await;
+}
+
 async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(app.count("connections").await, 0, "no tokens stored");
     let home = app.home().await;
@@ -53,15 +67,8 @@ async fn the_callback_redeems_the_code_with_the_stored_verifier_and_the_home_pag
     for database_url in service_kit::testing::test_database_urls().await {
         let app = spawn_app_with(Options::new(database_url)).await;
         let redirect = app.connect().await;
-        let issuer = app.issuer.clone();
 
-        let response = app
-            .callback(&[
-                ("code", "code-123"),
-                ("state", redirect.state()),
-                ("iss", &issuer),
-            ])
-            .await;
+        let response = app.callback_of(&redirect, &[("code", "code-123")]).await;
 
         assert_eq!(response.status().as_u16(), 303);
         let sent = app.world().last_token_request();
@@ -94,14 +101,8 @@ async fn the_callback_redeems_the_code_with_the_stored_verifier_and_the_home_pag
 async fn tokens_codes_and_verifiers_never_reach_a_page_or_a_cookie() {
     let app = spawn_app().await;
     let redirect = app.connect().await;
-    let issuer = app.issuer.clone();
     let code = "a-long-authorization-code-0123456789";
-    app.callback(&[
-        ("code", code),
-        ("state", redirect.state()),
-        ("iss", &issuer),
-    ])
-    .await;
+    app.callback_of(&redirect, &[("code", code)]).await;
     let (access, refresh) = {
         let world = app.world();
         (
@@ -163,13 +164,7 @@ async fn a_state_that_matches_no_request_of_this_session_is_refused_and_nothing_
     );
     assert_nothing_stored(&app).await;
     // The real request of this session is untouched and still works.
-    let response = app
-        .callback(&[
-            ("code", "code-1"),
-            ("state", redirect.state()),
-            ("iss", &issuer),
-        ])
-        .await;
+    let response = app.callback_of(&redirect, &[("code", "code-1")]).await;
     assert_eq!(response.status().as_u16(), 303);
 }
 
@@ -181,10 +176,7 @@ async fn a_callback_without_state_is_refused() {
 
     let response = app.callback(&[("code", "code-1"), ("iss", &issuer)]).await;
 
-    assert_eq!(response.status().as_u16(), 400);
-    assert!(response.text().await.unwrap().contains("no state"));
-    assert!(app.world().token_requests.is_empty());
-    assert_nothing_stored(&app).await;
+    assert_refused_before_any_exchange(&app, response, "no state").await;
 }
 
 #[actix_rt::test]
@@ -246,11 +238,7 @@ async fn an_iss_naming_another_server_is_refused_as_a_mix_up() {
         ])
         .await;
 
-    assert_eq!(response.status().as_u16(), 400);
-    let page = response.text().await.unwrap();
-    assert!(page.contains("mix-up"), "{page}");
-    assert!(app.world().token_requests.is_empty());
-    assert_nothing_stored(&app).await;
+    assert_refused_before_any_exchange(&app, response, "mix-up").await;
 }
 
 #[actix_rt::test]
@@ -276,7 +264,6 @@ async fn a_missing_iss_is_refused_only_when_the_server_promised_it() {
 #[actix_rt::test]
 async fn every_error_of_the_authorization_server_gets_a_page_saying_what_happened() {
     let app = spawn_app().await;
-    let issuer = app.issuer.clone();
     let cases: HashMap<&str, &str> = HashMap::from([
         ("access_denied", "You did not connect Facebook"),
         ("invalid_scope", "scope"),
@@ -289,13 +276,7 @@ async fn every_error_of_the_authorization_server_gets_a_page_saying_what_happene
     for (error, says) in cases {
         let redirect = app.connect().await;
 
-        let response = app
-            .callback(&[
-                ("error", error),
-                ("state", redirect.state()),
-                ("iss", &issuer),
-            ])
-            .await;
+        let response = app.callback_of(&redirect, &[("error", error)]).await;
 
         assert!(response.status().is_client_error() || response.status().is_server_error());
         let page = response.text().await.unwrap();
@@ -336,15 +317,9 @@ async fn a_refused_or_garbled_exchange_shows_a_page_and_stores_nothing() {
 async fn a_repeated_callback_parameter_is_refused() {
     let app = spawn_app().await;
     let redirect = app.connect().await;
-    let issuer = app.issuer.clone();
 
     let response = app
-        .callback(&[
-            ("code", "a"),
-            ("code", "b"),
-            ("state", redirect.state()),
-            ("iss", &issuer),
-        ])
+        .callback_of(&redirect, &[("code", "a"), ("code", "b")])
         .await;
 
     assert_eq!(response.status().as_u16(), 400);

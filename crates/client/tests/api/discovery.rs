@@ -3,6 +3,8 @@
 
 use reqwest::header::LOCATION;
 
+use wiremock::MockServer;
+
 use crate::fakes::{ChallengeBehaviour, ResourceDocument};
 use crate::helpers::{spawn_app_with, Options, TestApp};
 
@@ -66,13 +68,7 @@ async fn behind_the_scenes_lists_the_discovery_steps_before_the_authorization_re
         "RFC 8414 §3",
         "Send the browser to the authorization endpoint",
     ];
-    let mut from = 0;
-    for expected in in_order {
-        let found = trace[from..]
-            .find(expected)
-            .unwrap_or_else(|| panic!("{expected} missing or out of order in {trace}"));
-        from += found + expected.len();
-    }
+    crate::helpers::assert_in_order(&trace, &in_order);
 }
 
 #[actix_rt::test]
@@ -188,18 +184,20 @@ async fn an_unreachable_resource_is_said_clearly_while_the_client_stays_healthy(
 }
 
 /// A second fake authorization server, with its own world: what a hostile
-/// resource would like the client to use. Returns its URL and world.
-fn hostile_authorization_server() -> (String, crate::fakes::SharedWorld) {
+/// resource would like the client to use. Returns its URL, world and
+/// mock server (which stops when dropped).
+async fn hostile_authorization_server() -> (String, crate::fakes::SharedWorld, MockServer) {
     let world: crate::fakes::SharedWorld = std::sync::Arc::default();
-    let url = crate::fakes::spawn_authorization_server(world.clone());
+    let server = crate::fakes::spawn_authorization_server(world.clone()).await;
+    let url = server.uri();
     world.lock().unwrap().issuer = url.clone();
-    (url, world)
+    (url, world, server)
 }
 
 #[actix_rt::test]
 async fn a_resource_naming_an_untrusted_authorization_server_is_refused_and_nothing_is_sent_there()
 {
-    let (hostile, hostile_world) = hostile_authorization_server();
+    let (hostile, hostile_world, _hostile_server) = hostile_authorization_server().await;
     for named in [hostile.as_str(), "javascript:alert(1)"] {
         let app = spawn_auto(|_| {}).await;
         app.world().resource_document = ResourceDocument::AuthorizationServers(vec![named.into()]);
@@ -222,7 +220,7 @@ async fn a_resource_naming_an_untrusted_authorization_server_is_refused_and_noth
 
 #[actix_rt::test]
 async fn of_the_servers_a_resource_names_the_first_trusted_one_is_used() {
-    let (hostile, hostile_world) = hostile_authorization_server();
+    let (hostile, hostile_world, _hostile_server) = hostile_authorization_server().await;
     for trusted_first in [true, false] {
         let app = spawn_auto(|_| {}).await;
         let issuer = app.issuer.clone();

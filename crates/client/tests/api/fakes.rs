@@ -1,13 +1,15 @@
-//! A fake authorization server and a fake protected resource, in-process,
-//! sharing one [`World`]: enough of RFC 8414, 6749, 7009 and 6750 to drive
-//! every branch of the client, and to see exactly what it sent.
+//! A fake authorization server and a fake protected resource, two
+//! `wiremock` mock servers sharing one [`World`]: enough of RFC 8414, 6749,
+//! 7009 and 6750 to drive every branch of the client, including the ones no
+//! real role would take (a refused or garbled token answer, metadata down,
+//! hostile RFC 9728 documents), and to see exactly what it sent.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use actix_web::{web, App, HttpRequest, HttpResponse};
-use service_kit::server::{serve, Listener};
-use service_kit::ServeArgs;
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// How the fake token endpoint answers the authorization_code grant.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -108,7 +110,7 @@ impl World {
         self.access_tokens.insert(access.clone(), scope.to_owned());
         self.refresh_tokens
             .insert(refresh.clone(), scope.to_owned());
-        let mut answer = serde_json::json!({
+        let mut answer = json!({
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": self.expires_in,
@@ -139,54 +141,90 @@ impl World {
 
 pub type SharedWorld = Arc<Mutex<World>>;
 
-/// Starts the fake authorization server; returns its URL.
-pub fn spawn_authorization_server(world: SharedWorld) -> String {
-    let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
-    let data = web::Data::new(world);
-    let server = serve(listener, move || {
-        App::new()
-            .app_data(data.clone())
-            .route(
-                "/.well-known/oauth-authorization-server",
-                web::get().to(metadata),
-            )
-            .route("/token", web::post().to(token))
-            .route("/revoke", web::post().to(revoke))
-            .route(
-                "/.well-known/oauth-protected-resource",
-                web::get().to(decoy_resource_metadata),
-            )
-    })
-    .unwrap();
-    server.spawn().0
+/// One endpoint of a fake: answers each request from the shared world.
+type Answer = fn(&Request, &mut World) -> ResponseTemplate;
+
+struct Endpoint(SharedWorld, Answer);
+
+impl Respond for Endpoint {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        (self.1)(request, &mut self.0.lock().unwrap())
+    }
 }
 
-/// Starts the fake protected resource; returns its URL.
-pub fn spawn_resource(world: SharedWorld) -> String {
-    let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
-    let data = web::Data::new(world);
-    let server = serve(listener, move || {
-        App::new()
-            .app_data(data.clone())
-            .route(
-                "/.well-known/oauth-protected-resource",
-                web::get().to(resource_metadata),
-            )
-            .route("/metadata/facebook", web::get().to(resource_metadata))
-            .route("/api/me", web::get().to(me))
-            .route("/api/posts", web::post().to(posts))
-            .route("/api/messages", web::post().to(messages))
-    })
-    .unwrap();
-    server.spawn().0
+/// A mock server answering `routes` (method, path, answer) from `world`.
+async fn mock_server(world: &SharedWorld, routes: &[(&str, &str, Answer)]) -> MockServer {
+    let server = MockServer::start().await;
+    for (verb, route, answer) in routes {
+        Mock::given(method(*verb))
+            .and(path(*route))
+            .respond_with(Endpoint(world.clone(), *answer))
+            .mount(&server)
+            .await;
+    }
+    server
 }
 
-async fn resource_metadata(request: HttpRequest, world: web::Data<SharedWorld>) -> HttpResponse {
-    let mut world = world.lock().unwrap();
+/// Starts the fake authorization server (its URL is `server.uri()`).
+pub async fn spawn_authorization_server(world: SharedWorld) -> MockServer {
+    mock_server(
+        &world,
+        &[
+            ("GET", "/.well-known/oauth-authorization-server", metadata),
+            ("POST", "/token", token),
+            ("POST", "/revoke", revoke),
+            (
+                "GET",
+                "/.well-known/oauth-protected-resource",
+                decoy_resource_metadata,
+            ),
+        ],
+    )
+    .await
+}
+
+/// Starts the fake protected resource (its URL is `server.uri()`).
+pub async fn spawn_resource(world: SharedWorld) -> MockServer {
+    mock_server(
+        &world,
+        &[
+            (
+                "GET",
+                "/.well-known/oauth-protected-resource",
+                resource_metadata,
+            ),
+            ("GET", "/metadata/facebook", resource_metadata),
+            ("GET", "/api/me", me),
+            ("POST", "/api/posts", posts),
+            ("POST", "/api/messages", messages),
+        ],
+    )
+    .await
+}
+
+fn header(request: &Request, name: &str) -> Option<String> {
+    request
+        .headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn form(request: &Request) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(&request.body)
+        .into_owned()
+        .collect()
+}
+
+fn json_answer(status: u16, body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+fn resource_metadata(request: &Request, world: &mut World) -> ResponseTemplate {
     world
         .resource_metadata_requests
-        .push(request.path().to_owned());
-    let mut document = serde_json::json!({
+        .push(request.url.path().to_owned());
+    let mut document = json!({
         "resource": world.resource_url,
         "authorization_servers": [world.issuer],
         "scopes_supported": ["profile", "post", "personal-message"],
@@ -197,45 +235,42 @@ async fn resource_metadata(request: HttpRequest, world: web::Data<SharedWorld>) 
         ResourceDocument::AuthorizationServers(servers) => {
             document["authorization_servers"] = servers.into();
         }
-        ResourceDocument::Garbage => return HttpResponse::Ok().body("<html>not json</html>"),
+        ResourceDocument::Garbage => {
+            return ResponseTemplate::new(200).set_body_string("<html>not json</html>")
+        }
         ResourceDocument::Huge => document["padding"] = "x".repeat(100 * 1024).into(),
         ResourceDocument::RedirectTo(url) => {
-            return HttpResponse::Found()
-                .insert_header(("Location", url))
-                .finish()
+            return ResponseTemplate::new(302).insert_header("Location", url.as_str())
         }
     }
-    HttpResponse::Ok().json(document)
+    json_answer(200, document)
 }
 
 /// A well-formed document on the authorization server's origin, naming
 /// another authorization server: what a resource pointing the client
 /// elsewhere would want it to read.
-async fn decoy_resource_metadata(world: web::Data<SharedWorld>) -> HttpResponse {
-    let mut world = world.lock().unwrap();
+fn decoy_resource_metadata(_: &Request, world: &mut World) -> ResponseTemplate {
     world.decoy_requests += 1;
-    HttpResponse::Ok().json(serde_json::json!({
-        "resource": world.resource_url,
-        "authorization_servers": ["http://127.0.0.1:9"],
-    }))
+    json_answer(
+        200,
+        json!({
+            "resource": world.resource_url,
+            "authorization_servers": ["http://127.0.0.1:9"],
+        }),
+    )
 }
 
 /// `GET /api/me`: without a token, the RFC 6750 §3 / RFC 9728 §5.1 401.
 /// The realm holds a comma and escaped quotes, as a quoted-string may.
-async fn me(request: HttpRequest, world: web::Data<SharedWorld>) -> HttpResponse {
-    let mut world = world.lock().unwrap();
+fn me(request: &Request, world: &mut World) -> ResponseTemplate {
     let body = serde_json::Value::Null;
-    if request.headers().contains_key("authorization") {
-        return match guarded(&request, &body, &mut world, "profile") {
-            Ok(()) => {
-                HttpResponse::Ok().json(serde_json::json!({"sub": "hamza", "username": "hamza"}))
-            }
-            Err(refusal) => *refusal,
-        };
+    if request.headers.contains_key("authorization") {
+        return refusal(request, &body, world, "profile")
+            .unwrap_or_else(|| json_answer(200, json!({"sub": "hamza", "username": "hamza"})));
     }
     world.resource_calls.push(SeenResourceCall {
-        path: request.path().to_owned(),
-        query: request.query_string().to_owned(),
+        path: request.url.path().to_owned(),
+        query: request.url.query().unwrap_or_default().to_owned(),
         authorization: None,
         body,
     });
@@ -250,57 +285,56 @@ async fn me(request: HttpRequest, world: web::Data<SharedWorld>) -> HttpResponse
     if let Some(url) = pointer {
         challenge.push_str(&format!(r#", resource_metadata="{url}""#));
     }
-    HttpResponse::Unauthorized()
-        .insert_header(("WWW-Authenticate", challenge))
-        .json(serde_json::json!({"error": "invalid_request", "error_description": "no token"}))
+    json_answer(
+        401,
+        json!({"error": "invalid_request", "error_description": "no token"}),
+    )
+    .insert_header("WWW-Authenticate", challenge.as_str())
 }
 
-async fn metadata(world: web::Data<SharedWorld>) -> HttpResponse {
-    let mut world = world.lock().unwrap();
+fn metadata(_: &Request, world: &mut World) -> ResponseTemplate {
     world.metadata_requests += 1;
     if world.metadata_down {
-        return HttpResponse::ServiceUnavailable().finish();
+        return ResponseTemplate::new(503);
     }
     let issuer = &world.issuer;
-    HttpResponse::Ok().json(serde_json::json!({
-        "issuer": issuer,
-        "authorization_endpoint": format!("{issuer}/authorize"),
-        "token_endpoint": format!("{issuer}/token"),
-        "revocation_endpoint": format!("{issuer}/revoke"),
-        "response_types_supported": ["code"],
-        "code_challenge_methods_supported": ["S256"],
-        "authorization_response_iss_parameter_supported": world.iss_supported,
-    }))
+    json_answer(
+        200,
+        json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "revocation_endpoint": format!("{issuer}/revoke"),
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": world.iss_supported,
+        }),
+    )
 }
 
-fn oauth_error(status: u16, error: &str) -> HttpResponse {
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
-        .json(serde_json::json!({ "error": error, "error_description": "refused by the fake" }))
+fn oauth_error(status: u16, error: &str) -> ResponseTemplate {
+    json_answer(
+        status,
+        json!({ "error": error, "error_description": "refused by the fake" }),
+    )
 }
 
-async fn token(
-    request: HttpRequest,
-    body: web::Form<Vec<(String, String)>>,
-    world: web::Data<SharedWorld>,
-) -> HttpResponse {
-    let mut world = world.lock().unwrap();
-    let pairs = body.into_inner();
+fn token(request: &Request, world: &mut World) -> ResponseTemplate {
+    let pairs = form(request);
     world.token_requests.push(pairs.clone());
-    world.token_authorizations.push(
-        request
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    );
+    world
+        .token_authorizations
+        .push(header(request, "authorization"));
     let params: HashMap<String, String> = pairs.into_iter().collect();
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => match world.token_behaviour.clone() {
             TokenBehaviour::Refuse(error) => oauth_error(400, error),
-            TokenBehaviour::Garbage => HttpResponse::Ok().body("<html>not json</html>"),
+            TokenBehaviour::Garbage => {
+                ResponseTemplate::new(200).set_body_string("<html>not json</html>")
+            }
             TokenBehaviour::Issue => {
                 let scope = world.granted("profile post");
-                HttpResponse::Ok().json(world.issue(&scope))
+                json_answer(200, world.issue(&scope))
             }
         },
         Some("refresh_token") => {
@@ -313,7 +347,7 @@ async fn token(
                     let saved = world.granted_scope.replace(scope.clone());
                     let answer = world.issue(&scope);
                     world.granted_scope = saved;
-                    HttpResponse::Ok().json(answer)
+                    json_answer(200, answer)
                 }
                 None => oauth_error(400, "invalid_grant"),
             }
@@ -322,72 +356,64 @@ async fn token(
     }
 }
 
-async fn revoke(
-    body: web::Form<Vec<(String, String)>>,
-    world: web::Data<SharedWorld>,
-) -> HttpResponse {
-    let mut world = world.lock().unwrap();
-    if let Some((_, token)) = body.iter().find(|(name, _)| name == "token") {
-        world.revoked.push(token.clone());
-        world.access_tokens.remove(token);
-        world.refresh_tokens.remove(token);
+fn revoke(request: &Request, world: &mut World) -> ResponseTemplate {
+    if let Some((_, token)) = form(request).into_iter().find(|(name, _)| name == "token") {
+        world.access_tokens.remove(&token);
+        world.refresh_tokens.remove(&token);
+        world.revoked.push(token);
     }
-    HttpResponse::Ok().finish()
+    ResponseTemplate::new(200)
 }
 
-fn bearer_refusal(status: u16, error: &str, scope: Option<&str>) -> HttpResponse {
+fn bearer_refusal(status: u16, error: &str, scope: Option<&str>) -> ResponseTemplate {
     let mut challenge = format!("Bearer realm=\"fake\", error=\"{error}\"");
     if let Some(scope) = scope {
         challenge.push_str(&format!(", scope=\"{scope}\""));
     }
-    HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
-        .insert_header(("WWW-Authenticate", challenge))
-        .json(serde_json::json!({ "error": error, "error_description": format!("the fake says {error}") }))
+    json_answer(
+        status,
+        json!({ "error": error, "error_description": format!("the fake says {error}") }),
+    )
+    .insert_header("WWW-Authenticate", challenge.as_str())
 }
 
-fn guarded(
-    request: &HttpRequest,
+/// Records the call; the refusal when its token may not do `needed`.
+fn refusal(
+    request: &Request,
     body: &serde_json::Value,
     world: &mut World,
     needed: &str,
-) -> Result<(), Box<HttpResponse>> {
-    let authorization = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+) -> Option<ResponseTemplate> {
+    let authorization = header(request, "authorization");
     world.resource_calls.push(SeenResourceCall {
-        path: request.path().to_owned(),
-        query: request.query_string().to_owned(),
+        path: request.url.path().to_owned(),
+        query: request.url.query().unwrap_or_default().to_owned(),
         authorization: authorization.clone(),
         body: body.clone(),
     });
-    let token = authorization
+    let scope = authorization
         .as_deref()
         .and_then(|value| value.strip_prefix("Bearer "))
-        .ok_or_else(|| Box::new(bearer_refusal(401, "invalid_token", None)))?;
-    let scope = world
-        .access_tokens
-        .get(token)
-        .ok_or_else(|| Box::new(bearer_refusal(401, "invalid_token", None)))?;
-    if !scope.split(' ').any(|s| s == needed) {
-        return Err(Box::new(bearer_refusal(
-            403,
-            "insufficient_scope",
-            Some(needed),
-        )));
+        .and_then(|token| world.access_tokens.get(token));
+    match scope {
+        None => Some(bearer_refusal(401, "invalid_token", None)),
+        Some(scope) if !scope.split(' ').any(|s| s == needed) => {
+            Some(bearer_refusal(403, "insufficient_scope", Some(needed)))
+        }
+        Some(_) => None,
     }
-    Ok(())
 }
 
-async fn posts(
-    request: HttpRequest,
-    body: web::Json<serde_json::Value>,
-    world: web::Data<SharedWorld>,
-) -> HttpResponse {
-    let mut world = world.lock().unwrap();
-    if let Err(refusal) = guarded(&request, &body, &mut world, "post") {
-        return *refusal;
+/// The JSON body of an API call (`Null` when it is not JSON; the client
+/// always sends JSON).
+fn json_body(request: &Request) -> serde_json::Value {
+    serde_json::from_slice(&request.body).unwrap_or(serde_json::Value::Null)
+}
+
+fn posts(request: &Request, world: &mut World) -> ResponseTemplate {
+    let body = json_body(request);
+    if let Some(refused) = refusal(request, &body, world, "post") {
+        return refused;
     }
     let message = body
         .get("message")
@@ -396,23 +422,22 @@ async fn posts(
     if message.is_empty() || message.chars().count() > 5000 {
         return bearer_refusal(400, "invalid_request", None);
     }
-    HttpResponse::Created().json(serde_json::json!({
-        "id": format!("post-{}", world.resource_calls.len()),
-        "author": "hamza",
-        "message": message,
-        "client_id": "strava",
-        "created_at": 0,
-    }))
+    json_answer(
+        201,
+        json!({
+            "id": format!("post-{}", world.resource_calls.len()),
+            "author": "hamza",
+            "message": message,
+            "client_id": "strava",
+            "created_at": 0,
+        }),
+    )
 }
 
-async fn messages(
-    request: HttpRequest,
-    body: web::Json<serde_json::Value>,
-    world: web::Data<SharedWorld>,
-) -> HttpResponse {
-    let mut world = world.lock().unwrap();
-    if let Err(refusal) = guarded(&request, &body, &mut world, "personal-message") {
-        return *refusal;
+fn messages(request: &Request, world: &mut World) -> ResponseTemplate {
+    let body = json_body(request);
+    if let Some(refused) = refusal(request, &body, world, "personal-message") {
+        return refused;
     }
-    HttpResponse::Created().json(serde_json::json!({ "id": "message-1" }))
+    json_answer(201, json!({ "id": "message-1" }))
 }

@@ -5,11 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use client::config::Config;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::LOCATION;
-use service_kit::server::Listener;
-use service_kit::{Database, ServeArgs};
+use service_kit::Database;
 use url::Url;
 
 use crate::fakes::{self, SharedWorld, World};
@@ -65,6 +63,8 @@ pub struct TestApp {
     pub world: SharedWorld,
     pub issuer: String,
     pub database: Database,
+    /// The fakes' mock servers, which stop when dropped.
+    _fakes: Vec<wiremock::MockServer>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -77,11 +77,16 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         expires_in: 3600,
         ..World::default()
     }));
-    let as_url = fakes::spawn_authorization_server(world.clone());
+    let authorization_server = fakes::spawn_authorization_server(world.clone()).await;
+    let as_url = authorization_server.uri();
+    let mut fakes = vec![authorization_server];
     let rs_url = if options.resource_down {
         "http://127.0.0.1:9".to_owned()
     } else {
-        fakes::spawn_resource(world.clone())
+        let resource = fakes::spawn_resource(world.clone()).await;
+        let url = resource.uri();
+        fakes.push(resource);
+        url
     };
     let (issuer, issuer_internal_url) = if options.authorization_server_down {
         ("http://127.0.0.1:9".to_owned(), None)
@@ -94,36 +99,25 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     world.lock().unwrap().issuer = issuer.clone();
     world.lock().unwrap().resource_url = rs_url.clone();
 
-    let listener = Listener::bind(&ServeArgs::for_test(options.database_url.clone())).unwrap();
-    let url = listener.url().unwrap();
+    let mut config = client::testing::config(&options.database_url, &issuer, &rs_url);
+    let reserved = client::testing::reserve(&config.serve);
+    let url = reserved.url.clone();
     let mut redirect_uri = Url::parse(&format!("{url}/callback")).unwrap();
     if let Some(host) = options.redirect_host {
         redirect_uri.set_host(Some(host)).unwrap();
     }
     redirect_uri.set_scheme(options.redirect_scheme).unwrap();
-    let config = Config {
-        serve: ServeArgs {
-            sweep_interval: options.sweep_interval,
-            ..ServeArgs::for_test(options.database_url.clone())
-        },
-        issuer: if options.issuer_auto {
-            "auto".to_owned()
-        } else {
-            issuer.clone()
-        },
-        trusted_issuer: vec![options.trusted_issuer.unwrap_or_else(|| issuer.clone())],
-        issuer_internal_url,
-        client_id: "strava".to_owned(),
-        client_secret: "strava-secret".to_owned(),
-        redirect_uri: redirect_uri.to_string(),
-        resource_url: rs_url.clone(),
-        resource_internal_url: None,
-        scope: options.scope.to_owned(),
-        ca_cert: None,
-        clock: Default::default(),
-    };
-    let server = client::build_on(config, listener).await.unwrap();
-    let _ = server.spawn();
+    config.serve.sweep_interval = options.sweep_interval;
+    if options.issuer_auto {
+        config.issuer = "auto".to_owned();
+    }
+    if let Some(trusted) = options.trusted_issuer {
+        config.trusted_issuer = vec![trusted];
+    }
+    config.issuer_internal_url = issuer_internal_url;
+    config.redirect_uri = redirect_uri.to_string();
+    config.scope = options.scope.to_owned();
+    client::testing::start_on(reserved, config).await;
     let database = Database::connect(&options.database_url).await.unwrap();
     let jar = Arc::new(Jar::default());
     TestApp {
@@ -134,6 +128,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         world,
         issuer,
         database,
+        _fakes: fakes,
     }
 }
 
@@ -194,16 +189,23 @@ impl TestApp {
         self.get(&format!("/callback?{query}")).await
     }
 
+    /// The callback of `redirect`'s flow: `params`, then its `state` and
+    /// the issuer's `iss`, as an honest authorization server sends them.
+    pub async fn callback_of(
+        &self,
+        redirect: &AuthorizationRedirect,
+        params: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut all = params.to_vec();
+        all.extend([("state", redirect.state()), ("iss", self.issuer.as_str())]);
+        self.callback(&all).await
+    }
+
     /// Runs the whole flow against the fakes; returns the callback's answer.
     pub async fn connect_fully(&self) -> reqwest::Response {
         let redirect = self.connect().await;
-        let issuer = self.issuer.clone();
-        self.callback(&[
-            ("code", "the-code-from-the-fake-server"),
-            ("state", redirect.state()),
-            ("iss", &issuer),
-        ])
-        .await
+        self.callback_of(&redirect, &[("code", "the-code-from-the-fake-server")])
+            .await
     }
 
     /// The anti-CSRF token the home page puts in its forms.
@@ -263,5 +265,16 @@ impl TestApp {
 
     pub fn world(&self) -> std::sync::MutexGuard<'_, World> {
         self.world.lock().unwrap()
+    }
+}
+
+/// Asserts that each of `expected` appears in `text`, in this order.
+pub fn assert_in_order(text: &str, expected: &[&str]) {
+    let mut from = 0;
+    for wanted in expected {
+        let found = text[from..]
+            .find(wanted)
+            .unwrap_or_else(|| panic!("{wanted} missing or out of order in {text}"));
+        from += found + wanted.len();
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use reqwest::header::LOCATION;
-use service_kit::testing::inputs::{cases, impatient_http_client as http};
+use service_kit::testing::inputs::{assert_unserved_methods_are_4xx, cases};
 
 use crate::helpers::{spawn_app, spawn_app_with, Options, TestApp};
 
@@ -255,42 +255,19 @@ async fn random_queries_on_the_pages_never_fail() {
 
 #[actix_rt::test]
 async fn random_methods_on_known_paths_are_4xx() {
-    let inputs = (
-        prop_oneof![
-            prop::sample::select(vec!["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
-                .prop_map(str::to_owned),
-            "[A-Z]{1,12}".prop_filter("not a served method", |method| {
-                !matches!(method.as_str(), "GET" | "HEAD" | "POST")
-            }),
-        ],
-        prop::sample::select(vec![
-            "/",
-            "/connect",
-            "/callback",
-            "/post",
-            "/share",
-            "/message",
-            "/disconnect",
-            "/behind-the-scenes",
-            "/healthz",
-        ]),
-    );
-    let cases = cases(inputs, CASES);
-    let app: TestApp = spawn_app().await;
-    let http = http();
-    for (method, path) in &cases {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = http
-            .request(method.clone(), format!("{}{path}", app.url))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_client_error(),
-            "{method} {path}: {}",
-            response.status()
-        );
-    }
+    let app = spawn_app().await;
+    let paths = [
+        "/",
+        "/connect",
+        "/callback",
+        "/post",
+        "/share",
+        "/message",
+        "/disconnect",
+        "/behind-the-scenes",
+        "/healthz",
+    ];
+    assert_unserved_methods_are_4xx(&app.url, &paths, CASES).await;
 }
 
 /// Regression: a NUL in a callback parameter went into the recorded
@@ -301,15 +278,12 @@ async fn a_nul_in_a_callback_parameter_is_shown_as_a_page_on_every_backend() {
     for database_url in service_kit::testing::test_database_urls().await {
         let app = spawn_app_with(Options::new(database_url)).await;
         let redirect = app.connect().await;
-        let issuer = app.issuer.clone();
 
         let response = app
-            .callback(&[
-                ("error", "access_denied"),
-                ("error_description", "no\0pe"),
-                ("state", redirect.state()),
-                ("iss", &issuer),
-            ])
+            .callback_of(
+                &redirect,
+                &[("error", "access_denied"), ("error_description", "no\0pe")],
+            )
             .await;
 
         assert_eq!(response.status(), 400);

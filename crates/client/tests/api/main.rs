@@ -1,4 +1,4 @@
-//! The client's HTTP behaviour, against in-process fakes of the other roles
+//! The client's HTTP behaviour, against `wiremock` fakes of the other roles
 //! (`fakes`) and, in `real_roles`, against the real ones.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

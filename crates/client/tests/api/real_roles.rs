@@ -1,224 +1,63 @@
 //! The whole flow against the REAL authorization server and protected
-//! resource, started in-process. One cookie-keeping browser (redirects not
-//! followed) visits all three, like a real one; every hop is checked.
+//! resource, started in-process as the end-to-end tests start them
+//! ([`end_to_end::Ecosystem`]), except that the client is registered
+//! without a default resource: it must name its resource (RFC 8707). One
+//! cookie-keeping browser (redirects not followed) visits all three, like
+//! a real one; every hop is checked.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use authorization_server::testing::{
-    self as as_testing, ClientKind, NewClient, TestAuthorizationServer,
-};
-use clap::Parser;
-use client::config::Config;
-use oauth_types::ScopeSet;
-use reqwest::cookie::Jar;
-use service_kit::server::Listener;
-use service_kit::{Database, ServeArgs};
+use end_to_end::ecosystem::{RESOURCE_CLIENT_ID, RESOURCE_CLIENT_SECRET};
+use end_to_end::{AtConsent, Ecosystem, Options, UserAgent};
+use service_kit::Database;
 
-use crate::helpers::browser;
-
-const CLIENT_ID: &str = "strava-under-test";
-const CLIENT_SECRET: &str = "strava-under-test-secret";
-/// The resource's credentials at the authorization server (`/introspect`).
-const RESOURCE_CLIENT_ID: &str = "facebook-under-test";
-const RESOURCE_SECRET: &str = "facebook-under-test-secret";
-
-struct Ecosystem {
-    client_url: String,
-    browser: reqwest::Client,
-    authorization_server: TestAuthorizationServer,
+/// The three roles and hamza's browser.
+struct Eco {
+    roles: Ecosystem,
+    hamza: UserAgent,
     client_database: Database,
 }
 
-async fn spawn_ecosystem(client_database_url: String) -> Ecosystem {
-    spawn_ecosystem_with(client_database_url, Issuer::Configured).await
+async fn spawn_ecosystem(client_database_url: String) -> Eco {
+    spawn_ecosystem_with(client_database_url, false).await
 }
 
-/// How the client learns its authorization server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Issuer {
-    /// `--issuer <the server's URL>`.
-    Configured,
-    /// `--issuer auto`: through the resource's RFC 9728 metadata.
-    Auto,
-}
-
-async fn spawn_ecosystem_with(client_database_url: String, issuer: Issuer) -> Ecosystem {
-    let authorization_server = as_testing::spawn(&service_kit::testing::sqlite_url()).await;
-    let resource_url = spawn_resource_named_by_its_url(&authorization_server).await;
-
-    let listener = Listener::bind(&ServeArgs::for_test(client_database_url.clone())).unwrap();
-    let client_url = listener.url().unwrap();
-    authorization_server
-        .register_client(NewClient {
-            client_id: CLIENT_ID.to_owned(),
-            kind: ClientKind::Confidential,
-            secret: Some(CLIENT_SECRET.to_owned()),
-            redirect_uris: vec![format!("{client_url}/callback")],
-            scopes: ScopeSet::parse("profile post personal-message").unwrap(),
-            grant_types: vec![
-                oauth_types::GrantType::AuthorizationCode,
-                oauth_types::GrantType::RefreshToken,
-            ],
-            resource_id: None,
-            // No default: the client must name its resource (RFC 8707).
-            default_resource: None,
-        })
-        .await;
-    let config = Config {
-        serve: ServeArgs::for_test(client_database_url.clone()),
-        issuer: match issuer {
-            Issuer::Configured => authorization_server.url.clone(),
-            Issuer::Auto => "auto".to_owned(),
-        },
-        trusted_issuer: vec![authorization_server.url.clone()],
-        issuer_internal_url: None,
-        client_id: CLIENT_ID.to_owned(),
-        client_secret: CLIENT_SECRET.to_owned(),
-        redirect_uri: format!("{client_url}/callback"),
-        resource_url,
-        resource_internal_url: None,
-        scope: "profile post".to_owned(),
-        ca_cert: None,
-        clock: Default::default(),
-    };
-    let _ = client::build_on(config, listener).await.unwrap().spawn();
-    Ecosystem {
-        client_url,
-        browser: browser(Arc::new(Jar::default())),
-        authorization_server,
+/// `discover_issuer`: `--issuer auto`, through the resource's RFC 9728
+/// metadata; otherwise `--issuer <the server's URL>`.
+async fn spawn_ecosystem_with(client_database_url: String, discover_issuer: bool) -> Eco {
+    let sqlite = service_kit::testing::sqlite_url;
+    let roles = Ecosystem::start(Options {
+        discover_issuer,
+        default_resource: false,
+        ..Options::on([sqlite(), sqlite(), client_database_url.clone()])
+    })
+    .await;
+    Eco {
+        hamza: roles.user_agent("hamza", "hamza-password"),
+        roles,
         client_database: Database::connect(&client_database_url).await.unwrap(),
     }
 }
 
-/// The real resource with `--resource-id` its own URL, registered at the
-/// authorization server under that identifier (so tokens name it in `aud`,
-/// and its RFC 9728 document describes the API the client calls, §3.3),
-/// with its introspection cache off so a revoked or expired token is
-/// refused at once.
-async fn spawn_resource_named_by_its_url(authorization_server: &TestAuthorizationServer) -> String {
-    let database_url = service_kit::testing::sqlite_url();
-    let listener = Listener::bind(&ServeArgs::for_test(database_url.clone())).unwrap();
-    let resource_id = listener.url().unwrap();
-    authorization_server
-        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_SECRET, &resource_id)
-        .await;
-    let introspection_url = format!("{}/introspect", authorization_server.url);
-    let config = protected_resource::Config::parse_from([
-        "protected-resource",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        &database_url,
-        "--introspection-url",
-        &introspection_url,
-        "--issuer",
-        &authorization_server.url,
-        "--introspection-cache-ttl",
-        "0",
-        "--resource-id",
-        &resource_id,
-        "--client-id",
-        RESOURCE_CLIENT_ID,
-        "--client-secret",
-        RESOURCE_SECRET,
-    ]);
-    let (url, _handle) = protected_resource::build_on(config, listener)
-        .await
-        .unwrap()
-        .spawn();
-    assert_eq!(url, resource_id);
-    url
-}
-
-/// What the user does at the authorization server.
-enum AtConsent<'a> {
-    Approve(&'a str),
-    Deny,
-}
-
-impl Ecosystem {
+impl Eco {
+    /// GETs `url`, or a path on the client.
     async fn get(&self, url: &str) -> reqwest::Response {
-        let url = if url.starts_with('/') {
-            format!("{}{url}", self.client_url)
+        if url.starts_with('/') {
+            self.hamza
+                .get(&format!("{}{url}", self.roles.client_url))
+                .await
         } else {
-            url.to_owned()
-        };
-        self.browser.get(url).send().await.unwrap()
-    }
-
-    fn absolute(&self, location: &str) -> String {
-        if location.starts_with('/') {
-            format!("{}{location}", self.authorization_server.url)
-        } else {
-            location.to_owned()
+            self.hamza.get(url).await
         }
     }
 
-    /// From `start` (a client URL), follows every hop by hand through login
-    /// and consent until the authorization server sends the browser back
-    /// to the client's callback; returns that callback URL.
+    /// From `start` (a client path), follows every hop through login and
+    /// consent until the authorization server sends the browser back to the
+    /// client's callback; returns that callback URL.
     async fn authorize(&self, start: &str, decision: AtConsent<'_>) -> url::Url {
-        let mut response = self.get(start).await;
-        assert_eq!(response.status().as_u16(), 303, "/connect redirects");
-        for _ in 0..10 {
-            if let Some(location) = as_testing::location(&response) {
-                if location.starts_with(&format!("{}/callback", self.client_url)) {
-                    return url::Url::parse(&location).unwrap();
-                }
-                response = self.get(&self.absolute(&location)).await;
-                continue;
-            }
-            let page = response.text().await.unwrap();
-            response = if page.contains("name=\"password\"") {
-                self.log_in(&page).await
-            } else if page.contains("name=\"decision\"") {
-                self.consent(&page, &decision).await
-            } else {
-                panic!("neither login nor consent: {page}");
-            };
-        }
-        panic!("never came back to the client");
-    }
-
-    async fn log_in(&self, page: &str) -> reqwest::Response {
-        let mut form = vec![
-            ("username", "hamza".to_owned()),
-            ("password", "hamza-password".to_owned()),
-            (
-                "csrf_token",
-                as_testing::hidden_input(page, "csrf_token").unwrap(),
-            ),
-        ];
-        if let Some(request) = as_testing::hidden_input(page, "request") {
-            form.push(("request", request));
-        }
-        let url = format!("{}/login", self.authorization_server.url);
-        let response = self.browser.post(url).form(&form).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 303, "login");
-        response
-    }
-
-    async fn consent(&self, page: &str, decision: &AtConsent<'_>) -> reqwest::Response {
-        let mut form = vec![
-            (
-                "csrf_token",
-                as_testing::hidden_input(page, "csrf_token").unwrap(),
-            ),
-            (
-                "request",
-                as_testing::hidden_input(page, "request").unwrap(),
-            ),
-        ];
-        match decision {
-            AtConsent::Approve(scopes) => {
-                form.push(("decision", "approve".to_owned()));
-                form.extend(scopes.split(' ').map(|s| ("scope", s.to_owned())));
-            }
-            AtConsent::Deny => form.push(("decision", "deny".to_owned())),
-        }
-        let url = format!("{}/consent", self.authorization_server.url);
-        self.browser.post(url).form(&form).send().await.unwrap()
+        let client = &self.roles.client_url;
+        let callback = self.hamza.walk_to_callback(client, start, decision).await;
+        url::Url::parse(&callback).unwrap()
     }
 
     /// Connects with `scopes` approved; asserts the client accepted it.
@@ -240,19 +79,8 @@ impl Ecosystem {
     /// Posts one of the home page's forms with its CSRF token; returns the
     /// page the 303 leads to.
     async fn act(&self, path: &str, fields: &[(&str, &str)]) -> String {
-        let home = self.home().await;
-        let csrf = as_testing::hidden_input(&home, "csrf_token").unwrap();
-        let mut form = vec![("csrf_token", csrf.as_str())];
-        form.extend_from_slice(fields);
-        let response = self
-            .browser
-            .post(format!("{}{path}", self.client_url))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 303);
-        self.home().await
+        let home = format!("{}/", self.roles.client_url);
+        self.hamza.submit(&home, path, fields).await
     }
 
     async fn stored_access_token(&self) -> Option<String> {
@@ -264,8 +92,11 @@ impl Ecosystem {
 
     async fn introspect(&self, token: &str) -> serde_json::Value {
         reqwest::Client::new()
-            .post(format!("{}/introspect", self.authorization_server.url))
-            .basic_auth(RESOURCE_CLIENT_ID, Some(RESOURCE_SECRET))
+            .post(format!(
+                "{}/introspect",
+                self.roles.authorization_server.url
+            ))
+            .basic_auth(RESOURCE_CLIENT_ID, Some(RESOURCE_CLIENT_SECRET))
             .form(&[("token", token)])
             .send()
             .await
@@ -370,7 +201,7 @@ async fn an_access_token_the_server_expired_is_refreshed_and_the_call_retried() 
     let eco = spawn_ecosystem(service_kit::testing::sqlite_url()).await;
     eco.connect("/connect", "profile post").await;
     let before = eco.stored_access_token().await.unwrap();
-    eco.authorization_server.advance_clock(3600);
+    eco.roles.authorization_server.advance_clock(3600);
 
     let home = eco.act("/post", &[("message", "after the break")]).await;
 
@@ -425,7 +256,7 @@ async fn disconnect_revokes_the_tokens_at_the_real_server() {
 
 #[actix_rt::test]
 async fn a_client_that_knows_only_the_api_finds_the_real_authorization_server_and_posts() {
-    let eco = spawn_ecosystem_with(service_kit::testing::sqlite_url(), Issuer::Auto).await;
+    let eco = spawn_ecosystem_with(service_kit::testing::sqlite_url(), true).await;
 
     eco.connect("/connect", "profile post").await;
     let home = eco
@@ -443,18 +274,12 @@ async fn a_client_that_knows_only_the_api_finds_the_real_authorization_server_an
         "Read the resource",
         "RFC 9728 §3, §3.3",
         "/.well-known/oauth-protected-resource",
-        &eco.authorization_server.url,
+        &eco.roles.authorization_server.url,
         "Read the authorization server",
         "RFC 8414 §3",
         "RFC 6749 §4.1.1",
         "RFC 6749 §4.1.3",
         "RFC 6750 §2.1",
     ];
-    let mut from = 0;
-    for expected in in_order {
-        let found = trace[from..]
-            .find(expected)
-            .unwrap_or_else(|| panic!("{expected} missing or out of order in {trace}"));
-        from += found + expected.len();
-    }
+    crate::helpers::assert_in_order(&trace, &in_order);
 }

@@ -68,13 +68,7 @@ async fn insufficient_scope_is_explained_with_an_offer_to_reconnect_asking_for_i
     let redirect = app.connect_path("/connect?scope=personal-message").await;
     assert!(redirect.params["scope"].contains("personal-message"));
     app.world().granted_scope = Some("personal-message post profile".to_owned());
-    let issuer = app.issuer.clone();
-    app.callback(&[
-        ("code", "c2"),
-        ("state", redirect.state()),
-        ("iss", &issuer),
-    ])
-    .await;
+    app.callback_of(&redirect, &[("code", "c2")]).await;
     let home = app
         .act(
             "/message",

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 use authorization_server::store::clients::{self, ClientKind, NewClient};
 use authorization_server::testing::{hidden_input, location};
-use clap::Parser;
 use oauth_types::ScopeSet;
 use service_kit::server::Listener;
 use service_kit::Database;
@@ -269,29 +268,11 @@ async fn start_authorization_server(
 /// The resource, introspecting every request (cache off, so each call
 /// shows its introspection).
 async fn start_resource(issuer: &str, authorization_server: &str, resource_id: &str) -> String {
-    let database_url = service_kit::testing::sqlite_url();
-    let introspection_url = format!("{authorization_server}/introspect");
-    let config = protected_resource::Config::parse_from([
-        "protected-resource",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        &database_url,
-        "--introspection-url",
-        &introspection_url,
-        "--issuer",
-        issuer,
-        "--resource-id",
-        resource_id,
-        "--introspection-cache-ttl",
-        "0",
-    ]);
-    let listener = Listener::bind(&config.serve).unwrap();
-    let (url, _handle) = protected_resource::build_on(config, listener)
-        .await
-        .unwrap()
-        .spawn();
-    url
+    let mut config =
+        protected_resource::testing::config(&service_kit::testing::sqlite_url(), issuer);
+    config.introspection_url = format!("{authorization_server}/introspect");
+    config.resource_id = resource_id.to_owned();
+    protected_resource::testing::spawn_with(config).await.url
 }
 
 /// The client as in the demo (`strava`, `profile post`), reaching the
@@ -304,24 +285,9 @@ async fn start_client(
     resource_url: &str,
 ) -> String {
     let database_url = service_kit::testing::sqlite_url();
-    let config = client::Config::parse_from([
-        "client",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        &database_url,
-        "--issuer",
-        issuer,
-        "--trusted-issuer",
-        trusted_issuer,
-        "--issuer-internal-url",
-        issuer_internal_url,
-        "--redirect-uri",
-        redirect_uri,
-        "--resource-url",
-        resource_url,
-    ]);
-    let listener = Listener::bind(&config.serve).unwrap();
-    let (url, _handle) = client::build_on(config, listener).await.unwrap().spawn();
-    url
+    let mut config = client::testing::config(&database_url, trusted_issuer, resource_url);
+    config.issuer = issuer.to_owned();
+    config.issuer_internal_url = Some(issuer_internal_url.to_owned());
+    config.redirect_uri = redirect_uri.to_owned();
+    client::testing::spawn_with(config).await.url
 }

@@ -8,7 +8,7 @@
 //! 6. Strava loses access and says so.
 
 use end_to_end::ecosystem::CLIENT_ID;
-use end_to_end::{AtConsent, Ecosystem, Options, UserAgent, Validation};
+use end_to_end::{AtConsent, Ecosystem, Options, UserAgent};
 
 async fn live_the_story(ecosystem: &Ecosystem) {
     let hamza = UserAgent::new("hamza", "hamza-password");
@@ -108,21 +108,13 @@ async fn the_whole_story_holds_on_every_backend() {
 
 #[actix_rt::test]
 async fn the_whole_story_holds_with_jwt_access_tokens_validated_locally() {
-    let ecosystem = Ecosystem::start(Options {
-        validation: Validation::Jwt,
-        ..Options::sqlite()
-    })
-    .await;
+    let ecosystem = Ecosystem::start(Options::sqlite().jwt()).await;
     live_the_story_until_revocation(&ecosystem).await;
 }
 
 #[actix_rt::test]
 async fn a_client_that_knows_only_the_api_finds_its_authorization_server() {
-    let ecosystem = Ecosystem::start(Options {
-        discover_issuer: true,
-        ..Options::sqlite()
-    })
-    .await;
+    let ecosystem = Ecosystem::start(Options::sqlite().discovering_issuer()).await;
     live_the_story(&ecosystem).await;
 }
 
@@ -134,14 +126,9 @@ async fn live_the_story_until_revocation(ecosystem: &Ecosystem) {
     let hamza = UserAgent::new("hamza", "hamza-password");
     let client = &ecosystem.client_url;
     let home = format!("{client}/");
-    let connected = hamza
-        .connect(client, "/connect", AtConsent::Approve("post"))
+    ecosystem
+        .connect_for_post_and_post(&hamza, "signed, sealed")
         .await;
-    assert!(connected.contains("Facebook is connected"), "{connected}");
-    let posted = hamza
-        .submit(&home, "/post", &[("message", "signed, sealed")])
-        .await;
-    assert!(posted.contains("Posted to Facebook"), "{posted}");
     let refused = hamza
         .submit(&home, "/message", &[("to", "hamza"), ("text", "hi")])
         .await;

@@ -24,8 +24,6 @@ mod sqlite_writers;
 
 use std::time::{Duration, Instant};
 
-use service_kit::server::Listener;
-
 /// The answer to one request of a load: its status and body, or the
 /// transport error that stood in for an answer.
 #[derive(Debug, Clone)]
@@ -105,26 +103,12 @@ pub async fn start_resource(
     database_url: &str,
     introspection_timeout_ms: u64,
 ) -> (String, actix_web::dev::ServerHandle) {
-    use clap::Parser;
-    let timeout = introspection_timeout_ms.to_string();
-    let config = protected_resource::Config::parse_from([
-        "protected-resource",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        database_url,
-        "--introspection-url",
-        introspection_url,
-        "--introspection-cache-ttl",
-        "0",
-        "--introspection-timeout-ms",
-        &timeout,
-    ]);
-    let listener = Listener::bind(&config.serve).unwrap();
-    protected_resource::build_on(config, listener)
-        .await
-        .unwrap()
-        .spawn()
+    // Introspection only: the issuer is not asked (the binary's default).
+    let mut config = protected_resource::testing::config(database_url, "http://localhost:9001");
+    config.introspection_url = introspection_url.to_owned();
+    config.introspection_timeout_ms = introspection_timeout_ms;
+    let resource = protected_resource::testing::spawn_with(config).await;
+    (resource.url, resource.handle)
 }
 
 /// POSTs `message` to the resource's `/api/posts` with `token`.

@@ -1,57 +1,38 @@
 //! What callers get wrong in bodies is a 400, never a 5xx (security.md 31).
 
+use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{assert_refused, spawn_app};
+use crate::helpers::{assert_invalid_request_with_token, spawn_app};
 
 #[actix_rt::test]
 async fn an_oversized_body_is_an_invalid_request() {
     let app = spawn_app().await;
     let token = app.token_for("alice", "post");
+    let body = json!({"message": "a".repeat(70 * 1024)});
 
-    let response = app
-        .post_json(
-            "/api/posts",
-            &token,
-            &json!({"message": "a".repeat(70 * 1024)}),
-        )
-        .await;
+    let response = app.post_json("/api/posts", &token, &body).await;
 
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    app.assert_invalid_request(response).await;
 }
 
 #[actix_rt::test]
 async fn a_wrong_content_type_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-
-    let response = app
-        .http
-        .post(app.url("/api/posts"))
-        .bearer_auth(&token)
-        .header("Content-Type", "text/plain")
-        .body(r#"{"message": "hi"}"#)
-        .send()
-        .await
-        .unwrap();
-
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    assert_invalid_request_with_token("post", |app, token| {
+        app.to(Method::POST, "/api/posts")
+            .bearer_auth(token)
+            .header("Content-Type", "text/plain")
+            .body(r#"{"message": "hi"}"#)
+    })
+    .await;
 }
 
 #[actix_rt::test]
 async fn a_missing_body_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-
-    let response = app
-        .http
-        .post(app.url("/api/posts"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    assert_invalid_request_with_token("post", |app, token| {
+        app.to(Method::POST, "/api/posts").bearer_auth(token)
+    })
+    .await;
 }
 
 #[actix_rt::test]
@@ -61,34 +42,21 @@ async fn malformed_json_is_an_invalid_request() {
 
     for body in [r#"{"message": "#, "[1, 2]", r#"{"message": 42}"#, "\u{0}"] {
         let response = app
-            .http
-            .post(app.url("/api/posts"))
-            .bearer_auth(&token)
-            .header("Content-Type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_refused(&app, response, 400, Some("invalid_request")).await;
+            .post_raw("/api/posts", &token, "application/json", body)
+            .await;
+        app.assert_invalid_request(response).await;
     }
 }
 
 #[actix_rt::test]
 async fn a_repeated_form_field_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
-
-    let response = app
-        .http
-        .post(app.url("/api/posts"))
-        .form(&[
+    assert_invalid_request_with_token("post", |app, token| {
+        let form = [
             ("message", "one"),
             ("message", "two"),
-            ("access_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
-
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+            ("access_token", token),
+        ];
+        app.to(Method::POST, "/api/posts").form(&form)
+    })
+    .await;
 }

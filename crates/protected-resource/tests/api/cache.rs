@@ -8,8 +8,8 @@ use protected_resource::introspection::{IntrospectionSettings, Introspector, Val
 use serde_json::json;
 
 use crate::helpers::{
-    active_answer, assert_refused, spawn_app, spawn_app_with, FakeAnswer, FakeAuthorizationServer,
-    Options, CLIENT_ID, CLIENT_SECRET,
+    active_answer, spawn_app, spawn_app_without_cache, FakeAnswer, FakeAuthorizationServer,
+    TestApp, CLIENT_ID, CLIENT_SECRET,
 };
 
 const RESOURCE: &str = "http://resource.example";
@@ -33,38 +33,34 @@ fn answer_expiring_at(exp: i64) -> FakeAnswer {
     FakeAnswer::Json(answer)
 }
 
+/// Two accepted requests with one token; how many introspections they took.
+async fn introspections_for_two_requests(app: &TestApp) -> usize {
+    let token = app.token_for("alice", "profile");
+    assert_eq!(app.me_status(&token).await, 200);
+    assert_eq!(app.me_status(&token).await, 200);
+    app.fake.calls()
+}
+
 #[actix_rt::test]
 async fn a_second_request_with_the_same_token_is_served_from_the_cache() {
     let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
 
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
-
-    assert_eq!(app.fake.calls(), 1);
+    assert_eq!(introspections_for_two_requests(&app).await, 1);
 }
 
 #[actix_rt::test]
 async fn with_a_zero_ttl_every_request_is_introspected() {
-    let app = spawn_app_with(Options {
-        cache_ttl: 0,
-        ..Options::default()
-    })
-    .await;
-    let token = app.token_for("alice", "profile");
+    let app = spawn_app_without_cache().await;
 
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
-
-    assert_eq!(app.fake.calls(), 2);
+    assert_eq!(introspections_for_two_requests(&app).await, 2);
 }
 
 #[actix_rt::test]
 async fn refusals_are_not_cached() {
     let app = spawn_app().await;
 
-    assert_eq!(app.get("/api/me", "unknown-token").await.status(), 401);
-    assert_eq!(app.get("/api/me", "unknown-token").await.status(), 401);
+    assert_eq!(app.me_status("unknown-token").await, 401);
+    assert_eq!(app.me_status("unknown-token").await, 401);
 
     assert_eq!(app.fake.calls(), 2);
 }
@@ -89,32 +85,28 @@ async fn a_revoked_token_keeps_working_until_its_cache_entry_ends() {
     // effect here only when the entry ends (at most the TTL).
     let app = spawn_app().await;
     let token = app.token_for("alice", "profile");
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     app.fake.revoke(&token);
 
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 }
 
 #[actix_rt::test]
 async fn without_the_cache_a_revoked_token_is_refused_at_once() {
-    let app = spawn_app_with(Options {
-        cache_ttl: 0,
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_without_cache().await;
     let token = app.token_for("alice", "profile");
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     app.fake.revoke(&token);
 
     let response = app.get("/api/me", &token).await;
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
 async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let introspector = introspector(&fake, 30);
     fake.answer("t", answer_expiring_at(1_000_000));
     let token = AccessToken::new("t");
@@ -129,7 +121,7 @@ async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
 
 #[actix_rt::test]
 async fn a_cached_answer_is_never_reused_past_the_token_exp() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let introspector = introspector(&fake, 30);
     fake.answer("t", answer_expiring_at(1_005));
     let token = AccessToken::new("t");

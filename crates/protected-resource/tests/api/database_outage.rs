@@ -27,7 +27,7 @@ async fn while_its_database_is_down_the_api_answers_503_with_retry_after_then_re
     for url in service_kit::testing::test_database_urls().await {
         let app = spawn_app_on(url.clone()).await;
         let token = app.token_for("alice", "profile post");
-        assert_eq!(app.get("/api/me", &token).await.status(), 200, "{url}");
+        assert_eq!(app.me_status(&token).await, 200, "{url}");
 
         let outage = DatabaseOutage::begin(&url).await;
         let during = json!({ "message": "during" });
@@ -46,6 +46,6 @@ async fn while_its_database_is_down_the_api_answers_503_with_retry_after_then_re
             .post_json("/api/posts", &token, &json!({ "message": "after" }))
             .await;
         assert_eq!(after.status(), 201, "{url}: recovered on its own");
-        assert_eq!(app.get("/api/me", &token).await.status(), 200, "{url}");
+        assert_eq!(app.me_status(&token).await, 200, "{url}");
     }
 }

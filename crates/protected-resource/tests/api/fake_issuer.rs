@@ -1,19 +1,17 @@
-//! A fake RFC 9068 issuer run in-process: its RFC 8414 metadata names a
-//! `jwks_uri`, where it publishes the keys the test chooses (and counts the
-//! fetches). Keys are made at test time; tokens are crafted by the tests.
+//! A fake RFC 9068 issuer, a `wiremock` mock server: its RFC 8414 metadata
+//! names a `jwks_uri`, where it publishes the keys the test chooses (and
+//! counts the fetches). Keys are made at test time; tokens are crafted by the tests.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpResponse};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use oauth_types::secret::AccessToken;
 use protected_resource::ValidationMethod;
 use serde_json::{json, Value};
-use service_kit::server::{serve, Listener};
-use service_kit::ServeArgs;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::helpers::{spawn_app_with, Options, TestApp};
 
@@ -120,20 +118,20 @@ pub struct FakeIssuer {
     /// Its issuer identifier (its URL, unless started with another name).
     pub issuer: String,
     state: Arc<IssuerState>,
-    _handle: ServerHandle,
+    _server: MockServer,
 }
 
 impl FakeIssuer {
     /// An issuer whose identifier is its own URL, publishing no key yet.
-    pub fn start() -> Self {
-        Self::start_named(None)
+    pub async fn start() -> Self {
+        Self::start_named(None).await
     }
 
     /// An issuer that calls itself `name` (its metadata and `jwks_uri` use
     /// that origin), as behind a container network.
-    pub fn start_named(name: Option<&str>) -> Self {
-        let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
-        let url = listener.url().unwrap();
+    pub async fn start_named(name: Option<&str>) -> Self {
+        let server = MockServer::start().await;
+        let url = server.uri();
         let issuer = name.map_or_else(|| url.clone(), str::to_owned);
         let state = Arc::new(IssuerState {
             issuer: Mutex::new(issuer.clone()),
@@ -142,23 +140,24 @@ impl FakeIssuer {
             requests: AtomicUsize::new(0),
             down: AtomicBool::new(false),
         });
-        let data = web::Data::from(state.clone());
-        let (_, handle) = serve(listener, move || {
-            App::new()
-                .app_data(data.clone())
-                .route(
-                    "/.well-known/oauth-authorization-server",
-                    web::get().to(metadata),
-                )
-                .route("/jwks", web::get().to(jwks))
-        })
-        .unwrap()
-        .spawn();
+        for (route, answer) in [
+            (
+                "/.well-known/oauth-authorization-server",
+                metadata as Answer,
+            ),
+            ("/jwks", jwks),
+        ] {
+            Mock::given(method("GET"))
+                .and(path(route))
+                .respond_with(Endpoint(state.clone(), answer))
+                .mount(&server)
+                .await;
+        }
         Self {
             url,
             issuer,
             state,
-            _handle: handle,
+            _server: server,
         }
     }
 
@@ -197,13 +196,25 @@ impl FakeIssuer {
     }
 }
 
-async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
-    state.requests.fetch_add(1, Ordering::SeqCst);
-    if state.down.load(Ordering::SeqCst) {
-        return HttpResponse::InternalServerError().finish();
+/// One endpoint of the fake issuer; every request is counted, and answered
+/// 500 while it is down.
+type Answer = fn(&IssuerState) -> ResponseTemplate;
+
+struct Endpoint(Arc<IssuerState>, Answer);
+
+impl Respond for Endpoint {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        self.0.requests.fetch_add(1, Ordering::SeqCst);
+        if self.0.down.load(Ordering::SeqCst) {
+            return ResponseTemplate::new(500);
+        }
+        (self.1)(&self.0)
     }
+}
+
+fn metadata(state: &IssuerState) -> ResponseTemplate {
     let issuer = state.issuer.lock().unwrap().clone();
-    HttpResponse::Ok().json(json!({
+    ResponseTemplate::new(200).set_body_json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
@@ -212,14 +223,10 @@ async fn metadata(state: web::Data<IssuerState>) -> HttpResponse {
     }))
 }
 
-async fn jwks(state: web::Data<IssuerState>) -> HttpResponse {
-    state.requests.fetch_add(1, Ordering::SeqCst);
-    if state.down.load(Ordering::SeqCst) {
-        return HttpResponse::InternalServerError().finish();
-    }
+fn jwks(state: &IssuerState) -> ResponseTemplate {
     state.jwks_fetches.fetch_add(1, Ordering::SeqCst);
     let jwks = state.jwks.lock().unwrap().clone();
-    HttpResponse::Ok().json(jwks)
+    ResponseTemplate::new(200).set_body_json(jwks)
 }
 
 /// Valid RFC 9068 §2.2 claims, for an hour, issued to the client `strava`.
@@ -252,7 +259,7 @@ pub async fn spawn_jwt_app() -> JwtApp {
 
 /// `options` with `validation`, `issuer` set for the fake issuer.
 pub async fn spawn_jwt_app_with(options: Options) -> JwtApp {
-    let issuer = FakeIssuer::start();
+    let issuer = FakeIssuer::start().await;
     let key = SigningKey::ed25519("key-1");
     issuer.publish(&[&key]);
     let app = spawn_app_with(Options {
@@ -268,6 +275,13 @@ impl JwtApp {
     /// Valid claims for this resource, owned by `username`.
     pub fn claims(&self, username: &str, scope: &str) -> Value {
         access_token_claims(&self.issuer.issuer, &self.app.resource_id, username, scope)
+    }
+
+    /// `GET /api/me` with a valid token of alice's for `profile`.
+    pub async fn alices_me(&self) -> reqwest::Response {
+        self.app
+            .get("/api/me", &self.token_for("alice", "profile"))
+            .await
     }
 
     /// A valid token for this resource, signed with `key`.

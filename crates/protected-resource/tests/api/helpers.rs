@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{web, App, HttpRequest, HttpResponse};
 use oauth_types::secret::AccessToken;
-use protected_resource::{Config, ValidationMethod};
+use protected_resource::ValidationMethod;
 use serde_json::{json, Value};
-use service_kit::server::{serve, Listener};
-use service_kit::ServeArgs;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The client id and secret the resource is configured with in tests; the
 /// secret has characters RFC 6749 §2.3.1 wants form-urlencoded.
@@ -39,30 +38,28 @@ struct FakeState {
     last_form: Mutex<Vec<(String, String)>>,
 }
 
-/// An RFC 7662 endpoint run in-process that answers what the test scripts
-/// and counts the calls it gets. Unknown tokens are `{"active": false}`.
+/// An RFC 7662 endpoint (a `wiremock` mock server) that answers what the
+/// test scripts and counts the calls it gets. Unknown tokens are
+/// `{"active": false}`.
 pub struct FakeAuthorizationServer {
     pub introspection_url: String,
     state: Arc<FakeState>,
-    _handle: ServerHandle,
+    _server: MockServer,
 }
 
 impl FakeAuthorizationServer {
-    pub fn start() -> Self {
+    pub async fn start() -> Self {
         let state = Arc::new(FakeState::default());
-        let data = web::Data::from(state.clone());
-        let listener = Listener::bind(&ServeArgs::for_test("sqlite::memory:")).unwrap();
-        let (url, handle) = serve(listener, move || {
-            App::new()
-                .app_data(data.clone())
-                .route("/introspect", web::post().to(introspect))
-        })
-        .unwrap()
-        .spawn();
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/introspect"))
+            .respond_with(Introspect(state.clone()))
+            .mount(&server)
+            .await;
         Self {
-            introspection_url: format!("{url}/introspect"),
+            introspection_url: format!("{}/introspect", server.uri()),
             state,
-            _handle: handle,
+            _server: server,
         }
     }
 
@@ -121,42 +118,58 @@ pub fn active_answer(audience: &str, sub: &str, username: &str, scope: &str) -> 
     })
 }
 
-async fn introspect(
-    request: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<FakeState>,
-) -> HttpResponse {
-    state.calls.fetch_add(1, Ordering::SeqCst);
-    let authorization = request
-        .headers()
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    *state.last_authorization.lock().unwrap() = authorization;
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let token = form
-        .iter()
-        .find(|(name, _)| name == "token")
-        .map(|(_, value)| value.clone())
-        .unwrap_or_default();
-    *state.last_form.lock().unwrap() = form;
-    let answer = state.answers.lock().unwrap().get(&token).cloned();
-    match answer {
-        None => HttpResponse::Ok().json(json!({"active": false})),
-        Some(FakeAnswer::Json(value)) => HttpResponse::Ok().json(value),
-        Some(FakeAnswer::Status(status)) => {
-            HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap()).json(
-                active_answer("any", "sub", "name", "profile post personal-message"),
-            )
-        }
-        Some(FakeAnswer::Garbage) => HttpResponse::Ok()
-            .content_type("application/json")
-            .body("<html>definitely not json"),
-        Some(FakeAnswer::Slow(delay)) => {
-            actix_rt::time::sleep(delay).await;
-            HttpResponse::Ok().json(active_answer("any", "sub", "name", "profile"))
+/// The fake's `/introspect`: records the call, answers as scripted.
+struct Introspect(Arc<FakeState>);
+
+impl Respond for Introspect {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let state = &self.0;
+        state.calls.fetch_add(1, Ordering::SeqCst);
+        *state.last_authorization.lock().unwrap() = request
+            .headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body)
+            .into_owned()
+            .collect();
+        let token = form
+            .iter()
+            .find(|(name, _)| name == "token")
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default();
+        *state.last_form.lock().unwrap() = form;
+        let answer = state.answers.lock().unwrap().get(&token).cloned();
+        let any_active = |scope| active_answer("any", "sub", "name", scope);
+        match answer {
+            None => ResponseTemplate::new(200).set_body_json(json!({"active": false})),
+            Some(FakeAnswer::Json(value)) => ResponseTemplate::new(200).set_body_json(value),
+            Some(FakeAnswer::Status(status)) => ResponseTemplate::new(status)
+                .set_body_json(any_active("profile post personal-message")),
+            Some(FakeAnswer::Garbage) => ResponseTemplate::new(200)
+                .set_body_raw("<html>definitely not json", "application/json"),
+            Some(FakeAnswer::Slow(delay)) => ResponseTemplate::new(200)
+                .set_body_json(any_active("profile"))
+                .set_delay(delay),
         }
     }
+}
+
+/// Every API route, its method and the scope it needs.
+pub const ROUTES: [(&str, &str, &str); 4] = [
+    ("GET", "/api/me", "profile"),
+    ("GET", "/api/posts", "post"),
+    ("POST", "/api/posts", "post"),
+    ("POST", "/api/messages", "personal-message"),
+];
+
+/// Asserts that `response`, to `method path`, was served (2xx).
+pub fn assert_served(response: &reqwest::Response, method: &str, path: &str) {
+    assert!(
+        response.status().is_success(),
+        "{method} {path}: {}",
+        response.status()
+    );
 }
 
 /// How to start the app under test.
@@ -210,6 +223,15 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// The resource with its introspection cache off: every request asks.
+pub async fn spawn_app_without_cache() -> TestApp {
+    spawn_app_with(Options {
+        cache_ttl: 0,
+        ..Options::default()
+    })
+    .await
+}
+
 pub async fn spawn_app_on(database_url: String) -> TestApp {
     spawn_app_with(Options {
         database_url: Some(database_url),
@@ -219,35 +241,25 @@ pub async fn spawn_app_on(database_url: String) -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let database_url = options
         .database_url
         .unwrap_or_else(service_kit::testing::sqlite_url);
-    let serve = ServeArgs::for_test(database_url);
-    let listener = Listener::bind(&serve).unwrap();
-    let address = listener.url().unwrap();
-    let config = Config {
-        serve,
-        introspection_url: options
-            .introspection_url
-            .unwrap_or_else(|| fake.introspection_url.clone()),
-        client_id: options.client_id,
-        client_secret: options.client_secret,
-        resource_id: address.clone(),
-        issuer: options.issuer,
-        validation: options.validation,
-        issuer_internal_url: options.issuer_internal_url,
-        jwks_cache_ttl: options.jwks_cache_ttl,
-        jwks_refetch_interval: options.jwks_refetch_interval,
-        introspection_cache_ttl: options.cache_ttl,
-        introspection_timeout_ms: options.timeout_ms,
-        ca_cert: None,
-        clock: Default::default(),
-    };
-    let (_, handle) = protected_resource::build_on(config, listener)
-        .await
-        .unwrap()
-        .spawn();
+    let mut config = protected_resource::testing::config(&database_url, &options.issuer);
+    config.introspection_url = options
+        .introspection_url
+        .unwrap_or_else(|| fake.introspection_url.clone());
+    config.client_id = options.client_id;
+    config.client_secret = options.client_secret;
+    config.validation = options.validation;
+    config.issuer_internal_url = options.issuer_internal_url;
+    config.jwks_cache_ttl = options.jwks_cache_ttl;
+    config.jwks_refetch_interval = options.jwks_refetch_interval;
+    config.introspection_cache_ttl = options.cache_ttl;
+    config.introspection_timeout_ms = options.timeout_ms;
+    let resource = protected_resource::testing::spawn_named_by_its_url(config).await;
+    let address = resource.url;
+    let handle = resource.handle;
     TestApp {
         resource_id: address.clone(),
         address,
@@ -293,6 +305,103 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Sends `request` (built on `self.http`, e.g. with [`Self::to`]).
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        request.send().await.unwrap()
+    }
+
+    /// A request to `path` on the resource, with nothing attached yet.
+    pub fn to(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path))
+    }
+
+    /// One of the [`ROUTES`], with `token` as a Bearer header if any, and
+    /// a body that every POST route accepts.
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>) -> reqwest::Response {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.to(method.clone(), path);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if method == reqwest::Method::POST {
+            request = request.json(&json!({"message": "hi", "to": "alice", "text": "hi"}));
+        }
+        self.send(request).await
+    }
+
+    /// GET `path` without any token.
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        self.send(self.to(reqwest::Method::GET, path)).await
+    }
+
+    /// The page at `path`, fetched without a token.
+    pub async fn page(&self, path: &str) -> String {
+        self.get_anonymous(path).await.text().await.unwrap()
+    }
+
+    /// POSTs `form` (which may carry `access_token`) to `path`.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.send(self.to(reqwest::Method::POST, path).form(form))
+            .await
+    }
+
+    /// POSTs `body` with `token` as a Bearer header, and `content_type`.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        let request = self
+            .to(reqwest::Method::POST, path)
+            .bearer_auth(token)
+            .header("Content-Type", content_type)
+            .body(body.to_owned());
+        self.send(request).await
+    }
+
+    /// POSTs `body` to `path` with `token`; asserts it was created and
+    /// returns the created thing.
+    pub async fn create(&self, path: &str, token: &str, body: &Value) -> Value {
+        let response = self.post_json(path, token, body).await;
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    }
+
+    /// The JSON answer to a GET of `path` with `token`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        self.get(path, token).await.json().await.unwrap()
+    }
+
+    /// Asserts `response` is the RFC 6750 `invalid_request` refusal (400).
+    pub async fn assert_invalid_request(&self, response: reqwest::Response) -> Value {
+        assert_refused(self, response, 400, Some("invalid_request")).await
+    }
+
+    /// Asserts `response` is the RFC 6750 `invalid_token` refusal (401).
+    pub async fn assert_invalid_token(&self, response: reqwest::Response) -> Value {
+        assert_refused(self, response, 401, Some("invalid_token")).await
+    }
+
+    /// An active answer about a token of alice's for `profile`, for this
+    /// resource (to alter before [`Self::me_answered`]).
+    pub fn alices_answer(&self) -> Value {
+        active_answer(&self.resource_id, "sub-alice", "alice", "profile")
+    }
+
+    /// `GET /api/me` with `token`, which the authorization server describes
+    /// with `answer`.
+    pub async fn me_answered(&self, token: &str, answer: Value) -> reqwest::Response {
+        self.fake.answer(token, FakeAnswer::Json(answer));
+        self.get("/api/me", token).await
+    }
+
+    /// The status of `GET /api/me` with `token`.
+    pub async fn me_status(&self, token: &str) -> u16 {
+        self.get("/api/me", token).await.status().as_u16()
     }
 
     /// Makes `username` known to the resource by using a token once.
@@ -345,6 +454,21 @@ pub async fn assert_refused(
         None => assert!(body.get("error").is_none(), "{body}"),
     }
     body
+}
+
+/// Asserts that the request `build` makes with a token for `scope` is
+/// refused as an `invalid_request`; returns the app to check more.
+pub async fn assert_invalid_request_with_token(
+    scope: &str,
+    build: impl FnOnce(&TestApp, &str) -> reqwest::RequestBuilder,
+) -> TestApp {
+    let app = spawn_app().await;
+    let token = app.token_for("alice", scope);
+
+    let response = app.send(build(&app, &token)).await;
+
+    app.assert_invalid_request(response).await;
+    app
 }
 
 /// Asserts the resource refused to serve because it could not ask.

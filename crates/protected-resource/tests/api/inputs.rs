@@ -11,7 +11,9 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use service_kit::testing::inputs::{cases, impatient_http_client as http};
+use service_kit::testing::inputs::{
+    assert_unserved_methods_are_4xx, cases, impatient_http_client as http,
+};
 
 use crate::helpers::{spawn_app, spawn_app_on, TestApp};
 
@@ -235,40 +237,17 @@ async fn random_queries_on_the_pages_never_fail() {
 
 #[actix_rt::test]
 async fn random_methods_on_known_paths_are_4xx() {
-    let inputs = (
-        prop_oneof![
-            prop::sample::select(vec!["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
-                .prop_map(str::to_owned),
-            "[A-Z]{1,12}".prop_filter("not a served method", |method| {
-                !matches!(method.as_str(), "GET" | "HEAD" | "POST")
-            }),
-        ],
-        prop::sample::select(vec![
-            "/api/me",
-            "/api/posts",
-            "/api/messages",
-            "/api/unknown",
-            "/",
-            "/.well-known/oauth-protected-resource",
-            "/healthz",
-        ]),
-    );
-    let cases = cases(inputs, CASES);
     let app = spawn_app().await;
-    let http = http();
-    for (method, path) in &cases {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = http
-            .request(method.clone(), app.url(path))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_client_error(),
-            "{method} {path}: {}",
-            response.status()
-        );
-    }
+    let paths = [
+        "/api/me",
+        "/api/posts",
+        "/api/messages",
+        "/api/unknown",
+        "/",
+        "/.well-known/oauth-protected-resource",
+        "/healthz",
+    ];
+    assert_unserved_methods_are_4xx(&app.address, &paths, CASES).await;
 }
 
 /// Regression: a NUL in a post's `message`, a message's `text` or its `to`

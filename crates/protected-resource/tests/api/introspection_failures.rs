@@ -8,8 +8,7 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::helpers::{
-    active_answer, assert_refused, assert_unavailable, spawn_app, spawn_app_with, FakeAnswer,
-    Options, CLIENT_ID,
+    active_answer, assert_unavailable, spawn_app, spawn_app_with, FakeAnswer, Options, CLIENT_ID,
 };
 
 #[actix_rt::test]
@@ -88,31 +87,29 @@ async fn an_inactive_token_is_invalid_token() {
 
     let response = app.get("/api/me", &token).await;
 
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
 async fn an_active_answer_with_a_past_exp_is_invalid_token() {
     let app = spawn_app().await;
-    let mut answer = active_answer(&app.resource_id, "sub-alice", "alice", "profile");
+    let mut answer = app.alices_answer();
     answer["exp"] = json!(service_kit::clock::now() - 1);
-    app.fake.answer("expired-token", FakeAnswer::Json(answer));
 
-    let response = app.get("/api/me", "expired-token").await;
+    let response = app.me_answered("expired-token", answer).await;
 
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
 async fn an_active_answer_without_exp_is_invalid_token() {
     let app = spawn_app().await;
-    let mut answer = active_answer(&app.resource_id, "sub-alice", "alice", "profile");
+    let mut answer = app.alices_answer();
     answer.as_object_mut().unwrap().remove("exp");
-    app.fake.answer("endless-token", FakeAnswer::Json(answer));
 
-    let response = app.get("/api/me", "endless-token").await;
+    let response = app.me_answered("endless-token", answer).await;
 
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
@@ -124,11 +121,10 @@ async fn a_token_for_another_audience_is_invalid_token() {
         "alice",
         "profile",
     );
-    app.fake.answer("foreign-token", FakeAnswer::Json(answer));
 
-    let response = app.get("/api/me", "foreign-token").await;
+    let response = app.me_answered("foreign-token", answer).await;
 
-    let body = assert_refused(&app, response, 401, Some("invalid_token")).await;
+    let body = app.assert_invalid_token(response).await;
     assert!(body["error_description"]
         .as_str()
         .unwrap()
@@ -138,11 +134,10 @@ async fn a_token_for_another_audience_is_invalid_token() {
 #[actix_rt::test]
 async fn a_token_whose_audience_list_includes_this_resource_is_accepted() {
     let app = spawn_app().await;
-    let mut answer = active_answer(&app.resource_id, "sub-alice", "alice", "profile");
+    let mut answer = app.alices_answer();
     answer["aud"] = json!(["http://another-resource.example", app.resource_id]);
-    app.fake.answer("shared-token", FakeAnswer::Json(answer));
 
-    let response = app.get("/api/me", "shared-token").await;
+    let response = app.me_answered("shared-token", answer).await;
 
     assert_eq!(response.status(), 200);
 }
@@ -150,13 +145,12 @@ async fn a_token_whose_audience_list_includes_this_resource_is_accepted() {
 #[actix_rt::test]
 async fn a_token_that_names_no_resource_owner_is_invalid_token() {
     let app = spawn_app().await;
-    let mut answer = active_answer(&app.resource_id, "sub-alice", "alice", "profile");
+    let mut answer = app.alices_answer();
     answer.as_object_mut().unwrap().remove("sub");
-    app.fake.answer("ownerless-token", FakeAnswer::Json(answer));
 
-    let response = app.get("/api/me", "ownerless-token").await;
+    let response = app.me_answered("ownerless-token", answer).await;
 
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
@@ -164,7 +158,7 @@ async fn the_resource_authenticates_with_basic_over_form_urlencoded_credentials(
     let app = spawn_app().await;
     let token = app.token_for("alice", "profile");
 
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     // RFC 6749 §2.3.1: urlencode id and secret, then join and base64.
     let expected = format!(
@@ -188,7 +182,7 @@ async fn a_failed_introspection_is_not_remembered() {
     app.fake.answer("flaky-token", FakeAnswer::Garbage);
     assert_unavailable(app.get("/api/me", "flaky-token").await).await;
 
-    let answer = active_answer(&app.resource_id, "sub-alice", "alice", "profile");
+    let answer = app.alices_answer();
     app.fake.answer("flaky-token", FakeAnswer::Json(answer));
     let response = app.get("/api/me", "flaky-token").await;
 

@@ -4,31 +4,10 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::fake_issuer::{spawn_jwt_app, JwtApp, SigningKey};
-use crate::helpers::{assert_refused, challenge};
-
-/// Every API route, its method and the scope it needs.
-const ROUTES: [(&str, &str, &str); 4] = [
-    ("GET", "/api/me", "profile"),
-    ("GET", "/api/posts", "post"),
-    ("POST", "/api/posts", "post"),
-    ("POST", "/api/messages", "personal-message"),
-];
-
-async fn call(jwt: &JwtApp, method: &str, path: &str, token: Option<&str>) -> reqwest::Response {
-    let method = Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = jwt.app.http.request(method.clone(), jwt.app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if method == Method::POST {
-        request = request.json(&json!({"message": "hi", "to": "alice", "text": "hi"}));
-    }
-    request.send().await.unwrap()
-}
+use crate::helpers::{assert_refused, assert_served, challenge, ROUTES};
 
 /// Asserts `token` is refused on `/api/me` with 401 `invalid_token`, and
 /// returns the `error_description`.
@@ -46,17 +25,13 @@ fn base64url_json(value: &Value) -> String {
 async fn a_valid_token_works_on_every_route() {
     let jwt = spawn_jwt_app().await;
     let alice = jwt.token_for("alice", "profile");
-    assert_eq!(jwt.app.get("/api/me", &alice).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&alice).await, 200);
     let everything = jwt.token_for("bob", "profile post personal-message");
 
     for (method, path, _) in ROUTES {
-        let response = call(&jwt, method, path, Some(&everything)).await;
+        let response = jwt.app.call(method, path, Some(&everything)).await;
 
-        assert!(
-            response.status().is_success(),
-            "{method} {path}: {}",
-            response.status()
-        );
+        assert_served(&response, method, path);
     }
 }
 
@@ -96,7 +71,7 @@ async fn a_jwt_is_checked_here_without_introspection() {
     let jwt = spawn_jwt_app().await;
     let token = jwt.token_for("alice", "profile");
 
-    assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&token).await, 200);
 
     assert_eq!(jwt.app.fake.calls(), 0);
 }
@@ -125,7 +100,7 @@ async fn the_media_type_form_of_typ_is_accepted_in_any_case() {
             .key
             .sign_with_header(&header, &jwt.claims("alice", "profile"));
 
-        assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200, "{typ}");
+        assert_eq!(jwt.app.me_status(&token).await, 200, "{typ}");
     }
 }
 
@@ -352,7 +327,7 @@ async fn every_route_refuses_a_token_without_its_scope_and_names_the_scope() {
         let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
         let token = jwt.token_for("alice", &others.join(" "));
 
-        let response = call(&jwt, method, path, Some(&token)).await;
+        let response = jwt.app.call(method, path, Some(&token)).await;
 
         let header = challenge(&response).unwrap();
         assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
@@ -375,10 +350,10 @@ async fn a_token_without_a_scope_claim_is_insufficient_scope() {
 async fn the_rfc_6750_refusals_are_the_same_in_jwt_mode() {
     let jwt = spawn_jwt_app().await;
     for (method, path, _) in ROUTES {
-        let response = call(&jwt, method, path, None).await;
+        let response = jwt.app.call(method, path, None).await;
         assert_refused(&jwt.app, response, 401, None).await;
 
-        let response = call(&jwt, method, path, Some("not.a.jwt")).await;
+        let response = jwt.app.call(method, path, Some("not.a.jwt")).await;
         assert_refused(&jwt.app, response, 401, Some("invalid_token")).await;
     }
     let token = jwt.token_for("alice", "profile");

@@ -55,7 +55,7 @@ async fn nothing_is_fetched_before_a_token_arrives_and_keys_are_then_reused() {
 
     for username in ["alice", "bob", "alice"] {
         let token = jwt.token_for(username, "profile");
-        assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200);
+        assert_eq!(jwt.app.me_status(&token).await, 200);
     }
 
     assert_eq!(jwt.issuer.jwks_fetches(), 1);
@@ -70,7 +70,7 @@ async fn an_issuer_that_answers_errors_means_503_and_service_resumes_when_it_is_
     assert_unavailable(jwt.app.get("/api/me", &token).await).await;
 
     jwt.issuer.set_down(false);
-    assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&token).await, 200);
 }
 
 #[actix_rt::test]
@@ -97,8 +97,8 @@ async fn keys_past_their_cache_ttl_are_fetched_again_and_not_used_if_that_fails(
     })
     .await;
     let token = jwt.token_for("alice", "profile");
-    assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200);
-    assert_eq!(jwt.app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&token).await, 200);
+    assert_eq!(jwt.app.me_status(&token).await, 200);
     assert_eq!(jwt.issuer.jwks_fetches(), 2);
 
     jwt.issuer.set_down(true);
@@ -111,12 +111,7 @@ async fn a_garbage_key_set_means_503() {
     let jwt = spawn_jwt_app().await;
     jwt.issuer.publish_json(json!({"keys": "not a list"}));
 
-    assert_unavailable(
-        jwt.app
-            .get("/api/me", &jwt.token_for("alice", "profile"))
-            .await,
-    )
-    .await;
+    assert_unavailable(jwt.alices_me().await).await;
 }
 
 #[actix_rt::test]
@@ -124,24 +119,13 @@ async fn metadata_that_names_another_issuer_means_503() {
     let jwt = spawn_jwt_app().await;
     jwt.issuer.set_metadata_issuer("http://evil.example");
 
-    assert_unavailable(
-        jwt.app
-            .get("/api/me", &jwt.token_for("alice", "profile"))
-            .await,
-    )
-    .await;
+    assert_unavailable(jwt.alices_me().await).await;
 }
 
 #[actix_rt::test]
 async fn an_unknown_kid_refetches_the_keys_once_then_is_invalid_token() {
     let jwt = spawn_jwt_app_with(refetch_always()).await;
-    assert_eq!(
-        jwt.app
-            .get("/api/me", &jwt.token_for("alice", "profile"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(jwt.alices_me().await.status(), 200);
     assert_eq!(jwt.issuer.jwks_fetches(), 1);
     let stranger = SigningKey::ed25519("key-nobody-published");
 
@@ -160,7 +144,7 @@ async fn random_kids_cannot_make_the_resource_hammer_the_issuer() {
     // The default: at most one refetch per 10 seconds.
     let jwt = spawn_jwt_app().await;
     let valid = jwt.token_for("alice", "profile");
-    assert_eq!(jwt.app.get("/api/me", &valid).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&valid).await, 200);
     let attacker = SigningKey::ed25519("attacker");
     let claims = jwt.claims("alice", "profile");
 
@@ -178,7 +162,7 @@ async fn random_kids_cannot_make_the_resource_hammer_the_issuer() {
         "{} fetches",
         jwt.issuer.jwks_fetches()
     );
-    assert_eq!(jwt.app.get("/api/me", &valid).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&valid).await, 200);
 }
 
 #[actix_rt::test]
@@ -189,28 +173,22 @@ async fn keys_rotate_without_downtime() {
     let mut expired_claims = jwt.claims("alice", "profile");
     expired_claims["exp"] = json!(service_kit::clock::now() - 120);
     let old_expired_token = old_key.sign(&expired_claims);
-    assert_eq!(jwt.app.get("/api/me", &old_token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&old_token).await, 200);
 
     // 1. The issuer publishes a second key, then signs with it.
     let new_key = SigningKey::p256("key-2");
     jwt.issuer.publish(&[old_key, &new_key]);
     let new_token = new_key.sign(&jwt.claims("alice", "profile"));
-    assert_eq!(jwt.app.get("/api/me", &new_token).await.status(), 200);
-    assert_eq!(jwt.app.get("/api/me", &old_token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&new_token).await, 200);
+    assert_eq!(jwt.app.me_status(&old_token).await, 200);
 
     // 2. Once the old key's tokens have expired, the old key is removed.
     jwt.issuer.publish(&[&new_key]);
     let fetches = jwt.issuer.jwks_fetches();
-    assert_eq!(
-        jwt.app.get("/api/me", &old_expired_token).await.status(),
-        401
-    );
-    assert_eq!(jwt.app.get("/api/me", &new_token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&old_expired_token).await, 401);
+    assert_eq!(jwt.app.me_status(&new_token).await, 200);
     let another_new_token = new_key.sign(&jwt.claims("bob", "profile"));
-    assert_eq!(
-        jwt.app.get("/api/me", &another_new_token).await.status(),
-        200
-    );
+    assert_eq!(jwt.app.me_status(&another_new_token).await, 200);
     assert_eq!(
         jwt.issuer.jwks_fetches(),
         fetches,
@@ -223,12 +201,12 @@ async fn a_removed_key_stops_working_once_the_keys_are_fetched_again() {
     let jwt = spawn_jwt_app_with(refetch_always()).await;
     let new_key = SigningKey::ed25519("key-2");
     let old_token = jwt.token_for("alice", "profile");
-    assert_eq!(jwt.app.get("/api/me", &old_token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&old_token).await, 200);
     jwt.issuer.publish(&[&new_key]);
 
     // A token of the new key makes the resource fetch the keys again.
     let new_token = new_key.sign(&jwt.claims("alice", "profile"));
-    assert_eq!(jwt.app.get("/api/me", &new_token).await.status(), 200);
+    assert_eq!(jwt.app.me_status(&new_token).await, 200);
 
     let response = jwt.app.get("/api/me", &old_token).await;
     assert_refused(&jwt.app, response, 401, Some("invalid_token")).await;
@@ -237,7 +215,7 @@ async fn a_removed_key_stops_working_once_the_keys_are_fetched_again() {
 #[actix_rt::test]
 async fn behind_a_container_network_the_keys_come_from_the_internal_url() {
     let public_issuer = "http://issuer.invalid";
-    let issuer = FakeIssuer::start_named(Some(public_issuer));
+    let issuer = FakeIssuer::start_named(Some(public_issuer)).await;
     let key = SigningKey::ed25519("key-1");
     issuer.publish(&[&key]);
     let app = spawn_app_with(Options {
@@ -255,5 +233,5 @@ async fn behind_a_container_network_the_keys_come_from_the_internal_url() {
 
     assert_eq!(accepted.status(), 200);
     assert_eq!(issuer.jwks_fetches(), 1);
-    assert_refused(&app, internal_iss, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(internal_iss).await;
 }

@@ -1,15 +1,14 @@
 //! security.md 23: no token ever reaches a log line, whichever way it came
 //! and however the request ended.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+use service_kit::testing::binary;
 
 use crate::fake_issuer::{access_token_claims, FakeIssuer, SigningKey};
 use crate::helpers::{FakeAnswer, FakeAuthorizationServer};
 
 #[actix_rt::test]
 async fn the_binary_never_logs_a_token_even_at_debug_level() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     let accepted = fake.issue(AUDIENCE, "sub-alice", "alice", "profile post");
     let unknown = "an-unknown-token-that-must-not-be-logged";
 
@@ -27,7 +26,7 @@ async fn the_binary_never_logs_a_token_even_at_debug_level() {
 
 #[actix_rt::test]
 async fn in_jwt_mode_no_token_nor_part_of_one_is_logged() {
-    let issuer = FakeIssuer::start();
+    let issuer = FakeIssuer::start().await;
     let key = SigningKey::ed25519("key-1");
     issuer.publish(&[&key]);
     let claims = access_token_claims(&issuer.issuer, AUDIENCE, "alice", "profile post");
@@ -54,7 +53,7 @@ async fn in_jwt_mode_no_token_nor_part_of_one_is_logged() {
 
 #[actix_rt::test]
 async fn an_introspection_endpoint_that_answers_an_error_is_logged_as_answering_not_as_away() {
-    let fake = FakeAuthorizationServer::start();
+    let fake = FakeAuthorizationServer::start().await;
     fake.answer("refused-by-the-server", FakeAnswer::Status(400));
 
     let logs = logs_of_requests(
@@ -77,16 +76,20 @@ const AUDIENCE: &str = "http://localhost:9002";
 /// Runs the binary with `args` at debug level, sends each token the three
 /// RFC 6750 ways, stops it with SIGTERM, and returns what it logged.
 async fn logs_of_requests(args: &[&str], tokens: &[&str]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_protected-resource"))
-        .args(["--addr", "127.0.0.1:0", "--database-url"])
-        .arg(service_kit::testing::sqlite_url())
-        .args(args)
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let url = read_listening_line(&mut child);
+    let database_url = service_kit::testing::sqlite_url();
+    let mut all_args = vec!["--addr", "127.0.0.1:0", "--database-url", &database_url];
+    all_args.extend_from_slice(args);
+    let log = std::path::PathBuf::from(format!(
+        "{}.stderr",
+        database_url.trim_start_matches("sqlite://")
+    ));
+    let server = binary::start_logging(
+        env!("CARGO_BIN_EXE_protected-resource"),
+        &all_args,
+        &[("RUST_LOG", "debug")],
+        &log,
+    );
+    let url = server.url.clone();
     let http = reqwest::Client::new();
 
     for token in tokens {
@@ -109,31 +112,8 @@ async fn logs_of_requests(args: &[&str], tokens: &[&str]) -> String {
             .unwrap();
     }
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-    let mut logs = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    let (status, logs) = server.terminate_and_read_log();
+    assert_eq!(status.code(), Some(0));
+    let _ = std::fs::remove_file(&log);
     logs
-}
-
-fn read_listening_line(child: &mut std::process::Child) -> String {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut line)
-        .unwrap();
-    line.trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned()
 }

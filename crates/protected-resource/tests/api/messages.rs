@@ -1,9 +1,9 @@
 //! `POST /api/messages`: to a username this resource knows.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use service_kit::testing::test_database_urls;
 
-use crate::helpers::{assert_refused, spawn_app, spawn_app_on};
+use crate::helpers::{spawn_app, spawn_app_on};
 
 #[actix_rt::test]
 async fn a_message_to_a_known_user_answers_201_on_every_backend() {
@@ -12,16 +12,10 @@ async fn a_message_to_a_known_user_answers_201_on_every_backend() {
         app.introduce("bob").await;
         let alice = app.token_for("alice", "personal-message");
 
-        let response = app
-            .post_json(
-                "/api/messages",
-                &alice,
-                &json!({"to": "bob", "text": "Run tomorrow?"}),
-            )
-            .await;
+        let sent = json!({"to": "bob", "text": "Run tomorrow?"});
 
-        assert_eq!(response.status(), 201);
-        let message: Value = response.json().await.unwrap();
+        let message = app.create("/api/messages", &alice, &sent).await;
+
         assert_eq!(message["from"], "sub-alice");
         assert_eq!(message["to"], "bob");
         assert_eq!(message["text"], "Run tomorrow?");
@@ -43,7 +37,7 @@ async fn a_message_to_an_unknown_username_is_a_400_that_says_so() {
         )
         .await;
 
-    let body = assert_refused(&app, response, 400, Some("invalid_request")).await;
+    let body = app.assert_invalid_request(response).await;
     let description = body["error_description"].as_str().unwrap();
     assert!(
         description.contains("no user named 'nobody'"),
@@ -75,7 +69,7 @@ async fn an_empty_or_too_long_text_is_an_invalid_request() {
         let response = app
             .post_json("/api/messages", &alice, &json!({"to": "bob", "text": text}))
             .await;
-        assert_refused(&app, response, 400, Some("invalid_request")).await;
+        app.assert_invalid_request(response).await;
     }
 }
 
@@ -85,17 +79,13 @@ async fn a_message_can_be_sent_with_a_form_token() {
     app.introduce("bob").await;
     let alice = app.token_for("alice", "personal-message");
 
-    let response = app
-        .http
-        .post(app.url("/api/messages"))
-        .form(&[
-            ("to", "bob"),
-            ("text", "from a form"),
-            ("access_token", &alice),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let form = [
+        ("to", "bob"),
+        ("text", "from a form"),
+        ("access_token", &alice),
+    ];
+
+    let response = app.post_form("/api/messages", &form).await;
 
     assert_eq!(response.status(), 201);
 }

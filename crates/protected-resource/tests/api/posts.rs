@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use service_kit::testing::test_database_urls;
 
-use crate::helpers::{assert_refused, spawn_app, spawn_app_on};
+use crate::helpers::{spawn_app, spawn_app_on};
 
 #[actix_rt::test]
 async fn creating_a_post_answers_201_with_the_post_on_every_backend() {
@@ -13,16 +13,10 @@ async fn creating_a_post_answers_201_with_the_post_on_every_backend() {
         let token = app.token_for("alice", "post");
         let before = service_kit::clock::now();
 
-        let response = app
-            .post_json(
-                "/api/posts",
-                &token,
-                &json!({"message": "Ran 10 km this morning"}),
-            )
-            .await;
+        let sent = json!({"message": "Ran 10 km this morning"});
 
-        assert_eq!(response.status(), 201);
-        let post: Value = response.json().await.unwrap();
+        let post = app.create("/api/posts", &token, &sent).await;
+
         assert!(post["id"].is_i64(), "{post}");
         assert_eq!(post["author"], "sub-alice");
         assert_eq!(post["message"], "Ran 10 km this morning");
@@ -38,13 +32,11 @@ async fn listing_answers_the_owner_posts_newest_first_on_every_backend() {
         let app = spawn_app_on(url).await;
         let token = app.token_for("alice", "post");
         for message in ["first", "second", "third"] {
-            let created = app
-                .post_json("/api/posts", &token, &json!({"message": message}))
+            app.create("/api/posts", &token, &json!({"message": message}))
                 .await;
-            assert_eq!(created.status(), 201);
         }
 
-        let posts: Vec<Value> = app.get("/api/posts", &token).await.json().await.unwrap();
+        let posts: Vec<Value> = app.get_json("/api/posts", &token).await;
 
         let messages: Vec<&str> = posts
             .iter()
@@ -60,17 +52,13 @@ async fn one_user_never_sees_another_user_posts_on_every_backend() {
         let app = spawn_app_on(url).await;
         let alice = app.token_for("alice", "post");
         let bob = app.token_for("bob", "post");
-        app.post_json(
-            "/api/posts",
-            &alice,
-            &json!({"message": "alice's secret run"}),
-        )
-        .await;
-        app.post_json("/api/posts", &bob, &json!({"message": "bob's run"}))
+        let secret = json!({"message": "alice's secret run"});
+        app.create("/api/posts", &alice, &secret).await;
+        app.create("/api/posts", &bob, &json!({"message": "bob's run"}))
             .await;
 
-        let bob_sees: Vec<Value> = app.get("/api/posts", &bob).await.json().await.unwrap();
-        let alice_sees: Vec<Value> = app.get("/api/posts", &alice).await.json().await.unwrap();
+        let bob_sees: Vec<Value> = app.get_json("/api/posts", &bob).await;
+        let alice_sees: Vec<Value> = app.get_json("/api/posts", &alice).await;
 
         assert_eq!(bob_sees.len(), 1);
         assert_eq!(bob_sees[0]["message"], "bob's run");
@@ -103,10 +91,8 @@ async fn a_message_of_one_to_five_thousand_characters_is_accepted() {
     let token = app.token_for("alice", "post");
 
     for message in ["x".to_owned(), "é".repeat(5000)] {
-        let response = app
-            .post_json("/api/posts", &token, &json!({"message": message}))
+        app.create("/api/posts", &token, &json!({"message": message}))
             .await;
-        assert_eq!(response.status(), 201);
     }
 }
 
@@ -119,9 +105,9 @@ async fn an_empty_or_too_long_message_is_an_invalid_request() {
         let response = app
             .post_json("/api/posts", &token, &json!({"message": message}))
             .await;
-        assert_refused(&app, response, 400, Some("invalid_request")).await;
+        app.assert_invalid_request(response).await;
     }
-    let posts: Vec<Value> = app.get("/api/posts", &token).await.json().await.unwrap();
+    let posts: Vec<Value> = app.get_json("/api/posts", &token).await;
     assert!(posts.is_empty());
 }
 
@@ -130,9 +116,9 @@ async fn a_post_without_a_message_is_an_invalid_request() {
     let app = spawn_app().await;
     let token = app.token_for("alice", "post");
 
-    let response = app
-        .post_json("/api/posts", &token, &json!({"text": "wrong field"}))
-        .await;
+    let wrong = json!({"text": "wrong field"});
 
-    assert_refused(&app, response, 400, Some("invalid_request")).await;
+    let response = app.post_json("/api/posts", &token, &wrong).await;
+
+    app.assert_invalid_request(response).await;
 }

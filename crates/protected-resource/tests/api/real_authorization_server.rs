@@ -110,7 +110,7 @@ async fn the_whole_story_works_against_the_real_authorization_server() {
 async fn a_token_revoked_at_the_authorization_server_is_refused() {
     let (server, app) = spawn_both().await;
     let token = tokens(&server, &app, "hamza", "profile").await;
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     // RFC 7009: the client revokes its token.
     let revoked = app
@@ -127,19 +127,19 @@ async fn a_token_revoked_at_the_authorization_server_is_refused() {
     assert_eq!(revoked.status(), 200);
 
     let response = app.get("/api/me", &token).await;
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
 async fn a_token_expired_at_the_authorization_server_is_refused() {
     let (server, app) = spawn_both().await;
     let token = tokens(&server, &app, "hamza", "profile").await;
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
 
     server.advance_clock(24 * 3600);
 
     let response = app.get("/api/me", &token).await;
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
@@ -159,7 +159,7 @@ async fn a_token_for_another_resource_is_refused() {
 
     let response = app.get("/api/me", &token).await;
 
-    assert_refused(&app, response, 401, Some("invalid_token")).await;
+    app.assert_invalid_token(response).await;
 }
 
 #[actix_rt::test]
@@ -167,7 +167,7 @@ async fn the_scopes_the_user_approved_are_the_scopes_enforced() {
     let (server, app) = spawn_both().await;
     let token = tokens(&server, &app, "hamza", "profile").await;
 
-    assert_eq!(app.get("/api/me", &token).await.status(), 200);
+    assert_eq!(app.me_status(&token).await, 200);
     let response = app.get("/api/posts", &token).await;
 
     assert_refused(&app, response, 403, Some("insufficient_scope")).await;
@@ -252,11 +252,11 @@ async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
         assert_eq!(token.split('.').count(), 3, "a JWT access token");
 
         let me = app.get("/api/me", &token).await;
-        assert_refused(&app, me, 401, Some("invalid_token")).await;
+        app.assert_invalid_token(me).await;
         let post = app
             .post_json("/api/posts", &token, &json!({"message": "by a machine"}))
             .await;
-        assert_refused(&app, post, 401, Some("invalid_token")).await;
+        app.assert_invalid_token(post).await;
         let messages = app
             .post_json(
                 "/api/messages",
@@ -264,7 +264,7 @@ async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
                 &json!({"to": "alice", "text": "from a machine"}),
             )
             .await;
-        assert_refused(&app, messages, 401, Some("invalid_token")).await;
+        app.assert_invalid_token(messages).await;
     }
 }
 

@@ -1,36 +1,13 @@
 //! RFC 6750 §3: the answers when a request is refused, on every route, and
 //! the scope each route needs (security.md 21).
 
-use reqwest::Method;
-use serde_json::json;
-
-use crate::helpers::{assert_refused, challenge, spawn_app, TestApp};
-
-/// Every API route, its method and the scope it needs.
-const ROUTES: [(&str, &str, &str); 4] = [
-    ("GET", "/api/me", "profile"),
-    ("GET", "/api/posts", "post"),
-    ("POST", "/api/posts", "post"),
-    ("POST", "/api/messages", "personal-message"),
-];
-
-async fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>) -> reqwest::Response {
-    let method = Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = app.http.request(method.clone(), app.url(path));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    if method == Method::POST {
-        request = request.json(&json!({"message": "hi", "to": "alice", "text": "hi"}));
-    }
-    request.send().await.unwrap()
-}
+use crate::helpers::{assert_refused, assert_served, challenge, spawn_app, ROUTES};
 
 #[actix_rt::test]
 async fn every_route_refuses_a_request_without_a_token_with_a_bare_challenge() {
     let app = spawn_app().await;
     for (method, path, _) in ROUTES {
-        let response = call(&app, method, path, None).await;
+        let response = app.call(method, path, None).await;
         assert_refused(&app, response, 401, None).await;
     }
 }
@@ -39,8 +16,8 @@ async fn every_route_refuses_a_request_without_a_token_with_a_bare_challenge() {
 async fn every_route_refuses_an_unknown_token_as_invalid_token() {
     let app = spawn_app().await;
     for (method, path, _) in ROUTES {
-        let response = call(&app, method, path, Some("a-token-nobody-issued")).await;
-        let body = assert_refused(&app, response, 401, Some("invalid_token")).await;
+        let response = app.call(method, path, Some("a-token-nobody-issued")).await;
+        let body = app.assert_invalid_token(response).await;
         assert!(!body.to_string().contains("a-token-nobody-issued"));
     }
 }
@@ -53,7 +30,7 @@ async fn every_route_refuses_a_token_without_its_scope_and_names_the_scope() {
         let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
         let token = app.token_for("alice", &others.join(" "));
 
-        let response = call(&app, method, path, Some(&token)).await;
+        let response = app.call(method, path, Some(&token)).await;
 
         let header = challenge(&response).unwrap();
         assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
@@ -68,13 +45,9 @@ async fn every_route_serves_a_token_with_exactly_its_scope() {
     for (method, path, needed) in ROUTES {
         let token = app.token_for("bob", needed);
 
-        let response = call(&app, method, path, Some(&token)).await;
+        let response = app.call(method, path, Some(&token)).await;
 
-        assert!(
-            response.status().is_success(),
-            "{method} {path}: {}",
-            response.status()
-        );
+        assert_served(&response, method, path);
     }
 }
 

@@ -8,14 +8,14 @@ use crate::helpers::spawn_app;
 async fn the_wall_shows_recent_posts_with_their_author_and_client() {
     let app = spawn_app().await;
     let token = app.token_for("alice", "post");
-    app.post_json(
+    app.create(
         "/api/posts",
         &token,
         &json!({"message": "Half marathon done"}),
     )
     .await;
 
-    let response = app.http.get(app.url("/")).send().await.unwrap();
+    let response = app.get_anonymous("/").await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(
@@ -33,22 +33,10 @@ async fn the_wall_shows_recent_posts_with_their_author_and_client() {
 async fn the_wall_escapes_what_users_wrote() {
     let app = spawn_app().await;
     let token = app.token_for("alice", "post");
-    app.post_json(
-        "/api/posts",
-        &token,
-        &json!({"message": "<script>alert(1)</script>"}),
-    )
-    .await;
+    let hostile = json!({"message": "<script>alert(1)</script>"});
+    app.create("/api/posts", &token, &hostile).await;
 
-    let page = app
-        .http
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page("/").await;
 
     assert!(!page.contains("<script>alert(1)</script>"), "{page}");
     assert!(
@@ -61,15 +49,7 @@ async fn the_wall_escapes_what_users_wrote() {
 async fn an_empty_wall_says_so() {
     let app = spawn_app().await;
 
-    let page = app
-        .http
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page("/").await;
 
     assert!(page.contains("Nothing posted yet"), "{page}");
 }

@@ -1,7 +1,11 @@
 //! A role's binary as an operator runs it: started as a process, asked for
-//! `/healthz`, stopped with SIGTERM.
+//! `/healthz`, stopped with SIGTERM. The one child-process runner of the
+//! workspace's tests.
 
+use std::ffi::OsStr;
+use std::fs::File;
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,35 +14,115 @@ pub struct ChildServer {
     child: Child,
     /// The URL from its `listening on URL` line.
     pub url: String,
+    /// The file its standard error goes to, when started with [`start_logging`].
+    pub log: Option<PathBuf>,
+}
+
+/// A binary of this workspace, next to the test executable's directory
+/// (`target/debug/deps/..`): `cargo test --workspace` builds every binary
+/// before it runs the tests.
+///
+/// # Panics
+/// When the binary is missing (say how to build it).
+#[allow(clippy::panic)]
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let path = std::env::current_exe()
+        .ok()
+        .as_deref()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map(|directory| directory.join(name))
+        .unwrap_or_else(|| panic!("no directory for the binary {name}"));
+    assert!(
+        path.exists(),
+        "{} is missing: `cargo test --workspace` builds it; with `cargo test -p CRATE` \
+         run `cargo build --workspace --bins` first",
+        path.display()
+    );
+    path
 }
 
 /// Starts `binary` with `args` and waits for its `listening on` line.
 ///
 /// # Panics
 /// When the process does not start or prints something else first.
+pub fn start(binary: impl AsRef<OsStr>, args: &[&str]) -> ChildServer {
+    launch(binary.as_ref(), args, &[], None)
+}
+
+/// [`start`] with `env` set and the standard error written to `log` (read
+/// it once the server is stopped, e.g. to search a debug log for secrets).
+///
+/// # Panics
+/// When the process does not start or prints something else first.
+pub fn start_logging(
+    binary: impl AsRef<OsStr>,
+    args: &[&str],
+    env: &[(&str, &str)],
+    log: &Path,
+) -> ChildServer {
+    launch(binary.as_ref(), args, env, Some(log))
+}
+
 #[allow(clippy::panic)]
-pub fn start(binary: &str, args: &[&str]) -> ChildServer {
+fn launch(binary: &OsStr, args: &[&str], env: &[(&str, &str)], log: Option<&Path>) -> ChildServer {
+    let name = Path::new(binary).display().to_string();
+    let stderr = match log {
+        Some(path) => File::create(path)
+            .map(Stdio::from)
+            .unwrap_or_else(|err| panic!("cannot create {}: {err}", path.display())),
+        None => Stdio::null(),
+    };
     let mut child = Command::new(binary)
         .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
-        .unwrap_or_else(|err| panic!("cannot start {binary}: {err}"));
+        .unwrap_or_else(|err| panic!("cannot start {name}: {err}"));
     let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
     let mut first_line = String::new();
     let _ = BufReader::new(stdout).read_line(&mut first_line);
     let url = first_line
         .trim()
         .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("expected 'listening on URL', got {first_line:?}"))
+        .unwrap_or_else(|| {
+            let logged = log
+                .and_then(|path| std::fs::read_to_string(path).ok())
+                .unwrap_or_default();
+            panic!("{name}: expected 'listening on URL', got {first_line:?}\n{logged}")
+        })
         .to_owned();
-    ChildServer { child, url }
+    ChildServer {
+        child,
+        url,
+        log: log.map(Path::to_path_buf),
+    }
 }
 
 impl ChildServer {
+    /// What it wrote to its standard error so far (with [`start_logging`]).
+    pub fn logged(&self) -> String {
+        self.log
+            .as_deref()
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .unwrap_or_default()
+    }
+
     /// Sends SIGTERM and waits (at most 15 s) for the exit status.
-    #[allow(clippy::panic)]
     pub fn terminate(mut self) -> ExitStatus {
+        self.send_sigterm_and_wait()
+    }
+
+    /// [`Self::terminate`], then everything it logged (with [`start_logging`]).
+    pub fn terminate_and_read_log(mut self) -> (ExitStatus, String) {
+        let status = self.send_sigterm_and_wait();
+        (status, self.logged())
+    }
+
+    #[allow(clippy::panic)]
+    fn send_sigterm_and_wait(&mut self) -> ExitStatus {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status();
         assert!(sent.is_ok_and(|s| s.success()), "cannot signal {pid}");
@@ -65,13 +149,14 @@ impl Drop for ChildServer {
 
 /// Runs `binary` to completion with `args` and no input.
 #[allow(clippy::panic)]
-pub fn run(binary: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn run(binary: impl AsRef<OsStr>, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let binary = binary.as_ref();
     Command::new(binary)
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|err| panic!("cannot run {binary}: {err}"))
+        .unwrap_or_else(|err| panic!("cannot run {}: {err}", Path::new(binary).display()))
 }
 
 /// The contract's "Every binary" section, checked against one binary:

@@ -44,3 +44,40 @@ pub fn impatient_http_client() -> reqwest::Client {
         .build()
         .unwrap_or_else(|err| panic!("cannot build an HTTP client: {err}"))
 }
+
+/// The methods a role serves nowhere: the usual others and random tokens.
+fn unserved_method() -> impl Strategy<Value = String> {
+    use proptest::prelude::{prop, prop_oneof, Strategy as _};
+    prop_oneof![
+        prop::sample::select(vec!["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
+            .prop_map(str::to_owned),
+        "[A-Z]{1,12}".prop_filter("not a served method", |method| {
+            !matches!(method.as_str(), "GET" | "HEAD" | "POST")
+        }),
+    ]
+}
+
+/// `count` requests with a method no route serves (neither GET, HEAD nor
+/// POST) on one of `paths` of the role at `base_url`: each must answer 4xx.
+///
+/// # Panics
+/// When one does not, or does not answer at all.
+#[allow(clippy::panic)]
+pub async fn assert_unserved_methods_are_4xx(base_url: &str, paths: &[&'static str], count: usize) {
+    let strategy = (unserved_method(), proptest::sample::select(paths.to_vec()));
+    let http = impatient_http_client();
+    for (method, path) in cases(strategy, count) {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .unwrap_or_else(|err| panic!("{method}: {err}"));
+        let response = http
+            .request(method.clone(), format!("{base_url}{path}"))
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("{method} {path}: {err}"));
+        assert!(
+            response.status().is_client_error(),
+            "{method} {path}: {}",
+            response.status()
+        );
+    }
+}

@@ -176,6 +176,10 @@ fn announce_postgres_skipped() {
 /// Starting a role's real binary and checking its life cycle.
 pub mod binary;
 
+/// A listener bound on port 0 before a role starts in-process.
+pub mod reserved;
+pub use reserved::{default_config, reserve, Reserved, TestServer};
+
 /// A local certificate authority and a certificate it signed for
 /// `localhost` and `127.0.0.1`, for HTTPS in tests and in the TLS demo.
 pub mod pki;

@@ -9,11 +9,7 @@ async fn a_replayed_callback_is_refused_by_the_client_and_the_connection_survive
     let client = &ecosystem.client_url;
     let hamza = UserAgent::new("hamza", "hamza-password");
     let callback = hamza
-        .walk_to(
-            &format!("{client}/connect"),
-            &format!("{client}/callback"),
-            AtConsent::Approve("profile post"),
-        )
+        .walk_to_callback(client, "/connect", AtConsent::Approve("profile post"))
         .await;
     let connected = hamza.follow_to_page(&callback).await;
     assert!(connected.contains("Facebook is connected"), "{connected}");
@@ -44,11 +40,7 @@ async fn a_victim_cannot_be_made_to_finish_an_attackers_authorization() {
     // stops at the redirect back to the client: the URL carries her code.
     let alice = UserAgent::new("alice", "alice-password");
     let alices_callback = alice
-        .walk_to(
-            &format!("{client}/connect"),
-            &format!("{client}/callback"),
-            AtConsent::Approve("profile post"),
-        )
+        .walk_to_callback(client, "/connect", AtConsent::Approve("profile post"))
         .await;
 
     // The victim, who has a session with the client, is lured to it: if

@@ -1,100 +1,30 @@
 //! Rules 23 and 31: no secret in the logs of the three real binaries.
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use authorization_server::testing::hidden_input;
 use end_to_end::{AtConsent, UserAgent};
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::generate_credential;
 use reqwest::StatusCode;
+use service_kit::testing::binary::{self, ChildServer};
 use service_kit::testing::free_port;
 
-/// `target/debug` (or `target/release`): the directory of the test
-/// executable's directory (`target/debug/deps`).
-fn binaries_directory() -> PathBuf {
-    let executable = std::env::current_exe().unwrap();
-    executable
-        .parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .to_path_buf()
+/// A role binary running at debug level, its standard error in a file of
+/// `directory`.
+fn start_role(directory: &Path, name: &str, args: &[&str]) -> ChildServer {
+    let log = directory.join(format!("{name}.stderr"));
+    binary::start_logging(
+        binary::workspace_binary(name),
+        args,
+        &[("RUST_LOG", "debug")],
+        &log,
+    )
 }
 
-fn binary(name: &str) -> PathBuf {
-    let path = binaries_directory().join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: `cargo test --workspace` builds it; with `cargo test -p end-to-end` \
-         run `cargo build --workspace --bins` first",
-        path.display()
-    );
-    path
-}
-
-/// A role binary running at debug level, its stdout and stderr in files.
-struct Role {
-    child: Child,
-    stdout: PathBuf,
-    stderr: PathBuf,
-}
-
-impl Role {
-    fn start(directory: &Path, name: &str, args: &[&str]) -> Self {
-        let stdout = directory.join(format!("{name}.stdout"));
-        let stderr = directory.join(format!("{name}.stderr"));
-        let child = Command::new(binary(name))
-            .args(args)
-            .env("RUST_LOG", "debug")
-            .stdin(Stdio::null())
-            .stdout(File::create(&stdout).unwrap())
-            .stderr(File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
-        let role = Self {
-            child,
-            stdout,
-            stderr,
-        };
-        role.wait_until_listening(name);
-        role
-    }
-
-    fn wait_until_listening(&self, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            let out = std::fs::read_to_string(&self.stdout).unwrap_or_default();
-            if out.contains("listening on ") {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let err = std::fs::read_to_string(&self.stderr).unwrap_or_default();
-        panic!("{name} did not start: {err}");
-    }
-
-    /// Stops it with SIGTERM and returns everything it logged.
-    fn stop(mut self) -> String {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::fs::read_to_string(&self.stderr).unwrap()
-    }
-}
-
-impl Drop for Role {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Stops it with SIGTERM and returns everything it logged.
+fn stop(role: ChildServer) -> String {
+    role.terminate_and_read_log().1
 }
 
 /// The query parameter `name` of `url`.
@@ -105,6 +35,19 @@ fn query_param(url: &str, name: &str) -> String {
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
         .unwrap_or_else(|| panic!("no {name} in {url}"))
+}
+
+/// The refresh token grant for `strava-logs` with `client_secret`.
+async fn refresh_grant(
+    token_url: &str,
+    client_secret: &str,
+    refresh_token: &str,
+) -> (StatusCode, serde_json::Value) {
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token),
+    ];
+    post_with_basic(token_url, "strava-logs", client_secret, &form).await
 }
 
 /// POSTs a form with HTTP Basic credentials; the JSON answer.
@@ -139,21 +82,30 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     // Register a client whose redirect URI is the client's port, with the
     // admin command, as an operator would; it prints the secret once.
     let as_database = database("as.db");
-    let added = Command::new(binary("authorization-server"))
-        .args([
+    let added = binary::run(
+        binary::workspace_binary("authorization-server"),
+        &[
             "client",
             "add",
             "--client-id",
             "strava-logs",
             "--kind",
             "confidential",
-        ])
-        .args(["--redirect-uri", &redirect_uri, "--scope", "profile post"])
-        .args(["--grant", "authorization_code", "--grant", "refresh_token"])
-        .args(["--default-resource", "http://localhost:9002"])
-        .args(["--database-url", &as_database])
-        .output()
-        .unwrap();
+            "--redirect-uri",
+            &redirect_uri,
+            "--scope",
+            "profile post",
+            "--grant",
+            "authorization_code",
+            "--grant",
+            "refresh_token",
+            "--default-resource",
+            "http://localhost:9002",
+            "--database-url",
+            &as_database,
+        ],
+        &[],
+    );
     assert!(added.status.success(), "{added:?}");
     let printed = String::from_utf8(added.stdout).unwrap();
     let client_secret = printed
@@ -163,7 +115,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
         .trim()
         .to_owned();
 
-    let authorization_server = Role::start(
+    let authorization_server = start_role(
         &directory,
         "authorization-server",
         &[
@@ -176,7 +128,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
             "--demo",
         ],
     );
-    let resource = Role::start(
+    let resource = start_role(
         &directory,
         "protected-resource",
         &[
@@ -190,7 +142,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
             &as_url,
         ],
     );
-    let client = Role::start(
+    let client = start_role(
         &directory,
         "client",
         &[
@@ -358,16 +310,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     )
     .await;
     let first_refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
-    let (status, refreshed) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        &client_secret,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &first_refresh),
-        ],
-    )
-    .await;
+    let (status, refreshed) = refresh_grant(&token_url, &client_secret, &first_refresh).await;
     assert_eq!(status, StatusCode::OK, "{refreshed}");
     let refreshed_access = refreshed["access_token"].as_str().unwrap().to_owned();
     let refreshed_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
@@ -407,16 +350,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
         .send()
         .await
         .unwrap();
-    let (spent, _) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        &client_secret,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &first_refresh),
-        ],
-    )
-    .await;
+    let (spent, _) = refresh_grant(&token_url, &client_secret, &first_refresh).await;
     assert_eq!(
         spent,
         StatusCode::BAD_REQUEST,
@@ -439,16 +373,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     .await;
     assert_eq!(status, StatusCode::OK);
     // Wrong client credentials, which are logged as a failure only.
-    let (status, _) = post_with_basic(
-        &token_url,
-        "strava-logs",
-        "a-wrong-client-secret",
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &refreshed_refresh),
-        ],
-    )
-    .await;
+    let (status, _) = refresh_grant(&token_url, "a-wrong-client-secret", &refreshed_refresh).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     secrets.push((
         "a wrong client secret".into(),
@@ -473,9 +398,9 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     }
 
     let logs = [
-        ("authorization-server", authorization_server.stop()),
-        ("protected-resource", resource.stop()),
-        ("client", client.stop()),
+        ("authorization-server", stop(authorization_server)),
+        ("protected-resource", stop(resource)),
+        ("client", stop(client)),
     ];
     // The logs are real debug logs of this flow, not empty files.
     for ((role, log), path) in logs.iter().zip(["/token", "/api/me", "/callback"]) {

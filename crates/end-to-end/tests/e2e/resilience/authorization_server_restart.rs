@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use authorization_server::Config as AsConfig;
-use end_to_end::{AtConsent, Ecosystem, Options};
+use end_to_end::{Ecosystem, Options};
 use service_kit::server::Listener;
 
 #[actix_rt::test]
@@ -19,14 +19,9 @@ async fn the_client_and_the_resource_ride_out_a_restart_of_the_authorization_ser
     let client = &ecosystem.client_url;
     let home = format!("{client}/");
     let wall_url = format!("{}/", ecosystem.resource_url);
-    let connected = hamza
-        .connect(client, "/connect", AtConsent::Approve("post"))
+    ecosystem
+        .connect_for_post_and_post(&hamza, "before the restart")
         .await;
-    assert!(connected.contains("Facebook is connected"), "{connected}");
-    let before = hamza
-        .submit(&home, "/post", &[("message", "before the restart")])
-        .await;
-    assert!(before.contains("Posted to Facebook"), "{before}");
 
     // Down: the resource cannot introspect, so nothing is posted, and the
     // client says why; a new connection cannot even start.

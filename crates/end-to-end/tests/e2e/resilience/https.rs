@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use authorization_server::testing::{Flow, TestAuthorizationServer};
-use end_to_end::{AtConsent, Ecosystem, Options, Tls, Validation};
+use end_to_end::{Ecosystem, Options, Tls};
 use service_kit::testing::pki::TestPki;
 
 #[actix_rt::test]
@@ -51,36 +51,20 @@ async fn the_story_holds_with_every_role_over_https_behind_a_test_certificate_au
 /// the post is on the wall.
 async fn connect_post_and_see(ecosystem: &Ecosystem, message: &str) {
     let hamza = ecosystem.user_agent("hamza", "hamza-password");
-    let client = &ecosystem.client_url;
-    let connected = hamza
-        .connect(client, "/connect", AtConsent::Approve("post"))
-        .await;
-    assert!(connected.contains("Facebook is connected"), "{connected}");
-    let posted = hamza
-        .submit(&format!("{client}/"), "/post", &[("message", message)])
-        .await;
-    assert!(posted.contains("Posted to Facebook"), "{posted}");
+    ecosystem.connect_for_post_and_post(&hamza, message).await;
     let wall = hamza.page(&format!("{}/", ecosystem.resource_url)).await;
     assert!(wall.contains(message), "{wall}");
 }
 
 #[actix_rt::test]
 async fn jwt_access_tokens_are_checked_with_keys_fetched_over_https() {
-    let ecosystem = Ecosystem::start(Options {
-        validation: Validation::Jwt,
-        ..Options::https()
-    })
-    .await;
+    let ecosystem = Ecosystem::start(Options::https().jwt()).await;
     connect_post_and_see(&ecosystem, "signed, and fetched over TLS").await;
 }
 
 #[actix_rt::test]
 async fn a_client_finds_its_authorization_server_through_the_resource_over_https() {
-    let ecosystem = Ecosystem::start(Options {
-        discover_issuer: true,
-        ..Options::https()
-    })
-    .await;
+    let ecosystem = Ecosystem::start(Options::https().discovering_issuer()).await;
     connect_post_and_see(&ecosystem, "discovered over TLS").await;
 }
 
