@@ -42,8 +42,9 @@ pub struct Config {
 
     /// File holding the key-encryption key that seals the private signing
     /// keys in the database: one line, base64url of 32 random bytes (make
-    /// one with `key generate-encryption-key`). Needed with
-    /// `--access-token-format jwt` and by `key rotate`/`key rewrap`; with
+    /// one with `key generate-encryption-key`). Needed to serve (ID tokens
+    /// are signed whatever `--access-token-format` says) and by `key
+    /// rotate`/`key rewrap`; with
     /// `--demo` and no file named, one is created beside the SQLite file
     /// (`PATH.kek`), or at `./data/authorization-server.kek` on Postgres.
     #[arg(long, global = true, value_name = "FILE")]
@@ -145,6 +146,15 @@ pub enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
+        /// The user's full name (OpenID Connect claim `name`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The user's email address (claim `email`).
+        #[arg(long)]
+        email: Option<String>,
+        /// The email address has been verified (claim `email_verified`).
+        #[arg(long, requires = "email")]
+        email_verified: bool,
         /// Read the password from stdin (the default; accepted for clarity).
         #[arg(long)]
         password_stdin: bool,
@@ -185,6 +195,13 @@ pub enum ClientCommand {
         /// it, the client must send `resource` in every request.
         #[arg(long)]
         default_resource: Option<String>,
+        /// An exact URI this client may name as `post_logout_redirect_uri`
+        /// at `/logout` (RP-Initiated Logout 1.0; repeat for several).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// The `alg` of this client's ID tokens (OpenID Connect Core §15.1).
+        #[arg(long, value_enum, default_value_t = SigningAlgorithm::RS256)]
+        id_token_alg: SigningAlgorithm,
         #[command(flatten)]
         database: AdminDatabase,
     },

@@ -32,6 +32,9 @@ pub mod introspection;
 /// read by resources.
 pub mod jwt_access_token;
 
+/// OpenID Connect Core 1.0 ID token claims and UserInfo answer.
+pub mod id_token;
+
 /// RFC 8414 authorization server metadata and RFC 9728 protected resource
 /// metadata.
 pub mod metadata;
