@@ -17,8 +17,10 @@
 //!   §4.11).
 //! - A `POST` carrying the session's CSRF token (the confirmation form,
 //!   the account page) ends the session and goes to `/login`; a wrong
-//!   token is refused (rule 12). A `POST` with neither a proof nor a
-//!   session goes to `GET /logout`, which says the browser is signed out.
+//!   token is refused (rule 12); none at all (a relying party's form post
+//!   without a valid hint) is asked to confirm, as a `GET` is. A `POST`
+//!   with neither a proof nor a session goes to `GET /logout`, which says
+//!   the browser is signed out.
 
 use actix_web::http::header::LOCATION;
 use actix_web::http::Method;
@@ -60,6 +62,21 @@ pub async fn end_session(
         remove_cookie(&state, &mut response)?;
         return Ok(response);
     }
+    let signed_in = session
+        .as_ref()
+        .is_some_and(|session| session.user_id.is_some());
+    let confirmation = || {
+        html(&LogoutPage {
+            confirm_csrf_token: session
+                .as_ref()
+                .map(|session| session.csrf_token.secret().to_owned()),
+        })
+    };
+    // A relying party may POST its request (§2): without a CSRF token of
+    // ours it is a request to confirm, like a GET.
+    if signed_in && (!posted || params.get("csrf_token").is_none()) {
+        return confirmation();
+    }
     match (posted, session) {
         (true, Some(session)) => {
             if !session::csrf_matches(&session, params.get("csrf_token")) {
@@ -71,9 +88,6 @@ pub async fn end_session(
             Ok(response)
         }
         (true, None) => Ok(see_other("/logout")),
-        (false, Some(session)) if session.user_id.is_some() => html(&LogoutPage {
-            confirm_csrf_token: Some(session.csrf_token.secret().to_owned()),
-        }),
         (false, _) => signed_out_page(),
     }
 }

@@ -175,18 +175,23 @@ async fn without_a_valid_hint_the_user_is_asked_and_nobody_is_redirected() {
 }
 
 #[actix_rt::test]
-async fn a_confirmation_with_a_wrong_csrf_token_ends_nothing() {
+async fn a_post_without_our_csrf_token_is_asked_to_confirm_and_a_wrong_one_ends_nothing() {
     for app in spawn_apps().await {
         let (browser, _) = signed_in(&app, "hamza").await;
+        let url = format!("{}/logout", app.url);
 
-        let response = post_form(
-            &browser,
-            format!("{}/logout", app.url),
-            &[("csrf_token", "forged")],
-        )
-        .await;
+        let relying_party =
+            post_form(&browser, url.clone(), &[("post_logout_redirect_uri", BACK)]).await;
+        let status = relying_party.status();
+        let page = relying_party.text().await.unwrap();
+        let forged = post_form(&browser, url, &[("csrf_token", "forged")]).await;
 
-        assert_eq!(response.status(), 403);
+        assert_eq!(status, 200);
+        assert!(
+            hidden_input(&page, "csrf_token").is_some(),
+            "a confirmation form"
+        );
+        assert_eq!(forged.status(), 403);
         assert!(still_signed_in(&app, &browser).await);
     }
 }
