@@ -64,7 +64,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration for tests: loopback, port 0, the given database.
+    /// A configuration for tests: loopback, port 0, the given database, and
+    /// the key-encryption key of [`test_key_encryption_key_file`], so that
+    /// every server started on one test database (a restart, a second
+    /// instance) opens the same signing keys.
     pub fn for_test(database_url: &str) -> Self {
         Self {
             serve: ServeArgs::for_test(database_url),
@@ -73,12 +76,27 @@ impl Config {
             access_token_ttl: 600,
             access_token_format: AccessTokenFormat::Opaque,
             signing_alg: SigningAlgorithm::EdDSA,
-            key_encryption_key_file: None,
+            key_encryption_key_file: Some(test_key_encryption_key_file(database_url)),
             command: None,
             clock: Clock::default(),
             login_limits: LoginLimits::default(),
         }
     }
+}
+
+/// The key-encryption key file of tests on `database_url`: in the
+/// temporary directory, one per database, created on first use. Should it
+/// not be creatable, the server says so when it starts.
+pub fn test_key_encryption_key_file(database_url: &str) -> std::path::PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    database_url.hash(&mut hasher);
+    let path = std::env::temp_dir()
+        .join("oauth-workspace-tests")
+        .join(format!("{:016x}.kek", hasher.finish()));
+    // An error here surfaces when the server reads the file.
+    crate::jwt::key_encryption::KeyEncryptionKey::load_or_create(&path).ok();
+    path
 }
 
 /// `--access-token-format`.
