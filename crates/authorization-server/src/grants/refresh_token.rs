@@ -68,7 +68,8 @@ pub async fn refresh(
             code_hash: stored.code_hash.as_ref(),
             // RFC 6749 §6: the new refresh token keeps the original scope.
             refresh_scope: Some(&stored.scope),
-            // OpenID Connect Core §12.2: the same `sub` and `auth_time`, no `nonce`.
+            // OpenID Connect Core §12.2: the same `sub` and `auth_time`; no
+            // `nonce` (it may be absent; a refresh is no authentication request).
             openid: Some(OpenIdGrant {
                 nonce: None,
                 auth_time: stored.auth_time,

@@ -9,7 +9,8 @@
 //!   `email` releases `email` and `email_verified` (§5.4).
 //! - Signed with the client's registered `alg`, `RS256` by default (§15.1).
 //! - A refresh answers a new ID token with the same `sub` and `auth_time`,
-//!   a new `iat`, and no `nonce` (§12.2).
+//!   a new `iat`, and no `nonce` (§12.2 lets it be absent; our policy: a
+//!   refresh is no authentication request).
 
 use aws_lc_rs::digest;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

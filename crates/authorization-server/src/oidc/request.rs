@@ -9,9 +9,9 @@
 //!   `select_account` asks the user to log in again, the one way this
 //!   server has to pick another account;
 //! - `max_age`: seconds; when more have passed since the user logged in,
-//!   they log in again. `max_age=0` is read as `prompt=login` (our
-//!   reading: a login of this very second has lasted "0 seconds", which
-//!   §3.1.2.1's "greater than" would let through);
+//!   they log in again. `max_age=0` is `prompt=login`, as the OpenID
+//!   Connect working group resolved (its issue 993; "greater than" alone
+//!   would let a login of this very second through);
 //! - `login_hint`: prefills the username of the login form.
 
 use oauth_types::params::UniqueParams;
