@@ -222,7 +222,7 @@ impl Action {
                 .iter()
                 .map(|client| {
                     format!(
-                        "{}\t{}\tscopes=[{}]\tgrants=[{}]\tredirect_uris=[{}]{}{}\n",
+                        "{}\t{}\tscopes=[{}]\tgrants=[{}]\tredirect_uris=[{}]{}{}{}\n",
                         client.client_id,
                         client.kind.as_str(),
                         client.scopes,
@@ -237,7 +237,8 @@ impl Action {
                             .default_resource
                             .as_deref()
                             .map(|id| format!("\tdefault_resource={id}"))
-                            .unwrap_or_default()
+                            .unwrap_or_default(),
+                        openid_settings(client),
                     )
                 })
                 .collect()),
@@ -272,6 +273,22 @@ impl Action {
             }
         }
     }
+}
+
+/// A client's OpenID Connect registration as `client list` shows it:
+/// its post-logout redirect URIs, and its ID token `alg` when not RS256.
+fn openid_settings(client: &clients::Client) -> String {
+    let mut shown = String::new();
+    if !client.post_logout_redirect_uris.is_empty() {
+        shown.push_str(&format!(
+            "\tpost_logout_redirect_uris=[{}]",
+            client.post_logout_redirect_uris.join(" ")
+        ));
+    }
+    if client.id_token_alg != jwt::SigningAlgorithm::RS256 {
+        shown.push_str(&format!("\tid_token_alg={}", client.id_token_alg.as_str()));
+    }
+    shown
 }
 
 /// What `key rotate` did for one algorithm.

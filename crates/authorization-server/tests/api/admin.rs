@@ -412,4 +412,11 @@ async fn user_add_records_the_openid_claims_and_client_add_the_post_logout_uris(
         notes.id_token_alg,
         authorization_server::jwt::SigningAlgorithm::EdDSA
     );
+    let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
+    assert!(
+        listed.contains(
+            "\tpost_logout_redirect_uris=[http://127.0.0.1:7000/bye]\tid_token_alg=EdDSA"
+        ),
+        "{listed}"
+    );
 }
