@@ -473,6 +473,8 @@ async fn seed_codes(database: &Database, count: usize, challenge: &str) -> Vec<S
         audience: Audience::new(vec![RESOURCE_ID.to_owned()]),
         expires_at: now + 600,
         used_at: None,
+        nonce: None,
+        auth_time: None,
     };
     let started = Instant::now();
     // Sixteen inserts in flight: on Postgres each one waits for its commit.

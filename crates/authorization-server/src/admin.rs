@@ -80,8 +80,20 @@ pub async fn run(command: AdminCommand, config: &Config) -> ExitCode {
 pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, AdminError> {
     let (database_url, action) = match command {
         AdminCommand::User(UserCommand::Add {
-            username, database, ..
-        }) => (database.database_url, Action::AddUser(username)),
+            username,
+            name,
+            email,
+            email_verified,
+            database,
+            ..
+        }) => {
+            let claims = users::UserClaims {
+                name,
+                email,
+                email_verified,
+            };
+            (database.database_url, Action::AddUser(username, claims))
+        }
         AdminCommand::User(UserCommand::List { database }) => {
             (database.database_url, Action::ListUsers)
         }
@@ -93,10 +105,14 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             grants,
             resource_id,
             default_resource,
+            post_logout_redirect_uris,
+            id_token_alg,
             database,
-        }) => (
-            database.database_url,
-            Action::AddClient(new_client(
+        }) => {
+            for uri in &post_logout_redirect_uris {
+                redirect_uris::check(uri).map_err(|error| AdminError::Usage(error.to_string()))?;
+            }
+            let client = new_client(
                 client_id,
                 kind,
                 redirect_uris,
@@ -104,8 +120,13 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
                 grants,
                 resource_id,
                 default_resource,
-            )?),
-        ),
+            )?;
+            let openid = OpenIdSettings {
+                post_logout_redirect_uris,
+                id_token_alg,
+            };
+            (database.database_url, Action::AddClient(client, openid))
+        }
         AdminCommand::Client(ClientCommand::List { database }) => {
             (database.database_url, Action::ListClients)
         }
@@ -136,10 +157,16 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
     action.run(&database, config).await
 }
 
+/// A client's OpenID Connect registration (`client add`).
+struct OpenIdSettings {
+    post_logout_redirect_uris: Vec<String>,
+    id_token_alg: jwt::SigningAlgorithm,
+}
+
 enum Action {
-    AddUser(String),
+    AddUser(String, users::UserClaims),
     ListUsers,
-    AddClient(NewClient),
+    AddClient(NewClient, OpenIdSettings),
     ListClients,
     RotateKey,
     ListKeys,
@@ -151,7 +178,7 @@ impl Action {
         let pool = database.pool();
         let now = config.clock.now();
         match self {
-            Self::AddUser(username) => {
+            Self::AddUser(username, claims) => {
                 let password = read_password()?;
                 let hash = passwords::hash(&password)
                     .map_err(|_| AdminError::Usage("cannot hash this password".to_owned()))?;
@@ -160,6 +187,7 @@ impl Action {
                         "user '{username}' already exists"
                     )));
                 }
+                users::set_claims(pool, &username, &claims, now).await?;
                 Ok(format!("added user {username}\n"))
             }
             Self::ListUsers => Ok(users::list_usernames(pool)
@@ -167,13 +195,20 @@ impl Action {
                 .iter()
                 .map(|name| format!("{name}\n"))
                 .collect()),
-            Self::AddClient(client) => {
+            Self::AddClient(client, openid) => {
                 if !clients::insert(pool, &client, now).await? {
                     return Err(AdminError::Usage(format!(
                         "client '{}' already exists",
                         client.client_id
                     )));
                 }
+                clients::set_openid_settings(
+                    pool,
+                    &client.client_id,
+                    &openid.post_logout_redirect_uris,
+                    openid.id_token_alg,
+                )
+                .await?;
                 Ok(match &client.secret {
                     Some(secret) => format!(
                         "added client {}\nclient_secret: {secret}\n(shown once; only its hash is stored)\n",
@@ -187,7 +222,7 @@ impl Action {
                 .iter()
                 .map(|client| {
                     format!(
-                        "{}\t{}\tscopes=[{}]\tgrants=[{}]\tredirect_uris=[{}]{}{}\n",
+                        "{}\t{}\tscopes=[{}]\tgrants=[{}]\tredirect_uris=[{}]{}{}{}\n",
                         client.client_id,
                         client.kind.as_str(),
                         client.scopes,
@@ -202,7 +237,8 @@ impl Action {
                             .default_resource
                             .as_deref()
                             .map(|id| format!("\tdefault_resource={id}"))
-                            .unwrap_or_default()
+                            .unwrap_or_default(),
+                        openid_settings(client),
                     )
                 })
                 .collect()),
@@ -237,6 +273,22 @@ impl Action {
             }
         }
     }
+}
+
+/// A client's OpenID Connect registration as `client list` shows it:
+/// its post-logout redirect URIs, and its ID token `alg` when not RS256.
+fn openid_settings(client: &clients::Client) -> String {
+    let mut shown = String::new();
+    if !client.post_logout_redirect_uris.is_empty() {
+        shown.push_str(&format!(
+            "\tpost_logout_redirect_uris=[{}]",
+            client.post_logout_redirect_uris.join(" ")
+        ));
+    }
+    if client.id_token_alg != jwt::SigningAlgorithm::RS256 {
+        shown.push_str(&format!("\tid_token_alg={}", client.id_token_alg.as_str()));
+    }
+    shown
 }
 
 /// What `key rotate` did for one algorithm.

@@ -13,26 +13,36 @@ use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
 use crate::store::requests::PendingRequest;
 
+/// The user an approved request is granted for, and when they logged in
+/// (OpenID Connect Core §2 `auth_time`, carried into the ID token).
+#[derive(Debug, Clone, Copy)]
+pub struct Approver<'a> {
+    pub user_id: &'a str,
+    pub username: &'a str,
+    pub auth_time: Option<i64>,
+}
+
 /// Issues a code for an approved request and redirects to the client.
 pub async fn approve(
     state: &AppState,
     pending: &PendingRequest,
-    user_id: &str,
-    username: &str,
+    approver: Approver<'_>,
     granted: &ScopeSet,
 ) -> Result<HttpResponse, PageError> {
     let now = state.now();
     let code = AuthorizationCode::generate();
     let grant = CodeGrant {
         client_id: pending.client_id.clone(),
-        user_id: user_id.to_owned(),
-        username: username.to_owned(),
+        user_id: approver.user_id.to_owned(),
+        username: approver.username.to_owned(),
         redirect_uri: pending.redirect_uri.clone(),
         scope: granted.clone(),
         code_challenge: Some(pending.code_challenge.clone()),
         audience: pending.audience.clone(),
         expires_at: now + state.lifetimes.authorization_code,
         used_at: None,
+        nonce: pending.oidc.nonce.clone(),
+        auth_time: approver.auth_time,
     };
     codes::insert(&state.pool, &code.hash(), &grant, now).await?;
     redirect(

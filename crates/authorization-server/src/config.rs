@@ -42,8 +42,9 @@ pub struct Config {
 
     /// File holding the key-encryption key that seals the private signing
     /// keys in the database: one line, base64url of 32 random bytes (make
-    /// one with `key generate-encryption-key`). Needed with
-    /// `--access-token-format jwt` and by `key rotate`/`key rewrap`; with
+    /// one with `key generate-encryption-key`). Needed to serve (ID tokens
+    /// are signed whatever `--access-token-format` says) and by `key
+    /// rotate`/`key rewrap`; with
     /// `--demo` and no file named, one is created beside the SQLite file
     /// (`PATH.kek`), or at `./data/authorization-server.kek` on Postgres.
     #[arg(long, global = true, value_name = "FILE")]
@@ -63,7 +64,10 @@ pub struct Config {
 }
 
 impl Config {
-    /// A configuration for tests: loopback, port 0, the given database.
+    /// A configuration for tests: loopback, port 0, the given database, and
+    /// the key-encryption key of [`test_key_encryption_key_file`], so that
+    /// every server started on one test database (a restart, a second
+    /// instance) opens the same signing keys.
     pub fn for_test(database_url: &str) -> Self {
         Self {
             serve: ServeArgs::for_test(database_url),
@@ -72,12 +76,27 @@ impl Config {
             access_token_ttl: 600,
             access_token_format: AccessTokenFormat::Opaque,
             signing_alg: SigningAlgorithm::EdDSA,
-            key_encryption_key_file: None,
+            key_encryption_key_file: Some(test_key_encryption_key_file(database_url)),
             command: None,
             clock: Clock::default(),
             login_limits: LoginLimits::default(),
         }
     }
+}
+
+/// The key-encryption key file of tests on `database_url`: in the
+/// temporary directory, one per database, created on first use. Should it
+/// not be creatable, the server says so when it starts.
+pub fn test_key_encryption_key_file(database_url: &str) -> std::path::PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    database_url.hash(&mut hasher);
+    let path = std::env::temp_dir()
+        .join("oauth-workspace-tests")
+        .join(format!("{:016x}.kek", hasher.finish()));
+    // An error here surfaces when the server reads the file.
+    crate::jwt::key_encryption::KeyEncryptionKey::load_or_create(&path).ok();
+    path
 }
 
 /// `--access-token-format`.
@@ -145,6 +164,15 @@ pub enum UserCommand {
     Add {
         #[arg(long)]
         username: String,
+        /// The user's full name (OpenID Connect claim `name`).
+        #[arg(long)]
+        name: Option<String>,
+        /// The user's email address (claim `email`).
+        #[arg(long)]
+        email: Option<String>,
+        /// The email address has been verified (claim `email_verified`).
+        #[arg(long, requires = "email")]
+        email_verified: bool,
         /// Read the password from stdin (the default; accepted for clarity).
         #[arg(long)]
         password_stdin: bool,
@@ -185,6 +213,13 @@ pub enum ClientCommand {
         /// it, the client must send `resource` in every request.
         #[arg(long)]
         default_resource: Option<String>,
+        /// An exact URI this client may name as `post_logout_redirect_uri`
+        /// at `/logout` (RP-Initiated Logout 1.0; repeat for several).
+        #[arg(long = "post-logout-redirect-uri")]
+        post_logout_redirect_uris: Vec<String>,
+        /// The `alg` of this client's ID tokens (OpenID Connect Core §15.1).
+        #[arg(long, value_enum, default_value_t = SigningAlgorithm::RS256)]
+        id_token_alg: SigningAlgorithm,
         #[command(flatten)]
         database: AdminDatabase,
     },

@@ -4,6 +4,7 @@
 use oauth_types::{GrantType, ScopeSet};
 use sqlx::AnyPool;
 
+use crate::jwt::SigningAlgorithm;
 use crate::passwords;
 use crate::store::clients::{self, ClientKind, NewClient};
 use crate::store::users;
@@ -18,19 +19,66 @@ pub enum SeedError {
 }
 
 pub async fn seed(pool: &AnyPool, now: i64) -> Result<(), SeedError> {
-    for (username, password) in [("hamza", "hamza-password"), ("alice", "alice-password")] {
-        if users::find_by_username(pool, username).await?.is_none() {
+    for (username, password, name) in [
+        ("hamza", "hamza-password", "Hamza Ali"),
+        ("alice", "alice-password", "Alice Martin"),
+    ] {
+        let user = users::find_by_username(pool, username).await?;
+        if user.is_none() {
             let hash = passwords::hash(password).map_err(|_| SeedError::Hash)?;
             users::insert(pool, username, &hash, now).await?;
         }
+        // New users, and those of demo databases made before users had claims.
+        if user.is_none_or(|user| user.claims == users::UserClaims::default()) {
+            give_demo_claims(pool, username, name, now).await?;
+        }
     }
     for client in demo_clients() {
-        clients::insert(pool, &client, now).await?;
+        let added = clients::insert(pool, &client, now).await?;
+        // Demo databases made before OpenID Connect get the new scopes.
+        let upgraded = match client.client_id.as_str() {
+            "strava" => "profile post personal-message",
+            "strava-mobile" => "profile post",
+            _ => "",
+        };
+        let upgraded = !upgraded.is_empty()
+            && clients::replace_scopes_if(
+                pool,
+                &client.client_id,
+                &scopes(upgraded).to_string(),
+                &client.scopes,
+            )
+            .await?;
+        if (added || upgraded) && client.client_id == "strava" {
+            clients::set_openid_settings(
+                pool,
+                &client.client_id,
+                &strings(&["http://localhost:9000/"]),
+                SigningAlgorithm::RS256,
+            )
+            .await?;
+        }
         // Demo databases made before default resources existed get theirs.
         if let Some(resource) = &client.default_resource {
             clients::set_default_resource_if_missing(pool, &client.client_id, resource).await?;
         }
     }
+    Ok(())
+}
+
+/// The contract's claims of a demo user: `name`, `USER@example.com`, verified.
+async fn give_demo_claims(
+    pool: &AnyPool,
+    username: &str,
+    name: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let claims = users::UserClaims {
+        name: Some(name.to_owned()),
+        email: Some(format!("{username}@example.com")),
+        email_verified: true,
+    };
+    users::set_claims(pool, username, &claims, now).await?;
     Ok(())
 }
 
@@ -52,7 +100,7 @@ fn demo_clients() -> Vec<NewClient> {
             kind: ClientKind::Confidential,
             secret: Some("strava-secret".to_owned()),
             redirect_uris: strings(&["http://localhost:9000/callback"]),
-            scopes: scopes("profile post personal-message"),
+            scopes: scopes("openid profile email post personal-message"),
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             resource_id: None,
             default_resource: Some(DEMO_RESOURCE.to_owned()),
@@ -63,7 +111,7 @@ fn demo_clients() -> Vec<NewClient> {
             secret: None,
             // RFC 8252 §7.3 loopback redirect.
             redirect_uris: strings(&["http://127.0.0.1:8765/callback"]),
-            scopes: scopes("profile post"),
+            scopes: scopes("openid profile post"),
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
             resource_id: None,
             default_resource: Some(DEMO_RESOURCE.to_owned()),

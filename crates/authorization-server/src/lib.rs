@@ -28,8 +28,10 @@ pub mod errors;
 pub mod form;
 /// The grant types of `/token`.
 pub mod grants;
-/// RFC 9068 JWT access tokens and the JWK Set.
+/// RFC 9068 JWT access tokens, ID tokens, their keys and the JWK Set.
 pub mod jwt;
+/// OpenID Connect: ID tokens and the parameters of an OpenID request.
+pub mod oidc;
 /// The askama pages.
 pub mod pages;
 /// argon2id password hashing.

@@ -21,6 +21,8 @@ pub struct LoginPage {
     pub request_id: Option<String>,
     /// The client asking, shown for context.
     pub client_id: Option<String>,
+    /// The username to prefill (OpenID Connect `login_hint`).
+    pub username: Option<String>,
     pub error: Option<String>,
 }
 
@@ -44,6 +46,15 @@ pub struct ConsentPage {
     pub scopes: Vec<ScopeChoice>,
 }
 
+/// `/logout`: a confirmation form (a signed-in user and no proof of who
+/// asks), or the news that the browser is signed out.
+#[derive(Template)]
+#[template(path = "logout.html")]
+pub struct LogoutPage {
+    /// `Some`: ask first, with the session's CSRF token.
+    pub confirm_csrf_token: Option<String>,
+}
+
 /// One approved client on the account page.
 pub struct ApprovedClient {
     pub client_id: String,
@@ -63,7 +74,9 @@ pub struct AccountPage {
 /// What each scope of the contract lets a client do, for the consent page.
 pub fn describe_scope(scope: &str) -> &'static str {
     match scope {
-        "profile" => "See your username and account id",
+        "openid" => "Sign you in with your account here",
+        "profile" => "See your name, username and account id",
+        "email" => "See your email address",
         "post" => "Read your posts and publish posts as you",
         "personal-message" => "Send personal messages as you",
         _ => "An access right this client asked for",

@@ -4,7 +4,7 @@
 use sqlx::AnyPool;
 
 use crate::client_cache::ClientCache;
-use crate::config::{Config, LoginLimits};
+use crate::config::{AccessTokenFormat, Config, LoginLimits};
 use crate::jwt::JwtSigner;
 use crate::passwords::PasswordChecks;
 use service_kit::clock::Clock;
@@ -14,6 +14,9 @@ use service_kit::clock::Clock;
 pub struct Lifetimes {
     pub access_token: i64,
     pub refresh_token: i64,
+    /// ID tokens (OpenID Connect Core §2 `exp`): as long as access tokens,
+    /// so a retired key stays published as long as anything it signed is valid.
+    pub id_token: i64,
     /// RFC 6749 §4.1.2: "a maximum authorization code lifetime of 10
     /// minutes is RECOMMENDED"; RFC 9700 and our rule 3 say at most 60 s.
     pub authorization_code: i64,
@@ -40,12 +43,13 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Registered clients, cached for a few seconds (hot `/introspect` path).
     pub client_cache: ClientCache,
-    /// `Some` with `--access-token-format jwt`.
-    pub jwt: Option<JwtSigner>,
+    /// Signs ID tokens, and access tokens with `--access-token-format jwt`.
+    pub signer: JwtSigner,
+    pub access_token_format: AccessTokenFormat,
 }
 
 impl AppState {
-    pub fn new(config: &Config, pool: AnyPool, jwt: Option<JwtSigner>) -> Self {
+    pub fn new(config: &Config, pool: AnyPool, signer: JwtSigner) -> Self {
         Self {
             pool,
             issuer: config.issuer.clone(),
@@ -53,6 +57,7 @@ impl AppState {
             lifetimes: Lifetimes {
                 access_token: config.access_token_ttl,
                 refresh_token: 30 * 24 * 3600,
+                id_token: config.access_token_ttl,
                 authorization_code: 60,
                 pending_request: 10 * 60,
                 session: 12 * 3600,
@@ -65,7 +70,8 @@ impl AppState {
             ),
             secure_cookies: config.issuer.starts_with("https://"),
             client_cache: ClientCache::default(),
-            jwt,
+            signer,
+            access_token_format: config.access_token_format,
         }
     }
 

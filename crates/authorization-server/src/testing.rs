@@ -27,9 +27,10 @@
 //!   forward (expire codes and tokens without sleeping).
 //! - [`TestAuthorizationServer::rotate_signing_key`] rotates the JWT
 //!   signing key (with `--access-token-format jwt`).
-//! - Signing keys are sealed under a key-encryption key: unless the config
-//!   names one, [`spawn_with`] uses [`key_encryption_key_file`] of the
-//!   database (made on first use), so instances sharing a database share it.
+//! - Signing keys are sealed under a key-encryption key: `Config::for_test`
+//!   names [`key_encryption_key_file`] of the database (made on first use),
+//!   and [`spawn_with`] uses it when a config names none, so instances
+//!   sharing a database (or restarted on it) share it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -64,13 +65,8 @@ pub struct TestAuthorizationServer {
 /// A key-encryption key file for tests on `database_url`, in the temporary
 /// directory, created on first use: the same file for the same database.
 pub fn key_encryption_key_file(database_url: &str) -> std::path::PathBuf {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    database_url.hash(&mut hasher);
-    let path = std::env::temp_dir()
-        .join("oauth-workspace-tests")
-        .join(format!("{:016x}.kek", hasher.finish()));
-    crate::jwt::key_encryption::KeyEncryptionKey::load_or_create(&path)
+    let path = crate::config::test_key_encryption_key_file(database_url);
+    crate::jwt::key_encryption::KeyEncryptionKey::read(&path)
         .expect("a key-encryption key file for the tests");
     path
 }

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 /// RFC 6749 error codes: §4.1.2.1 (authorization endpoint) and §5.2
 /// (token endpoint), plus `unsupported_token_type` of RFC 7009 §2.2.1 and
-/// `invalid_target` of RFC 8707 §2.
+/// `invalid_target` of RFC 8707 §2, and the OpenID Connect Core §3.1.2.6
+/// codes of the authorization endpoint (`login_required`,
+/// `consent_required`, `interaction_required`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OAuthErrorCode {
@@ -25,10 +27,16 @@ pub enum OAuthErrorCode {
     TemporarilyUnavailable,
     UnsupportedTokenType,
     InvalidTarget,
+    /// Core §3.1.2.6: `prompt=none` and nobody is signed in.
+    LoginRequired,
+    /// Core §3.1.2.6: `prompt=none` and no remembered consent covers the request.
+    ConsentRequired,
+    /// Core §3.1.2.6: `prompt=none` and some other interaction is needed.
+    InteractionRequired,
 }
 
 impl OAuthErrorCode {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 15] = [
         Self::InvalidRequest,
         Self::InvalidClient,
         Self::InvalidGrant,
@@ -41,6 +49,9 @@ impl OAuthErrorCode {
         Self::TemporarilyUnavailable,
         Self::UnsupportedTokenType,
         Self::InvalidTarget,
+        Self::LoginRequired,
+        Self::ConsentRequired,
+        Self::InteractionRequired,
     ];
 
     /// The code a server sent, if it is one of these; RFC 6749 §8.5 lets
@@ -63,6 +74,9 @@ impl OAuthErrorCode {
             Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::UnsupportedTokenType => "unsupported_token_type",
             Self::InvalidTarget => "invalid_target",
+            Self::LoginRequired => "login_required",
+            Self::ConsentRequired => "consent_required",
+            Self::InteractionRequired => "interaction_required",
         }
     }
 }

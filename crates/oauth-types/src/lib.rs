@@ -35,6 +35,9 @@ pub mod jwt_access_token;
 /// RFC 9449 DPoP proofs, JWK thumbprints and the `cnf` binding.
 pub mod dpop;
 
+/// OpenID Connect Core 1.0 ID token claims and UserInfo answer.
+pub mod id_token;
+
 /// RFC 8414 authorization server metadata and RFC 9728 protected resource
 /// metadata.
 pub mod metadata;

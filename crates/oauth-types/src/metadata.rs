@@ -33,6 +33,26 @@ pub struct AuthorizationServerMetadata {
     pub authorization_response_iss_parameter_supported: bool,
 }
 
+/// OpenID Provider metadata, Discovery 1.0 §3, served at
+/// `/.well-known/openid-configuration` (§4): the RFC 8414 document with
+/// the members an OpenID Provider adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenIdProviderMetadata {
+    #[serde(flatten)]
+    pub oauth: AuthorizationServerMetadata,
+    /// Core §5.3.
+    pub userinfo_endpoint: String,
+    /// RP-Initiated Logout 1.0 §2.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_session_endpoint: Option<String>,
+    /// Discovery §3, REQUIRED: `public` (one `sub` for every client).
+    pub subject_types_supported: Vec<String>,
+    /// Discovery §3, REQUIRED, and MUST include `RS256`.
+    pub id_token_signing_alg_values_supported: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims_supported: Vec<String>,
+}
+
 /// Protected resource metadata, RFC 9728 §2, served at
 /// `/.well-known/oauth-protected-resource` (§3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,6 +20,10 @@ pub struct TokenResponse {
     /// this server always sends it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ScopeSet>,
+    /// OpenID Connect Core §3.1.3.3: the ID token, when the grant carried
+    /// scope `openid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use oauth_types::token_response::TokenResponse;
 use super::issue::{issue, new_family, Issue};
 use crate::audience;
 use crate::errors::EndpointError;
+use crate::oidc::id_token::OpenIdGrant;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::codes::{self, CodeGrant};
@@ -65,6 +66,11 @@ pub async fn exchange(
             family_id: &new_family(),
             code_hash: Some(&code_hash),
             refresh_scope: wants_refresh.then_some(&grant.scope),
+            openid: Some(OpenIdGrant {
+                nonce: grant.nonce.as_deref(),
+                auth_time: grant.auth_time,
+                alg: client.id_token_alg,
+            }),
         },
         now,
     )

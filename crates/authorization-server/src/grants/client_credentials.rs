@@ -35,6 +35,7 @@ pub async fn grant(
             family_id: &new_family(),
             code_hash: None,
             refresh_scope: None,
+            openid: None,
         },
         now,
     )

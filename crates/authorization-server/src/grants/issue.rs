@@ -7,7 +7,9 @@ use oauth_types::secret::{generate_credential, AccessToken, CredentialHash, Refr
 use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
+use crate::config::AccessTokenFormat;
 use crate::errors::EndpointError;
+use crate::oidc::id_token::{self, OpenIdGrant};
 use crate::state::AppState;
 use crate::store::tokens::{self, StoredToken, TokenKind};
 use oauth_types::jwt_access_token::AccessTokenClaims;
@@ -25,6 +27,9 @@ pub struct Issue<'a> {
     pub code_hash: Option<&'a CredentialHash>,
     /// Issue a refresh token with this scope.
     pub refresh_scope: Option<&'a ScopeSet>,
+    /// For an ID token, issued when `scope` has `openid` and there is a
+    /// user (OpenID Connect Core §3.1.3.3, §12.2).
+    pub openid: Option<OpenIdGrant<'a>>,
 }
 
 pub async fn issue(
@@ -32,9 +37,14 @@ pub async fn issue(
     issue: Issue<'_>,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
-    let access = match &state.jwt {
-        None => AccessToken::generate(),
-        Some(signer) => AccessToken::new(signer.sign(&jwt_claims(state, &issue, now), now).await?),
+    let access = match state.access_token_format {
+        AccessTokenFormat::Opaque => AccessToken::generate(),
+        AccessTokenFormat::Jwt => AccessToken::new(
+            state
+                .signer
+                .sign(&jwt_claims(state, &issue, now), now)
+                .await?,
+        ),
     };
     let stored = |kind: TokenKind, scope: &ScopeSet, ttl: i64| StoredToken {
         kind,
@@ -49,6 +59,7 @@ pub async fn issue(
         expires_at: now + ttl,
         used_at: None,
         revoked_at: None,
+        auth_time: issue.openid.and_then(|openid| openid.auth_time),
     };
     let access_ttl = state.lifetimes.access_token;
     tokens::insert(
@@ -71,7 +82,23 @@ pub async fn issue(
         }
         None => None,
     };
+    let id_token = match (issue.user_id, issue.openid) {
+        (Some(user_id), Some(openid)) => {
+            id_token::issue(
+                state,
+                issue.client_id,
+                user_id,
+                issue.scope,
+                openid,
+                access.secret(),
+                now,
+            )
+            .await?
+        }
+        _ => None,
+    };
     Ok(TokenResponse {
+        id_token,
         access_token: access,
         token_type: "Bearer".to_owned(),
         expires_in: u64::try_from(access_ttl).unwrap_or(0),

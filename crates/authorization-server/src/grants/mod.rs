@@ -130,6 +130,8 @@ mod tests {
             grant_types,
             resource_id: None,
             default_resource: None,
+            post_logout_redirect_uris: vec![],
+            id_token_alg: crate::jwt::SigningAlgorithm::RS256,
         }
     }
 

@@ -23,6 +23,7 @@ use super::issue::{issue, Issue};
 use super::narrowed_scope;
 use crate::audience;
 use crate::errors::EndpointError;
+use crate::oidc::id_token::OpenIdGrant;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::tokens::{self, TokenKind};
@@ -67,6 +68,13 @@ pub async fn refresh(
             code_hash: stored.code_hash.as_ref(),
             // RFC 6749 §6: the new refresh token keeps the original scope.
             refresh_scope: Some(&stored.scope),
+            // OpenID Connect Core §12.2: the same `sub` and `auth_time`; no
+            // `nonce` (it may be absent; a refresh is no authentication request).
+            openid: Some(OpenIdGrant {
+                nonce: None,
+                auth_time: stored.auth_time,
+                alg: client.id_token_alg,
+            }),
         },
         now,
     )

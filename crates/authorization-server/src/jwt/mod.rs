@@ -1,5 +1,11 @@
-//! RFC 9068 JWT access tokens (`--access-token-format jwt`) and the life
-//! cycle of the keys that sign them.
+//! RFC 9068 JWT access tokens (`--access-token-format jwt`), OpenID
+//! Connect ID tokens, and the life cycle of the keys that sign them.
+//!
+//! The signer always exists: ID tokens need a key whatever the access-token
+//! format, so the server needs a key-encryption key to start (or `--demo`,
+//! which creates one). Every algorithm has its own chain of keys, and the
+//! JWK Set publishes every chain; ID tokens are signed `RS256` unless the
+//! client registered another `alg` (OpenID Connect Core §15.1).
 //!
 //! A token is signed with the `--signing-alg` key: Ed25519 (`EdDSA`,
 //! RFC 8037, the default) or RSA (`RS256`, which RFC 9068 §2.1 makes
@@ -33,11 +39,12 @@ pub mod rewrap;
 use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::Header;
+use jsonwebtoken::{DecodingKey, Header, Validation};
+use oauth_types::id_token::IdTokenClaims;
 use oauth_types::jwt_access_token::AccessTokenClaims;
 use sqlx::AnyPool;
 
-use crate::config::{AccessTokenFormat, Config};
+use crate::config::Config;
 use crate::store::signing_keys;
 use key_encryption::{KekFileError, KeyEncryptionKey};
 use key_ring::KeyRing;
@@ -68,8 +75,9 @@ pub enum KeyError {
     #[error(transparent)]
     KeyEncryptionKeyFile(#[from] KekFileError),
     #[error(
-        "--access-token-format jwt needs {} (AS_KEY_ENCRYPTION_KEY_FILE): the private signing \
-         keys are stored encrypted under it (or run with --demo, which creates one)",
+        "the authorization server needs {} (AS_KEY_ENCRYPTION_KEY_FILE): the private keys that \
+         sign ID tokens and JWT access tokens are stored encrypted under it (or run with --demo, \
+         which creates one)",
         key_encryption::FLAG
     )]
     NoKeyEncryptionKey,
@@ -109,48 +117,25 @@ pub fn key_encryption_key(config: &Config) -> Result<Option<KeyEncryptionKey>, K
     }
 }
 
-/// At start-up: seals the keys still stored in clear (rows older than
-/// encryption at rest) and checks that the key-encryption key opens every
-/// key, so a wrong one is refused now rather than failing requests later.
-/// With `--access-token-format jwt`, the signer; it needs a KEK.
-pub async fn start(config: &Config, pool: &AnyPool) -> Result<Option<JwtSigner>, KeyError> {
-    let now = config.clock.now();
-    if config.access_token_format == AccessTokenFormat::Jwt {
-        let kek = key_encryption_key(config)?.ok_or(KeyError::NoKeyEncryptionKey)?;
-        let signer =
-            JwtSigner::load_or_create(pool, kek, config.signing_alg, now, config.access_token_ttl)
-                .await?;
-        return Ok(Some(signer));
-    }
-    // Opaque tokens need no key; a KEK named anyway seals and checks the
-    // stored keys (the demo file is created only when a key must sign).
-    match &config.key_encryption_key_file {
-        Some(path) => {
-            let kek = KeyEncryptionKey::read(path)?;
-            key_ring::seal_clear_keys(pool, &kek).await?;
-            KeyRing::load(pool, &kek, now, config.access_token_ttl, None).await?;
-        }
-        None => warn_about_clear_keys(pool).await?,
-    }
-    Ok(None)
+/// At start-up: the signer, which needs a key-encryption key. It seals the
+/// keys still stored in clear (rows older than encryption at rest), makes
+/// the first key of every algorithm, and checks that the key-encryption
+/// key opens every key, so a wrong one is refused now rather than failing
+/// requests later.
+pub async fn start(config: &Config, pool: &AnyPool) -> Result<JwtSigner, KeyError> {
+    let kek = key_encryption_key(config)?.ok_or(KeyError::NoKeyEncryptionKey)?;
+    JwtSigner::load_or_create(
+        pool,
+        kek,
+        config.signing_alg,
+        config.clock.now(),
+        config.access_token_ttl,
+    )
+    .await
 }
 
-async fn warn_about_clear_keys(pool: &AnyPool) -> Result<(), KeyError> {
-    let clear = signing_keys::list(pool)
-        .await?
-        .iter()
-        .filter(|key| key.protection == signing_keys::PrivateKeyProtection::Clear)
-        .count();
-    if clear > 0 {
-        tracing::warn!(
-            clear,
-            "signing keys are stored in clear; start once with --key-encryption-key-file to seal them"
-        );
-    }
-    Ok(())
-}
-
-/// Signs access tokens with the current key and publishes the JWK Set,
+/// Signs access tokens and ID tokens with the current key of their
+/// algorithm and publishes the JWK Set,
 /// from the shared keys reloaded every [`RELOAD_SECONDS`].
 pub struct JwtSigner {
     pool: AnyPool,
@@ -162,7 +147,8 @@ pub struct JwtSigner {
 }
 
 impl JwtSigner {
-    /// Seals clear keys, creates the first key if there is none, deletes
+    /// Seals clear keys, creates the first key of every algorithm that has
+    /// none (`algorithm` signs access tokens, the others ID tokens), deletes
     /// the retired keys nothing needs any more, and opens the keys (a wrong
     /// key-encryption key is refused here).
     pub async fn load_or_create(
@@ -173,7 +159,9 @@ impl JwtSigner {
         access_token_ttl: i64,
     ) -> Result<Self, KeyError> {
         key_ring::seal_clear_keys(pool, &kek).await?;
-        ensure_key(pool, &kek, algorithm, now).await?;
+        for each in SigningAlgorithm::ALL {
+            ensure_key(pool, &kek, each, now).await?;
+        }
         let signer = Self {
             pool: pool.clone(),
             kek,
@@ -219,14 +207,73 @@ impl JwtSigner {
 
     /// Signs the claims as an `at+jwt` with the key that signs at `now`.
     pub async fn sign(&self, claims: &AccessTokenClaims, now: i64) -> Result<String, KeyError> {
+        self.sign_as(claims, self.algorithm, "at+jwt", now).await
+    }
+
+    /// Signs an ID token (OpenID Connect Core §2) with the `algorithm` key
+    /// that signs at `now`; header `typ` `JWT` (RFC 7519 §5.1).
+    pub async fn sign_id_token(
+        &self,
+        claims: &IdTokenClaims,
+        algorithm: SigningAlgorithm,
+        now: i64,
+    ) -> Result<String, KeyError> {
+        self.sign_as(claims, algorithm, "JWT", now).await
+    }
+
+    async fn sign_as(
+        &self,
+        claims: &impl serde::Serialize,
+        algorithm: SigningAlgorithm,
+        typ: &str,
+        now: i64,
+    ) -> Result<String, KeyError> {
         let ring = self.ring(now).await?;
         let (kid, encoding) = ring
-            .signing(self.algorithm, now, self.access_token_ttl)
+            .signing(algorithm, now, self.access_token_ttl)
             .ok_or(KeyError::NoSigningKey)?;
-        let mut header = Header::new(self.algorithm.jose());
-        header.typ = Some("at+jwt".to_owned());
+        let mut header = Header::new(algorithm.jose());
+        header.typ = Some(typ.to_owned());
         header.kid = Some(kid.to_owned());
         Ok(jsonwebtoken::encode(&header, claims, encoding)?)
+    }
+
+    /// The claims of an ID token this server signed with a key it still
+    /// publishes, whose `iss` is `issuer`, expired or not (RP-Initiated
+    /// Logout 1.0 §2: an `id_token_hint` may have expired). `None` for
+    /// anything else, however malformed.
+    pub async fn verify_id_token(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: i64,
+    ) -> Result<Option<IdTokenClaims>, KeyError> {
+        let Ok(header) = jsonwebtoken::decode_header(token) else {
+            return Ok(None);
+        };
+        let keys = self.jwk_set(now).await?;
+        let Some(jwk) = header.kid.as_deref().and_then(|kid| keys.find(kid)) else {
+            return Ok(None);
+        };
+        let Some(algorithm) = SigningAlgorithm::ALL
+            .into_iter()
+            .find(|known| known.jose() == header.alg)
+        else {
+            return Ok(None);
+        };
+        let Ok(key) = DecodingKey::from_jwk(jwk) else {
+            return Ok(None);
+        };
+        let mut validation = Validation::new(algorithm.jose());
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        validation.set_issuer(&[issuer]);
+        Ok(
+            jsonwebtoken::decode::<IdTokenClaims>(token, &key, &validation)
+                .ok()
+                .map(|data| data.claims),
+        )
     }
 
     /// The JWK Set served at the `jwks_uri` at `now`: the next key (if a

@@ -14,7 +14,7 @@ use oauth_types::{OAuthErrorCode, Scope, ScopeSet};
 
 use super::login::{expired, forged};
 use super::{query_value, see_other};
-use crate::authorization_response;
+use crate::authorization_response::{self, Approver};
 use crate::errors::{html, PageError};
 use crate::form;
 use crate::pages::{describe_scope, ConsentPage, ScopeChoice};
@@ -36,13 +36,23 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
         )));
     };
     let pending = open_request(&state, request_id).await?;
+    // OpenID Connect Core §3.1.2.1 `prompt=login`, `max_age`: a login made
+    // for this very request, whatever session there was.
+    if pending.oidc.login_required && !pending.oidc.authenticated {
+        return Ok(see_other(&format!(
+            "/login?request={}",
+            query_value(&pending.id)
+        )));
+    }
     if !requests::bind_to_user(&state.pool, &pending.id, &user.id, state.now()).await? {
         return Err(not_yours());
     }
     let client = client_of(&state, &pending).await?;
     let requested = &pending.scope;
     let remembered = consents::find(&state.pool, &user.id, &client.client_id).await?;
-    let covered = remembered.is_some_and(|remembered| requested.is_subset(&remembered));
+    // Core §3.1.2.1 `prompt=consent`: the screen even when remembered.
+    let covered = !pending.oidc.consent_required
+        && remembered.is_some_and(|remembered| requested.is_subset(&remembered));
     if covered {
         if !requests::mark_answered(&state.pool, &pending.id, &user.id, state.now()).await? {
             return Err(already_answered());
@@ -51,8 +61,7 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
         return authorization_response::approve(
             &state,
             &pending,
-            &user.id,
-            &user.username,
+            approver(&session, &user),
             &granted,
         )
         .await;
@@ -124,11 +133,19 @@ pub async fn answer(
         state.now(),
     )
     .await?;
-    authorization_response::approve(&state, &pending, &user.id, &user.username, &granted).await
+    authorization_response::approve(&state, &pending, approver(&session, &user), &granted).await
+}
+
+fn approver<'a>(session: &Session, user: &'a User) -> Approver<'a> {
+    Approver {
+        user_id: &user.id,
+        username: &user.username,
+        auth_time: session.auth_time,
+    }
 }
 
 /// The session and its user, when someone is signed in.
-async fn signed_in(
+pub(crate) async fn signed_in(
     request: &HttpRequest,
     state: &AppState,
 ) -> Result<Option<(Session, User)>, PageError> {

@@ -1,5 +1,5 @@
-//! `GET /login`, `POST /login`, `POST /logout`: step (B) of RFC 6749 §4.1,
-//! the resource owner authenticates.
+//! `GET /login`, `POST /login`: step (B) of RFC 6749 §4.1, the resource
+//! owner authenticates (`/logout` is in `logout.rs`).
 //!
 //! Rule 10: argon2id; one message for an unknown user and a wrong password,
 //! with the same work done for both (a dummy hash for unknown users);
@@ -9,7 +9,7 @@
 //! 429); and checks run in a bounded line (`passwords::PasswordChecks`): a
 //! login that cannot get its turn soon hears 503 with `Retry-After` and the
 //! login page again.
-//! Rule 11: a new session id at login, the session gone at logout.
+//! Rule 11: a new session id at login (the session ends at `/logout`).
 //! Rule 12: the form carries the session's CSRF token.
 //! Rule 18: success answers 303, so the password is never re-posted.
 
@@ -105,27 +105,18 @@ pub async fn submit(
     )
     .await?;
     let next = match request_id {
-        Some(id) => format!("/consent?request={}", query_value(&id)),
+        Some(id) => {
+            // OpenID Connect Core §3.1.2.1: this login answers the
+            // request's `prompt=login` or `max_age`.
+            requests::mark_authenticated(&state.pool, &id, state.now()).await?;
+            format!("/consent?request={}", query_value(&id))
+        }
         None => "/account".to_owned(),
     };
     let mut response = see_other(&next);
     response
         .add_cookie(&session::cookie(&state, fresh.cookie_value))
         .map_err(|_| PageError::BadRequest("the session cookie could not be set".to_owned()))?;
-    Ok(response)
-}
-
-pub async fn logout(
-    request: HttpRequest,
-    body: Result<Bytes, actix_web::Error>,
-    state: Data<AppState>,
-) -> Result<HttpResponse, PageError> {
-    let (_params, session) = verified_form_post(&request, body, &state).await?;
-    sessions::delete(&state.pool, &session.id_hash).await?;
-    let mut response = see_other("/login");
-    response
-        .add_cookie(&session::removal(&state))
-        .map_err(|_| PageError::BadRequest("the session cookie could not be cleared".to_owned()))?;
     Ok(response)
 }
 
@@ -197,16 +188,20 @@ async fn login_page(
     request_id: Option<String>,
     error: Option<String>,
 ) -> Result<LoginPage, sqlx::Error> {
-    let client_id = match &request_id {
-        Some(id) => requests::find_open(&state.pool, id, state.now())
-            .await?
-            .map(|pending| pending.client_id),
+    let pending = match &request_id {
+        Some(id) => requests::find_open(&state.pool, id, state.now()).await?,
         None => None,
+    };
+    // OpenID Connect Core §3.1.2.1 `login_hint` prefills the username.
+    let (client_id, username) = match pending {
+        Some(pending) => (Some(pending.client_id), pending.oidc.login_hint),
+        None => (None, None),
     };
     Ok(LoginPage {
         csrf_token: session.csrf_token.secret().to_owned(),
         request_id,
         client_id,
+        username,
         error,
     })
 }

@@ -1,19 +1,57 @@
-//! `GET /.well-known/oauth-authorization-server`, RFC 8414: what this
-//! server supports, every endpoint URL built from `--issuer`; and, with
-//! `--access-token-format jwt`, `GET /jwks.json`, the RFC 7517 JWK Set of
-//! the keys that sign access tokens (its `jwks_uri`).
+//! `GET /.well-known/oauth-authorization-server` (RFC 8414) and
+//! `GET /.well-known/openid-configuration` (OpenID Connect Discovery 1.0
+//! §4): what this server supports, every endpoint URL built from
+//! `--issuer`; and `GET /jwks.json`, the RFC 7517 JWK Set of the keys that
+//! sign ID tokens and JWT access tokens (its `jwks_uri`).
+//!
+//! Both documents are the same: the RFC 8414 members plus those an OpenID
+//! Provider adds (Discovery §3: `userinfo_endpoint`, `end_session_endpoint`,
+//! `subject_types_supported`, `id_token_signing_alg_values_supported`,
+//! `claims_supported`), so they list the same endpoints with the same
+//! URLs. RFC 8414 §2 lets a document carry these members (its registry,
+//! §7.1.2, holds them); our policy is to serve one document, so that an
+//! OAuth client and a relying party never see two versions of one server.
 
 use actix_web::web::Data;
 use actix_web::HttpResponse;
-use oauth_types::metadata::AuthorizationServerMetadata;
+use oauth_types::id_token::CLAIMS_SUPPORTED;
+use oauth_types::metadata::{AuthorizationServerMetadata, OpenIdProviderMetadata};
 use oauth_types::ScopeSet;
 
 use crate::errors::EndpointError;
-use crate::jwt::JWKS_MAX_AGE_SECONDS;
+use crate::jwt::{SigningAlgorithm, JWKS_MAX_AGE_SECONDS};
+use crate::oidc::OPENID;
 use crate::state::AppState;
 use crate::store::clients;
 
 pub async fn metadata(state: Data<AppState>) -> Result<HttpResponse, EndpointError> {
+    Ok(HttpResponse::Ok().json(openid_configuration(&state).await?))
+}
+
+/// The one document of both well-known URLs.
+pub async fn openid_configuration(
+    state: &AppState,
+) -> Result<OpenIdProviderMetadata, EndpointError> {
+    let oauth = oauth_metadata(state).await?;
+    Ok(OpenIdProviderMetadata {
+        oauth,
+        userinfo_endpoint: state.endpoint("/userinfo"),
+        end_session_endpoint: Some(state.endpoint("/logout")),
+        subject_types_supported: vec!["public".to_owned()],
+        // Discovery §3: RS256 MUST be listed; first, as our default.
+        id_token_signing_alg_values_supported: [SigningAlgorithm::RS256, SigningAlgorithm::EdDSA]
+            .iter()
+            .map(|alg| alg.as_str().to_owned())
+            .collect(),
+        claims_supported: CLAIMS_SUPPORTED
+            .iter()
+            .map(|&claim| claim.to_owned())
+            .collect(),
+    })
+}
+
+/// The RFC 8414 §2 members.
+async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata, EndpointError> {
     let client_auth = || {
         vec![
             "client_secret_basic".to_owned(),
@@ -27,11 +65,13 @@ pub async fn metadata(state: Data<AppState>) -> Result<HttpResponse, EndpointErr
         .await?
         .iter()
         .fold(ScopeSet::empty(), |all, client| all.union(&client.scopes));
+    // Discovery §3: `scopes_supported` SHOULD hold `openid`.
+    let scopes = scopes.union(&ScopeSet::parse(OPENID).unwrap_or_default());
     let document = AuthorizationServerMetadata {
         issuer: state.issuer.clone(),
         authorization_endpoint: state.endpoint("/authorize"),
         token_endpoint: state.endpoint("/token"),
-        jwks_uri: state.jwt.as_ref().map(|_| state.endpoint("/jwks.json")),
+        jwks_uri: Some(state.endpoint("/jwks.json")),
         scopes_supported: scopes.iter().map(ToString::to_string).collect(),
         response_types_supported: vec!["code".to_owned()],
         grant_types_supported: oauth_types::GrantType::ALL
@@ -46,17 +86,14 @@ pub async fn metadata(state: Data<AppState>) -> Result<HttpResponse, EndpointErr
         code_challenge_methods_supported: vec!["S256".to_owned()],
         authorization_response_iss_parameter_supported: true,
     };
-    Ok(HttpResponse::Ok().json(document))
+    Ok(document)
 }
 
-/// `GET /jwks.json`: the public keys (404 when tokens are opaque). Cached
+/// `GET /jwks.json`: the public keys of every algorithm's chain. Cached
 /// by resource servers for [`JWKS_MAX_AGE_SECONDS`] at most: a rotated-in
 /// key is published that long (plus our reload interval) before it signs.
 pub async fn jwks(state: Data<AppState>) -> Result<HttpResponse, EndpointError> {
-    let Some(signer) = &state.jwt else {
-        return Ok(HttpResponse::NotFound().finish());
-    };
-    let keys = signer.jwk_set(state.now()).await?;
+    let keys = state.signer.jwk_set(state.now()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Cache-Control",

@@ -28,7 +28,10 @@
 //! ```
 //!
 //! Then the resource server asks `introspect.rs` about tokens, and clients
-//! give tokens back at `revoke.rs`.
+//! give tokens back at `revoke.rs`. As an OpenID Provider (`crate::oidc`),
+//! the server also answers `metadata.rs` at
+//! `/.well-known/openid-configuration`, `userinfo.rs` and `logout.rs`
+//! (the end-session endpoint).
 
 use actix_web::web;
 
@@ -37,9 +40,11 @@ pub mod authorize;
 pub mod consent;
 pub mod introspect;
 pub mod login;
+pub mod logout;
 pub mod metadata;
 pub mod revoke;
 pub mod token;
+pub mod userinfo;
 
 /// Mounts every endpoint.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -48,11 +53,18 @@ pub fn configure(config: &mut web::ServiceConfig) {
             "/.well-known/oauth-authorization-server",
             web::get().to(metadata::metadata),
         )
+        .route(
+            "/.well-known/openid-configuration",
+            web::get().to(metadata::metadata),
+        )
+        .route("/userinfo", web::get().to(userinfo::userinfo))
+        .route("/userinfo", web::post().to(userinfo::userinfo))
+        .route("/logout", web::get().to(logout::end_session))
         .route("/jwks.json", web::get().to(metadata::jwks))
         .route("/authorize", web::get().to(authorize::authorize))
         .route("/login", web::get().to(login::show))
         .route("/login", web::post().to(login::submit))
-        .route("/logout", web::post().to(login::logout))
+        .route("/logout", web::post().to(logout::end_session))
         .route("/consent", web::get().to(consent::show))
         .route("/consent", web::post().to(consent::answer))
         .route("/account", web::get().to(account::show))

@@ -10,6 +10,7 @@ use oauth_types::{GrantType, ScopeSet};
 use sqlx::{AnyPool, Row};
 
 use super::split_list;
+use crate::jwt::SigningAlgorithm;
 
 /// RFC 6749 §2.1 client types, plus the resource servers that call
 /// `/introspect`.
@@ -56,12 +57,25 @@ pub struct Client {
     /// RFC 8707: the resource this client's tokens are for when a request
     /// names none (`client add --default-resource`).
     pub default_resource: Option<String>,
+    /// RP-Initiated Logout 1.0 §3.1: the exact URIs this client may name
+    /// as `post_logout_redirect_uri`.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// The `alg` of this client's ID tokens (Core §15.1: `RS256` by default).
+    pub id_token_alg: SigningAlgorithm,
 }
 
 impl Client {
     /// RFC 6749 §3.1.2.3 and RFC 9700 §4.1.3: simple string comparison.
     pub fn has_redirect_uri(&self, uri: &str) -> bool {
         self.redirect_uris
+            .iter()
+            .any(|registered| registered == uri)
+    }
+
+    /// RP-Initiated Logout 1.0 §3.1: simple string comparison, like
+    /// redirect URIs.
+    pub fn has_post_logout_redirect_uri(&self, uri: &str) -> bool {
+        self.post_logout_redirect_uris
             .iter()
             .any(|registered| registered == uri)
     }
@@ -112,7 +126,28 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
 }
 
 const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
-                       resource_id, default_resource";
+                       resource_id, default_resource, post_logout_redirect_uris, \
+                       id_token_signed_response_alg";
+
+/// Registers the OpenID Connect settings of a client: its post-logout
+/// redirect URIs and the `alg` of its ID tokens. Returns whether it exists.
+pub async fn set_openid_settings(
+    pool: &AnyPool,
+    client_id: &str,
+    post_logout_redirect_uris: &[String],
+    id_token_alg: SigningAlgorithm,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE clients SET post_logout_redirect_uris = $2, id_token_signed_response_alg = $3 \
+         WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .bind(post_logout_redirect_uris.join(" "))
+    .bind(id_token_alg.as_str())
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
 
 pub async fn find(pool: &AnyPool, client_id: &str) -> Result<Option<Client>, sqlx::Error> {
     let row = sqlx::query(&format!(
@@ -164,6 +199,23 @@ pub async fn set_default_resource_if_missing(
     Ok(())
 }
 
+/// Replaces a client's scopes with `scopes` if they are exactly `current`
+/// (the demo seeding upgrades its own clients this way); whether it did.
+pub async fn replace_scopes_if(
+    pool: &AnyPool,
+    client_id: &str,
+    current: &str,
+    scopes: &ScopeSet,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query("UPDATE clients SET scopes = $3 WHERE client_id = $1 AND scopes = $2")
+        .bind(client_id)
+        .bind(current)
+        .bind(scopes.to_string())
+        .execute(pool)
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// Grant types as stored and listed: their names, space-separated.
 pub fn grant_list(grants: &[GrantType]) -> String {
     let names: Vec<&str> = grants.iter().map(|grant| grant.as_str()).collect();
@@ -176,6 +228,8 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
     let redirect_uris: String = row.try_get("redirect_uris")?;
     let grant_types: String = row.try_get("grant_types")?;
     let secret_hash: Option<String> = row.try_get("secret_hash")?;
+    let post_logout: String = row.try_get("post_logout_redirect_uris")?;
+    let id_token_alg: String = row.try_get("id_token_signed_response_alg")?;
     Ok(Client {
         client_id: row.try_get("client_id")?,
         kind: ClientKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
@@ -188,6 +242,9 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
             .collect::<Result<_, _>>()?,
         resource_id: row.try_get("resource_id")?,
         default_resource: row.try_get("default_resource")?,
+        post_logout_redirect_uris: split_list(&post_logout),
+        id_token_alg: SigningAlgorithm::parse(&id_token_alg)
+            .ok_or_else(|| corrupt("id_token_signed_response_alg"))?,
     })
 }
 

@@ -25,6 +25,10 @@ pub struct CodeGrant {
     pub audience: Audience,
     pub expires_at: i64,
     pub used_at: Option<i64>,
+    /// OpenID Connect: the request's `nonce`, for the ID token.
+    pub nonce: Option<String>,
+    /// When the user logged in (Core §2 `auth_time`).
+    pub auth_time: Option<i64>,
 }
 
 impl sqlx::FromRow<'_, AnyRow> for CodeGrant {
@@ -43,6 +47,8 @@ impl sqlx::FromRow<'_, AnyRow> for CodeGrant {
             audience: audience_from_column(row.try_get("audience")?),
             expires_at: row.try_get("expires_at")?,
             used_at: row.try_get("used_at")?,
+            nonce: row.try_get("nonce")?,
+            auth_time: row.try_get("auth_time")?,
         })
     }
 }
@@ -55,8 +61,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO authorization_codes (code_hash, client_id, user_id, username, redirect_uri, \
-         scope, code_challenge, audience, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         scope, code_challenge, audience, created_at, expires_at, nonce, auth_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(code_hash.as_str())
     .bind(&grant.client_id)
@@ -73,6 +79,8 @@ pub async fn insert(
     .bind(audience_column(&grant.audience))
     .bind(now)
     .bind(grant.expires_at)
+    .bind(grant.nonce.clone())
+    .bind(grant.auth_time)
     .execute(pool)
     .await?;
     Ok(())
@@ -84,7 +92,7 @@ pub async fn find(
 ) -> Result<Option<CodeGrant>, sqlx::Error> {
     sqlx::query_as(
         "SELECT client_id, user_id, username, redirect_uri, scope, code_challenge, audience, \
-         expires_at, used_at FROM authorization_codes WHERE code_hash = $1",
+         expires_at, used_at, nonce, auth_time FROM authorization_codes WHERE code_hash = $1",
     )
     .bind(code_hash.as_str())
     .fetch_optional(pool)

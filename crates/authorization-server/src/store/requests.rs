@@ -23,6 +23,24 @@ pub struct PendingRequest {
     /// The resource identifiers the tokens will be for (RFC 8707).
     pub audience: Audience,
     pub user_id: Option<String>,
+    /// OpenID Connect Core §3.1.2.1, only with scope `openid`.
+    pub oidc: OpenIdRequest,
+}
+
+/// What an OpenID Connect authorization request adds (Core §3.1.2.1).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct OpenIdRequest {
+    /// Echoed in the ID token.
+    pub nonce: Option<String>,
+    /// Prefills the login form's username.
+    pub login_hint: Option<String>,
+    /// `prompt=login`, or `max_age` elapsed: the user logs in for this
+    /// very request, even with a session.
+    pub login_required: bool,
+    /// `prompt=consent`: the consent screen is shown even when remembered.
+    pub consent_required: bool,
+    /// The user logged in for this very request (`POST /login`).
+    pub authenticated: bool,
 }
 
 impl std::fmt::Debug for PendingRequest {
@@ -36,6 +54,9 @@ impl std::fmt::Debug for PendingRequest {
             .field("code_challenge", &self.code_challenge)
             .field("audience", &self.audience)
             .field("user_id", &self.user_id)
+            .field("nonce", &self.oidc.nonce.as_ref().map(|_| "[redacted]"))
+            .field("login_required", &self.oidc.login_required)
+            .field("consent_required", &self.oidc.consent_required)
             .finish()
     }
 }
@@ -53,6 +74,17 @@ impl sqlx::FromRow<'_, AnyRow> for PendingRequest {
                 .map_err(|_| corrupt(TABLE, "code_challenge"))?,
             audience: audience_from_column(row.try_get("audience")?),
             user_id: row.try_get("user_id")?,
+            oidc: OpenIdRequest {
+                nonce: row.try_get("nonce")?,
+                login_hint: row.try_get("login_hint")?,
+                login_required: row
+                    .try_get::<Option<i64>, _>("login_required_at")?
+                    .is_some(),
+                consent_required: row
+                    .try_get::<Option<i64>, _>("consent_required_at")?
+                    .is_some(),
+                authenticated: row.try_get::<Option<i64>, _>("authenticated_at")?.is_some(),
+            },
         })
     }
 }
@@ -65,8 +97,9 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO authorization_requests (id, client_id, redirect_uri, scope, state, \
-         code_challenge, audience, user_id, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         code_challenge, audience, user_id, created_at, expires_at, nonce, login_hint, \
+         login_required_at, consent_required_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&request.id)
     .bind(&request.client_id)
@@ -78,6 +111,10 @@ pub async fn insert(
     .bind(request.user_id.clone())
     .bind(now)
     .bind(now + ttl)
+    .bind(request.oidc.nonce.clone())
+    .bind(request.oidc.login_hint.clone())
+    .bind(request.oidc.login_required.then_some(now))
+    .bind(request.oidc.consent_required.then_some(now))
     .execute(pool)
     .await?;
     Ok(())
@@ -90,13 +127,28 @@ pub async fn find_open(
     now: i64,
 ) -> Result<Option<PendingRequest>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, client_id, redirect_uri, scope, state, code_challenge, audience, user_id \
+        "SELECT id, client_id, redirect_uri, scope, state, code_challenge, audience, user_id, \
+         nonce, login_hint, login_required_at, consent_required_at, authenticated_at \
          FROM authorization_requests WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(id)
     .bind(now)
     .fetch_optional(pool)
     .await
+}
+
+/// Records that the user logged in for this open request (Core §3.1.2.1
+/// `prompt=login`, `max_age`).
+pub async fn mark_authenticated(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE authorization_requests SET authenticated_at = $2 WHERE id = $1 \
+         AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// Binds an open request to the user who is shown it. False when another
@@ -158,10 +210,15 @@ mod tests {
             code_challenge: CodeChallenge::parse(&"c".repeat(43)).unwrap(),
             audience: Audience::new(vec!["http://localhost:9002".to_owned()]),
             user_id: None,
+            oidc: OpenIdRequest {
+                nonce: Some("nonce-secret".to_owned()),
+                ..OpenIdRequest::default()
+            },
         };
         let shown = format!("{request:?}");
         assert!(!shown.contains("request-id-secret"), "{shown}");
         assert!(!shown.contains("client-state-secret"), "{shown}");
+        assert!(!shown.contains("nonce-secret"), "{shown}");
         assert!(shown.contains("strava"), "{shown}");
     }
 }

@@ -12,6 +12,9 @@ pub struct Session {
     pub user_id: Option<String>,
     /// The CSRF token every form of this session must carry.
     pub csrf_token: CsrfToken,
+    /// When its user logged in (OpenID Connect Core §2 `auth_time`);
+    /// `None` before login.
+    pub auth_time: Option<i64>,
 }
 
 /// A new session: the cookie value to send, and the row.
@@ -32,16 +35,18 @@ pub async fn create(
         id_hash: CredentialHash::of(&cookie_value).as_str().to_owned(),
         user_id: user_id.map(str::to_owned),
         csrf_token: CsrfToken::generate(),
+        auth_time: user_id.map(|_| now),
     };
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at, auth_time) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&session.id_hash)
     .bind(session.user_id.clone())
     .bind(session.csrf_token.secret())
     .bind(now)
     .bind(now + ttl)
+    .bind(session.auth_time)
     .execute(pool)
     .await?;
     Ok(NewSession {
@@ -57,7 +62,8 @@ pub async fn find(
     now: i64,
 ) -> Result<Option<Session>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id_hash, user_id, csrf_token FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+        "SELECT id_hash, user_id, csrf_token, auth_time FROM sessions \
+         WHERE id_hash = $1 AND expires_at > $2",
     )
     .bind(CredentialHash::of(cookie_value).as_str())
     .bind(now)
@@ -68,6 +74,7 @@ pub async fn find(
             id_hash: row.try_get("id_hash")?,
             user_id: row.try_get("user_id")?,
             csrf_token: CsrfToken::new(row.try_get::<String, _>("csrf_token")?),
+            auth_time: row.try_get("auth_time")?,
         })
     })
     .transpose()
@@ -92,6 +99,7 @@ mod tests {
             id_hash: CredentialHash::of("cookie").as_str().to_owned(),
             user_id: None,
             csrf_token: CsrfToken::new("csrf-token-secret"),
+            auth_time: None,
         };
         let shown = format!("{session:?}");
         assert!(!shown.contains("csrf-token-secret"), "{shown}");

@@ -53,6 +53,9 @@ pub struct StoredToken {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// When the user logged in, for the ID token of a refresh (OpenID
+    /// Connect Core §12.2).
+    pub auth_time: Option<i64>,
 }
 
 impl StoredToken {
@@ -79,6 +82,7 @@ impl sqlx::FromRow<'_, AnyRow> for StoredToken {
             expires_at: row.try_get("expires_at")?,
             used_at: row.try_get("used_at")?,
             revoked_at: row.try_get("revoked_at")?,
+            auth_time: row.try_get("auth_time")?,
         })
     }
 }
@@ -90,8 +94,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, family_id, code_hash, client_id, user_id, \
-         username, scope, audience, issued_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         username, scope, audience, issued_at, expires_at, auth_time) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(token_hash.as_str())
     .bind(token.kind.as_str())
@@ -109,6 +113,7 @@ pub async fn insert(
     .bind(audience_column(&token.audience))
     .bind(token.issued_at)
     .bind(token.expires_at)
+    .bind(token.auth_time)
     .execute(pool)
     .await?;
     Ok(())
@@ -121,7 +126,7 @@ pub async fn find(
 ) -> Result<Option<StoredToken>, sqlx::Error> {
     sqlx::query_as(
         "SELECT kind, family_id, code_hash, client_id, user_id, username, scope, audience, \
-         issued_at, expires_at, used_at, revoked_at FROM tokens WHERE token_hash = $1",
+         issued_at, expires_at, used_at, revoked_at, auth_time FROM tokens WHERE token_hash = $1",
     )
     .bind(token_hash.as_str())
     .fetch_optional(pool)

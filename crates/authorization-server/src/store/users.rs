@@ -1,4 +1,5 @@
-//! Resource owners (RFC 6749 §1.1).
+//! Resource owners (RFC 6749 §1.1), with the standard claims (OpenID
+//! Connect Core §5.1) an ID token and the UserInfo endpoint release.
 
 use sqlx::{AnyPool, Row};
 
@@ -8,6 +9,17 @@ pub struct User {
     pub id: String,
     pub username: String,
     pub password_hash: String,
+    pub claims: UserClaims,
+}
+
+/// What a user's ID token may say about them besides `sub` and
+/// `preferred_username` (Core §5.1).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserClaims {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Whether the address was verified (stored as the time it was).
+    pub email_verified: bool,
 }
 
 /// Inserts a user unless the username exists; returns whether it was added.
@@ -30,8 +42,30 @@ pub async fn insert(
     Ok(result.rows_affected() == 1)
 }
 
+const COLUMNS: &str = "id, username, password_hash, name, email, email_verified_at";
+
+/// Sets a user's claims; `email_verified` is recorded as `now`. Returns
+/// whether the user exists.
+pub async fn set_claims(
+    pool: &AnyPool,
+    username: &str,
+    claims: &UserClaims,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let result = sqlx::query(
+        "UPDATE users SET name = $2, email = $3, email_verified_at = $4 WHERE username = $1",
+    )
+    .bind(username)
+    .bind(claims.name.clone())
+    .bind(claims.email.clone())
+    .bind(claims.email_verified.then_some(now))
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub async fn find_by_username(pool: &AnyPool, username: &str) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
         .bind(username)
         .fetch_optional(pool)
         .await?;
@@ -39,7 +73,7 @@ pub async fn find_by_username(pool: &AnyPool, username: &str) -> Result<Option<U
 }
 
 pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE id = $1")
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
         .await?;
@@ -61,5 +95,12 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         password_hash: row.try_get("password_hash")?,
+        claims: UserClaims {
+            name: row.try_get("name")?,
+            email: row.try_get("email")?,
+            email_verified: row
+                .try_get::<Option<i64>, _>("email_verified_at")?
+                .is_some(),
+        },
     })
 }

@@ -342,3 +342,81 @@ async fn client_add_refuses_squeezed_lists_and_other_schemes_and_records_the_def
         "{listed}"
     );
 }
+
+#[actix_rt::test]
+async fn user_add_records_the_openid_claims_and_client_add_the_post_logout_uris() {
+    let database = service_kit::testing::sqlite_url();
+    let db = ["--database-url", database.as_str()];
+    let user = run(
+        &[
+            &["user", "add", "--username", "bob", "--name", "Bob Stone"][..],
+            &["--email", "bob@example.com", "--email-verified"],
+            &db,
+        ]
+        .concat(),
+        "bob-password\n",
+    );
+    let client = |post_logout: &str| {
+        run(
+            &[
+                &["client", "add", "--client-id", "notes", "--kind", "public"][..],
+                &[
+                    "--redirect-uri",
+                    "http://127.0.0.1:7000/cb",
+                    "--scope",
+                    "openid",
+                ],
+                &["--grant", "authorization_code", "--id-token-alg", "EdDSA"],
+                &["--post-logout-redirect-uri", post_logout],
+                &db,
+            ]
+            .concat(),
+            "",
+        )
+    };
+    let refused = client("javascript:alert(1)");
+    let added = client("http://127.0.0.1:7000/bye");
+
+    assert!(
+        user.status.success(),
+        "{}",
+        String::from_utf8_lossy(&user.stderr)
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "validated like redirect URIs"
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let pool = service_kit::Database::connect(&database).await.unwrap();
+    let bob = authorization_server::store::users::find_by_username(pool.pool(), "bob")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bob.claims.name.as_deref(), Some("Bob Stone"));
+    assert_eq!(bob.claims.email.as_deref(), Some("bob@example.com"));
+    assert!(bob.claims.email_verified);
+    let notes = authorization_server::store::clients::find(pool.pool(), "notes")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        notes.post_logout_redirect_uris,
+        ["http://127.0.0.1:7000/bye"]
+    );
+    assert_eq!(
+        notes.id_token_alg,
+        authorization_server::jwt::SigningAlgorithm::EdDSA
+    );
+    let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
+    assert!(
+        listed.contains(
+            "\tpost_logout_redirect_uris=[http://127.0.0.1:7000/bye]\tid_token_alg=EdDSA"
+        ),
+        "{listed}"
+    );
+}

@@ -329,7 +329,7 @@ async fn random_authorization_requests_never_fail_and_never_redirect_anywhere_un
 #[actix_rt::test]
 async fn random_queries_on_the_pages_are_answered_with_pages_never_5xx() {
     let inputs = (
-        prop::sample::select(vec!["/login", "/consent", "/account", "/"]),
+        prop::sample::select(vec!["/login", "/consent", "/account", "/logout", "/"]),
         raw_encoded(),
     );
     let cases = cases(inputs, CASES);
@@ -406,6 +406,8 @@ async fn random_methods_on_known_paths_are_4xx() {
             "/revoke",
             "/login",
             "/logout",
+            "/userinfo",
+            "/.well-known/openid-configuration",
             "/consent",
             "/account",
             "/account/revoke",

@@ -35,10 +35,15 @@ async fn metadata(app: &TestAuthorizationServer) -> serde_json::Value {
     .unwrap()
 }
 
-/// The JWK Set at the metadata's `jwks_uri`.
+/// The EdDSA keys of the JWK Set at the metadata's `jwks_uri`: the chain
+/// of access tokens here (the RS256 chain of ID tokens is published beside
+/// it, and rotates on its own).
 async fn published_keys(app: &TestAuthorizationServer) -> JwkSet {
     let jwks_uri = metadata(app).await["jwks_uri"].as_str().unwrap().to_owned();
-    reqwest::get(jwks_uri).await.unwrap().json().await.unwrap()
+    let mut keys: JwkSet = reqwest::get(jwks_uri).await.unwrap().json().await.unwrap();
+    keys.keys
+        .retain(|key| key.common.key_algorithm == Some(jsonwebtoken::jwk::KeyAlgorithm::EdDSA));
+    keys
 }
 
 fn kids(keys: &JwkSet) -> Vec<String> {
@@ -63,7 +68,8 @@ fn sorted_names(object: &serde_json::Map<String, serde_json::Value>) -> Vec<&str
     names
 }
 
-/// `key list` run in-process at the server's clock: `kid -> state`.
+/// `key list` run in-process at the server's clock: `kid -> state`, for
+/// the EdDSA keys.
 async fn key_states(app: &TestAuthorizationServer) -> Vec<(String, String)> {
     let mut config = jwt_config(&app.database_url);
     config.clock = app.clock.clone();
@@ -77,6 +83,7 @@ async fn key_states(app: &TestAuthorizationServer) -> Vec<(String, String)> {
         .unwrap();
     listed
         .lines()
+        .filter(|line| line.split('\t').nth(1) == Some("EdDSA"))
         .map(|line| {
             let fields: Vec<&str> = line.split('\t').collect();
             (fields[0].to_owned(), fields[3].to_owned())
@@ -402,7 +409,7 @@ async fn instances_sharing_a_database_publish_and_sign_with_the_same_key() {
 }
 
 #[actix_rt::test]
-async fn opaque_mode_publishes_no_jwks_uri() {
+async fn opaque_mode_still_publishes_the_keys_of_id_tokens() {
     let app = spawn_app().await;
 
     let document = metadata(&app).await;
@@ -410,6 +417,11 @@ async fn opaque_mode_publishes_no_jwks_uri() {
         .await
         .unwrap();
 
-    assert!(document.get("jwks_uri").is_none());
-    assert_eq!(jwks.status(), 404);
+    assert_eq!(document["jwks_uri"], format!("{}/jwks.json", app.url));
+    assert_eq!(jwks.status(), 200);
+    let keys: JwkSet = jwks.json().await.unwrap();
+    assert!(keys
+        .keys
+        .iter()
+        .any(|key| key.common.key_algorithm == Some(jsonwebtoken::jwk::KeyAlgorithm::RS256)));
 }

@@ -33,13 +33,25 @@ fn new_kek_file() -> PathBuf {
     path
 }
 
+/// The Ed25519 keys of the JWK Set: the chain that signs access tokens
+/// here (the RS256 chain of ID tokens is published beside it).
 async fn jwk_set(app: &TestAuthorizationServer) -> JwkSet {
-    reqwest::get(format!("{}/jwks.json", app.url))
+    let mut keys: JwkSet = reqwest::get(format!("{}/jwks.json", app.url))
         .await
         .unwrap()
         .json()
         .await
-        .unwrap()
+        .unwrap();
+    keys.keys
+        .retain(|key| matches!(key.algorithm, AlgorithmParameters::OctetKeyPair(_)));
+    keys
+}
+
+/// The stored keys of the access tokens' chain (EdDSA).
+async fn eddsa_keys(pool: &sqlx::AnyPool) -> Vec<signing_keys::StoredKey> {
+    let mut keys = signing_keys::list(pool).await.unwrap();
+    keys.retain(|key| key.algorithm == "EdDSA");
+    keys
 }
 
 /// The Ed25519 public keys (`x`) of the JWK Set, decoded.
@@ -146,7 +158,7 @@ async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() 
         let kid = signing_kid(&app).await;
         let public_keys = published_public_keys(&app).await;
         // As migration 0002/0003 stored it: the base64url seed, in clear.
-        let stored = signing_keys::list(app.database().pool()).await.unwrap();
+        let stored = eddsa_keys(app.database().pool()).await;
         let der = app
             .key_encryption_key()
             .open(&kid, "EdDSA", &stored[0].private_key)
@@ -191,7 +203,7 @@ async fn a_retired_key_is_deleted_by_the_purge_once_no_token_it_signed_can_be_va
         let rotation = app.rotate_signing_key().await;
         let pool = app.database().pool();
         let stored_kids = || async {
-            let keys = signing_keys::list(pool).await.unwrap();
+            let keys = eddsa_keys(pool).await;
             keys.into_iter().map(|key| key.kid).collect::<Vec<_>>()
         };
 
@@ -249,7 +261,7 @@ async fn a_server_with_a_longer_token_lifetime_keeps_a_retired_key_until_its_tok
             .unwrap();
 
         assert!(jwk_set(&app).await.find(&kid_of(&old_token)).is_some());
-        let stored = signing_keys::list(pool).await.unwrap();
+        let stored = eddsa_keys(pool).await;
         assert_eq!(stored.len(), 2, "the old key is still needed");
     }
 }
@@ -290,7 +302,8 @@ async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() 
             "{}",
             String::from_utf8_lossy(&done.stderr)
         );
-        assert!(stdout(&done).starts_with("re-encrypted 2 signing key(s)"));
+        // Two EdDSA keys and the RS256 key of ID tokens.
+        assert!(stdout(&done).starts_with("re-encrypted 3 signing key(s)"));
         let refused = start_error(&database, &app.key_encryption_key_file).await;
         assert_eq!(refused.map(|(_, code)| code), Some(2), "the old KEK");
         let mut config = jwt_config(&database);
@@ -312,7 +325,7 @@ async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() 
         }
         let listed = run(&["key", "list", "--database-url", &database], "");
         assert!(listed.status.success());
-        assert_eq!(stdout(&listed).lines().count(), 2);
+        assert_eq!(stdout(&listed).lines().count(), 3);
     }
 }
 
@@ -354,6 +367,9 @@ async fn the_binary_refuses_a_missing_or_malformed_kek_file_in_one_line_naming_t
             .concat(),
         ),
         refusal(&[&serve[..], &jwt].concat()),
+        // ID tokens are signed whatever the access-token format: opaque
+        // mode needs the key-encryption key too.
+        refusal(&serve),
         refusal(&[
             "--key-encryption-key-file",
             malformed.to_str().unwrap(),
@@ -365,11 +381,13 @@ async fn the_binary_refuses_a_missing_or_malformed_kek_file_in_one_line_naming_t
         refusal(&["key", "rotate", "--database-url", &database]),
     ];
 
-    for (code, stderr) in cases {
-        assert_eq!(code, Some(2), "{stderr}");
+    for (code, stderr) in &cases {
+        assert_eq!(*code, Some(2), "{stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(stderr.contains("--key-encryption-key-file"), "{stderr}");
     }
+    let (_, opaque) = &cases[3];
+    assert!(opaque.contains("AS_KEY_ENCRYPTION_KEY_FILE"), "{opaque}");
 }
 
 /// Starts the binary in `directory` and returns its JWK Set, then stops it.

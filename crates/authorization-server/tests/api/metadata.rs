@@ -55,7 +55,7 @@ async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_
     );
     assert_eq!(
         document["scopes_supported"],
-        serde_json::json!(["personal-message", "post", "profile"])
+        serde_json::json!(["email", "openid", "personal-message", "post", "profile"])
     );
     assert_eq!(
         document["authorization_response_iss_parameter_supported"],

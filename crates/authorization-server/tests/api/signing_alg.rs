@@ -37,7 +37,9 @@ async fn rs256_access_tokens_verify_with_the_published_2048_bit_rsa_key() {
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
 
         let keys = jwks(&app).await;
-        assert_eq!(keys.keys.len(), 1, "no key is made for an unused algorithm");
+        // One key per chain: RS256 (access and ID tokens) and EdDSA (for
+        // clients that register it for their ID tokens).
+        assert_eq!(keys.keys.len(), 2, "one key per algorithm");
         let key = keys.find(&header.kid.unwrap()).unwrap();
         let AlgorithmParameters::RSA(rsa) = &key.algorithm else {
             panic!("an RSA key: {key:?}");

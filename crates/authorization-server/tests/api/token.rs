@@ -183,6 +183,8 @@ async fn a_code_verifier_for_a_code_issued_without_challenge_is_refused() {
                 audience: Audience::new(vec!["http://localhost:9002".into()]),
                 expires_at: now + 60,
                 used_at: None,
+                nonce: None,
+                auth_time: None,
             },
             now,
         )

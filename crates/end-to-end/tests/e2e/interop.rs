@@ -4,6 +4,55 @@
 use authorization_server::Config;
 use service_kit::testing::pki::TestPki;
 
+/// The authorization server over HTTPS with a fresh test authority, on
+/// `database_url`: the server (keep it alive) and the CA file.
+async fn https_server(
+    database_url: &str,
+) -> (
+    authorization_server::testing::TestAuthorizationServer,
+    TestPki,
+) {
+    let pki = TestPki::generate();
+    let mut config = Config::for_test(database_url);
+    config.serve.tls_cert = Some(pki.cert_path.clone());
+    config.serve.tls_key = Some(pki.key_path.clone());
+    let server = authorization_server::testing::spawn_with(config).await;
+    assert!(server.url.starts_with("https://"), "{}", server.url);
+    (server, pki)
+}
+
+/// Authlib as an OpenID Connect relying party: discovery, the code flow
+/// with `nonce` and PKCE, the ID token verified against our JWK Set with
+/// `CodeIDToken` (iss, aud, exp, nonce, at_hash), UserInfo, a refresh with
+/// the same `sub`, and `prompt=none` without a session
+/// (`interop/authlib_oidc.py` lists the steps).
+#[actix_rt::test]
+async fn authlib_signs_in_with_our_openid_provider() {
+    let Some(python) = end_to_end::third_party::python() else {
+        return;
+    };
+    for database_url in service_kit::testing::test_database_urls().await {
+        let (server, pki) = https_server(&database_url).await;
+        let ca = pki.ca_path.display().to_string();
+        let python = python.clone();
+        let issuer = server.url.clone();
+        let printed = actix_web::rt::task::spawn_blocking(move || {
+            end_to_end::third_party::run(&python, "authlib_oidc.py", &[&issuer, &ca])
+        })
+        .await
+        .unwrap();
+        assert!(printed.trim_end().ends_with("ok"), "{printed}");
+        assert!(
+            printed.contains("discovery: valid for Authlib"),
+            "{printed}"
+        );
+        assert!(
+            printed.contains("ID token: signature, iss, aud, exp, nonce and at_hash valid"),
+            "{printed}"
+        );
+    }
+}
+
 /// Authlib's client drives metadata, the code flow with PKCE for a
 /// confidential and a public client, refresh, introspection, revocation
 /// and a refused grant (`interop/authlib_oauth2.py` lists the steps).
@@ -13,12 +62,7 @@ async fn authlib_completes_every_oauth_flow_against_our_authorization_server() {
         return;
     };
     for database_url in service_kit::testing::test_database_urls().await {
-        let pki = TestPki::generate();
-        let mut config = Config::for_test(&database_url);
-        config.serve.tls_cert = Some(pki.cert_path.clone());
-        config.serve.tls_key = Some(pki.key_path.clone());
-        let server = authorization_server::testing::spawn_with(config).await;
-        assert!(server.url.starts_with("https://"), "{}", server.url);
+        let (server, pki) = https_server(&database_url).await;
         let ca = pki.ca_path.display().to_string();
         let python = python.clone();
         let issuer = server.url.clone();

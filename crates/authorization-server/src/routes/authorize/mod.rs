@@ -6,6 +6,11 @@
 //! and their errors go back to the client's redirect URI with `state` and
 //! `iss`. A valid request is stored and the browser goes on to login and
 //! consent.
+//!
+//! A request whose scope has `openid` is an OpenID Connect authentication
+//! request (Core §3.1.2.1): its `nonce`, `prompt`, `max_age` and
+//! `login_hint` are read too, and [`openid`] handles them (`prompt=none`
+//! is answered here, without any page).
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
@@ -19,9 +24,13 @@ use crate::audience::{self, AudienceError};
 use crate::authorization_response;
 use crate::errors::PageError;
 use crate::form;
+use crate::oidc::request::OpenIdParams;
+use crate::oidc::OPENID;
 use crate::state::AppState;
 use crate::store::clients::{self, Client, ClientKind};
-use crate::store::requests::{self, PendingRequest};
+use crate::store::requests::{self, OpenIdRequest, PendingRequest};
+
+mod openid;
 
 /// An error to send back to the client (§4.1.2.1).
 struct Refusal {
@@ -44,19 +53,15 @@ pub async fn authorize(
     let (client, redirect_uri) = trusted_client(&pairs, &state).await?;
     let client_state = form::single(&pairs, "state").ok().flatten();
     match validate(&pairs, &client, &redirect_uri, &state).await {
-        Ok(pending) => {
-            requests::insert(
-                &state.pool,
-                &pending,
-                state.now(),
-                state.lifetimes.pending_request,
-            )
-            .await?;
-            Ok(see_other(&format!(
-                "/consent?request={}",
-                query_value(&pending.id)
-            )))
+        Ok((mut pending, Some(oidc))) => {
+            if let Some(answer) =
+                openid::prepare(&request, &state, &client, &mut pending, &oidc).await?
+            {
+                return Ok(answer);
+            }
+            store_and_continue(&state, &pending).await
         }
+        Ok((pending, None)) => store_and_continue(&state, &pending).await,
         Err(Ok(refusal)) => authorization_response::error(
             &state,
             &redirect_uri,
@@ -66,6 +71,24 @@ pub async fn authorize(
         ),
         Err(Err(error)) => Err(error),
     }
+}
+
+/// Stores a valid request and sends the browser on to login and consent.
+async fn store_and_continue(
+    state: &AppState,
+    pending: &PendingRequest,
+) -> Result<HttpResponse, PageError> {
+    requests::insert(
+        &state.pool,
+        pending,
+        state.now(),
+        state.lifetimes.pending_request,
+    )
+    .await?;
+    Ok(see_other(&format!(
+        "/consent?request={}",
+        query_value(&pending.id)
+    )))
 }
 
 /// Rule 1: a registered client and a redirect URI equal to one it
@@ -94,14 +117,15 @@ async fn trusted_client(
     Ok((client, redirect_uri))
 }
 
-/// Every other parameter. `Err(Ok(_))` goes back to the client,
-/// `Err(Err(_))` is our own failure.
+/// Every other parameter, and the OpenID Connect ones when the scope has
+/// `openid`. `Err(Ok(_))` goes back to the client, `Err(Err(_))` is our own
+/// failure.
 async fn validate(
     pairs: &[(String, String)],
     client: &Client,
     redirect_uri: &str,
     state: &AppState,
-) -> Result<PendingRequest, Result<Refusal, PageError>> {
+) -> Result<(PendingRequest, Option<OpenIdParams>), Result<Refusal, PageError>> {
     // RFC 6749 §3.1: no parameter twice.
     let params = UniqueParams::from_pairs(pairs.to_vec())
         .map_err(|error| Ok(refuse(OAuthErrorCode::InvalidRequest, error.to_string())))?;
@@ -129,6 +153,11 @@ async fn validate(
     }
     let code_challenge = pkce_challenge(&params).map_err(Ok)?;
     let scope = requested_scope(&params, client).map_err(Ok)?;
+    let oidc = scope
+        .contains_str(OPENID)
+        .then(|| OpenIdParams::parse(&params))
+        .transpose()
+        .map_err(|description| Ok(refuse(OAuthErrorCode::InvalidRequest, description)))?;
     let audience = audience::for_new_grant(&state.pool, client, params.get("resource"))
         .await
         .map_err(|error| match error {
@@ -137,7 +166,7 @@ async fn validate(
             }
             AudienceError::Database(error) => Err(PageError::Database(error)),
         })?;
-    Ok(PendingRequest {
+    let pending = PendingRequest {
         id: generate_credential(),
         client_id: client.client_id.clone(),
         redirect_uri: redirect_uri.to_owned(),
@@ -146,7 +175,9 @@ async fn validate(
         code_challenge,
         audience,
         user_id: None,
-    })
+        oidc: OpenIdRequest::default(),
+    };
+    Ok((pending, oidc))
 }
 
 /// Rule 2: PKCE for every client, `S256` only. A missing method would mean
