@@ -15,7 +15,6 @@ Usage: python authlib_oauth2.py ISSUER [CA_FILE]
 Exits 0 when every step held; otherwise prints the step that failed.
 """
 
-import sys
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -23,7 +22,7 @@ from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
-from user_agent import UserAgent, trusting
+from user_agent import UserAgent, run_script, trusting
 
 RESOURCE = "http://localhost:9002"
 RESOURCE_CLIENT = ("protected-resource-1", "protected-resource-secret-1")
@@ -118,7 +117,4 @@ def main(issuer, verify):
 
 
 if __name__ == "__main__":
-    issuer_arg = sys.argv[1]
-    verify_arg = sys.argv[2] if len(sys.argv) > 2 else True
-    main(issuer_arg, verify_arg)
-    print("ok")
+    run_script(main)

@@ -18,7 +18,6 @@ Usage: python authlib_oidc.py ISSUER [CA_FILE]
 Exits 0 when every step held; otherwise prints the step that failed.
 """
 
-import sys
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -31,7 +30,7 @@ from joserfc.errors import InvalidClaimError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from user_agent import UserAgent, trusting
+from user_agent import UserAgent, run_script, trusting
 
 CLIENT_ID, CLIENT_SECRET = "strava", "strava-secret"
 REDIRECT_URI = "http://localhost:9000/callback"
@@ -144,7 +143,4 @@ def main(issuer, verify):
 
 
 if __name__ == "__main__":
-    issuer_arg = sys.argv[1]
-    verify_arg = sys.argv[2] if len(sys.argv) > 2 else True
-    main(issuer_arg, verify_arg)
-    print("ok")
+    run_script(main)

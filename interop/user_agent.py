@@ -8,6 +8,7 @@ a browser would. It stops at the first redirect to the client's
 `redirect_uri` and returns that URL, which the library under test reads.
 """
 
+import sys
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
@@ -105,3 +106,12 @@ class UserAgent:
         return self.http.post(
             urljoin(page.url, form.action), data=fields, allow_redirects=False
         )
+
+
+def run_script(main):
+    """Runs `main(issuer, verify)` with the command line's ISSUER [CA_FILE]
+    (no CA file: the system's roots) and prints `ok` when it returns."""
+    issuer = sys.argv[1]
+    verify = sys.argv[2] if len(sys.argv) > 2 else True
+    main(issuer, verify)
+    print("ok")

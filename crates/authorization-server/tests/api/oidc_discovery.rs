@@ -17,27 +17,23 @@ async fn the_discovery_document_has_every_required_member_of_an_openid_provider(
         let discovery = document(&app, "/.well-known/openid-configuration").await;
 
         assert_eq!(discovery["issuer"], app.url);
-        assert_eq!(
-            discovery["userinfo_endpoint"],
-            format!("{}/userinfo", app.url)
-        );
-        assert_eq!(
-            discovery["end_session_endpoint"],
-            format!("{}/logout", app.url)
-        );
-        assert_eq!(discovery["jwks_uri"], format!("{}/jwks.json", app.url));
-        assert_eq!(
-            discovery["subject_types_supported"],
-            serde_json::json!(["public"])
-        );
-        assert_eq!(
-            discovery["id_token_signing_alg_values_supported"],
-            serde_json::json!(["RS256", "EdDSA"])
-        );
-        assert_eq!(
-            discovery["response_types_supported"],
-            serde_json::json!(["code"])
-        );
+        for (member, path) in [
+            ("userinfo_endpoint", "/userinfo"),
+            ("end_session_endpoint", "/logout"),
+            ("jwks_uri", "/jwks.json"),
+        ] {
+            assert_eq!(discovery[member], format!("{}{path}", app.url), "{member}");
+        }
+        for (member, values) in [
+            ("subject_types_supported", serde_json::json!(["public"])),
+            (
+                "id_token_signing_alg_values_supported",
+                serde_json::json!(["RS256", "EdDSA"]),
+            ),
+            ("response_types_supported", serde_json::json!(["code"])),
+        ] {
+            assert_eq!(discovery[member], values, "{member}");
+        }
         let scopes = discovery["scopes_supported"].to_string();
         assert!(scopes.contains("\"openid\""), "{scopes}");
         let claims = discovery["claims_supported"].to_string();

@@ -21,6 +21,29 @@ async fn https_server(
     (server, pki)
 }
 
+/// Runs `interop/SCRIPT ISSUER CA` against an HTTPS server on every
+/// backend; what it printed each time, which ends with `ok`.
+async fn run_on_every_backend(script: &'static str) -> Vec<String> {
+    let Some(python) = end_to_end::third_party::python() else {
+        return Vec::new();
+    };
+    let mut runs = Vec::new();
+    for database_url in service_kit::testing::test_database_urls().await {
+        let (server, pki) = https_server(&database_url).await;
+        let ca = pki.ca_path.display().to_string();
+        let python = python.clone();
+        let issuer = server.url.clone();
+        let printed = actix_web::rt::task::spawn_blocking(move || {
+            end_to_end::third_party::run(&python, script, &[&issuer, &ca])
+        })
+        .await
+        .unwrap();
+        assert!(printed.trim_end().ends_with("ok"), "{printed}");
+        runs.push(printed);
+    }
+    runs
+}
+
 /// Authlib as an OpenID Connect relying party: discovery, the code flow
 /// with `nonce` and PKCE, the ID token verified against our JWK Set with
 /// `CodeIDToken` (iss, aud, exp, nonce, at_hash), UserInfo, a refresh with
@@ -28,20 +51,7 @@ async fn https_server(
 /// (`interop/authlib_oidc.py` lists the steps).
 #[actix_rt::test]
 async fn authlib_signs_in_with_our_openid_provider() {
-    let Some(python) = end_to_end::third_party::python() else {
-        return;
-    };
-    for database_url in service_kit::testing::test_database_urls().await {
-        let (server, pki) = https_server(&database_url).await;
-        let ca = pki.ca_path.display().to_string();
-        let python = python.clone();
-        let issuer = server.url.clone();
-        let printed = actix_web::rt::task::spawn_blocking(move || {
-            end_to_end::third_party::run(&python, "authlib_oidc.py", &[&issuer, &ca])
-        })
-        .await
-        .unwrap();
-        assert!(printed.trim_end().ends_with("ok"), "{printed}");
+    for printed in run_on_every_backend("authlib_oidc.py").await {
         assert!(
             printed.contains("discovery: valid for Authlib"),
             "{printed}"
@@ -58,20 +68,7 @@ async fn authlib_signs_in_with_our_openid_provider() {
 /// and a refused grant (`interop/authlib_oauth2.py` lists the steps).
 #[actix_rt::test]
 async fn authlib_completes_every_oauth_flow_against_our_authorization_server() {
-    let Some(python) = end_to_end::third_party::python() else {
-        return;
-    };
-    for database_url in service_kit::testing::test_database_urls().await {
-        let (server, pki) = https_server(&database_url).await;
-        let ca = pki.ca_path.display().to_string();
-        let python = python.clone();
-        let issuer = server.url.clone();
-        let printed = actix_web::rt::task::spawn_blocking(move || {
-            end_to_end::third_party::run(&python, "authlib_oauth2.py", &[&issuer, &ca])
-        })
-        .await
-        .unwrap();
-        assert!(printed.trim_end().ends_with("ok"), "{printed}");
+    for printed in run_on_every_backend("authlib_oauth2.py").await {
         assert!(printed.contains("metadata: valid for Authlib"), "{printed}");
     }
 }
