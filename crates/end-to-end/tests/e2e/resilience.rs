@@ -86,6 +86,17 @@ pub fn tally(outcomes: &[Outcome]) -> std::collections::BTreeMap<Option<u16>, us
     counts
 }
 
+/// Asserts that every request of `outcomes` was answered 201: the phase
+/// (`phase` names it in the failure) went as if nothing had ever failed.
+pub fn assert_all_created(phase: &str, outcomes: &[Outcome]) {
+    let counts = tally(outcomes);
+    assert_eq!(
+        counts.keys().copied().collect::<Vec<_>>(),
+        [Some(201)],
+        "{phase}: every post is created: {counts:?}"
+    );
+}
+
 /// A load-test HTTP client: a bounded wait per request (a hang fails the
 /// test instead of stalling it), a pool big enough for the load.
 pub fn load_client(timeout: Duration) -> reqwest::Client {
