@@ -135,6 +135,21 @@ pub fn post_message(
         .send()
 }
 
+/// The load of the resilience tests: `concurrency` posters creating posts
+/// at the resource for `duration`, each with a token the resource must
+/// check with its authorization server.
+pub async fn post_load(
+    http: reqwest::Client,
+    resource_url: String,
+    concurrency: usize,
+    duration: Duration,
+) -> Vec<Outcome> {
+    hammer(concurrency, duration, move |message| {
+        post_message(&http, &resource_url, "any-token", &message)
+    })
+    .await
+}
+
 /// The resource's posts table: (id, message) of every row.
 pub async fn stored_posts(database_url: &str) -> Vec<(i64, String)> {
     use sqlx::Row;

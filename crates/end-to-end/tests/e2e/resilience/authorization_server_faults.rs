@@ -14,7 +14,7 @@ use service_kit::server::{serve, Listener};
 use service_kit::ServeArgs;
 
 use super::{
-    assert_all_created, assert_every_created_post_stored_once, hammer, load_client, post_message,
+    assert_all_created, assert_every_created_post_stored_once, load_client, post_load,
     start_resource, stored_posts, tally,
 };
 
@@ -153,11 +153,12 @@ async fn under_load_the_resource_answers_503_while_its_authorization_server_fail
     let (resource_url, _resource) = start_resource(&fake.url(), &database_url, 400).await;
     let http = load_client(Duration::from_secs(10));
     let load = |seconds: f64| {
-        let http = http.clone();
-        let resource_url = resource_url.clone();
-        hammer(50, Duration::from_secs_f64(seconds), move |message| {
-            post_message(&http, &resource_url, "any-token", &message)
-        })
+        post_load(
+            http.clone(),
+            resource_url.clone(),
+            50,
+            Duration::from_secs_f64(seconds),
+        )
     };
     let mut everything = Vec::new();
 

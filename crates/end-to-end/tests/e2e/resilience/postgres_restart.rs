@@ -22,8 +22,8 @@ use service_kit::testing::outage::assert_retry_after;
 
 use super::authorization_server_faults::FakeIntrospection;
 use super::{
-    assert_all_created, assert_every_created_post_stored_once, hammer, load_client, post_message,
-    start_resource, stored_posts, tally,
+    assert_all_created, assert_every_created_post_stored_once, load_client, post_load,
+    post_message, start_resource, stored_posts, tally,
 };
 
 /// A Postgres cluster in a temp directory, on a free loopback port.
@@ -231,11 +231,12 @@ async fn the_resource_rides_out_a_postgres_restart_under_load_and_loses_nothing_
     // timeout): a request without an answer by then is a hang.
     let http = load_client(Duration::from_secs(15));
     let load = |seconds: u64| {
-        let http = http.clone();
-        let resource_url = resource_url.clone();
-        hammer(30, Duration::from_secs(seconds), move |message| {
-            post_message(&http, &resource_url, "any-token", &message)
-        })
+        post_load(
+            http.clone(),
+            resource_url.clone(),
+            30,
+            Duration::from_secs(seconds),
+        )
     };
 
     // Load for 11 s; a second in, Postgres dies; it is down for 6 s, longer
