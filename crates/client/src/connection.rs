@@ -57,26 +57,21 @@ pub async fn call_as_user(
     let Some(mut connection) = connections::find(state.pool(), &session.id_hash).await? else {
         return Ok(Outcome::NotConnected);
     };
-    let mut refreshed = false;
-    if connection
+    // At most one refresh per call: before it, when the access token is
+    // about to expire, or after the resource refused it as invalid_token.
+    let mut refresh_because = connection
         .expires_at
         .is_some_and(|expires_at| expires_at - now < REFRESH_MARGIN_SECONDS)
-    {
-        match refresh(
-            state,
-            session,
-            &connection,
-            now,
-            "the access token is about to expire",
-        )
-        .await?
-        {
-            Ok(fresh) => connection = fresh,
-            Err(outcome) => return Ok(outcome),
-        }
-        refreshed = true;
-    }
+        .then_some("the access token is about to expire");
+    let mut refreshed = false;
     loop {
+        if let Some(reason) = refresh_because.take() {
+            match refresh(state, session, &connection, now, reason).await? {
+                Ok(fresh) => connection = fresh,
+                Err(outcome) => return Ok(outcome),
+            }
+            refreshed = true;
+        }
         let answer = match call_once(state, session, call, &connection, now).await? {
             Ok(answer) => answer,
             Err(resource::Unreachable) => return Ok(Outcome::ResourceUnreachable),
@@ -84,19 +79,7 @@ pub async fn call_as_user(
         if answer != Answer::InvalidToken || refreshed {
             return Ok(Outcome::Answered(answer));
         }
-        match refresh(
-            state,
-            session,
-            &connection,
-            now,
-            "the resource answered invalid_token",
-        )
-        .await?
-        {
-            Ok(fresh) => connection = fresh,
-            Err(outcome) => return Ok(outcome),
-        }
-        refreshed = true;
+        refresh_because = Some("the resource answered invalid_token");
     }
 }
 

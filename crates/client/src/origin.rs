@@ -51,25 +51,18 @@ mod tests {
 
     #[test]
     fn only_loopback_names_of_one_port_are_aliases() {
-        assert!(are_loopback_aliases(
-            &url("http://127.0.0.1:9000/"),
-            &url("http://localhost:9000/")
-        ));
-        assert!(!are_loopback_aliases(
-            &url("http://127.0.0.1:9000/"),
-            &url("http://127.0.0.1:9000/")
-        ));
-        assert!(!are_loopback_aliases(
-            &url("http://127.0.0.1:9000/"),
-            &url("http://localhost:9001/")
-        ));
-        assert!(!are_loopback_aliases(
-            &url("http://evil.example:9000/"),
-            &url("http://localhost:9000/")
-        ));
-        assert!(!are_loopback_aliases(
-            &url("https://127.0.0.1:9000/"),
-            &url("http://localhost:9000/")
-        ));
+        for (one, other, aliases) in [
+            ("http://127.0.0.1:9000/", "http://localhost:9000/", true),
+            ("http://127.0.0.1:9000/", "http://127.0.0.1:9000/", false),
+            ("http://127.0.0.1:9000/", "http://localhost:9001/", false),
+            ("http://evil.example:9000/", "http://localhost:9000/", false),
+            ("https://127.0.0.1:9000/", "http://localhost:9000/", false),
+        ] {
+            assert_eq!(
+                are_loopback_aliases(&url(one), &url(other)),
+                aliases,
+                "{one} and {other}"
+            );
+        }
     }
 }

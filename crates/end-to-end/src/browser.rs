@@ -24,15 +24,10 @@ pub struct Browser {
 /// Starts chromedriver and a headless Chromium, or explains why not.
 pub async fn start() -> Option<Browser> {
     let Some(driver_path) = std::env::var_os("CHROMEDRIVER") else {
-        assert!(
-            std::env::var("OAUTH_E2E_BROWSER").as_deref() != Ok("required"),
-            "OAUTH_E2E_BROWSER=required but CHROMEDRIVER is not set: the browser test would not run"
-        );
-        // Straight to stderr: `eprintln!` is captured for passing tests.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: the real-browser test needs CHROMEDRIVER=/path/to/chromedriver"
+        crate::skip_unless_required(
+            "OAUTH_E2E_BROWSER",
+            "CHROMEDRIVER is not set: the browser test would not run",
+            "the real-browser test needs CHROMEDRIVER=/path/to/chromedriver",
         );
         return None;
     };

@@ -196,11 +196,7 @@ impl Ecosystem {
             .connect(client, "/connect", AtConsent::Approve("post"))
             .await;
         assert!(connected.contains("Facebook is connected"), "{connected}");
-        let posted = person
-            .submit(&format!("{client}/"), "/post", &[("message", message)])
-            .await;
-        assert!(posted.contains("Posted to Facebook"), "{posted}");
-        posted
+        person.post_to_facebook(client, message).await
     }
 
     /// A person's browser for this ecosystem: over HTTPS it trusts the test

@@ -28,4 +28,18 @@ pub mod third_party;
 pub mod walkthrough;
 
 pub use ecosystem::{Ecosystem, Options, Tls, Validation};
+
+/// Reports that a test needs a tool this machine lacks. Where `variable`
+/// is `required` (as in CI) that is a failure, with `missing` saying what
+/// is not there; anywhere else the test is skipped with a `SKIPPED:` line
+/// saying `needs`, straight to stderr (`eprintln!` is captured for passing
+/// tests).
+pub fn skip_unless_required(variable: &str, missing: &str, needs: &str) {
+    assert!(
+        std::env::var(variable).as_deref() != Ok("required"),
+        "{variable}=required but {missing}"
+    );
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {needs}");
+}
 pub use user_agent::{AtConsent, UserAgent};

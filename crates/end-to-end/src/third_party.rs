@@ -32,14 +32,10 @@ pub fn python() -> Option<PathBuf> {
             return Some(python);
         }
     }
-    assert!(
-        std::env::var("OAUTH_INTEROP").as_deref() != Ok("required"),
-        "OAUTH_INTEROP=required but no Python with interop/requirements.txt: run scripts/interop-setup"
-    );
-    use std::io::Write as _;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: the interoperability tests need scripts/interop-setup (Authlib from PyPI)"
+    crate::skip_unless_required(
+        "OAUTH_INTEROP",
+        "no Python with interop/requirements.txt: run scripts/interop-setup",
+        "the interoperability tests need scripts/interop-setup (Authlib from PyPI)",
     );
     None
 }

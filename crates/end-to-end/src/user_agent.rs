@@ -210,6 +210,17 @@ impl UserAgent {
         let next = location(&response).unwrap();
         self.follow_to_page(&absolute(&target, &next)).await
     }
+
+    /// Posts `message` with the "Post to Facebook" form of the client's
+    /// home page at `client_url`, and asserts Facebook accepted it.
+    /// Returns the page the post leads to.
+    pub async fn post_to_facebook(&self, client_url: &str, message: &str) -> String {
+        let posted = self
+            .submit(&format!("{client_url}/"), "/post", &[("message", message)])
+            .await;
+        assert!(posted.contains("Posted to Facebook"), "{posted}");
+        posted
+    }
 }
 
 /// The values of the named hidden inputs present on `page`.

@@ -35,57 +35,23 @@ pub enum OAuthErrorCode {
     InteractionRequired,
 }
 
-impl OAuthErrorCode {
-    pub const ALL: [Self; 15] = [
-        Self::InvalidRequest,
-        Self::InvalidClient,
-        Self::InvalidGrant,
-        Self::UnauthorizedClient,
-        Self::UnsupportedGrantType,
-        Self::UnsupportedResponseType,
-        Self::InvalidScope,
-        Self::AccessDenied,
-        Self::ServerError,
-        Self::TemporarilyUnavailable,
-        Self::UnsupportedTokenType,
-        Self::InvalidTarget,
-        Self::LoginRequired,
-        Self::ConsentRequired,
-        Self::InteractionRequired,
-    ];
-
-    /// The code a server sent, if it is one of these; RFC 6749 §8.5 lets
-    /// servers define others, which a caller treats as unknown.
-    pub fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|known| known.as_str() == code)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidClient => "invalid_client",
-            Self::InvalidGrant => "invalid_grant",
-            Self::UnauthorizedClient => "unauthorized_client",
-            Self::UnsupportedGrantType => "unsupported_grant_type",
-            Self::UnsupportedResponseType => "unsupported_response_type",
-            Self::InvalidScope => "invalid_scope",
-            Self::AccessDenied => "access_denied",
-            Self::ServerError => "server_error",
-            Self::TemporarilyUnavailable => "temporarily_unavailable",
-            Self::UnsupportedTokenType => "unsupported_token_type",
-            Self::InvalidTarget => "invalid_target",
-            Self::LoginRequired => "login_required",
-            Self::ConsentRequired => "consent_required",
-            Self::InteractionRequired => "interaction_required",
-        }
-    }
-}
-
-impl fmt::Display for OAuthErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+wire_names!(OAuthErrorCode {
+    InvalidRequest => "invalid_request",
+    InvalidClient => "invalid_client",
+    InvalidGrant => "invalid_grant",
+    UnauthorizedClient => "unauthorized_client",
+    UnsupportedGrantType => "unsupported_grant_type",
+    UnsupportedResponseType => "unsupported_response_type",
+    InvalidScope => "invalid_scope",
+    AccessDenied => "access_denied",
+    ServerError => "server_error",
+    TemporarilyUnavailable => "temporarily_unavailable",
+    UnsupportedTokenType => "unsupported_token_type",
+    InvalidTarget => "invalid_target",
+    LoginRequired => "login_required",
+    ConsentRequired => "consent_required",
+    InteractionRequired => "interaction_required",
+});
 
 /// RFC 6750 §3.1 error codes, sent by a protected resource, and the two
 /// that RFC 9449 §7.1 adds for its `DPoP` scheme.
@@ -104,36 +70,13 @@ pub enum BearerErrorCode {
     UseDpopNonce,
 }
 
-impl BearerErrorCode {
-    /// The code a resource sent, if it is one of RFC 6750's.
-    pub fn parse(code: &str) -> Option<Self> {
-        [
-            Self::InvalidRequest,
-            Self::InvalidToken,
-            Self::InsufficientScope,
-            Self::InvalidDpopProof,
-            Self::UseDpopNonce,
-        ]
-        .into_iter()
-        .find(|known| known.as_str() == code)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidToken => "invalid_token",
-            Self::InsufficientScope => "insufficient_scope",
-            Self::InvalidDpopProof => "invalid_dpop_proof",
-            Self::UseDpopNonce => "use_dpop_nonce",
-        }
-    }
-}
-
-impl fmt::Display for BearerErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+wire_names!(BearerErrorCode {
+    InvalidRequest => "invalid_request",
+    InvalidToken => "invalid_token",
+    InsufficientScope => "insufficient_scope",
+    InvalidDpopProof => "invalid_dpop_proof",
+    UseDpopNonce => "use_dpop_nonce",
+});
 
 /// The JSON error body of RFC 6749 §5.2, also used by the protected
 /// resource for RFC 6750 refusals.

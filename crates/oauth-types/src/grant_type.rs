@@ -2,8 +2,6 @@
 //! `grant_type` at the token endpoint, of a client's registration, and of
 //! `grant_types_supported` in the metadata (RFC 8414 §2).
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// A grant type. The implicit and password grants are not among them
@@ -19,33 +17,11 @@ pub enum GrantType {
     ClientCredentials,
 }
 
-impl GrantType {
-    pub const ALL: [Self; 3] = [
-        Self::AuthorizationCode,
-        Self::RefreshToken,
-        Self::ClientCredentials,
-    ];
-
-    /// The grant type a request or a registration names, if it is one of
-    /// these.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|known| known.as_str() == value)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::AuthorizationCode => "authorization_code",
-            Self::RefreshToken => "refresh_token",
-            Self::ClientCredentials => "client_credentials",
-        }
-    }
-}
-
-impl fmt::Display for GrantType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+wire_names!(GrantType {
+    AuthorizationCode => "authorization_code",
+    RefreshToken => "refresh_token",
+    ClientCredentials => "client_credentials",
+});
 
 #[cfg(test)]
 mod tests {

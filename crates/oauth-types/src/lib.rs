@@ -16,6 +16,39 @@ pub mod secret;
 /// RFC 7636 Proof Key for Code Exchange: verifier and `S256` challenge.
 pub mod pkce;
 
+/// Gives a fieldless enum its names on the wire from one table of
+/// `Variant => "wire_name"`: `ALL` (every variant), `as_str` (the name to
+/// send), `parse` (the variant a peer named, if it is one we know) and a
+/// `Display` that writes the name, so they can never disagree.
+macro_rules! wire_names {
+    ($name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
+        impl $name {
+            /// Every variant, in the order of the table.
+            pub const ALL: [Self; [$(stringify!($variant)),+].len()] = [$(Self::$variant),+];
+
+            /// The variant `value` names, if it is one of these; a name not
+            /// in the table (RFC 6749 §8.5 lets servers define their own)
+            /// is unknown here.
+            pub fn parse(value: &str) -> Option<Self> {
+                Self::ALL.into_iter().find(|known| known.as_str() == value)
+            }
+
+            /// The name on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)+
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
 /// The error codes of RFC 6749 §4.1.2.1 and §5.2, and RFC 6750 §3.1.
 pub mod error;
 

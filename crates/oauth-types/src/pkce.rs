@@ -124,18 +124,13 @@ mod tests {
 
     #[test]
     fn plain_and_unknown_methods_are_refused() {
-        assert_eq!(
-            CodeChallengeMethod::parse("plain"),
-            Err(PkceError::UnsupportedMethod)
-        );
-        assert_eq!(
-            CodeChallengeMethod::parse("s256"),
-            Err(PkceError::UnsupportedMethod)
-        );
-        assert_eq!(
-            CodeChallengeMethod::parse("S256"),
-            Ok(CodeChallengeMethod::S256)
-        );
+        for (method, expected) in [
+            ("plain", Err(PkceError::UnsupportedMethod)),
+            ("s256", Err(PkceError::UnsupportedMethod)),
+            ("S256", Ok(CodeChallengeMethod::S256)),
+        ] {
+            assert_eq!(CodeChallengeMethod::parse(method), expected, "{method}");
+        }
     }
 
     #[test]

@@ -36,6 +36,14 @@ impl Text {
     }
 }
 
+/// A text that breaks a rule is the request's fault: 400
+/// `invalid_request` (RFC 6750 §3.1), saying which rule.
+impl From<TextError> for crate::bearer::ApiError {
+    fn from(error: TextError) -> Self {
+        Self::InvalidRequest(error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

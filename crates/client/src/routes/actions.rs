@@ -2,8 +2,13 @@
 //! token are checked first, the resource is called as the user, and the
 //! outcome is left as a notice for the page the 303 leads to.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use serde::de::DeserializeOwned;
 
 use crate::connection::{self, Outcome};
 use crate::notice::Notice;
@@ -57,8 +62,42 @@ impl ResponseError for ActionError {
     }
 }
 
+/// A form that carries the anti-CSRF token of the page it was posted from.
+pub trait CsrfProtected {
+    /// The anti-CSRF token as the form sent it.
+    fn csrf_token(&self) -> &str;
+}
+
+/// A form posted from one of Strava's own pages, with the live session it
+/// came from. Extracting it checks the session and the form's anti-CSRF
+/// token (see [`checked_session`]) before the handler runs, so every POST
+/// route gets the same protection by taking this type as its argument.
+pub struct CheckedForm<F> {
+    pub form: F,
+    pub session: Session,
+    /// The clock's reading when the form was checked, in Unix seconds.
+    pub now: i64,
+}
+
+impl<F: DeserializeOwned + CsrfProtected + 'static> FromRequest for CheckedForm<F> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<F>::from_request(request, payload);
+        let request = request.clone();
+        Box::pin(async move {
+            let form = form.await?.into_inner();
+            let state = web::Data::<AppState>::extract(&request).await?;
+            let now = state.clock.now();
+            let session = checked_session(&request, &state, form.csrf_token(), now).await?;
+            Ok(Self { form, session, now })
+        })
+    }
+}
+
 /// The session of a form post, after its anti-CSRF token is checked.
-pub async fn checked_session(
+async fn checked_session(
     request: &HttpRequest,
     state: &AppState,
     csrf_token: &str,

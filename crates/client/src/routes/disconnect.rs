@@ -5,12 +5,12 @@
 //! The refresh token is revoked first (that also ends its access tokens,
 //! security rule 16), then the access token itself.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::oauth::{self, Recorder, RevocableToken, TokenError};
-use crate::routes::actions::{checked_session, ActionError};
+use crate::routes::actions::{ActionError, CheckedForm, CsrfProtected};
 use crate::routes::see_other;
 use crate::session::Session;
 use crate::state::AppState;
@@ -23,13 +23,16 @@ pub struct DisconnectForm {
     csrf_token: String,
 }
 
+impl CsrfProtected for DisconnectForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 pub async fn post(
-    request: HttpRequest,
-    form: web::Form<DisconnectForm>,
+    CheckedForm { session, now, .. }: CheckedForm<DisconnectForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = state.clock.now();
-    let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let pool = state.pool();
     let notice = match store::connections::find(pool, &session.id_hash).await? {
         None => Notice::success(

@@ -3,12 +3,12 @@
 //! Without that scope the resource answers 403 `insufficient_scope`, and
 //! the page offers to reconnect asking for it too.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::resource::ResourceCall;
-use crate::routes::actions::{call_and_report, checked_session, ActionError};
+use crate::routes::actions::{call_and_report, ActionError, CheckedForm, CsrfProtected};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -18,13 +18,16 @@ pub struct MessageForm {
     text: String,
 }
 
+impl CsrfProtected for MessageForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 pub async fn post(
-    request: HttpRequest,
-    form: web::Form<MessageForm>,
+    CheckedForm { form, session, now }: CheckedForm<MessageForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = state.clock.now();
-    let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let call = ResourceCall::personal_message(&form.to, &form.text);
     call_and_report(&state, &session, &call, now, |_| {
         Notice::success(

@@ -2,12 +2,12 @@
 //! (`POST {resource}/api/posts`, scope `post`), then 303 to `/`, which shows
 //! the outcome, the resource's refusal included.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::resource::ResourceCall;
-use crate::routes::actions::{call_and_report, checked_session, ActionError};
+use crate::routes::actions::{call_and_report, ActionError, CheckedForm, CsrfProtected};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -16,13 +16,16 @@ pub struct PostForm {
     message: String,
 }
 
+impl CsrfProtected for PostForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 pub async fn post(
-    request: HttpRequest,
-    form: web::Form<PostForm>,
+    CheckedForm { form, session, now }: CheckedForm<PostForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = state.clock.now();
-    let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let call = ResourceCall::post(&form.message);
     call_and_report(&state, &session, &call, now, |body| {
         posted(body, &form.message)

@@ -1,11 +1,11 @@
 //! `POST /share`: "Share to Facebook" posts a run's summary as the user.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::resource::ResourceCall;
-use crate::routes::actions::{call_and_report, checked_session, ActionError};
+use crate::routes::actions::{call_and_report, ActionError, CheckedForm, CsrfProtected};
 use crate::routes::post_message::posted;
 use crate::routes::see_other;
 use crate::state::AppState;
@@ -17,13 +17,16 @@ pub struct ShareForm {
     run_id: String,
 }
 
+impl CsrfProtected for ShareForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
 pub async fn post(
-    request: HttpRequest,
-    form: web::Form<ShareForm>,
+    CheckedForm { form, session, now }: CheckedForm<ShareForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let now = state.clock.now();
-    let session = checked_session(&request, &state, &form.csrf_token, now).await?;
     let Some(run) = store::runs::find(state.pool(), &session.id_hash, &form.run_id).await? else {
         let notice = Notice::problem("No such run", "That run is not one of yours.");
         store::sessions::set_notice(state.pool(), &session.id_hash, &notice.to_json()).await?;

@@ -73,11 +73,12 @@ pub async fn find(
 
 /// Forgets the session's tokens.
 pub async fn delete(pool: &AnyPool, session: &CredentialHash) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM connections WHERE session_hash = $1")
-        .bind(session.as_str())
-        .execute(pool)
-        .await?;
-    Ok(())
+    super::execute_for_session(
+        pool,
+        "DELETE FROM connections WHERE session_hash = $1",
+        session,
+    )
+    .await
 }
 
 /// Claims the right to refresh `access_token`: true for exactly one caller
@@ -108,9 +109,10 @@ pub async fn claim_refresh(
 
 /// Gives up a claim without new tokens (the server could not be reached).
 pub async fn release_refresh(pool: &AnyPool, session: &CredentialHash) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE connections SET refreshing_since = NULL WHERE session_hash = $1")
-        .bind(session.as_str())
-        .execute(pool)
-        .await?;
-    Ok(())
+    super::execute_for_session(
+        pool,
+        "UPDATE connections SET refreshing_since = NULL WHERE session_hash = $1",
+        session,
+    )
+    .await
 }

@@ -18,3 +18,20 @@ pub mod trace;
 
 /// Deleting expired rows, on the sweeper's timer.
 pub mod housekeeping;
+
+use oauth_types::secret::CredentialHash;
+use sqlx::AnyPool;
+
+/// Runs `statement`, whose only parameter `$1` is a session's hash: the
+/// one shape of every "forget this" or "reset that" for one session.
+pub(crate) async fn execute_for_session(
+    pool: &AnyPool,
+    statement: &'static str,
+    session: &CredentialHash,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(statement)
+        .bind(session.as_str())
+        .execute(pool)
+        .await?;
+    Ok(())
+}

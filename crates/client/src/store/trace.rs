@@ -56,9 +56,10 @@ pub async fn list(pool: &AnyPool, session: &CredentialHash) -> Result<Vec<Step>,
 
 /// Starts a new flow: forgets the previous steps.
 pub async fn clear(pool: &AnyPool, session: &CredentialHash) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM trace_steps WHERE session_hash = $1")
-        .bind(session.as_str())
-        .execute(pool)
-        .await?;
-    Ok(())
+    super::execute_for_session(
+        pool,
+        "DELETE FROM trace_steps WHERE session_hash = $1",
+        session,
+    )
+    .await
 }

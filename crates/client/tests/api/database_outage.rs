@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use service_kit::testing::outage::DatabaseOutage;
+use service_kit::testing::outage::{assert_retry_after, DatabaseOutage};
 
 use crate::helpers::{browser, spawn_app_with, Options};
 
@@ -23,12 +23,7 @@ async fn while_its_database_is_down_pages_answer_503_with_retry_after_then_recov
             .await
             .expect("GET /");
         assert_eq!(down.status(), 503, "{database_url}");
-        let retry_after = down
-            .headers()
-            .get("retry-after")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u32>().ok());
-        assert_eq!(retry_after, Some(service_kit::http::RETRY_AFTER_SECONDS));
+        assert_retry_after(&down);
         let page = down.text().await.expect("a page");
         assert!(page.contains("Try again in a few seconds"), "{page}");
         if outage.refuses_reads() {

@@ -78,13 +78,11 @@ pub fn render(recording: Recording, exchanges: &[Exchange]) -> String {
     );
     for exchange in exchanges {
         out.push_str(&format!(
-            "| [{step}](#{step}) | {from} → {to} | `{method} {path}` | {status} |\n",
+            "| [{step}](#{step}) | {} | {} | {} |\n",
+            parties(exchange),
+            request_line(exchange),
+            exchange.status,
             step = exchange.step,
-            from = exchange.from,
-            to = exchange.to,
-            method = exchange.method,
-            path = exchange.path,
-            status = exchange.status,
         ));
     }
     for exchange in exchanges {
@@ -94,16 +92,26 @@ pub fn render(recording: Recording, exchanges: &[Exchange]) -> String {
     out
 }
 
+/// Who spoke to whom in `exchange`, as the table and the headings name it:
+/// `from → to`.
+fn parties(exchange: &Exchange) -> String {
+    format!("{} → {}", exchange.from, exchange.to)
+}
+
+/// The request of `exchange` as the table and the headings name it, in
+/// backticks: `` `METHOD path` ``.
+fn request_line(exchange: &Exchange) -> String {
+    format!("`{} {}`", exchange.method, exchange.path)
+}
+
 /// One exchange: a heading with its anchor, then the pair.
 pub fn render_exchange(exchange: &Exchange) -> String {
     let mut out = format!(
-        "<a id=\"{step}\"></a>\n### {step}. {from} → {to}: `{method} {path}` → {status}\n\n```http\n",
+        "<a id=\"{step}\"></a>\n### {step}. {}: {} → {}\n\n```http\n",
+        parties(exchange),
+        request_line(exchange),
+        exchange.status,
         step = exchange.step,
-        from = exchange.from,
-        to = exchange.to,
-        method = exchange.method,
-        path = exchange.path,
-        status = exchange.status,
     );
     out.push_str(&format!("{} {}", exchange.method, exchange.path));
     out.push_str(&parameters("?", &exchange.query));

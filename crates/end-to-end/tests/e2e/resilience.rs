@@ -86,6 +86,17 @@ pub fn tally(outcomes: &[Outcome]) -> std::collections::BTreeMap<Option<u16>, us
     counts
 }
 
+/// Asserts that every request of `outcomes` was answered 201: the phase
+/// (`phase` names it in the failure) went as if nothing had ever failed.
+pub fn assert_all_created(phase: &str, outcomes: &[Outcome]) {
+    let counts = tally(outcomes);
+    assert_eq!(
+        counts.keys().copied().collect::<Vec<_>>(),
+        [Some(201)],
+        "{phase}: every post is created: {counts:?}"
+    );
+}
+
 /// A load-test HTTP client: a bounded wait per request (a hang fails the
 /// test instead of stalling it), a pool big enough for the load.
 pub fn load_client(timeout: Duration) -> reqwest::Client {
@@ -122,6 +133,21 @@ pub fn post_message(
         .bearer_auth(token)
         .json(&serde_json::json!({ "message": message }))
         .send()
+}
+
+/// The load of the resilience tests: `concurrency` posters creating posts
+/// at the resource for `duration`, each with a token the resource must
+/// check with its authorization server.
+pub async fn post_load(
+    http: reqwest::Client,
+    resource_url: String,
+    concurrency: usize,
+    duration: Duration,
+) -> Vec<Outcome> {
+    hammer(concurrency, duration, move |message| {
+        post_message(&http, &resource_url, "any-token", &message)
+    })
+    .await
 }
 
 /// The resource's posts table: (id, message) of every row.

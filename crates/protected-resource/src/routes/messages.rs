@@ -25,8 +25,7 @@ pub async fn send(
     database: Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     let new_message: NewMessage = request.body()?;
-    let text = Text::parse("text", new_message.text)
-        .map_err(|err| ApiError::InvalidRequest(err.to_string()))?;
+    let text = Text::parse("text", new_message.text)?;
     let recipient = find_recipient(&database, new_message.to).await?;
     let grant = &request.grant;
     let message = store::messages::send(

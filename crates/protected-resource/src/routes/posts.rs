@@ -36,8 +36,7 @@ pub async fn create(
     database: Data<Database>,
 ) -> Result<HttpResponse, ApiError> {
     let new_post: NewPost = request.body()?;
-    let message = Text::parse("message", new_post.message)
-        .map_err(|err| ApiError::InvalidRequest(err.to_string()))?;
+    let message = Text::parse("message", new_post.message)?;
     let grant = &request.grant;
     let post = store::posts::create(
         database.pool(),

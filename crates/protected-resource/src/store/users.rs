@@ -27,18 +27,29 @@ pub async fn remember(
 
 /// The `sub` most recently seen with `username`.
 pub async fn sub_of(pool: &AnyPool, username: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query("SELECT sub FROM users WHERE username = $1 ORDER BY seen_at DESC LIMIT 1")
-        .bind(username)
-        .fetch_optional(pool)
-        .await
-        .map(|row| row.map(|row| row.get("sub")))
+    first_text(
+        pool,
+        "SELECT sub FROM users WHERE username = $1 ORDER BY seen_at DESC LIMIT 1",
+        username,
+    )
+    .await
 }
 
 /// The username last seen for `sub`.
 pub async fn username_of(pool: &AnyPool, sub: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query("SELECT username FROM users WHERE sub = $1")
-        .bind(sub)
+    first_text(pool, "SELECT username FROM users WHERE sub = $1", sub).await
+}
+
+/// The one text column of the first row `query` finds for `key` (its `$1`),
+/// if any: the shape of every "who is this" lookup above.
+async fn first_text(
+    pool: &AnyPool,
+    query: &'static str,
+    key: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query(query)
+        .bind(key)
         .fetch_optional(pool)
         .await
-        .map(|row| row.map(|row| row.get("username")))
+        .map(|row| row.map(|row| row.get(0)))
 }

@@ -3,17 +3,13 @@
 //! again once the database is back, without being restarted.
 
 use serde_json::json;
-use service_kit::testing::outage::DatabaseOutage;
+use service_kit::testing::outage::{retry_after_seconds, DatabaseOutage};
 
 use crate::helpers::{assert_unavailable, spawn_app_on};
 
 /// Asserts a 503 that names when to come back.
 async fn assert_retry_later(response: reqwest::Response) {
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u32>().ok());
+    let retry_after = retry_after_seconds(&response);
     let status = response.status();
     if retry_after != Some(service_kit::http::RETRY_AFTER_SECONDS) {
         let body = response.text().await.unwrap_or_default();

@@ -236,15 +236,7 @@ async fn without_a_token_both_schemes_are_challenged_and_the_metadata_lists_the_
         .iter()
         .all(|challenge| !challenge.contains("error=")));
 
-    let metadata: Value = app
-        .http
-        .get(app.metadata_url())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let metadata = app.fetch_json(&app.metadata_url()).await;
     assert_eq!(
         metadata["dpop_signing_alg_values_supported"],
         json!(["ES256", "EdDSA", "RS256"])

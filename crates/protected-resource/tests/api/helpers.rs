@@ -414,6 +414,20 @@ impl TestApp {
     pub fn metadata_url(&self) -> String {
         self.url("/.well-known/oauth-protected-resource")
     }
+
+    /// The JSON document at `url`, fetched without a token (the resource's
+    /// RFC 9728 metadata, wherever a challenge says it is).
+    pub async fn fetch_json(&self, url: &str) -> Value {
+        let response = self.http.get(url).send().await.unwrap();
+        response.json().await.unwrap()
+    }
+}
+
+/// `object` without its `member`: an introspection answer or a claims set
+/// that leaves out one member the resource relies on.
+pub fn without(mut object: Value, member: &str) -> Value {
+    object.as_object_mut().unwrap().remove(member);
+    object
 }
 
 /// The `WWW-Authenticate` header of `response`, if any.

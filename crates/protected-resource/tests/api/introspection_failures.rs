@@ -8,7 +8,8 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::helpers::{
-    active_answer, assert_unavailable, spawn_app, spawn_app_with, FakeAnswer, Options, CLIENT_ID,
+    active_answer, assert_unavailable, spawn_app, spawn_app_with, without, FakeAnswer, Options,
+    CLIENT_ID,
 };
 
 #[actix_rt::test]
@@ -104,8 +105,7 @@ async fn an_active_answer_with_a_past_exp_is_invalid_token() {
 #[actix_rt::test]
 async fn an_active_answer_without_exp_is_invalid_token() {
     let app = spawn_app().await;
-    let mut answer = app.alices_answer();
-    answer.as_object_mut().unwrap().remove("exp");
+    let answer = without(app.alices_answer(), "exp");
 
     let response = app.me_answered("endless-token", answer).await;
 
@@ -145,8 +145,7 @@ async fn a_token_whose_audience_list_includes_this_resource_is_accepted() {
 #[actix_rt::test]
 async fn a_token_that_names_no_resource_owner_is_invalid_token() {
     let app = spawn_app().await;
-    let mut answer = app.alices_answer();
-    answer.as_object_mut().unwrap().remove("sub");
+    let answer = without(app.alices_answer(), "sub");
 
     let response = app.me_answered("ownerless-token", answer).await;
 

@@ -7,7 +7,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
 use crate::fake_issuer::{spawn_jwt_app, JwtApp, SigningKey};
-use crate::helpers::{assert_refused, assert_served, challenge, ROUTES};
+use crate::helpers::{assert_refused, assert_served, challenge, without, ROUTES};
 
 /// Asserts `token` is refused on `/api/me` with 401 `invalid_token`, and
 /// returns the `error_description`.
@@ -57,8 +57,7 @@ async fn the_owner_comes_from_the_token_sub_and_username_claims() {
 #[actix_rt::test]
 async fn without_a_username_claim_the_username_is_the_sub() {
     let jwt = spawn_jwt_app().await;
-    let mut claims = jwt.claims("alice", "profile");
-    claims.as_object_mut().unwrap().remove("username");
+    let claims = without(jwt.claims("alice", "profile"), "username");
 
     let response = jwt.app.get("/api/me", &jwt.key.sign(&claims)).await;
 
@@ -247,8 +246,7 @@ async fn a_string_exp_or_nbf_is_refused() {
 async fn a_token_missing_a_required_claim_is_refused() {
     let jwt = spawn_jwt_app().await;
     for name in ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"] {
-        let mut claims = jwt.claims("alice", "profile");
-        claims.as_object_mut().unwrap().remove(name);
+        let claims = without(jwt.claims("alice", "profile"), name);
 
         let response = jwt.app.get("/api/me", &jwt.key.sign(&claims)).await;
 
@@ -338,8 +336,7 @@ async fn every_route_refuses_a_token_without_its_scope_and_names_the_scope() {
 #[actix_rt::test]
 async fn a_token_without_a_scope_claim_is_insufficient_scope() {
     let jwt = spawn_jwt_app().await;
-    let mut claims = jwt.claims("alice", "profile");
-    claims.as_object_mut().unwrap().remove("scope");
+    let claims = without(jwt.claims("alice", "profile"), "scope");
 
     let response = jwt.app.get("/api/me", &jwt.key.sign(&claims)).await;
 

@@ -52,15 +52,7 @@ async fn a_client_can_follow_resource_metadata_from_a_challenge_to_the_document(
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .unwrap();
-    let document: Value = app
-        .http
-        .get(metadata_url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let document = app.fetch_json(metadata_url).await;
 
     // RFC 9728 §3.3: the document's resource is the identifier the URL was made from.
     assert_eq!(document["resource"], app.resource_id.as_str());

@@ -89,3 +89,27 @@ impl DatabaseOutage {
         self.backend == Backend::Postgres
     }
 }
+
+/// The `Retry-After` of `response` in whole seconds, if it carries a valid
+/// one. A role whose database is down answers 503 with
+/// [`crate::http::RETRY_AFTER_SECONDS`] there, so the caller knows when to
+/// come back (RFC 9110 §10.2.3).
+pub fn retry_after_seconds(response: &reqwest::Response) -> Option<u32> {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u32>().ok())
+}
+
+/// Asserts that `response` says when to come back: a `Retry-After` of
+/// [`crate::http::RETRY_AFTER_SECONDS`], as every role answers while its
+/// database is down.
+pub fn assert_retry_after(response: &reqwest::Response) {
+    assert_eq!(
+        retry_after_seconds(response),
+        Some(crate::http::RETRY_AFTER_SECONDS),
+        "the Retry-After of a {} answer",
+        response.status()
+    );
+}

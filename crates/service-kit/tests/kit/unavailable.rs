@@ -4,6 +4,7 @@
 use actix_web::{web, App};
 use service_kit::database::is_unavailable;
 use service_kit::server::{serve, Listener};
+use service_kit::testing::outage::assert_retry_after;
 use service_kit::testing::{postgres_url, sqlite_url, test_database_urls};
 use service_kit::{Database, ServeArgs};
 use sqlx::{AnyConnection, Connection, Row};
@@ -133,11 +134,6 @@ async fn healthz_answers_503_with_retry_after_when_the_database_does_not_answer(
         .await
         .expect("GET");
     assert_eq!(down.status(), 503);
-    let retry_after = down
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u32>().ok());
-    assert_eq!(retry_after, Some(service_kit::http::RETRY_AFTER_SECONDS));
+    assert_retry_after(&down);
     handle.stop(true).await;
 }

@@ -14,8 +14,8 @@ use service_kit::server::{serve, Listener};
 use service_kit::ServeArgs;
 
 use super::{
-    assert_every_created_post_stored_once, hammer, load_client, post_message, start_resource,
-    stored_posts, tally,
+    assert_all_created, assert_every_created_post_stored_once, load_client, post_load,
+    start_resource, stored_posts, tally,
 };
 
 /// The resource identifier the resource accepts by default.
@@ -153,22 +153,18 @@ async fn under_load_the_resource_answers_503_while_its_authorization_server_fail
     let (resource_url, _resource) = start_resource(&fake.url(), &database_url, 400).await;
     let http = load_client(Duration::from_secs(10));
     let load = |seconds: f64| {
-        let http = http.clone();
-        let resource_url = resource_url.clone();
-        hammer(50, Duration::from_secs_f64(seconds), move |message| {
-            post_message(&http, &resource_url, "any-token", &message)
-        })
+        post_load(
+            http.clone(),
+            resource_url.clone(),
+            50,
+            Duration::from_secs_f64(seconds),
+        )
     };
     let mut everything = Vec::new();
 
     // Healthy: posts are created.
     let healthy = load(1.0).await;
-    let counts = tally(&healthy);
-    assert_eq!(
-        counts.keys().copied().collect::<Vec<_>>(),
-        [Some(201)],
-        "{counts:?}"
-    );
+    assert_all_created("healthy", &healthy);
     everything.extend(healthy);
 
     // Down, slow, garbage, failing: 503 for every request.
@@ -203,12 +199,7 @@ async fn under_load_the_resource_answers_503_while_its_authorization_server_fail
     assert!(counts.contains_key(&Some(201)), "{counts:?}");
     everything.extend(recovering);
     let recovered = load(1.0).await;
-    let counts = tally(&recovered);
-    assert_eq!(
-        counts.keys().copied().collect::<Vec<_>>(),
-        [Some(201)],
-        "{counts:?}"
-    );
+    assert_all_created("recovered", &recovered);
     everything.extend(recovered);
 
     // Exactly the 201'd posts were stored: nothing slipped through a 503.

@@ -47,10 +47,7 @@ async fn the_client_and_the_resource_ride_out_a_restart_of_the_authorization_ser
     let _restarted = restart(&issuer, &as_database).await;
 
     // The tokens issued before the restart work again; nobody reconnects.
-    let after = hamza
-        .submit(&home, "/post", &[("message", "after the restart")])
-        .await;
-    assert!(after.contains("Posted to Facebook"), "{after}");
+    hamza.post_to_facebook(client, "after the restart").await;
     let wall = hamza.page(&wall_url).await;
     assert!(wall.contains("before the restart"), "{wall}");
     assert!(wall.contains("after the restart"), "{wall}");

@@ -41,10 +41,7 @@ async fn two_dozen_people_at_once(options: Options) {
                     .connect(&client, "/connect", AtConsent::Approve("profile post"))
                     .await;
                 assert!(connected.contains("Facebook is connected"), "{connected}");
-                let posted = person
-                    .submit(&format!("{client}/"), "/post", &[("message", &message)])
-                    .await;
-                assert!(posted.contains("Posted to Facebook"), "{posted}");
+                person.post_to_facebook(&client, &message).await;
                 (person.username.clone(), message)
             })
         })

@@ -18,11 +18,12 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use end_to_end::{AtConsent, Ecosystem, Options};
+use service_kit::testing::outage::assert_retry_after;
 
 use super::authorization_server_faults::FakeIntrospection;
 use super::{
-    assert_every_created_post_stored_once, hammer, load_client, post_message, start_resource,
-    stored_posts, tally,
+    assert_all_created, assert_every_created_post_stored_once, load_client, post_load,
+    post_message, start_resource, stored_posts, tally,
 };
 
 /// A Postgres cluster in a temp directory, on a free loopback port.
@@ -132,6 +133,26 @@ impl PrivateCluster {
             true,
         )
     }
+
+    /// Crashes the cluster ([`Self::pg_ctl_kill`]) without stalling the
+    /// async runtime, since `pg_ctl` blocks, and hands the cluster back.
+    async fn crash(self) -> Self {
+        self.off_the_runtime(Self::pg_ctl_kill).await
+    }
+
+    /// Starts the crashed cluster again, off the async runtime too.
+    async fn restart(self) -> Self {
+        self.off_the_runtime(Self::pg_ctl_start).await
+    }
+
+    async fn off_the_runtime(self, step: fn(&Self) -> Result<(), String>) -> Self {
+        actix_rt::task::spawn_blocking(move || {
+            step(&self).unwrap();
+            self
+        })
+        .await
+        .unwrap()
+    }
 }
 
 impl Drop for PrivateCluster {
@@ -210,11 +231,12 @@ async fn the_resource_rides_out_a_postgres_restart_under_load_and_loses_nothing_
     // timeout): a request without an answer by then is a hang.
     let http = load_client(Duration::from_secs(15));
     let load = |seconds: u64| {
-        let http = http.clone();
-        let resource_url = resource_url.clone();
-        hammer(30, Duration::from_secs(seconds), move |message| {
-            post_message(&http, &resource_url, "any-token", &message)
-        })
+        post_load(
+            http.clone(),
+            resource_url.clone(),
+            30,
+            Duration::from_secs(seconds),
+        )
     };
 
     // Load for 11 s; a second in, Postgres dies; it is down for 6 s, longer
@@ -222,12 +244,7 @@ async fn the_resource_rides_out_a_postgres_restart_under_load_and_loses_nothing_
     let during = actix_rt::spawn(load(11));
     actix_rt::time::sleep(Duration::from_secs(1)).await;
     let killed_at = Instant::now();
-    let cluster = actix_rt::task::spawn_blocking(move || {
-        cluster.pg_ctl_kill().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let cluster = cluster.crash().await;
     assert!(
         wait_for_health(&http, &resource_url, 503, Duration::from_secs(5)).await,
         "the resource notices the database is gone"
@@ -238,22 +255,10 @@ async fn the_resource_rides_out_a_postgres_restart_under_load_and_loses_nothing_
         .await
         .unwrap();
     assert_eq!(health.status(), 503);
-    assert_eq!(
-        health
-            .headers()
-            .get("retry-after")
-            .and_then(|value| value.to_str().ok()),
-        Some(service_kit::http::RETRY_AFTER_SECONDS.to_string().as_str()),
-        "a 503 says when to come back"
-    );
+    assert_retry_after(&health);
     let down_until = killed_at + Duration::from_secs(6);
     actix_rt::time::sleep(down_until.saturating_duration_since(Instant::now())).await;
-    let cluster = actix_rt::task::spawn_blocking(move || {
-        cluster.pg_ctl_start().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let cluster = cluster.restart().await;
     assert!(
         wait_for_health(&http, &resource_url, 200, Duration::from_secs(10)).await,
         "the resource is healthy again on its own"
@@ -299,12 +304,7 @@ async fn the_resource_rides_out_a_postgres_restart_under_load_and_loses_nothing_
 
     // Afterwards, with nobody restarting the resource, everything works.
     let after = load(1).await;
-    let after_counts = tally(&after);
-    assert_eq!(
-        after_counts.keys().copied().collect::<Vec<_>>(),
-        [Some(201)],
-        "{after_counts:?}"
-    );
+    assert_all_created("after", &after);
 
     // Nothing committed was lost.
     let stored = stored_posts(&database_url).await;
@@ -357,12 +357,7 @@ async fn every_role_answers_503_while_postgres_is_down_and_recovers_on_its_own()
     ];
     let http = load_client(Duration::from_secs(15));
 
-    let cluster = actix_rt::task::spawn_blocking(move || {
-        cluster.pg_ctl_kill().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let cluster = cluster.crash().await;
 
     for role in &roles {
         assert!(
@@ -399,25 +394,13 @@ async fn every_role_answers_503_while_postgres_is_down_and_recovers_on_its_own()
         .unwrap();
     assert_eq!(api.status().as_u16(), 503, "the resource serves nothing");
 
-    let cluster = actix_rt::task::spawn_blocking(move || {
-        cluster.pg_ctl_start().unwrap();
-        cluster
-    })
-    .await
-    .unwrap();
+    let cluster = cluster.restart().await;
     for role in &roles {
         assert!(
             wait_for_health(&http, role, 200, Duration::from_secs(15)).await,
             "{role} is healthy again on its own"
         );
     }
-    let posted = hamza
-        .submit(
-            &format!("{client}/"),
-            "/post",
-            &[("message", "after the outage")],
-        )
-        .await;
-    assert!(posted.contains("Posted to Facebook"), "{posted}");
+    hamza.post_to_facebook(&client, "after the outage").await;
     drop(cluster);
 }
