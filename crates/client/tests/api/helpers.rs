@@ -63,6 +63,8 @@ pub struct TestApp {
     pub world: SharedWorld,
     pub issuer: String,
     pub database: Database,
+    /// The client's clock: tests move it forward instead of ageing rows.
+    pub clock: service_kit::clock::Clock,
     /// The fakes' mock servers, which stop when dropped.
     _fakes: Vec<wiremock::MockServer>,
 }
@@ -117,6 +119,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.issuer_internal_url = issuer_internal_url;
     config.redirect_uri = redirect_uri.to_string();
     config.scope = options.scope.to_owned();
+    let clock = config.clock.clone();
     client::testing::start_on(reserved, config).await;
     let database = Database::connect(&options.database_url).await.unwrap();
     let jar = Arc::new(Jar::default());
@@ -128,6 +131,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         world,
         issuer,
         database,
+        clock,
         _fakes: fakes,
     }
 }

@@ -98,22 +98,9 @@ async fn expired_anonymous_sessions_and_requests_are_swept_on_a_timer_while_conn
         let kept_runs = count(&app, connected_runs).await;
         assert!(kept_runs > 0);
 
-        // Thirty-one minutes later, as far as the rows are concerned: the
-        // anonymous sessions and every pending request have expired.
-        let past = service_kit::clock::now() - 60;
-        sqlx::query(
-            "UPDATE sessions SET expires_at = $1 \
-             WHERE id_hash NOT IN (SELECT session_hash FROM connections)",
-        )
-        .bind(past)
-        .execute(app.database.pool())
-        .await
-        .expect("age the anonymous sessions");
-        sqlx::query("UPDATE authorization_requests SET expires_at = $1")
-            .bind(past)
-            .execute(app.database.pool())
-            .await
-            .expect("age the requests");
+        // Thirty-one minutes later: the anonymous sessions and every
+        // pending request have expired; the connected session lives a week.
+        app.clock.advance(UNCONNECTED_SESSION_LIFETIME + 60);
 
         assert!(eventually_none(&app, anonymous).await, "sessions swept");
         assert!(eventually_none(&app, requests).await, "requests swept");
