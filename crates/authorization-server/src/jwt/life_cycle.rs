@@ -23,7 +23,7 @@ use super::algorithm::SigningAlgorithm;
 use super::key_encryption::KeyEncryptionKey;
 use super::key_ring::{seal_clear_keys, KeyRing};
 use super::{KeyError, ACTIVATION_DELAY_SECONDS, PUBLISH_MARGIN_SECONDS};
-use crate::store::signing_keys::{self, NewKey, StoredKey};
+use crate::store::signing_keys::{self, Insertion, NewKey, StoredKey};
 
 /// Where a key is in its life cycle at a given time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,22 +129,10 @@ pub async fn rotate(
 ) -> Result<Rotation, KeyError> {
     seal_clear_keys(pool, kek).await?;
     KeyRing::load(pool, kek, now, access_token_ttl, None).await?;
-    let (kid, sealed) = generate_key(kek, algorithm)?;
     let signs_from = now + ACTIVATION_DELAY_SECONDS;
-    let inserted = signing_keys::insert(
-        pool,
-        &NewKey {
-            kid: &kid,
-            algorithm: algorithm.as_str(),
-            sealed_private_key: &sealed,
-            created_at: now,
-            active_from: signs_from,
-        },
-    )
-    .await?;
-    if !inserted {
-        return Err(KeyError::ConcurrentRotation);
-    }
+    let kid = store_new_key(pool, kek, algorithm, now, signs_from, Insertion::Rotation)
+        .await?
+        .ok_or(KeyError::ConcurrentRotation)?;
     let publish_until = signs_from + access_token_ttl + PUBLISH_MARGIN_SECONDS;
     let retired =
         signing_keys::retire_before(pool, algorithm.as_str(), signs_from, publish_until).await?;
@@ -177,20 +165,32 @@ pub async fn ensure_key(
 ) -> Result<(), KeyError> {
     let keys = signing_keys::list(pool).await?;
     if !keys.iter().any(|key| key.algorithm == algorithm.as_str()) {
-        let (kid, sealed) = generate_key(kek, algorithm)?;
-        signing_keys::insert_if_none(
-            pool,
-            &NewKey {
-                kid: &kid,
-                algorithm: algorithm.as_str(),
-                sealed_private_key: &sealed,
-                created_at: now,
-                active_from: now,
-            },
-        )
-        .await?;
+        store_new_key(pool, kek, algorithm, now, now, Insertion::First).await?;
     }
     Ok(())
+}
+
+/// Makes a new `algorithm` key sealed under `kek` and stores it, signing
+/// from `active_from`; its `kid`, or `None` when `insertion` found its place
+/// taken.
+async fn store_new_key(
+    pool: &AnyPool,
+    kek: &KeyEncryptionKey,
+    algorithm: SigningAlgorithm,
+    now: i64,
+    active_from: i64,
+    insertion: Insertion,
+) -> Result<Option<String>, KeyError> {
+    let (kid, sealed) = generate_key(kek, algorithm)?;
+    let key = NewKey {
+        kid: &kid,
+        algorithm: algorithm.as_str(),
+        sealed_private_key: &sealed,
+        created_at: now,
+        active_from,
+    };
+    let stored = signing_keys::insert(pool, &key, insertion).await?;
+    Ok(stored.then_some(kid))
 }
 
 /// A fresh key id and `algorithm` private key (PKCS#8 DER, from the OS

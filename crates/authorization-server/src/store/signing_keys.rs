@@ -61,45 +61,48 @@ pub struct NewKey<'a> {
     pub active_from: i64,
 }
 
-/// Stores the first key of its algorithm, active at once, unless one exists
-/// already (instances racing at their very first start-up within the same
-/// second insert one key; in different seconds, both keys are published and
-/// the newer one signs everywhere).
-pub async fn insert_if_none(pool: &AnyPool, key: &NewKey<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO signing_keys \
-         (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
-         SELECT $1, $2, $3, $4, $5, $6 \
-         WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = $2) \
-         ON CONFLICT (algorithm, active_from) DO NOTHING",
-    )
-    .bind(key.kid)
-    .bind(key.algorithm)
-    .bind(key.sealed_private_key)
-    .bind(SEALED)
-    .bind(key.created_at)
-    .bind(key.active_from)
-    .execute(pool)
-    .await?;
-    Ok(())
+/// How a new key is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insertion {
+    /// The first key of its algorithm, stored only if none exists yet
+    /// (instances racing at their very first start-up within the same
+    /// second insert one key; in different seconds, both keys are published
+    /// and the newer one signs everywhere).
+    First,
+    /// A rotated-in key, refused when a key of its algorithm already
+    /// activates in the same second (a concurrent rotation).
+    Rotation,
 }
 
-/// Stores a rotated-in key; `false` when a key of its algorithm already
-/// activates in the same second (a concurrent rotation).
-pub async fn insert(pool: &AnyPool, key: &NewKey<'_>) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO signing_keys \
-         (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (algorithm, active_from) DO NOTHING",
-    )
-    .bind(key.kid)
-    .bind(key.algorithm)
-    .bind(key.sealed_private_key)
-    .bind(SEALED)
-    .bind(key.created_at)
-    .bind(key.active_from)
-    .execute(pool)
-    .await?;
+/// Stores `key` as `insertion` says; whether it was stored.
+pub async fn insert(
+    pool: &AnyPool,
+    key: &NewKey<'_>,
+    insertion: Insertion,
+) -> Result<bool, sqlx::Error> {
+    let statement = match insertion {
+        Insertion::First => {
+            "INSERT INTO signing_keys \
+             (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
+             SELECT $1, $2, $3, $4, $5, $6 \
+             WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE algorithm = $2) \
+             ON CONFLICT (algorithm, active_from) DO NOTHING"
+        }
+        Insertion::Rotation => {
+            "INSERT INTO signing_keys \
+             (kid, algorithm, private_key, private_key_encryption, created_at, active_from) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (algorithm, active_from) DO NOTHING"
+        }
+    };
+    let inserted = sqlx::query(statement)
+        .bind(key.kid)
+        .bind(key.algorithm)
+        .bind(key.sealed_private_key)
+        .bind(SEALED)
+        .bind(key.created_at)
+        .bind(key.active_from)
+        .execute(pool)
+        .await?;
     Ok(inserted.rows_affected() == 1)
 }
 
