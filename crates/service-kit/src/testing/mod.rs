@@ -34,7 +34,7 @@ pub fn free_port() -> u16 {
 
 /// How old a test database or file must be before a later run removes it:
 /// far longer than any test run.
-pub const STALE_AFTER: Duration = Duration::from_secs(3 * 60 * 60);
+pub const STALE_AFTER: Duration = Duration::from_secs(60 * 60);
 
 /// The directory that holds the tests' SQLite files.
 fn sqlite_directory() -> PathBuf {
