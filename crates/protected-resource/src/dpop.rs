@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use actix_web::http::header::HeaderMap;
-use oauth_types::dpop::{ProofCheck, ProofError, VerifiedProof, IAT_WINDOW_SECONDS};
+use oauth_types::dpop::{ProofError, VerifiedProof, IAT_WINDOW_SECONDS};
 use oauth_types::secret::CredentialHash;
 
 /// The request header that carries the proof (§4.1).
@@ -57,7 +57,15 @@ pub fn proof_header(headers: &HeaderMap) -> Result<&str, DpopRefusal> {
 /// The proofs seen in the last window, by the hash of key and `jti`.
 #[derive(Debug, Default)]
 pub struct ProofReplay {
-    seen: Mutex<HashMap<CredentialHash, i64>>,
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    proofs: HashMap<CredentialHash, i64>,
+    /// When the proofs past their window were last forgotten: a full cache
+    /// is scanned at most once a second, not on every refused request.
+    purged_at: i64,
 }
 
 impl ProofReplay {
@@ -70,33 +78,20 @@ impl ProofReplay {
             .seen
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if seen.contains_key(&key) {
+        if seen.proofs.contains_key(&key) {
             return Err(DpopRefusal::Replayed);
         }
-        if seen.len() >= REPLAY_CAPACITY {
-            seen.retain(|_, iat| now - *iat <= IAT_WINDOW_SECONDS);
-            if seen.len() >= REPLAY_CAPACITY {
-                return Err(DpopRefusal::Saturated);
-            }
+        if seen.proofs.len() >= REPLAY_CAPACITY && now > seen.purged_at {
+            seen.proofs
+                .retain(|_, iat| now - *iat <= IAT_WINDOW_SECONDS);
+            seen.purged_at = now;
         }
-        seen.insert(key, proof.iat);
+        if seen.proofs.len() >= REPLAY_CAPACITY {
+            return Err(DpopRefusal::Saturated);
+        }
+        seen.proofs.insert(key, proof.iat);
         Ok(())
     }
-}
-
-/// Checks the request's proof for `check` and the token's binding, then
-/// remembers it.
-pub fn check_request(
-    headers: &HeaderMap,
-    check: &ProofCheck<'_>,
-    bound_to: Option<&oauth_types::dpop::JwkThumbprint>,
-    replay: &ProofReplay,
-) -> Result<(), DpopRefusal> {
-    let proof = oauth_types::dpop::verify_proof(proof_header(headers)?, check)?;
-    if bound_to != Some(&proof.jkt) {
-        return Err(DpopRefusal::WrongKey);
-    }
-    replay.first_use(&proof, check.now)
 }
 
 #[cfg(test)]
