@@ -21,7 +21,7 @@ pub mod browser;
 /// A reverse proxy that records every exchange passing through it.
 pub mod recording;
 
-/// Third-party libraries (Authlib) run against our roles.
+/// Third-party libraries (Authlib, openid-client) run against our roles.
 pub mod third_party;
 
 /// The recorded story of docs/walkthrough.md (`scripts/trace`).

@@ -1,16 +1,21 @@
 //! Third-party implementations run against our roles: the proof that they
 //! speak the standards and not a dialect of their own.
 //!
-//! The scripts live in `interop/` at the top of the workspace, in Python,
-//! with their libraries pinned in `interop/requirements.txt`;
-//! `scripts/interop-setup` installs them into `.interop-venv/`.
+//! The scripts live in `interop/` at the top of the workspace: in Python,
+//! with their libraries pinned in `interop/requirements.txt` and installed
+//! into `.interop-venv/`, and in JavaScript for Node.js, pinned in
+//! `interop/package-lock.json` and installed into `interop/node_modules/`;
+//! `scripts/interop-setup` installs both.
 //! `OAUTH_INTEROP_PYTHON` may name another interpreter that has them.
 //! Without one, the tests print that they were skipped (past the test
 //! harness's capture); with `OAUTH_INTEROP=required` (as `.ci/run` sets it)
 //! that is an error instead.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, ChildStdout, Command, Stdio};
+
+use crate::user_agent::{AtConsent, UserAgent};
 
 /// The workspace's top folder.
 fn workspace() -> PathBuf {
@@ -57,4 +62,89 @@ pub fn run(python: &Path, script: &str, args: &[&str]) -> String {
         output.status
     );
     stdout
+}
+
+/// Node.js with the pinned packages, or why the test cannot run.
+pub fn node() -> Option<PathBuf> {
+    let node = PathBuf::from("node");
+    let installed = workspace()
+        .join("interop/node_modules/openid-client/package.json")
+        .is_file();
+    let runs = Command::new(&node)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if installed && runs {
+        return Some(node);
+    }
+    crate::skip_unless_required(
+        "OAUTH_INTEROP",
+        "no Node.js with interop/package-lock.json installed: run scripts/interop-setup",
+        "the interoperability tests need scripts/interop-setup (openid-client from npm)",
+    );
+    None
+}
+
+/// Runs `node interop/SCRIPT ISSUER` trusting the authority `ca` (a PEM
+/// file), with `person` as the browser: each `VISIT <url> UNTIL <prefix>`
+/// line the script prints is walked from `<url>` (login, consent approving
+/// `scopes`) until a redirect leaves for `<prefix>`, and that redirect is
+/// written back on the script's stdin. What the script printed when it
+/// exits 0; else the test fails with everything it printed.
+pub async fn run_with_browser(
+    node: &Path,
+    script: &str,
+    issuer: &str,
+    ca: &Path,
+    person: &UserAgent,
+    scopes: &str,
+) -> String {
+    let mut child = Command::new(node)
+        .arg(workspace().join("interop").join(script))
+        .arg(issuer)
+        .env("NODE_EXTRA_CA_CERTS", ca)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {script}: {err}"));
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    while let Some((rest, line)) = next_line(lines).await {
+        lines = rest;
+        printed.push_str(&line);
+        let Some(visit) = line.trim_end().strip_prefix("VISIT ") else {
+            continue;
+        };
+        let (start, until) = visit.split_once(" UNTIL ").unwrap();
+        let landed = person
+            .walk_to(start, until, AtConsent::Approve(scopes))
+            .await;
+        writeln!(child.stdin.as_mut().unwrap(), "{landed}").unwrap();
+    }
+    finish(child, script, printed)
+}
+
+/// The next line of `lines`, read off the async runtime's threads.
+async fn next_line(mut lines: BufReader<ChildStdout>) -> Option<(BufReader<ChildStdout>, String)> {
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut line = String::new();
+        match lines.read_line(&mut line).unwrap() {
+            0 => None,
+            _ => Some((lines, line)),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn finish(child: Child, script: &str, printed: String) -> String {
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{script} failed ({}):\n{printed}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    printed
 }

@@ -2,6 +2,7 @@
 //! HTTPS as in production (see `end_to_end::third_party`).
 
 use authorization_server::Config;
+use end_to_end::user_agent::UserAgent;
 use service_kit::testing::pki::TestPki;
 
 /// The authorization server over HTTPS with a fresh test authority, on
@@ -70,5 +71,38 @@ async fn authlib_signs_in_with_our_openid_provider() {
 async fn authlib_completes_every_oauth_flow_against_our_authorization_server() {
     for printed in run_on_every_backend("authlib_oauth2.py").await {
         assert!(printed.contains("metadata: valid for Authlib"), "{printed}");
+    }
+}
+
+/// openid-client (npm), a strict relying party, unchanged: discovery, the
+/// code flow with `nonce`, `state`, `iss` and PKCE, the ID token's
+/// signature and claims, UserInfo, a refresh, and RP-initiated logout
+/// (`interop/openid_client_oidc.mjs` lists the steps).
+#[actix_rt::test]
+async fn openid_client_signs_in_and_out_with_our_openid_provider() {
+    let Some(node) = end_to_end::third_party::node() else {
+        return;
+    };
+    for database_url in service_kit::testing::test_database_urls().await {
+        let (server, pki) = https_server(&database_url).await;
+        let person = UserAgent::trusting("hamza", "hamza-password", &pki.ca_pem);
+        let printed = end_to_end::third_party::run_with_browser(
+            &node,
+            "openid_client_oidc.mjs",
+            &server.url,
+            &pki.ca_path,
+            &person,
+            "openid profile email",
+        )
+        .await;
+        for step in [
+            "discovery: valid for openid-client",
+            "ID token valid for openid-client",
+            "refresh: a new ID token with the same sub and auth_time",
+            "the session is over (login_required)",
+        ] {
+            assert!(printed.contains(step), "{step} missing:\n{printed}");
+        }
+        assert!(printed.trim_end().ends_with("ok"), "{printed}");
     }
 }
