@@ -475,6 +475,7 @@ async fn seed_codes(database: &Database, count: usize, challenge: &str) -> Vec<S
         used_at: None,
         nonce: None,
         auth_time: None,
+        dpop_jkt: None,
     };
     let started = Instant::now();
     // Sixteen inserts in flight: on Postgres each one waits for its commit.

@@ -107,6 +107,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             default_resource,
             post_logout_redirect_uris,
             id_token_alg,
+            dpop_bound,
             database,
         }) => {
             for uri in &post_logout_redirect_uris {
@@ -121,11 +122,12 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
                 resource_id,
                 default_resource,
             )?;
-            let openid = OpenIdSettings {
+            let settings = ClientSettings {
                 post_logout_redirect_uris,
                 id_token_alg,
+                dpop_bound,
             };
-            (database.database_url, Action::AddClient(client, openid))
+            (database.database_url, Action::AddClient(client, settings))
         }
         AdminCommand::Client(ClientCommand::List { database }) => {
             (database.database_url, Action::ListClients)
@@ -157,16 +159,18 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
     action.run(&database, config).await
 }
 
-/// A client's OpenID Connect registration (`client add`).
-struct OpenIdSettings {
+/// What `client add` registers beyond the client itself: its OpenID
+/// Connect settings, and whether its tokens must be DPoP-bound.
+struct ClientSettings {
     post_logout_redirect_uris: Vec<String>,
     id_token_alg: jwt::SigningAlgorithm,
+    dpop_bound: bool,
 }
 
 enum Action {
     AddUser(String, users::UserClaims),
     ListUsers,
-    AddClient(NewClient, OpenIdSettings),
+    AddClient(NewClient, ClientSettings),
     ListClients,
     RotateKey,
     ListKeys,
@@ -195,7 +199,7 @@ impl Action {
                 .iter()
                 .map(|name| format!("{name}\n"))
                 .collect()),
-            Self::AddClient(client, openid) => {
+            Self::AddClient(client, settings) => {
                 if !clients::insert(pool, &client, now).await? {
                     return Err(AdminError::Usage(format!(
                         "client '{}' already exists",
@@ -205,10 +209,11 @@ impl Action {
                 clients::set_openid_settings(
                     pool,
                     &client.client_id,
-                    &openid.post_logout_redirect_uris,
-                    openid.id_token_alg,
+                    &settings.post_logout_redirect_uris,
+                    settings.id_token_alg,
                 )
                 .await?;
+                clients::set_dpop_bound(pool, &client.client_id, settings.dpop_bound).await?;
                 Ok(match &client.secret {
                     Some(secret) => format!(
                         "added client {}\nclient_secret: {secret}\n(shown once; only its hash is stored)\n",
@@ -238,7 +243,7 @@ impl Action {
                             .as_deref()
                             .map(|id| format!("\tdefault_resource={id}"))
                             .unwrap_or_default(),
-                        openid_settings(client),
+                        client_settings(client),
                     )
                 })
                 .collect()),
@@ -275,9 +280,9 @@ impl Action {
     }
 }
 
-/// A client's OpenID Connect registration as `client list` shows it:
-/// its post-logout redirect URIs, and its ID token `alg` when not RS256.
-fn openid_settings(client: &clients::Client) -> String {
+/// A client's settings as `client list` shows them: its post-logout
+/// redirect URIs, its ID token `alg` when not RS256, `dpop_bound` when set.
+fn client_settings(client: &clients::Client) -> String {
     let mut shown = String::new();
     if !client.post_logout_redirect_uris.is_empty() {
         shown.push_str(&format!(
@@ -287,6 +292,9 @@ fn openid_settings(client: &clients::Client) -> String {
     }
     if client.id_token_alg != jwt::SigningAlgorithm::RS256 {
         shown.push_str(&format!("\tid_token_alg={}", client.id_token_alg.as_str()));
+    }
+    if client.dpop_bound_access_tokens {
+        shown.push_str("\tdpop_bound");
     }
     shown
 }

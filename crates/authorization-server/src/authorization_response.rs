@@ -43,6 +43,7 @@ pub async fn approve(
         used_at: None,
         nonce: pending.oidc.nonce.clone(),
         auth_time: approver.auth_time,
+        dpop_jkt: pending.dpop_jkt.clone(),
     };
     codes::insert(&state.pool, &code.hash(), &grant, now).await?;
     redirect(

@@ -220,6 +220,10 @@ pub enum ClientCommand {
         /// The `alg` of this client's ID tokens (OpenID Connect Core §15.1).
         #[arg(long, value_enum, default_value_t = SigningAlgorithm::RS256)]
         id_token_alg: SigningAlgorithm,
+        /// This client's tokens must be DPoP-bound: a token request without
+        /// a DPoP proof is refused (RFC 9449 §5.2 `dpop_bound_access_tokens`).
+        #[arg(long)]
+        dpop_bound: bool,
         #[command(flatten)]
         database: AdminDatabase,
     },

@@ -58,6 +58,11 @@ pub async fn seed(pool: &AnyPool, now: i64) -> Result<(), SeedError> {
             )
             .await?;
         }
+        // RFC 9449 §5.2: `strava-dpop` shows a client whose tokens must be
+        // DPoP-bound.
+        if added && client.client_id == "strava-dpop" {
+            clients::set_dpop_bound(pool, &client.client_id, true).await?;
+        }
         // Demo databases made before default resources existed get theirs.
         if let Some(resource) = &client.default_resource {
             clients::set_default_resource_if_missing(pool, &client.client_id, resource).await?;
@@ -110,6 +115,16 @@ fn demo_clients() -> Vec<NewClient> {
             kind: ClientKind::Public,
             secret: None,
             // RFC 8252 §7.3 loopback redirect.
+            redirect_uris: strings(&["http://127.0.0.1:8765/callback"]),
+            scopes: scopes("openid profile post"),
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            resource_id: None,
+            default_resource: Some(DEMO_RESOURCE.to_owned()),
+        },
+        NewClient {
+            client_id: "strava-dpop".to_owned(),
+            kind: ClientKind::Public,
+            secret: None,
             redirect_uris: strings(&["http://127.0.0.1:8765/callback"]),
             scopes: scopes("openid profile post"),
             grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],

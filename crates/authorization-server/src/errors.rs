@@ -22,7 +22,8 @@ use service_kit::http::retry_after;
 use crate::form::FormError;
 use crate::pages::ErrorPage;
 
-/// RFC 6749 §5.2 errors (plus RFC 8707 `invalid_target`).
+/// RFC 6749 §5.2 errors (plus RFC 8707 `invalid_target` and RFC 9449
+/// `invalid_dpop_proof`).
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
     #[error("{0}")]
@@ -42,6 +43,9 @@ pub enum EndpointError {
     /// RFC 8707 §2: the `resource` is not a registered protected resource.
     #[error("{0}")]
     InvalidTarget(String),
+    /// RFC 9449 §5: the DPoP proof of a token request is refused.
+    #[error("{0}")]
+    InvalidDpopProof(String),
     /// An authenticated client that may not call this endpoint.
     #[error("{0}")]
     Forbidden(String),
@@ -81,6 +85,8 @@ impl EndpointError {
             Self::InvalidScope(_) => OAuthErrorCode::InvalidScope,
             // RFC 8707 §2.
             Self::InvalidTarget(_) => OAuthErrorCode::InvalidTarget,
+            // RFC 9449 §5.
+            Self::InvalidDpopProof(_) => OAuthErrorCode::InvalidDpopProof,
             Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) | Self::NoState => {
                 OAuthErrorCode::ServerError
             }

@@ -22,6 +22,8 @@ pub mod client_cache;
 pub mod config;
 /// `--demo` data.
 pub mod demo;
+/// DPoP (RFC 9449): proofs at `/token` and `/userinfo`, and token binding.
+pub mod dpop;
 /// JSON (RFC 6749 §5.2) and HTML error answers.
 pub mod errors;
 /// Form bodies and query strings, refused cleanly when malformed.

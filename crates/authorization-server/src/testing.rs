@@ -244,6 +244,17 @@ impl TestAuthorizationServer {
 
     /// [`Self::obtain_code`] with a browser of yours (its cookies persist).
     pub async fn obtain_code_with(&self, browser: &reqwest::Client, flow: &Flow<'_>) -> IssuedCode {
+        self.obtain_code_asking(browser, flow, &[]).await
+    }
+
+    /// [`Self::obtain_code_with`], the authorization request carrying the
+    /// `extra` parameters too (e.g. RFC 9449 `dpop_jkt`).
+    pub async fn obtain_code_asking(
+        &self,
+        browser: &reqwest::Client,
+        flow: &Flow<'_>,
+        extra: &[(&str, &str)],
+    ) -> IssuedCode {
         let code_verifier = generate_credential();
         let verifier = CodeVerifier::parse(&code_verifier).expect("verifier");
         let challenge = CodeChallenge::from_verifier(&verifier);
@@ -260,6 +271,7 @@ impl TestAuthorizationServer {
         if let Some(resource) = flow.resource {
             query.push(("resource", resource));
         }
+        query.extend_from_slice(extra);
         let mut response = browser
             .get(format!("{}/authorize", self.url))
             .query(&query)
@@ -298,6 +310,16 @@ impl TestAuthorizationServer {
 
     /// POSTs the code to `/token` as the flow's client.
     pub async fn exchange_code(&self, flow: &Flow<'_>, issued: &IssuedCode) -> reqwest::Response {
+        self.exchange_code_proving(flow, issued, None).await
+    }
+
+    /// [`Self::exchange_code`] with a `DPoP` proof header (RFC 9449 §5).
+    pub async fn exchange_code_proving(
+        &self,
+        flow: &Flow<'_>,
+        issued: &IssuedCode,
+        dpop: Option<&str>,
+    ) -> reqwest::Response {
         let form = [
             (
                 "grant_type",
@@ -307,7 +329,7 @@ impl TestAuthorizationServer {
             ("redirect_uri", flow.redirect_uri),
             ("code_verifier", issued.code_verifier.as_str()),
         ];
-        self.token_request(flow.client_id, flow.client_secret, &form)
+        self.token_request_proving(flow.client_id, flow.client_secret, &form, dpop)
             .await
     }
 
@@ -319,8 +341,23 @@ impl TestAuthorizationServer {
         client_secret: Option<&str>,
         form: &[(&str, &str)],
     ) -> reqwest::Response {
+        self.token_request_proving(client_id, client_secret, form, None)
+            .await
+    }
+
+    /// [`Self::token_request`] with a `DPoP` proof header (RFC 9449 §5).
+    pub async fn token_request_proving(
+        &self,
+        client_id: &str,
+        client_secret: Option<&str>,
+        form: &[(&str, &str)],
+        dpop: Option<&str>,
+    ) -> reqwest::Response {
         let mut form: Vec<(&str, &str)> = form.to_vec();
-        let request = reqwest::Client::new().post(format!("{}/token", self.url));
+        let mut request = reqwest::Client::new().post(format!("{}/token", self.url));
+        if let Some(proof) = dpop {
+            request = request.header("DPoP", proof);
+        }
         let request = match client_secret {
             Some(secret) => request.basic_auth(form_encode(client_id), Some(form_encode(secret))),
             None => {

@@ -152,6 +152,13 @@ impl JwkThumbprint {
         Self(value.into())
     }
 
+    /// A thumbprint sent by a client (`dpop_jkt`, RFC 9449 §10): the
+    /// base64url form of a SHA-256 digest, 43 characters, else `None`.
+    pub fn parse(value: &str) -> Option<Self> {
+        let digest = URL_SAFE_NO_PAD.decode(value).ok()?;
+        (digest.len() == 32 && value.len() == 43).then(|| Self(value.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -553,5 +560,17 @@ mod tests {
         );
         let answered = with(&|c| c["nonce"] = json!("n-1"));
         assert!(verify_proof(&answered, &asking).is_ok());
+    }
+
+    #[test]
+    fn a_dpop_jkt_parses_only_as_a_base64url_sha256_digest() {
+        let key = DpopKey::generate().unwrap();
+        let jkt = key.thumbprint().unwrap();
+
+        assert_eq!(JwkThumbprint::parse(jkt.as_str()), Some(jkt.clone()));
+        assert_eq!(JwkThumbprint::parse(&jkt.as_str()[..42]), None);
+        assert_eq!(JwkThumbprint::parse(&format!("{}=", jkt.as_str())), None);
+        assert_eq!(JwkThumbprint::parse(&"+".repeat(43)), None);
+        assert_eq!(JwkThumbprint::parse(""), None);
     }
 }

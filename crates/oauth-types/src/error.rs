@@ -33,6 +33,10 @@ pub enum OAuthErrorCode {
     ConsentRequired,
     /// Core §3.1.2.6: `prompt=none` and some other interaction is needed.
     InteractionRequired,
+    /// RFC 9449 §5: the DPoP proof of a token request is refused.
+    InvalidDpopProof,
+    /// RFC 9449 §8: the server wants a proof with its nonce.
+    UseDpopNonce,
 }
 
 wire_names!(OAuthErrorCode {
@@ -51,6 +55,8 @@ wire_names!(OAuthErrorCode {
     LoginRequired => "login_required",
     ConsentRequired => "consent_required",
     InteractionRequired => "interaction_required",
+    InvalidDpopProof => "invalid_dpop_proof",
+    UseDpopNonce => "use_dpop_nonce",
 });
 
 /// RFC 6750 §3.1 error codes, sent by a protected resource, and the two

@@ -31,6 +31,9 @@ pub struct AuthorizationServerMetadata {
     /// RFC 9207 §3: the server sends `iss` in authorization responses.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9449 §5.1: the algorithms of the DPoP proofs this server accepts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 /// OpenID Provider metadata, Discovery 1.0 §3, served at

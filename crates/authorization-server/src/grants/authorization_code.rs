@@ -7,13 +7,16 @@
 //! Rule 2: the verifier must match the `S256` challenge; a verifier sent for
 //! a code issued without a challenge is refused (PKCE downgrade, RFC 9700
 //! §4.8.2).
+//! RFC 9449 §10: a code whose request named `dpop_jkt` is redeemed only
+//! with a DPoP proof by that key.
 
 use oauth_types::pkce::CodeVerifier;
 use oauth_types::secret::AuthorizationCode;
 use oauth_types::token_response::TokenResponse;
 
-use super::issue::{issue, new_family, Issue};
+use super::issue::{issue, new_family, DpopBinding, Issue};
 use crate::audience;
+use crate::dpop;
 use crate::errors::EndpointError;
 use crate::oidc::id_token::OpenIdGrant;
 use crate::state::AppState;
@@ -71,6 +74,7 @@ pub async fn exchange(
                 auth_time: grant.auth_time,
                 alg: client.id_token_alg,
             }),
+            binding: DpopBinding::new(client, binding.dpop_key),
         },
         now,
     )
@@ -89,6 +93,8 @@ pub async fn exchange(
 pub struct Binding<'a> {
     pub redirect_uri: Option<&'a str>,
     pub code_verifier: Option<&'a str>,
+    /// The key of the request's DPoP proof, if it sent one.
+    pub dpop_key: Option<&'a oauth_types::dpop::JwkThumbprint>,
 }
 
 /// The code is bound to its redirect URI, its lifetime and its challenge
@@ -103,6 +109,11 @@ fn check_binding(grant: &CodeGrant, binding: Binding<'_>, now: i64) -> Result<()
             "redirect_uri does not match the authorization request",
         ));
     }
+    dpop::check_grant_binding(
+        grant.dpop_jkt.as_ref(),
+        binding.dpop_key,
+        "the authorization code",
+    )?;
     match (&grant.code_challenge, binding.code_verifier) {
         (Some(challenge), Some(verifier)) => {
             let verifier =

@@ -3,7 +3,7 @@
 
 use oauth_types::token_response::TokenResponse;
 
-use super::issue::{issue, new_family, Issue};
+use super::issue::{issue, new_family, DpopBinding, Issue};
 use super::narrowed_scope;
 use crate::audience;
 use crate::errors::EndpointError;
@@ -15,6 +15,7 @@ pub async fn grant(
     client: &Client,
     scope: Option<&str>,
     resource: Option<&str>,
+    binding: DpopBinding,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
     if client.kind != ClientKind::Confidential {
@@ -36,6 +37,7 @@ pub async fn grant(
             code_hash: None,
             refresh_scope: None,
             openid: None,
+            binding,
         },
         now,
     )

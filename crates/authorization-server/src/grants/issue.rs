@@ -1,16 +1,20 @@
 //! Issuing tokens: 256 bits from the OS generator each, only their SHA-256
 //! stored (rule 4), the answer of RFC 6749 §5.1 with the scope always named
-//! (rule 6).
+//! (rule 6). A token bound to a DPoP key is `token_type: "DPoP"` (RFC 9449
+//! §5) and, as a JWT, carries the key's thumbprint in `cnf.jkt` (§6.1).
 
+use oauth_types::dpop::{Confirmation, JwkThumbprint};
 use oauth_types::introspection::Audience;
 use oauth_types::secret::{generate_credential, AccessToken, CredentialHash, RefreshToken};
 use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
 use crate::config::AccessTokenFormat;
+use crate::dpop;
 use crate::errors::EndpointError;
 use crate::oidc::id_token::{self, OpenIdGrant};
 use crate::state::AppState;
+use crate::store::clients::Client;
 use crate::store::tokens::{self, StoredToken, TokenKind};
 use oauth_types::jwt_access_token::AccessTokenClaims;
 
@@ -30,6 +34,25 @@ pub struct Issue<'a> {
     /// For an ID token, issued when `scope` has `openid` and there is a
     /// user (OpenID Connect Core §3.1.3.3, §12.2).
     pub openid: Option<OpenIdGrant<'a>>,
+    /// The DPoP keys the new tokens are bound to (RFC 9449 §5, §6).
+    pub binding: DpopBinding,
+}
+
+/// The keys new tokens are bound to; `None` in either: a bearer token.
+#[derive(Debug, Clone, Default)]
+pub struct DpopBinding {
+    pub access_token: Option<JwkThumbprint>,
+    pub refresh_token: Option<JwkThumbprint>,
+}
+
+impl DpopBinding {
+    /// The tokens of `client`'s request that proved the key `jkt`.
+    pub fn new(client: &Client, jkt: Option<&JwkThumbprint>) -> Self {
+        Self {
+            access_token: jkt.cloned(),
+            refresh_token: dpop::refresh_token_binding(client, jkt),
+        }
+    }
 }
 
 pub async fn issue(
@@ -47,6 +70,10 @@ pub async fn issue(
         ),
     };
     let stored = |kind: TokenKind, scope: &ScopeSet, ttl: i64| StoredToken {
+        dpop_jkt: match kind {
+            TokenKind::Access => issue.binding.access_token.clone(),
+            TokenKind::Refresh => issue.binding.refresh_token.clone(),
+        },
         kind,
         family_id: issue.family_id.to_owned(),
         code_hash: issue.code_hash.cloned(),
@@ -100,7 +127,11 @@ pub async fn issue(
     Ok(TokenResponse {
         id_token,
         access_token: access,
-        token_type: "Bearer".to_owned(),
+        token_type: match issue.binding.access_token {
+            Some(_) => "DPoP",
+            None => "Bearer",
+        }
+        .to_owned(),
         expires_in: u64::try_from(access_ttl).unwrap_or(0),
         refresh_token: refresh,
         scope: Some(issue.scope.clone()),
@@ -121,7 +152,11 @@ fn jwt_claims(state: &AppState, issue: &Issue<'_>, now: i64) -> AccessTokenClaim
         nbf: None,
         scope: Some(issue.scope.clone()),
         username: issue.username.map(str::to_owned),
-        cnf: None,
+        cnf: issue
+            .binding
+            .access_token
+            .clone()
+            .map(|jkt| Confirmation { jkt }),
     }
 }
 

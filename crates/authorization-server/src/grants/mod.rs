@@ -132,6 +132,7 @@ mod tests {
             default_resource: None,
             post_logout_redirect_uris: vec![],
             id_token_alg: crate::jwt::SigningAlgorithm::RS256,
+            dpop_bound_access_tokens: false,
         }
     }
 

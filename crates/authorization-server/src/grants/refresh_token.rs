@@ -4,6 +4,8 @@
 //! same family and scope; presenting a spent one revokes the family
 //! (RFC 9700 §4.14.2), since either the client or an attacker holds a copy.
 //! The `scope` parameter may only narrow the new access token.
+//! RFC 9449 §5: a refresh token bound to a DPoP key (a public client's) is
+//! refused without a proof by that key, and nothing is spent.
 //!
 //! Rule 32, under concurrency: of simultaneous redemptions of one refresh
 //! token, the conditional UPDATE of `spend_refresh` lets exactly one win.
@@ -16,12 +18,14 @@
 //! whatever the backend's isolation (a single statement's snapshot could
 //! predate them on Postgres).
 
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::secret::{CredentialHash, RefreshToken};
 use oauth_types::token_response::TokenResponse;
 
-use super::issue::{issue, Issue};
+use super::issue::{issue, DpopBinding, Issue};
 use super::narrowed_scope;
 use crate::audience;
+use crate::dpop;
 use crate::errors::EndpointError;
 use crate::oidc::id_token::OpenIdGrant;
 use crate::state::AppState;
@@ -38,6 +42,7 @@ pub async fn refresh(
     token: &RefreshToken,
     scope: Option<&str>,
     resource: Option<&str>,
+    dpop_key: Option<&JwkThumbprint>,
     now: i64,
 ) -> Result<TokenResponse, EndpointError> {
     let hash = token.hash();
@@ -51,6 +56,7 @@ pub async fn refresh(
     if !stored.is_live(now) {
         return Err(invalid_grant("the refresh token is expired or revoked"));
     }
+    dpop::check_grant_binding(stored.dpop_jkt.as_ref(), dpop_key, "the refresh token")?;
     let scope = narrowed_scope(scope, &stored.scope)?;
     let audience = audience::narrow(&stored.audience, resource)?;
     if !tokens::spend_refresh(&state.pool, &hash, now).await? {
@@ -75,6 +81,7 @@ pub async fn refresh(
                 auth_time: stored.auth_time,
                 alg: client.id_token_alg,
             }),
+            binding: DpopBinding::new(client, dpop_key),
         },
         now,
     )

@@ -8,9 +8,14 @@
 //! `{"active": false}` (§2.2, §4). `token_type_hint` is accepted and not
 //! relied upon. This path is hot: one lookup of the client, one lookup of
 //! the token by its hash (primary key), a SHA-256 secret check.
+//!
+//! A DPoP-bound token is answered with `token_type: "DPoP"` and the key's
+//! thumbprint in `cnf.jkt` (RFC 9449 §6.2), so the resource can check the
+//! proof that comes with it.
 
 use actix_web::web::Data;
 use actix_web::HttpResponse;
+use oauth_types::dpop::Confirmation;
 use oauth_types::introspection::IntrospectionResponse;
 use oauth_types::secret::AccessToken;
 
@@ -59,7 +64,13 @@ fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
         scope: Some(token.scope),
         client_id: Some(token.client_id),
         username: token.username,
-        token_type: Some("Bearer".to_owned()),
+        token_type: Some(
+            match token.dpop_jkt {
+                Some(_) => "DPoP",
+                None => "Bearer",
+            }
+            .to_owned(),
+        ),
         exp: Some(token.expires_at),
         iat: Some(token.issued_at),
         nbf: None,
@@ -67,6 +78,6 @@ fn active(state: &AppState, token: StoredToken) -> IntrospectionResponse {
         aud: token.audience,
         iss: Some(state.issuer.clone()),
         jti: None,
-        cnf: None,
+        cnf: token.dpop_jkt.map(|jkt| Confirmation { jkt }),
     }
 }

@@ -85,6 +85,10 @@ async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata,
         introspection_endpoint_auth_methods_supported: client_auth(),
         code_challenge_methods_supported: vec!["S256".to_owned()],
         authorization_response_iss_parameter_supported: true,
+        dpop_signing_alg_values_supported: oauth_types::dpop::algorithm_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
     };
     Ok(document)
 }

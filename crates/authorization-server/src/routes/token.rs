@@ -6,21 +6,31 @@
 //! each grant type lives in `grants/`. No implicit and no
 //! password grant (rule 17): they are `unsupported_grant_type`. Every answer
 //! carries `Cache-Control: no-store` and `Pragma: no-cache` (rule 8).
+//!
+//! A `DPoP` header (RFC 9449 §5) is checked for every grant once the
+//! client is authenticated and the grant parsed; its key then binds the
+//! tokens (`dpop::access_token_binding`).
 
 use actix_web::web::Data;
 use actix_web::HttpResponse;
 
 use crate::client_auth::ClientAuthentication;
+use crate::dpop::{self, DpopHeader};
 use crate::errors::EndpointError;
+use crate::grants::issue::DpopBinding;
 use crate::grants::{authorization_code, client_credentials, refresh_token, Grant};
 use crate::state::AppState;
 
 pub async fn token(
     caller: ClientAuthentication,
+    proof: DpopHeader,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
     let grant = Grant::parse(&caller.params, &caller.client)?;
     let (state, client, now) = (&state, &caller.client, state.now());
+    let proof = dpop::accept(state, proof, "POST", "/token", None).await?;
+    let dpop_key = dpop::access_token_binding(client, proof.as_ref())?;
+    let dpop_key = dpop_key.as_ref();
     let response = match grant {
         Grant::AuthorizationCode {
             code,
@@ -31,6 +41,7 @@ pub async fn token(
             let binding = authorization_code::Binding {
                 redirect_uri: redirect_uri.as_deref(),
                 code_verifier: code_verifier.as_deref(),
+                dpop_key,
             };
             authorization_code::exchange(state, client, &code, binding, resource.as_deref(), now)
                 .await?
@@ -46,13 +57,22 @@ pub async fn token(
                 &token,
                 scope.as_deref(),
                 resource.as_deref(),
+                dpop_key,
                 now,
             )
             .await?
         }
         Grant::ClientCredentials { scope, resource } => {
-            client_credentials::grant(state, client, scope.as_deref(), resource.as_deref(), now)
-                .await?
+            let binding = DpopBinding::new(client, dpop_key);
+            client_credentials::grant(
+                state,
+                client,
+                scope.as_deref(),
+                resource.as_deref(),
+                binding,
+                now,
+            )
+            .await?
         }
     };
     Ok(no_store(HttpResponse::Ok()).json(response))

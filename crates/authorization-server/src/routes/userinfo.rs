@@ -14,15 +14,23 @@
 //! - a token without scope `openid`: 403 `insufficient_scope` (Core §5.3.1
 //!   asks for an access token "obtained through an OpenID Connect
 //!   Authentication Request").
+//!
+//! A DPoP-bound token (RFC 9449 §7) counts only as `Authorization: DPoP`
+//! with a proof by its key for this request (`htm`, `htu`, `ath`); sent as
+//! Bearer or in a form it is `invalid_token`, and an unbound token is not
+//! sent as DPoP. A refused proof is 401 `invalid_dpop_proof` with a `DPoP`
+//! challenge. Without any token, both challenges are sent (§7.1).
 
 use actix_web::http::header::{HeaderValue, AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::http::{Method, StatusCode};
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
+use oauth_types::dpop::{JwkThumbprint, VerifiedProof};
 use oauth_types::id_token::UserInfo;
 use oauth_types::secret::AccessToken;
 use oauth_types::{BearerErrorCode, ErrorResponse};
 
+use crate::dpop::{self, DpopHeader};
 use crate::errors::EndpointError;
 use crate::form;
 use crate::oidc::id_token::standard_claims;
@@ -34,10 +42,11 @@ use crate::store::users;
 pub async fn userinfo(
     request: HttpRequest,
     body: Result<Bytes, actix_web::Error>,
+    proof: DpopHeader,
     state: Data<AppState>,
 ) -> Result<HttpResponse, EndpointError> {
-    let token = match presented_token(&request, body) {
-        Ok(Some(token)) => token,
+    let (token, way) = match presented_token(&request, body) {
+        Ok(Some(presented)) => presented,
         Ok(None) => return Ok(challenge(StatusCode::UNAUTHORIZED, None)),
         Err(description) => {
             return Ok(challenge(
@@ -64,6 +73,19 @@ pub async fn userinfo(
     else {
         return Ok(invalid());
     };
+    let proof = match (way, proof.0.is_some()) {
+        (Way::Dpop, false) => Err("a DPoP token needs a DPoP proof".to_owned()),
+        (Way::Dpop, true) => {
+            let method = request.method().as_str();
+            dpop::accept(&state, proof, method, "/userinfo", Some(&token))
+                .await
+                .map_err(|error| error.to_string())
+        }
+        (Way::Bearer | Way::Form, _) => Ok(None),
+    };
+    if let Some(refusal) = sender_constraint_refusal(proof, stored.dpop_jkt.as_ref()) {
+        return Ok(refusal);
+    }
     if !stored.scope.contains_str(OPENID) {
         return Ok(challenge(
             StatusCode::FORBIDDEN,
@@ -85,15 +107,52 @@ pub async fn userinfo(
         .json(answer))
 }
 
-/// The token of the request: `Ok(None)` when none was sent, `Err` with a
-/// description when it was sent wrongly.
+/// How the token came: RFC 6750 §2.1 or §2.2, or RFC 9449 §7.1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    Bearer,
+    Form,
+    Dpop,
+}
+
+/// RFC 9449 §7: a bound token only with a proof by its key (`proof` is the
+/// outcome of checking the proof, when the token came as DPoP); an unbound
+/// token only as a bearer token. The refusal, if it is refused.
+fn sender_constraint_refusal(
+    proof: Result<Option<VerifiedProof>, String>,
+    bound: Option<&JwkThumbprint>,
+) -> Option<HttpResponse> {
+    let invalid_token = |description: &str| {
+        Some(challenge(
+            StatusCode::UNAUTHORIZED,
+            Some((BearerErrorCode::InvalidToken, description)),
+        ))
+    };
+    match (proof, bound) {
+        (Err(description), _) => Some(dpop_challenge(&description)),
+        (Ok(None), None) => None,
+        (Ok(None), Some(_)) => invalid_token(
+            "this token is bound to a key: send it as 'Authorization: DPoP' with a proof",
+        ),
+        (Ok(Some(_)), None) => {
+            invalid_token("this token is not bound to a key: send it as a Bearer token")
+        }
+        (Ok(Some(proof)), Some(bound)) if proof.jkt != *bound => Some(dpop_challenge(
+            "the DPoP proof is signed by another key than the token is bound to",
+        )),
+        (Ok(Some(_)), Some(_)) => None,
+    }
+}
+
+/// The token of the request and how it came: `Ok(None)` when none was
+/// sent, `Err` with a description when it was sent wrongly.
 fn presented_token(
     request: &HttpRequest,
     body: Result<Bytes, actix_web::Error>,
-) -> Result<Option<AccessToken>, &'static str> {
+) -> Result<Option<(AccessToken, Way)>, &'static str> {
     let header = match request.headers().get(AUTHORIZATION) {
         None => None,
-        Some(value) => bearer(value)?,
+        Some(value) => authorization(value)?,
     };
     let in_body = if request.method() == Method::POST && has_body(request) {
         let params = form::unique_body(request, body)
@@ -104,28 +163,33 @@ fn presented_token(
     };
     match (header, in_body) {
         (Some(_), Some(_)) => Err("the access token was sent in more than one way"),
-        (Some(token), None) | (None, Some(token)) => Ok(Some(AccessToken::new(token))),
+        (Some((token, way)), None) => Ok(Some((AccessToken::new(token), way))),
+        (None, Some(token)) => Ok(Some((AccessToken::new(token), Way::Form))),
         (None, None) => Ok(None),
     }
 }
 
-/// RFC 6750 §2.1: `Bearer` (any case) and the token. Another scheme is
-/// no token of ours.
-fn bearer(value: &HeaderValue) -> Result<Option<String>, &'static str> {
+/// RFC 6750 §2.1 `Bearer` or RFC 9449 §7.1 `DPoP` (any case) and the
+/// token. Another scheme is no token of ours.
+fn authorization(value: &HeaderValue) -> Result<Option<(String, Way)>, &'static str> {
     let value = value
         .to_str()
         .map_err(|_| "the Authorization header is not ASCII")?;
     let Some((scheme, token)) = value.split_once(' ') else {
         return Ok(None);
     };
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    let way = if scheme.eq_ignore_ascii_case("bearer") {
+        Way::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Way::Dpop
+    } else {
         return Ok(None);
-    }
+    };
     let token = token.trim();
     if token.is_empty() || token.contains(' ') {
-        return Err("the Bearer credentials are malformed");
+        return Err("the credentials of the Authorization header are malformed");
     }
-    Ok(Some(token.to_owned()))
+    Ok(Some((token.to_owned(), way)))
 }
 
 fn has_body(request: &HttpRequest) -> bool {
@@ -134,8 +198,30 @@ fn has_body(request: &HttpRequest) -> bool {
         .contains_key(actix_web::http::header::CONTENT_TYPE)
 }
 
+/// RFC 9449 §7.1: a refused proof, with the `DPoP` challenge naming the
+/// algorithms we accept.
+fn dpop_challenge(description: &str) -> HttpResponse {
+    let code = BearerErrorCode::InvalidDpopProof;
+    HttpResponse::Unauthorized()
+        .insert_header((WWW_AUTHENTICATE, dpop_scheme(Some((code, description)))))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(ErrorResponse::new(code, description))
+}
+
+/// The `DPoP` challenge (RFC 9449 §7.1), with an error when there is one.
+fn dpop_scheme(error: Option<(BearerErrorCode, &str)>) -> String {
+    let algs = oauth_types::dpop::algorithm_names().join(" ");
+    let mut challenge = format!("DPoP realm=\"userinfo\", algs=\"{algs}\"");
+    if let Some((code, description)) = error {
+        challenge.push_str(&format!(
+            ", error=\"{code}\", error_description=\"{description}\""
+        ));
+    }
+    challenge
+}
+
 /// An RFC 6750 §3 refusal: the challenge, and the JSON error when there is
-/// an error code.
+/// an error code; without one (no token sent), the `DPoP` challenge too.
 fn challenge(status: StatusCode, error: Option<(BearerErrorCode, &str)>) -> HttpResponse {
     let mut challenge = "Bearer realm=\"userinfo\"".to_owned();
     if let Some((code, description)) = error {
@@ -150,6 +236,9 @@ fn challenge(status: StatusCode, error: Option<(BearerErrorCode, &str)>) -> Http
     response
         .insert_header((WWW_AUTHENTICATE, challenge))
         .insert_header((CACHE_CONTROL, "no-store"));
+    if error.is_none() {
+        response.append_header((WWW_AUTHENTICATE, dpop_scheme(None)));
+    }
     match error {
         Some((code, description)) => response.json(ErrorResponse::new(code, description)),
         None => response.finish(),

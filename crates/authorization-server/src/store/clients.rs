@@ -62,6 +62,9 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<String>,
     /// The `alg` of this client's ID tokens (Core §15.1: `RS256` by default).
     pub id_token_alg: SigningAlgorithm,
+    /// RFC 9449 §5.2 `dpop_bound_access_tokens`: a token request without a
+    /// DPoP proof is refused.
+    pub dpop_bound_access_tokens: bool,
 }
 
 impl Client {
@@ -127,7 +130,7 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
 
 const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
                        resource_id, default_resource, post_logout_redirect_uris, \
-                       id_token_signed_response_alg";
+                       id_token_signed_response_alg, dpop_bound_access_tokens";
 
 /// Registers the OpenID Connect settings of a client: its post-logout
 /// redirect URIs and the `alg` of its ID tokens. Returns whether it exists.
@@ -146,6 +149,22 @@ pub async fn set_openid_settings(
     .bind(id_token_alg.as_str())
     .execute(pool)
     .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Registers whether a client's tokens must be DPoP-bound (RFC 9449 §5.2
+/// `dpop_bound_access_tokens`). Returns whether the client exists.
+pub async fn set_dpop_bound(
+    pool: &AnyPool,
+    client_id: &str,
+    bound: bool,
+) -> Result<bool, sqlx::Error> {
+    let result =
+        sqlx::query("UPDATE clients SET dpop_bound_access_tokens = $2 WHERE client_id = $1")
+            .bind(client_id)
+            .bind(i64::from(bound))
+            .execute(pool)
+            .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -245,6 +264,11 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
         post_logout_redirect_uris: split_list(&post_logout),
         id_token_alg: SigningAlgorithm::parse(&id_token_alg)
             .ok_or_else(|| corrupt("id_token_signed_response_alg"))?,
+        dpop_bound_access_tokens: match row.try_get::<i64, _>("dpop_bound_access_tokens")? {
+            0 => false,
+            1 => true,
+            _ => return Err(corrupt("dpop_bound_access_tokens")),
+        },
     })
 }
 

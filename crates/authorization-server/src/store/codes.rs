@@ -2,6 +2,7 @@
 //! redeemed at most once. The redemption is one conditional UPDATE, so of
 //! two concurrent redemptions exactly one wins on either backend.
 
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::introspection::Audience;
 use oauth_types::pkce::CodeChallenge;
 use oauth_types::secret::CredentialHash;
@@ -29,6 +30,9 @@ pub struct CodeGrant {
     pub nonce: Option<String>,
     /// When the user logged in (Core §2 `auth_time`).
     pub auth_time: Option<i64>,
+    /// RFC 9449 §10: the key the authorization request bound the code to
+    /// (`dpop_jkt`); the token request must prove it.
+    pub dpop_jkt: Option<JwkThumbprint>,
 }
 
 impl sqlx::FromRow<'_, AnyRow> for CodeGrant {
@@ -49,6 +53,9 @@ impl sqlx::FromRow<'_, AnyRow> for CodeGrant {
             used_at: row.try_get("used_at")?,
             nonce: row.try_get("nonce")?,
             auth_time: row.try_get("auth_time")?,
+            dpop_jkt: row
+                .try_get::<Option<String>, _>("dpop_jkt")?
+                .map(JwkThumbprint::new),
         })
     }
 }
@@ -61,8 +68,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO authorization_codes (code_hash, client_id, user_id, username, redirect_uri, \
-         scope, code_challenge, audience, created_at, expires_at, nonce, auth_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         scope, code_challenge, audience, created_at, expires_at, nonce, auth_time, dpop_jkt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(code_hash.as_str())
     .bind(&grant.client_id)
@@ -81,6 +88,7 @@ pub async fn insert(
     .bind(grant.expires_at)
     .bind(grant.nonce.clone())
     .bind(grant.auth_time)
+    .bind(grant.dpop_jkt.as_ref().map(|jkt| jkt.as_str().to_owned()))
     .execute(pool)
     .await?;
     Ok(())
@@ -92,7 +100,8 @@ pub async fn find(
 ) -> Result<Option<CodeGrant>, sqlx::Error> {
     sqlx::query_as(
         "SELECT client_id, user_id, username, redirect_uri, scope, code_challenge, audience, \
-         expires_at, used_at, nonce, auth_time FROM authorization_codes WHERE code_hash = $1",
+         expires_at, used_at, nonce, auth_time, dpop_jkt FROM authorization_codes \
+         WHERE code_hash = $1",
     )
     .bind(code_hash.as_str())
     .fetch_optional(pool)

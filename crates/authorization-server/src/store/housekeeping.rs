@@ -1,6 +1,6 @@
 //! Forgetting what can no longer matter: expired sessions (anonymous ones
 //! live 15 minutes) and pending authorization requests, old login failures,
-//! and codes and tokens a day after they expired (kept that long so a
+//! DPoP proofs too old to be replayed, and codes and tokens a day after they expired (kept that long so a
 //! replay shortly after expiry is still recognised as one).
 //!
 //! [`purge_expired`] runs on service-kit's sweeper timer (see `build_on`),
@@ -40,6 +40,9 @@ pub async fn purge_expired(pool: &AnyPool, now: i64, window: i64) -> Result<u64,
         now - KEEP_EXPIRED,
     )
     .await?;
+    // DPoP proofs whose `iat` window has passed: a replay of one is refused
+    // for its age already (RFC 9449 §11.1).
+    swept += delete_where(pool, "DELETE FROM dpop_proofs WHERE expires_at <= $1", now).await?;
     // Retired signing keys, once every token they signed has expired.
     swept += super::signing_keys::delete_unpublished(pool, now).await?;
     Ok(swept)

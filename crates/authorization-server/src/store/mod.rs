@@ -18,6 +18,8 @@ pub mod clients;
 pub mod codes;
 /// Remembered consent.
 pub mod consents;
+/// DPoP proofs already accepted: each is accepted once.
+pub mod dpop_proofs;
 /// Deleting expired rows.
 pub mod housekeeping;
 /// Failed login counters for throttling.

@@ -2,6 +2,7 @@
 //! wait for the user to log in and answer the consent screen. Each is
 //! answered at most once (`used_at`), by the one user it was shown to.
 
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::introspection::Audience;
 use oauth_types::pkce::CodeChallenge;
 use oauth_types::ScopeSet;
@@ -25,6 +26,8 @@ pub struct PendingRequest {
     pub user_id: Option<String>,
     /// OpenID Connect Core §3.1.2.1, only with scope `openid`.
     pub oidc: OpenIdRequest,
+    /// RFC 9449 §10: the key the code will be bound to.
+    pub dpop_jkt: Option<JwkThumbprint>,
 }
 
 /// What an OpenID Connect authorization request adds (Core §3.1.2.1).
@@ -57,6 +60,7 @@ impl std::fmt::Debug for PendingRequest {
             .field("nonce", &self.oidc.nonce.as_ref().map(|_| "[redacted]"))
             .field("login_required", &self.oidc.login_required)
             .field("consent_required", &self.oidc.consent_required)
+            .field("dpop_jkt", &self.dpop_jkt)
             .finish()
     }
 }
@@ -85,6 +89,9 @@ impl sqlx::FromRow<'_, AnyRow> for PendingRequest {
                     .is_some(),
                 authenticated: row.try_get::<Option<i64>, _>("authenticated_at")?.is_some(),
             },
+            dpop_jkt: row
+                .try_get::<Option<String>, _>("dpop_jkt")?
+                .map(JwkThumbprint::new),
         })
     }
 }
@@ -98,8 +105,8 @@ pub async fn insert(
     sqlx::query(
         "INSERT INTO authorization_requests (id, client_id, redirect_uri, scope, state, \
          code_challenge, audience, user_id, created_at, expires_at, nonce, login_hint, \
-         login_required_at, consent_required_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         login_required_at, consent_required_at, dpop_jkt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(&request.id)
     .bind(&request.client_id)
@@ -115,6 +122,7 @@ pub async fn insert(
     .bind(request.oidc.login_hint.clone())
     .bind(request.oidc.login_required.then_some(now))
     .bind(request.oidc.consent_required.then_some(now))
+    .bind(request.dpop_jkt.as_ref().map(|jkt| jkt.as_str().to_owned()))
     .execute(pool)
     .await?;
     Ok(())
@@ -128,7 +136,7 @@ pub async fn find_open(
 ) -> Result<Option<PendingRequest>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, client_id, redirect_uri, scope, state, code_challenge, audience, user_id, \
-         nonce, login_hint, login_required_at, consent_required_at, authenticated_at \
+         nonce, login_hint, login_required_at, consent_required_at, authenticated_at, dpop_jkt \
          FROM authorization_requests WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(id)
@@ -214,6 +222,7 @@ mod tests {
                 nonce: Some("nonce-secret".to_owned()),
                 ..OpenIdRequest::default()
             },
+            dpop_jkt: None,
         };
         let shown = format!("{request:?}");
         assert!(!shown.contains("request-id-secret"), "{shown}");

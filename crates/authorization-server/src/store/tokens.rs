@@ -5,6 +5,7 @@
 //! reused refresh token (RFC 9700 §4.14.2), a revoked refresh token
 //! (RFC 7009 §2.1).
 
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::introspection::Audience;
 use oauth_types::secret::CredentialHash;
 use oauth_types::ScopeSet;
@@ -56,6 +57,8 @@ pub struct StoredToken {
     /// When the user logged in, for the ID token of a refresh (OpenID
     /// Connect Core §12.2).
     pub auth_time: Option<i64>,
+    /// The key the token is bound to (RFC 9449 §6); `None`: a bearer token.
+    pub dpop_jkt: Option<JwkThumbprint>,
 }
 
 impl StoredToken {
@@ -83,6 +86,9 @@ impl sqlx::FromRow<'_, AnyRow> for StoredToken {
             used_at: row.try_get("used_at")?,
             revoked_at: row.try_get("revoked_at")?,
             auth_time: row.try_get("auth_time")?,
+            dpop_jkt: row
+                .try_get::<Option<String>, _>("dpop_jkt")?
+                .map(JwkThumbprint::new),
         })
     }
 }
@@ -94,8 +100,8 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO tokens (token_hash, kind, family_id, code_hash, client_id, user_id, \
-         username, scope, audience, issued_at, expires_at, auth_time) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         username, scope, audience, issued_at, expires_at, auth_time, dpop_jkt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(token_hash.as_str())
     .bind(token.kind.as_str())
@@ -114,6 +120,7 @@ pub async fn insert(
     .bind(token.issued_at)
     .bind(token.expires_at)
     .bind(token.auth_time)
+    .bind(token.dpop_jkt.as_ref().map(|jkt| jkt.as_str().to_owned()))
     .execute(pool)
     .await?;
     Ok(())
@@ -126,7 +133,8 @@ pub async fn find(
 ) -> Result<Option<StoredToken>, sqlx::Error> {
     sqlx::query_as(
         "SELECT kind, family_id, code_hash, client_id, user_id, username, scope, audience, \
-         issued_at, expires_at, used_at, revoked_at, auth_time FROM tokens WHERE token_hash = $1",
+         issued_at, expires_at, used_at, revoked_at, auth_time, dpop_jkt FROM tokens \
+         WHERE token_hash = $1",
     )
     .bind(token_hash.as_str())
     .fetch_optional(pool)

@@ -195,7 +195,13 @@ async fn seeding_the_demo_data_twice_is_harmless() {
     let second = testing::spawn(&database).await;
 
     let listed = stdout(&run(&["client", "list", "--database-url", &database], ""));
-    assert_eq!(listed.lines().count(), 3, "{listed}");
+    assert_eq!(listed.lines().count(), 4, "{listed}");
+    assert!(
+        listed
+            .lines()
+            .any(|line| line.starts_with("strava-dpop\t") && line.ends_with("\tdpop_bound")),
+        "{listed}"
+    );
     let users = stdout(&run(&["user", "list", "--database-url", &database], ""));
     assert_eq!(users, "alice\nhamza\n");
     second.obtain_tokens(&Flow::demo()).await;
@@ -419,4 +425,71 @@ async fn user_add_records_the_openid_claims_and_client_add_the_post_logout_uris(
         ),
         "{listed}"
     );
+}
+
+/// `client add --dpop-bound` (RFC 9449 §5.2): the client's token requests
+/// without a proof are refused, and `client list` says so.
+#[actix_rt::test]
+async fn client_add_dpop_bound_makes_the_server_refuse_its_token_requests_without_a_proof() {
+    for database in service_kit::testing::test_database_urls().await {
+        let db = ["--database-url", database.as_str()];
+        let added = run(
+            &[
+                &[
+                    "client",
+                    "add",
+                    "--client-id",
+                    "batch",
+                    "--kind",
+                    "confidential",
+                ][..],
+                &["--scope", "post", "--grant", "client_credentials"],
+                &[
+                    "--default-resource",
+                    "http://localhost:9002",
+                    "--dpop-bound",
+                ],
+                &db,
+            ]
+            .concat(),
+            "",
+        );
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        let secret = stdout(&added)
+            .lines()
+            .find_map(|line| line.strip_prefix("client_secret: "))
+            .unwrap()
+            .to_owned();
+        let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
+        let batch = listed
+            .lines()
+            .find(|line| line.starts_with("batch\t"))
+            .unwrap();
+        assert!(batch.ends_with("\tdpop_bound"), "{listed}");
+
+        let app = testing::spawn(&database).await;
+        let form = [("grant_type", "client_credentials")];
+        let key = oauth_types::dpop::DpopKey::generate().unwrap();
+        let without = app.token_request("batch", Some(&secret), &form).await;
+        let proof = crate::dpop::token_proof(&app, &key);
+        let with = app
+            .token_request_proving("batch", Some(&secret), &form, Some(&proof))
+            .await;
+
+        let (status, body) = crate::helpers::json(without).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_dpop_proof"))
+        );
+        let (status, body) = crate::helpers::json(with).await;
+        assert_eq!(
+            (status, body["token_type"].as_str()),
+            (200, Some("DPoP")),
+            "{body}"
+        );
+    }
 }

@@ -185,6 +185,7 @@ async fn a_code_verifier_for_a_code_issued_without_challenge_is_refused() {
                 used_at: None,
                 nonce: None,
                 auth_time: None,
+                dpop_jkt: None,
             },
             now,
         )

@@ -74,27 +74,41 @@ async fn authlib_completes_every_oauth_flow_against_our_authorization_server() {
     }
 }
 
+/// Runs the JavaScript `script` with openid-client against an HTTPS
+/// server on every backend, `hamza` at the browser approving `scopes`;
+/// what it printed each time, which ends with `ok`.
+async fn run_openid_client_on_every_backend(script: &str, scopes: &str) -> Vec<String> {
+    let Some(node) = end_to_end::third_party::node() else {
+        return Vec::new();
+    };
+    let mut runs = Vec::new();
+    for database_url in service_kit::testing::test_database_urls().await {
+        let (server, pki) = https_server(&database_url).await;
+        let person = UserAgent::trusting("hamza", "hamza-password", &pki.ca_pem);
+        let printed = end_to_end::third_party::run_with_browser(
+            &node,
+            script,
+            &server.url,
+            &pki.ca_path,
+            &person,
+            scopes,
+        )
+        .await;
+        assert!(printed.trim_end().ends_with("ok"), "{printed}");
+        runs.push(printed);
+    }
+    runs
+}
+
 /// openid-client (npm), a strict relying party, unchanged: discovery, the
 /// code flow with `nonce`, `state`, `iss` and PKCE, the ID token's
 /// signature and claims, UserInfo, a refresh, and RP-initiated logout
 /// (`interop/openid_client_oidc.mjs` lists the steps).
 #[actix_rt::test]
 async fn openid_client_signs_in_and_out_with_our_openid_provider() {
-    let Some(node) = end_to_end::third_party::node() else {
-        return;
-    };
-    for database_url in service_kit::testing::test_database_urls().await {
-        let (server, pki) = https_server(&database_url).await;
-        let person = UserAgent::trusting("hamza", "hamza-password", &pki.ca_pem);
-        let printed = end_to_end::third_party::run_with_browser(
-            &node,
-            "openid_client_oidc.mjs",
-            &server.url,
-            &pki.ca_path,
-            &person,
-            "openid profile email",
-        )
-        .await;
+    let runs =
+        run_openid_client_on_every_backend("openid_client_oidc.mjs", "openid profile email").await;
+    for printed in runs {
         for step in [
             "discovery: valid for openid-client",
             "ID token valid for openid-client",
@@ -103,6 +117,24 @@ async fn openid_client_signs_in_and_out_with_our_openid_provider() {
         ] {
             assert!(printed.contains(step), "{step} missing:\n{printed}");
         }
-        assert!(printed.trim_end().ends_with("ok"), "{printed}");
+    }
+}
+
+/// openid-client's DPoP (RFC 9449) as the public client `strava-dpop`:
+/// `dpop_jkt`, a DPoP-bound token, UserInfo and a refresh with proofs, and
+/// both tokens worthless with another key
+/// (`interop/openid_client_dpop.mjs` lists the steps).
+#[actix_rt::test]
+async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_server() {
+    let runs =
+        run_openid_client_on_every_backend("openid_client_dpop.mjs", "openid profile post").await;
+    for printed in runs {
+        for step in [
+            "code flow with dpop_jkt: a DPoP-bound access token",
+            "userinfo: answered with the DPoP scheme and a proof",
+            "another key: the refresh token and the access token are worthless",
+        ] {
+            assert!(printed.contains(step), "{step} missing:\n{printed}");
+        }
     }
 }

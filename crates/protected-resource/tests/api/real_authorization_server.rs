@@ -4,6 +4,8 @@
 
 use authorization_server::testing::{self, ClientKind, Flow, NewClient, TestAuthorizationServer};
 use authorization_server::{AccessTokenFormat, Config};
+use oauth_types::dpop::DpopKey;
+use oauth_types::secret::AccessToken;
 use protected_resource::ValidationMethod;
 use serde_json::{json, Value};
 
@@ -300,4 +302,72 @@ async fn rs256_jwt_access_tokens_of_the_real_server_are_accepted_in_jwt_mode() {
     parts[2].replace_range(0..1, flipped);
     let altered = app.get("/api/me", &parts.join(".")).await;
     assert_refused(&app, altered, 401, Some("invalid_token")).await;
+}
+
+/// RFC 9449 across the two roles: the real server binds a token to the
+/// client's key (`cnf.jkt` in its JWT and in its introspection answer), and
+/// this resource, in either mode, opens the API to it only as
+/// `Authorization: DPoP` with a proof by that key.
+#[actix_rt::test]
+async fn a_dpop_bound_token_of_the_real_server_needs_its_key_in_either_mode() {
+    let server = testing::spawn_with(Config {
+        access_token_format: AccessTokenFormat::Jwt,
+        ..Config::for_test(&service_kit::testing::sqlite_url())
+    })
+    .await;
+    for validation in [ValidationMethod::Jwt, ValidationMethod::Introspection] {
+        let resource_client = format!("{RESOURCE_CLIENT_ID}-dpop-{validation:?}").to_lowercase();
+        let app = spawn_app_with(Options {
+            introspection_url: Some(format!("{}/introspect", server.url)),
+            client_id: resource_client.clone(),
+            client_secret: RESOURCE_SECRET.to_owned(),
+            issuer: server.url.clone(),
+            validation,
+            cache_ttl: 0,
+            ..Options::default()
+        })
+        .await;
+        server
+            .register_protected_resource(&resource_client, RESOURCE_SECRET, &app.resource_id)
+            .await;
+        let (key, thief) = (DpopKey::generate().unwrap(), DpopKey::generate().unwrap());
+        let flow = Flow {
+            resource: Some(&app.resource_id),
+            ..Flow::demo()
+        };
+        let code = server.obtain_code(&flow).await;
+        let token_url = url::Url::parse(&format!("{}/token", server.url)).unwrap();
+        let proof = key
+            .proof("POST", &token_url, server.clock.now(), None, None)
+            .unwrap();
+        let answer: Value = server
+            .exchange_code_proving(&flow, &code, Some(&proof))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["token_type"], "DPoP", "{answer}");
+        let token = answer["access_token"].as_str().unwrap();
+        let me_with = |key: &DpopKey| {
+            let me = url::Url::parse(&app.url("/api/me")).unwrap();
+            let bound = AccessToken::new(token);
+            let proof = key
+                .proof("GET", &me, service_kit::clock::now(), Some(&bound), None)
+                .unwrap();
+            app.http
+                .get(app.url("/api/me"))
+                .header("Authorization", format!("DPoP {token}"))
+                .header("DPoP", proof)
+                .send()
+        };
+
+        let me: Value = me_with(&key).await.unwrap().json().await.unwrap();
+        assert_eq!(me["username"], "hamza", "{validation:?}");
+        let stolen = me_with(&thief).await.unwrap();
+        assert_eq!(stolen.status(), 401);
+        let refusal: Value = stolen.json().await.unwrap();
+        assert_eq!(refusal["error"], "invalid_dpop_proof", "{validation:?}");
+        let as_bearer = app.get("/api/me", token).await;
+        app.assert_invalid_token(as_bearer).await;
+    }
 }

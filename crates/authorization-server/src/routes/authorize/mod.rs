@@ -11,9 +11,13 @@
 //! request (Core §3.1.2.1): its `nonce`, `prompt`, `max_age` and
 //! `login_hint` are read too, and [`openid`] handles them (`prompt=none`
 //! is answered here, without any page).
+//!
+//! `dpop_jkt` (RFC 9449 §10) binds the code to a key: the token request
+//! must then carry a DPoP proof by that key.
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::params::UniqueParams;
 use oauth_types::pkce::{CodeChallenge, CodeChallengeMethod};
 use oauth_types::secret::generate_credential;
@@ -152,6 +156,7 @@ async fn validate(
         )));
     }
     let code_challenge = pkce_challenge(&params).map_err(Ok)?;
+    let dpop_jkt = dpop_jkt(&params).map_err(Ok)?;
     let scope = requested_scope(&params, client).map_err(Ok)?;
     let oidc = scope
         .contains_str(OPENID)
@@ -176,6 +181,7 @@ async fn validate(
         audience,
         user_id: None,
         oidc: OpenIdRequest::default(),
+        dpop_jkt,
     };
     Ok((pending, oidc))
 }
@@ -199,6 +205,21 @@ fn pkce_challenge(params: &UniqueParams) -> Result<CodeChallenge, Refusal> {
         .map_err(|error| refuse(OAuthErrorCode::InvalidRequest, error.to_string()))?;
     CodeChallenge::parse(challenge)
         .map_err(|error| refuse(OAuthErrorCode::InvalidRequest, error.to_string()))
+}
+
+/// RFC 9449 §10: `dpop_jkt`, when sent, is a JWK SHA-256 thumbprint.
+fn dpop_jkt(params: &UniqueParams) -> Result<Option<JwkThumbprint>, Refusal> {
+    params
+        .get("dpop_jkt")
+        .map(|value| {
+            JwkThumbprint::parse(value).ok_or_else(|| {
+                refuse(
+                    OAuthErrorCode::InvalidRequest,
+                    "dpop_jkt must be the base64url SHA-256 thumbprint of a JWK (RFC 7638)",
+                )
+            })
+        })
+        .transpose()
 }
 
 /// The requested scope, within what the client may ask for. Without a
