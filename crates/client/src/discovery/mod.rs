@@ -274,7 +274,9 @@ async fn read_metadata(
     for document in [preferred, preferred.other()] {
         let url = document.url(issuer_url, internal);
         match fetch::get_json::<ServerMetadata>(http, &url).await {
-            Ok(Fetched { document: metadata, .. }) => return Ok((document, url, metadata)),
+            Ok(Fetched {
+                document: metadata, ..
+            }) => return Ok((document, url, metadata)),
             // Not there, or not such a document: try the other one.
             Err(problem @ (FetchError::Status(_) | FetchError::Malformed)) => {
                 first_problem.get_or_insert((url, problem));
@@ -289,10 +291,8 @@ async fn read_metadata(
             }
         }
     }
-    let (url, problem) = first_problem.unwrap_or((
-        preferred.url(issuer_url, internal),
-        FetchError::Malformed,
-    ));
+    let (url, problem) =
+        first_problem.unwrap_or((preferred.url(issuer_url, internal), FetchError::Malformed));
     Err(DiscoveryError::AuthorizationServerMetadata {
         url: url.to_string(),
         problem,
@@ -364,9 +364,7 @@ async fn fetch(
     };
     let discovered = !steps.is_empty();
     steps.push(authorization_server_metadata_step(
-        &endpoints,
-        discovered,
-        preferred,
+        &endpoints, discovered, preferred,
     ));
     endpoints.steps = steps;
     Ok(endpoints)
@@ -405,12 +403,27 @@ fn authorization_server_metadata_step(
     Step::new(title, endpoints.document.specification(), &explanation)
         .request(format!("GET {}", endpoints.metadata_url))
         .response(format!(
-            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}",
+            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}{}",
             endpoints.issuer,
             endpoints.authorization_endpoint,
             endpoints.token_endpoint,
-            endpoints.iss_parameter_supported
+            endpoints.iss_parameter_supported,
+            openid_members(endpoints)
         ))
+}
+
+/// The members a sign-in uses, when the document names them.
+fn openid_members(endpoints: &Endpoints) -> String {
+    [
+        ("jwks_uri (server to server)", &endpoints.jwks_uri),
+        (
+            "end_session_endpoint (browser)",
+            &endpoints.end_session_endpoint,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| url.as_ref().map(|url| format!("\n{name}: {url}")))
+    .collect()
 }
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the

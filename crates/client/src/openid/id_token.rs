@@ -19,7 +19,9 @@
 
 use chrono::{DateTime, Utc};
 use oauth_types::secret::{AccessToken, CredentialHash};
-use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
+use openidconnect::core::{
+    CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+};
 use openidconnect::{
     AccessTokenHash, ClaimsVerificationError, ClientId, IssuerUrl, Nonce,
     SignatureVerificationError,
@@ -116,9 +118,7 @@ pub fn validate(
         Some(nonce) if expected.nonce_hash.matches(nonce.secret()) => Ok(()),
         Some(_) => Err("another nonce".to_owned()),
     };
-    let claims = id_token
-        .claims(&verifier, nonce_checked)
-        .map_err(refusal)?;
+    let claims = id_token.claims(&verifier, nonce_checked).map_err(refusal)?;
 
     let audiences: Vec<&str> = claims.audiences().iter().map(|aud| aud.as_str()).collect();
     let azp = claims.authorized_party().map(|azp| azp.as_str());
@@ -133,17 +133,51 @@ pub fn validate(
     let alg = header["alg"].as_str().unwrap_or_default().to_owned();
     let kid = header["kid"].as_str().unwrap_or("(none)").to_owned();
     let checks = vec![
-        check("Core §3.1.3.7 item 2", format!("iss = {}: the provider's issuer, exactly", claims.issuer().as_str())),
-        check("Core §3.1.3.7 item 3", format!("aud = {}: contains this client, {}", audiences.join(" "), expected.client_id)),
-        check("Core §3.1.3.7 items 4, 5", match azp {
-            Some(azp) => format!("azp = {azp}: this client"),
-            None => "azp absent: one audience, none needed".to_owned(),
-        }),
-        check("Core §3.1.3.7 item 6", format!("signature verified with the provider's key kid = {kid} from its JWK Set")),
-        check("Core §3.1.3.7 item 7", format!("alg = {alg}: on the allow-list (RS256, EdDSA)")),
-        check("Core §3.1.3.7 item 9", format!("exp = {}: in the future", claims.expiration().timestamp())),
-        check("Core §3.1.3.7 item 10", format!("iat = {}: within the last {IAT_WINDOW_SECONDS} s", claims.issue_time().timestamp())),
-        check("Core §3.1.3.7 item 11", "nonce: the one this session's request sent".to_owned()),
+        check(
+            "Core §3.1.3.7 item 2",
+            format!(
+                "iss = {}: the provider's issuer, exactly",
+                claims.issuer().as_str()
+            ),
+        ),
+        check(
+            "Core §3.1.3.7 item 3",
+            format!(
+                "aud = {}: contains this client, {}",
+                audiences.join(" "),
+                expected.client_id
+            ),
+        ),
+        check(
+            "Core §3.1.3.7 items 4, 5",
+            match azp {
+                Some(azp) => format!("azp = {azp}: this client"),
+                None => "azp absent: one audience, none needed".to_owned(),
+            },
+        ),
+        check(
+            "Core §3.1.3.7 item 6",
+            format!("signature verified with the provider's key kid = {kid} from its JWK Set"),
+        ),
+        check(
+            "Core §3.1.3.7 item 7",
+            format!("alg = {alg}: on the allow-list (RS256, EdDSA)"),
+        ),
+        check(
+            "Core §3.1.3.7 item 9",
+            format!("exp = {}: in the future", claims.expiration().timestamp()),
+        ),
+        check(
+            "Core §3.1.3.7 item 10",
+            format!(
+                "iat = {}: within the last {IAT_WINDOW_SECONDS} s",
+                claims.issue_time().timestamp()
+            ),
+        ),
+        check(
+            "Core §3.1.3.7 item 11",
+            "nonce: the one this session's request sent".to_owned(),
+        ),
         check("Core §3.1.3.8", at_hash),
     ];
     Ok(ValidatedIdToken {
@@ -185,7 +219,9 @@ fn verifier<'a>(
         if iat > now + CLOCK_SKEW_SECONDS {
             Err(format!("issued at {iat}, in the future (now {now})"))
         } else if iat < now - IAT_WINDOW_SECONDS {
-            Err(format!("issued at {iat}, more than {IAT_WINDOW_SECONDS} s ago (now {now})"))
+            Err(format!(
+                "issued at {iat}, more than {IAT_WINDOW_SECONDS} s ago (now {now})"
+            ))
         } else {
             Ok(())
         }
@@ -203,9 +239,9 @@ fn check_authorized_party(
     client_id: &str,
 ) -> Result<(), IdTokenError> {
     match azp {
-        Some(azp) if azp != client_id => Err(IdTokenError::AuthorizedParty(format!(
-            "azp is '{azp}'"
-        ))),
+        Some(azp) if azp != client_id => {
+            Err(IdTokenError::AuthorizedParty(format!("azp is '{azp}'")))
+        }
         None if audiences.len() > 1 => Err(IdTokenError::AuthorizedParty(
             "several audiences and no azp".to_owned(),
         )),
@@ -237,7 +273,10 @@ fn check_at_hash(
     if computed != *claimed {
         return Err(IdTokenError::AccessTokenHash);
     }
-    Ok(format!("at_hash = {}: the hash of the access token", claimed.as_str()))
+    Ok(format!(
+        "at_hash = {}: the hash of the access token",
+        claimed.as_str()
+    ))
 }
 
 /// The crate's refusal, named after the check it failed.

@@ -38,8 +38,5 @@ pub fn logout_request(
 
 /// `/` on the redirect URI's origin: `http://localhost:9000/` in the demo.
 pub fn post_logout_redirect_uri(settings: &Settings) -> String {
-    format!(
-        "{}/",
-        settings.redirect_uri.origin().ascii_serialization()
-    )
+    format!("{}/", settings.redirect_uri.origin().ascii_serialization())
 }

@@ -109,10 +109,7 @@ pub async fn finish(answer: Answer<'_>) -> Result<HttpResponse, CallbackError> {
         "Your runs and your Facebook connection are now yours in any browser where you sign in.",
     );
     store::sessions::set_notice(pool, &renewal.id_hash, &notice.to_json()).await?;
-    Ok(session::with_cookie(
-        see_other("/"),
-        Some(renewal.cookie()),
-    ))
+    Ok(session::with_cookie(see_other("/"), Some(renewal.cookie())))
 }
 
 fn exchange_step(exchange: Exchange) -> Step {

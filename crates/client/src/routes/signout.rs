@@ -41,7 +41,10 @@ pub async fn post(
 ) -> Result<HttpResponse, ActionError> {
     let pool = state.pool();
     if session.person.is_none() {
-        let notice = Notice::success("You were not signed in", "There was nothing to sign out of.");
+        let notice = Notice::success(
+            "You were not signed in",
+            "There was nothing to sign out of.",
+        );
         store::sessions::set_notice(pool, &session.id_hash, &notice.to_json()).await?;
         return Ok(see_other("/"));
     }

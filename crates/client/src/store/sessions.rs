@@ -111,7 +111,10 @@ pub async fn id_token(
         .bind(id_hash.as_str())
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(|row| row.try_get("id_token")).transpose()?.flatten())
+    Ok(row
+        .map(|row| row.try_get("id_token"))
+        .transpose()?
+        .flatten())
 }
 
 /// Ends a session: it and everything it owns (its runs and connection when

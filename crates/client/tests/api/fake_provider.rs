@@ -157,8 +157,12 @@ pub fn mint(
         Forgery::Hs256(secret) => {
             let mut header = Header::new(Algorithm::HS256);
             header.kid = Some(KID.to_owned());
-            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret.as_bytes()))
-                .unwrap()
+            jsonwebtoken::encode(
+                &header,
+                &claims,
+                &EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .unwrap()
         }
         _ => key.sign(&claims),
     }

@@ -198,7 +198,11 @@ pub async fn spawn_authorization_server(world: SharedWorld) -> MockServer {
         &world,
         &[
             ("GET", "/.well-known/oauth-authorization-server", metadata),
-            ("GET", "/.well-known/openid-configuration", openid_configuration),
+            (
+                "GET",
+                "/.well-known/openid-configuration",
+                openid_configuration,
+            ),
             ("GET", "/jwks", jwks),
             ("POST", "/token", token),
             ("POST", "/revoke", revoke),
@@ -407,15 +411,9 @@ fn token(request: &Request, world: &mut World) -> ResponseTemplate {
                         .duration_since(std::time::UNIX_EPOCH)
                         .unwrap()
                         .as_secs() as i64;
-                    answer["id_token"] = fake_provider::mint(
-                        key,
-                        plan,
-                        &world.issuer,
-                        "strava",
-                        access_token,
-                        now,
-                    )
-                    .into();
+                    answer["id_token"] =
+                        fake_provider::mint(key, plan, &world.issuer, "strava", access_token, now)
+                            .into();
                 }
                 json_answer(200, answer)
             }

@@ -10,9 +10,17 @@ use crate::fakes::Published;
 use crate::helpers::{spawn_app, spawn_app_with, Options, TestApp};
 
 async fn assert_signed_in(app: &TestApp, response: reqwest::Response, name: &str) {
-    assert_eq!(response.status().as_u16(), 303, "{}", response.text().await.unwrap());
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "{}",
+        response.text().await.unwrap()
+    );
     let home = app.home().await;
-    assert!(home.contains(&format!("Signed in as <strong>{name}</strong>")), "{home}");
+    assert!(
+        home.contains(&format!("Signed in as <strong>{name}</strong>")),
+        "{home}"
+    );
     assert!(home.contains("action=\"/signout\""), "{home}");
 }
 
@@ -33,10 +41,20 @@ async fn signin_asks_for_openid_profile_with_a_nonce_state_and_an_s256_challenge
     let scopes: std::collections::BTreeSet<&str> = p["scope"].split(' ').collect();
     assert_eq!(scopes, ["openid", "profile"].into());
     assert_eq!(p["code_challenge_method"], "S256");
-    assert!(first.state().len() >= 43 && p["nonce"].len() >= 43, "256-bit state and nonce");
-    assert_ne!(p["nonce"], second.params["nonce"], "a fresh nonce per request");
+    assert!(
+        first.state().len() >= 43 && p["nonce"].len() >= 43,
+        "256-bit state and nonce"
+    );
+    assert_ne!(
+        p["nonce"], second.params["nonce"],
+        "a fresh nonce per request"
+    );
     assert_ne!(first.state(), second.state());
-    assert_eq!(app.world().openid_configuration_requests, 2, "OpenID Connect Discovery first");
+    assert_eq!(
+        app.world().openid_configuration_requests,
+        2,
+        "OpenID Connect Discovery first"
+    );
 }
 
 #[actix_rt::test]
@@ -63,12 +81,17 @@ async fn behind_the_scenes_shows_the_decoded_id_token_and_each_check_but_never_t
     let app = spawn_app().await;
     let redirect = app.start_sign_in().await;
     let nonce = redirect.params["nonce"].clone();
-    app.world().id_token = Some(crate::fake_provider::IdTokenPlan::honest("u1", "Hamza Ali", &nonce));
+    app.world().id_token = Some(crate::fake_provider::IdTokenPlan::honest(
+        "u1",
+        "Hamza Ali",
+        &nonce,
+    ));
     app.callback_of(&redirect, &[("code", "c")]).await;
-    let id_token: String = sqlx::query_scalar("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
-        .fetch_one(app.database.pool())
-        .await
-        .unwrap();
+    let id_token: String =
+        sqlx::query_scalar("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
+            .fetch_one(app.database.pool())
+            .await
+            .unwrap();
 
     let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
 
@@ -93,7 +116,10 @@ async fn behind_the_scenes_shows_the_decoded_id_token_and_each_check_but_never_t
             "Core §3.1.3.8",
         ],
     );
-    assert!(!trace.contains(&id_token), "the raw ID token is never shown");
+    assert!(
+        !trace.contains(&id_token),
+        "the raw ID token is never shown"
+    );
     assert!(!trace.contains(&nonce), "the nonce is shortened");
 }
 
@@ -113,12 +139,22 @@ async fn a_second_browser_of_the_same_person_sees_the_same_runs_and_connection()
         assert_eq!(runs.len(), 3);
 
         app.switch_browser();
-        assert!(!app.home().await.contains("name=\"message\""), "a stranger's browser");
+        assert!(
+            !app.home().await.contains("name=\"message\""),
+            "a stranger's browser"
+        );
         let response = app.sign_in_as("user-hamza", "Hamza Ali").await;
 
         assert_signed_in(&app, response, "Hamza Ali").await;
-        assert_eq!(app.run_ids().await, runs, "the same runs, not new demo ones");
-        assert!(app.home().await.contains("name=\"message\""), "the same connection");
+        assert_eq!(
+            app.run_ids().await,
+            runs,
+            "the same runs, not new demo ones"
+        );
+        assert!(
+            app.home().await.contains("name=\"message\""),
+            "the same connection"
+        );
         assert_eq!(app.count("connections").await, 1);
         assert_eq!(app.count("people").await, 1);
     }
@@ -137,7 +173,10 @@ async fn signing_in_as_another_person_never_reveals_the_first_persons_runs_or_co
         app.sign_in_as("user-alice", "Alice Martin").await;
         let alices_runs = app.run_ids().await;
         let home = app.home().await;
-        assert!(!home.contains("name=\"message\""), "not hamza's connection: {home}");
+        assert!(
+            !home.contains("name=\"message\""),
+            "not hamza's connection: {home}"
+        );
         assert!(!home.contains("Hamza Ali"), "{home}");
         assert!(alices_runs.iter().all(|run| !hamzas_runs.contains(run)));
 
@@ -165,7 +204,10 @@ async fn an_anonymous_browsers_runs_and_connection_are_adopted_at_sign_in() {
     app.sign_in_as("user-hamza", "Hamza Ali").await;
 
     assert_eq!(app.run_ids().await, runs);
-    assert!(app.home().await.contains("name=\"message\""), "the connection is kept");
+    assert!(
+        app.home().await.contains("name=\"message\""),
+        "the connection is kept"
+    );
     let owned_by_the_person: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE person_id IS NOT NULL")
             .fetch_one(app.database.pool())
@@ -181,14 +223,20 @@ async fn a_signed_in_person_posts_through_their_connection_and_refreshes_it() {
     connect(&app).await;
     app.expire_access_token().await;
 
-    let home = app.act("/post", &[("message", "signed in and posting")]).await;
+    let home = app
+        .act("/post", &[("message", "signed in and posting")])
+        .await;
 
     assert!(home.contains("Posted to Facebook"), "{home}");
     let refreshes = app
         .world()
         .token_requests
         .iter()
-        .filter(|pairs| pairs.iter().any(|(n, v)| n == "grant_type" && v == "refresh_token"))
+        .filter(|pairs| {
+            pairs
+                .iter()
+                .any(|(n, v)| n == "grant_type" && v == "refresh_token")
+        })
         .count();
     assert_eq!(refreshes, 1);
 }
@@ -225,7 +273,11 @@ async fn signout_ends_the_session_then_sends_the_browser_to_the_end_session_endp
         let removal = response.headers()[SET_COOKIE].to_str().unwrap();
         assert!(removal.starts_with("strava_session=;"), "{removal}");
         assert_eq!(app.count("sessions").await, 0, "the session is gone");
-        assert_eq!(app.count("connections").await, 1, "hamza's connection stays his");
+        assert_eq!(
+            app.count("connections").await,
+            1,
+            "hamza's connection stays his"
+        );
 
         let home = app.home().await;
         assert!(home.contains("href=\"/signin\""), "anonymous again: {home}");
@@ -276,12 +328,17 @@ async fn connect_falls_back_to_the_openid_configuration_of_a_provider_without_rf
     let response = app.connect_fully().await;
 
     assert_eq!(response.status().as_u16(), 303);
-    let world = app.world();
-    assert_eq!((world.metadata_requests, world.openid_configuration_requests), (1, 1));
-    drop(world);
+    let requests = {
+        let world = app.world();
+        (world.metadata_requests, world.openid_configuration_requests)
+    };
+    assert_eq!(requests, (1, 1), "RFC 8414 first, then the fallback");
     let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
     assert!(trace.contains("OpenID Connect Discovery 1.0 §4"), "{trace}");
-    assert!(trace.contains("does not publish the RFC 8414 §3 document"), "{trace}");
+    assert!(
+        trace.contains("does not publish the RFC 8414 §3 document"),
+        "{trace}"
+    );
 }
 
 #[actix_rt::test]

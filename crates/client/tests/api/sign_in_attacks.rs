@@ -18,7 +18,8 @@ async fn sign_in_with(app: &TestApp, forgery: Forgery, nonce: Option<&str>) -> r
         plan.nonce = Some(nonce.to_owned());
     }
     app.world().id_token = Some(plan);
-    app.callback_of(&redirect, &[("code", "a-sign-in-code")]).await
+    app.callback_of(&redirect, &[("code", "a-sign-in-code")])
+        .await
 }
 
 /// 400, a page naming `check`, nobody signed in, no person stored, and the
@@ -29,10 +30,11 @@ async fn assert_refused(app: &TestApp, response: reqwest::Response, check: &str)
     assert!(page.contains("The ID token was refused"), "{page}");
     assert!(page.contains(check), "{check} missing from {page}");
     assert_eq!(app.count("people").await, 0);
-    let id_tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id_token IS NOT NULL")
-        .fetch_one(app.database.pool())
-        .await
-        .unwrap();
+    let id_tokens: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id_token IS NOT NULL")
+            .fetch_one(app.database.pool())
+            .await
+            .unwrap();
     assert_eq!(id_tokens, 0);
     let home = app.home().await;
     assert!(home.contains("href=\"/signin\""), "not signed in: {home}");
@@ -44,16 +46,28 @@ async fn assert_refused(app: &TestApp, response: reqwest::Response, check: &str)
 async fn every_broken_id_token_is_refused_naming_the_check_it_fails() {
     let cases = [
         (Forgery::OtherKey, "Core §3.1.3.7 item 6"),
-        (Forgery::Issuer("https://evil.example".to_owned()), "Core §3.1.3.7 item 2"),
-        (Forgery::Audience(json!("another-app")), "Core §3.1.3.7 item 3"),
-        (Forgery::Audience(json!(["another-app", "strava-evil"])), "Core §3.1.3.7 item 3"),
+        (
+            Forgery::Issuer("https://evil.example".to_owned()),
+            "Core §3.1.3.7 item 2",
+        ),
+        (
+            Forgery::Audience(json!("another-app")),
+            "Core §3.1.3.7 item 3",
+        ),
+        (
+            Forgery::Audience(json!(["another-app", "strava-evil"])),
+            "Core §3.1.3.7 item 3",
+        ),
         (Forgery::SeveralAudiencesNoAzp, "Core §3.1.3.7 item"),
         (Forgery::Expired, "Core §3.1.3.7 item 9"),
         (Forgery::IssuedLongAgo, "Core §3.1.3.7 item 10"),
         (Forgery::NoNonce, "Core §3.1.3.7 item 11"),
         (Forgery::AtHash, "Core §3.1.3.8"),
         (Forgery::AlgNone, "Core §3.1.3.7 item 7"),
-        (Forgery::Hs256("strava-secret".to_owned()), "Core §3.1.3.7 item 7"),
+        (
+            Forgery::Hs256("strava-secret".to_owned()),
+            "Core §3.1.3.7 item 7",
+        ),
     ];
     for (forgery, check) in cases {
         let app = spawn_app().await;

@@ -41,7 +41,10 @@ async fn live_the_sign_in_story(ecosystem: &Ecosystem) {
     // 1. Sign in.
     let hamza = ecosystem.user_agent("hamza", "hamza-password");
     let home = sign_in(ecosystem, &hamza).await;
-    assert!(home.contains("Signed in as <strong>Hamza Ali</strong>"), "{home}");
+    assert!(
+        home.contains("Signed in as <strong>Hamza Ali</strong>"),
+        "{home}"
+    );
 
     // 2. Connect Facebook and post, as the signed-in person.
     ecosystem
@@ -62,7 +65,10 @@ async fn live_the_sign_in_story(ecosystem: &Ecosystem) {
     let alice = ecosystem.user_agent("alice", "alice-password");
     let home = sign_in(ecosystem, &alice).await;
     assert!(home.contains("Alice Martin"), "{home}");
-    assert!(!home.contains("name=\"message\""), "not hamza's connection: {home}");
+    assert!(
+        !home.contains("name=\"message\""),
+        "not hamza's connection: {home}"
+    );
     assert!(run_ids(&home).iter().all(|run| !runs.contains(run)));
 
     // 4. Sign out: here, then at the authorization server, then home.
@@ -78,7 +84,11 @@ async fn live_the_sign_in_story(ecosystem: &Ecosystem) {
         "{end_session}"
     );
     let back_home = hamza.get(&end_session).await;
-    assert_eq!(back_home.status(), 303, "a valid id_token_hint: straight back");
+    assert_eq!(
+        back_home.status(),
+        303,
+        "a valid id_token_hint: straight back"
+    );
     let back = authorization_server::testing::location(&back_home).unwrap();
     assert!(back.starts_with(&format!("{client}/?state=")), "{back}");
     let home = hamza.follow_to_page(&absolute(&end_session, &back)).await;
@@ -87,7 +97,11 @@ async fn live_the_sign_in_story(ecosystem: &Ecosystem) {
     let account = hamza
         .get(&format!("{}/account", ecosystem.authorization_server.url))
         .await;
-    assert_ne!(account.status(), 200, "signed out at the authorization server too");
+    assert_ne!(
+        account.status(),
+        200,
+        "signed out at the authorization server too"
+    );
 }
 
 #[actix_rt::test]
@@ -106,7 +120,10 @@ async fn the_client_accepts_eddsa_signed_id_tokens_too() {
 
     let home = sign_in(&ecosystem, &hamza).await;
 
-    assert!(home.contains("Signed in as <strong>Hamza Ali</strong>"), "{home}");
+    assert!(
+        home.contains("Signed in as <strong>Hamza Ali</strong>"),
+        "{home}"
+    );
     let trace = hamza
         .page(&format!("{}/behind-the-scenes", ecosystem.client_url))
         .await;
