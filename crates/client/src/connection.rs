@@ -54,7 +54,7 @@ pub async fn call_as_user(
     call: &ResourceCall,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
-    let Some(mut connection) = connections::find(state.pool(), &session.id_hash).await? else {
+    let Some(mut connection) = connections::find(state.pool(), &session.owner()).await? else {
         return Ok(Outcome::NotConnected);
     };
     // At most one refresh per call: before it, when the access token is
@@ -118,7 +118,7 @@ async fn refresh(
     why: &str,
 ) -> Result<Result<Connection, Outcome>, sqlx::Error> {
     let Some(refresh_token) = connection.refresh_token.clone() else {
-        connections::delete(state.pool(), &session.id_hash).await?;
+        connections::delete(state.pool(), &session.owner()).await?;
         return Ok(Err(Outcome::ReconnectNeeded {
             reason: "The access token expired and the authorization server gave no refresh token."
                 .to_owned(),
@@ -128,7 +128,7 @@ async fn refresh(
     let stale_before = now - REFRESH_CLAIM_SECONDS;
     if !connections::claim_refresh(
         pool,
-        &session.id_hash,
+        &session.owner(),
         &connection.access_token,
         now,
         stale_before,
@@ -144,7 +144,7 @@ async fn refresh(
     {
         Ok(endpoints) => endpoints,
         Err(_) => {
-            connections::release_refresh(pool, &session.id_hash).await?;
+            connections::release_refresh(pool, &session.owner()).await?;
             return Ok(Err(Outcome::AuthorizationServerUnavailable));
         }
     };
@@ -163,11 +163,11 @@ async fn refresh(
     match result {
         Ok(tokens) => {
             let fresh = renewed(connection, refresh_token, tokens, now);
-            connections::upsert(state.pool(), &session.id_hash, &fresh, now).await?;
+            connections::upsert(state.pool(), &session.owner(), &fresh, now).await?;
             Ok(Ok(fresh))
         }
         Err(TokenError::Refused { error, .. }) => {
-            connections::delete(state.pool(), &session.id_hash).await?;
+            connections::delete(state.pool(), &session.owner()).await?;
             Ok(Err(Outcome::ReconnectNeeded {
                 reason: format!(
                     "The authorization server refused to refresh the access token ({error}): the grant was revoked or has expired."
@@ -175,7 +175,7 @@ async fn refresh(
             }))
         }
         Err(_) => {
-            connections::release_refresh(pool, &session.id_hash).await?;
+            connections::release_refresh(pool, &session.owner()).await?;
             Ok(Err(Outcome::AuthorizationServerUnavailable))
         }
     }
@@ -189,7 +189,7 @@ async fn wait_for_the_other_refresh(
     spent: &oauth_types::secret::AccessToken,
 ) -> Result<Result<Connection, Outcome>, sqlx::Error> {
     for _ in 0..REFRESH_WAIT_ROUNDS {
-        match connections::find(state.pool(), &session.id_hash).await? {
+        match connections::find(state.pool(), &session.owner()).await? {
             None => {
                 return Ok(Err(Outcome::ReconnectNeeded {
                     reason: "Facebook was disconnected while this request waited for new tokens."

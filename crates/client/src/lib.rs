@@ -14,13 +14,18 @@ pub mod config;
 /// The browser session (the runner), its cookie and its anti-CSRF token.
 pub mod session;
 
+/// Who owns runs and a connection: a browser session or a signed-in person.
+pub mod owner;
+
 /// The origin the browser uses; `localhost` and `127.0.0.1` as aliases.
 pub mod origin;
 
-/// `GET /connect`, `GET /callback`, the forms and the teaching page.
+/// `GET /connect`, `GET /signin`, `GET /callback`, `POST /signout`, the
+/// forms and the teaching page.
 pub mod routes;
 
-/// RFC 8414 metadata: the authorization server's endpoints, cached briefly;
+/// RFC 8414 metadata or OpenID Connect Discovery 1.0, each the other's
+/// fallback: the authorization server's endpoints, cached briefly;
 /// with `--issuer auto`, found first through the resource (RFC 9728).
 pub mod discovery;
 
@@ -30,6 +35,10 @@ pub mod challenge;
 /// The OAuth side through the `oauth2` crate: authorization request, code
 /// exchange, refresh, revocation, with a recording HTTP client.
 pub mod oauth;
+
+/// OpenID Connect, the relying party: the sign-in request, the ID token
+/// validated per Core §3.1.3.7, RP-initiated logout.
+pub mod openid;
 
 /// Acting as the user: tokens kept fresh, refresh on `invalid_token`.
 pub mod connection;

@@ -30,11 +30,11 @@ use std::pin::Pin;
 use std::sync::Mutex;
 
 use base64::prelude::{Engine, BASE64_STANDARD};
-use oauth2::basic::{BasicClient, BasicErrorResponse};
+use oauth2::basic::BasicClient;
 use oauth2::{
-    AsyncHttpClient, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet, HttpClientError,
-    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
-    TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ErrorResponseType,
+    HttpClientError, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
+    RequestTokenError, StandardErrorResponse, TokenResponse, TokenUrl,
 };
 use oauth_types::secret::{generate_credential, AccessToken, AuthorizationCode, RefreshToken};
 use oauth_types::ScopeSet;
@@ -251,7 +251,11 @@ fn tokens_of(answer: &oauth2::basic::BasicTokenResponse) -> Tokens {
 
 type HttpError = HttpClientError<reqwest::Error>;
 
-fn token_error(error: RequestTokenError<HttpError, BasicErrorResponse>) -> TokenError {
+/// What a failed token request means, whichever error codes the answer
+/// may carry (the `oauth2` and the `openidconnect` crates type them apart).
+pub(crate) fn token_error<T: ErrorResponseType + std::fmt::Display>(
+    error: RequestTokenError<HttpError, StandardErrorResponse<T>>,
+) -> TokenError {
     match error {
         RequestTokenError::ServerResponse(answer) => TokenError::Refused {
             error: answer.error().to_string(),

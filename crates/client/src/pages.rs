@@ -16,11 +16,19 @@ pub struct HomePage {
     pub notice: Option<Notice>,
     pub connection: Option<ConnectionView>,
     pub runs: Vec<Run>,
+    /// Who is signed in; `None` for an anonymous visitor.
+    pub signed_in: Option<SignedInView>,
     pub csrf_token: String,
     /// The resource as the browser sees it.
     pub resource_url: String,
     /// What `/connect` asks for.
     pub configured_scope: String,
+}
+
+/// What the home page says about the person signed in.
+pub struct SignedInView {
+    /// Their `name` claim (OpenID Connect Core §5.1).
+    pub name: String,
 }
 
 /// What the home page says about the connection (never a token).

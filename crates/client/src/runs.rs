@@ -1,5 +1,5 @@
-//! Runs: what "Strava" is about. There is no Strava login; each browser
-//! session is one runner and gets a few demo runs to share.
+//! Runs: what "Strava" is about. Each new browser session gets a few demo
+//! runs to share; a person who signs in keeps them ([`crate::owner`]).
 
 /// One run.
 #[derive(Debug, Clone, PartialEq, Eq)]

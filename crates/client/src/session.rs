@@ -1,6 +1,8 @@
 //! The browser session: who "the runner" is.
 //!
-//! There is no Strava login: a session *is* a runner. The cookie holds only
+//! An anonymous session *is* a runner; a session signed in with OpenID
+//! Connect names a person, who owns their runs and connection in every
+//! browser ([`crate::owner`]). The cookie holds only
 //! an opaque random id (256 bits); the database keys the session by its
 //! SHA-256 and keeps everything else (runs, the authorization request in
 //! flight, tokens, the trace) server-side. The cookie is `HttpOnly`,
@@ -9,7 +11,7 @@
 //!
 //! Each session also carries an anti-CSRF token that every one of the
 //! client's own POST forms repeats in a hidden input. Both the id and the
-//! token are renewed when the session gets connected.
+//! token are renewed when the session gets connected or signed in.
 
 use actix_web::cookie::Cookie;
 use actix_web::HttpRequest;
@@ -18,7 +20,9 @@ use service_kit::http::SessionCookie;
 use sqlx::AnyPool;
 
 use crate::config::Settings;
+use crate::owner::Owner;
 use crate::store;
+use crate::store::sessions::SignedInPerson;
 
 /// The session cookie (`__Host-strava_session` under TLS).
 pub const COOKIE: SessionCookie = SessionCookie {
@@ -38,9 +42,19 @@ pub const UNCONNECTED_SESSION_LIFETIME: i64 = 30 * 60;
 pub struct Session {
     pub id_hash: CredentialHash,
     pub csrf_token: CsrfToken,
+    /// Who is signed in; `None` for an anonymous visitor.
+    pub person: Option<SignedInPerson>,
 }
 
 impl Session {
+    /// Whose runs and connection this session shows and acts on.
+    pub fn owner(&self) -> Owner {
+        match &self.person {
+            Some(person) => Owner::Person(person.id.clone()),
+            None => Owner::Browser(self.id_hash.clone()),
+        }
+    }
+
     /// Whether a submitted form token is this session's, compared in
     /// constant time (through the digests).
     pub fn csrf_matches(&self, submitted: &str) -> bool {
@@ -63,6 +77,7 @@ pub async fn current(
     Ok(stored.map(|stored| Session {
         id_hash: stored.id_hash,
         csrf_token: stored.csrf_token,
+        person: stored.person,
     }))
 }
 
@@ -82,6 +97,7 @@ pub async fn current_or_new(
     let session = Session {
         id_hash: CredentialHash::of(&id),
         csrf_token: CsrfToken::generate(),
+        person: None,
     };
     store::sessions::insert(
         pool,
@@ -92,7 +108,7 @@ pub async fn current_or_new(
     )
     .await?;
     for run in crate::runs::demo_runs() {
-        store::runs::insert(pool, &session.id_hash, &run).await?;
+        store::runs::insert(pool, &session.owner(), &run).await?;
     }
     Ok((session, Some(cookie(id, settings.secure_cookies))))
 }
@@ -111,6 +127,7 @@ pub async fn renew(
     let renewed = Session {
         id_hash: CredentialHash::of(&id),
         csrf_token: CsrfToken::generate(),
+        person: session.person.clone(),
     };
     if store::sessions::rotate(
         pool,
@@ -125,6 +142,39 @@ pub async fn renew(
     } else {
         Ok((session.clone(), None))
     }
+}
+
+/// A fresh session id and CSRF token, for a session that gains power (a
+/// sign-in): the id in the cookie and the values to store.
+pub struct Renewal {
+    pub id_hash: CredentialHash,
+    pub csrf_token: CsrfToken,
+    pub expires_at: i64,
+    cookie: Cookie<'static>,
+}
+
+impl Renewal {
+    pub fn new(settings: &Settings, now: i64) -> Self {
+        let id = generate_credential();
+        Self {
+            id_hash: CredentialHash::of(&id),
+            csrf_token: CsrfToken::generate(),
+            expires_at: now + SESSION_LIFETIME,
+            cookie: cookie(id, settings.secure_cookies),
+        }
+    }
+
+    /// The cookie naming the renewed session.
+    pub fn cookie(self) -> Cookie<'static> {
+        self.cookie
+    }
+}
+
+/// The cookie that removes the session from the browser (sign-out).
+pub fn removal(settings: &Settings) -> Cookie<'static> {
+    let mut removal = cookie(String::new(), settings.secure_cookies);
+    removal.make_removal();
+    removal
 }
 
 fn cookie(id: String, secure: bool) -> Cookie<'static> {

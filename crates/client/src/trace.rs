@@ -3,7 +3,7 @@
 //! Each step of the session's last flow is stored with the RFC section it
 //! follows and one sentence of explanation. Requests and answers are
 //! recorded as they went over the wire, except that every credential
-//! (code, `state`, verifier, token, secret) is cut down with
+//! (code, `state`, `nonce`, verifier, token, secret) is cut down with
 //! [`oauth_types::secret::shorten`] before it is stored, so this page can
 //! never leak a usable one.
 
@@ -57,6 +57,8 @@ const SECRET_NAMES: &[&str] = &[
     "access_token",
     "refresh_token",
     "id_token",
+    "id_token_hint",
+    "nonce",
     "token",
     "client_secret",
     "csrf_token",

@@ -6,6 +6,7 @@
 //!     └──── /api/… (Bearer) ──▶ protected resource ──/introspect or JWKS
 //! ```
 
+use authorization_server::jwt::SigningAlgorithm;
 use authorization_server::testing::{self as as_testing, ClientKind, NewClient};
 use authorization_server::{AccessTokenFormat, Config as AsConfig};
 use client::testing::{self as client_testing, TestClient};
@@ -48,6 +49,9 @@ pub struct Options {
     /// The client is registered with the resource as its default
     /// `resource` (RFC 8707); without it the client must name the resource.
     pub default_resource: bool,
+    /// The `alg` of the client's ID tokens (OpenID Connect Core §15.1:
+    /// RS256 unless it registered another).
+    pub id_token_alg: SigningAlgorithm,
 }
 
 /// HTTPS for the three roles (security.md 30).
@@ -103,6 +107,7 @@ impl Options {
             discover_issuer: false,
             tls: None,
             default_resource: true,
+            id_token_alg: SigningAlgorithm::RS256,
         }
     }
 
@@ -128,6 +133,14 @@ impl Options {
     pub fn discovering_issuer(self) -> Self {
         Self {
             discover_issuer: true,
+            ..self
+        }
+    }
+
+    /// These options with the client's ID tokens signed with `alg`.
+    pub fn id_tokens_signed_with(self, alg: SigningAlgorithm) -> Self {
+        Self {
+            id_token_alg: alg,
             ..self
         }
     }
@@ -243,7 +256,8 @@ async fn start_resource(
 }
 
 /// The client, registered at the authorization server with a redirect URI
-/// on its own port, asking for `profile post` like the demo's.
+/// on its own port, asking for `profile post` like the demo's; it may also
+/// sign people in (`openid`, its `/` as post-logout redirect URI).
 async fn start_client(
     authorization_server: &TestAuthorizationServer,
     resource_url: &str,
@@ -268,7 +282,7 @@ async fn start_client(
             kind: ClientKind::Confidential,
             secret: Some(CLIENT_SECRET.to_owned()),
             redirect_uris: vec![format!("{}/callback", client.url)],
-            scopes: ScopeSet::parse("profile post personal-message").unwrap(),
+            scopes: ScopeSet::parse("openid profile post personal-message").unwrap(),
             grant_types: vec![
                 oauth_types::GrantType::AuthorizationCode,
                 oauth_types::GrantType::RefreshToken,
@@ -277,5 +291,15 @@ async fn start_client(
             default_resource: options.default_resource.then(|| resource_url.to_owned()),
         })
         .await;
+    // RP-Initiated Logout 1.0 §3: the client's home, registered exactly.
+    let registered = authorization_server::store::clients::set_openid_settings(
+        authorization_server.database().pool(),
+        CLIENT_ID,
+        &[format!("{}/", client.url)],
+        options.id_token_alg,
+    )
+    .await
+    .unwrap();
+    assert!(registered, "the client's OpenID Connect settings");
     client
 }

@@ -1,6 +1,16 @@
-//! Finding the authorization server's endpoints: RFC 8414 metadata, and
-//! with `--issuer auto` first the resource's RFC 9728 metadata
-//! ([`protected_resource`]).
+//! Finding the authorization server's endpoints: RFC 8414 metadata or
+//! OpenID Connect Discovery 1.0, and with `--issuer auto` first the
+//! resource's RFC 9728 metadata ([`protected_resource`]).
+//!
+//! Two well-known documents describe an authorization server: RFC 8414's
+//! `/.well-known/oauth-authorization-server` and OpenID Connect Discovery's
+//! `/.well-known/openid-configuration` (Discovery §4). Some servers publish
+//! only the second (Hydra, older Keycloak), some only the first. Connecting
+//! Facebook prefers RFC 8414 and signing in prefers OpenID Connect
+//! Discovery (it names the `end_session_endpoint`); each falls back to the
+//! other document when its own is not there ([`Document`]), with the same
+//! check: the document's `issuer` is exactly the configured issuer
+//! (RFC 8414 §3.3, Discovery §4.3).
 //!
 //! Nothing is fetched at start-up: the client starts and stays healthy while
 //! the authorization server is down, and fetches the metadata when a
@@ -26,6 +36,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use oauth_types::metadata::AuthorizationServerMetadata;
+use serde::Deserialize;
 use url::Url;
 
 use crate::config::{IssuerSetting, Settings};
@@ -48,6 +59,13 @@ pub struct Endpoints {
     pub token_endpoint: Url,
     /// Back channel, when the server supports RFC 7009.
     pub revocation_endpoint: Option<Url>,
+    /// Back channel: the provider's JWK Set (RFC 7517), which signs ID
+    /// tokens (OpenID Connect Core §10.1).
+    pub jwks_uri: Option<Url>,
+    /// Front channel: RP-Initiated Logout 1.0 §2.1, when published.
+    pub end_session_endpoint: Option<Url>,
+    /// Which well-known document they came from.
+    pub document: Document,
     /// RFC 9207 §3: the server promises `iss` in authorization responses.
     pub iss_parameter_supported: bool,
     /// How they were found, for the behind-the-scenes page: with
@@ -106,9 +124,64 @@ impl DiscoveryError {
     }
 }
 
-/// Fetches and caches the endpoints.
+/// The two well-known documents that describe an authorization server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// RFC 8414 §3: `/.well-known/oauth-authorization-server`, inserted
+    /// between the host and the issuer's path.
+    OAuthAuthorizationServer,
+    /// OpenID Connect Discovery 1.0 §4: `/.well-known/openid-configuration`,
+    /// appended to the issuer.
+    OpenIdConfiguration,
+}
+
+impl Document {
+    /// The other document: the fallback.
+    fn other(self) -> Self {
+        match self {
+            Self::OAuthAuthorizationServer => Self::OpenIdConfiguration,
+            Self::OpenIdConfiguration => Self::OAuthAuthorizationServer,
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::OAuthAuthorizationServer => 0,
+            Self::OpenIdConfiguration => 1,
+        }
+    }
+
+    /// Where this document of `issuer` is, on the back-channel origin.
+    pub fn url(self, issuer: &Url, internal: &Url) -> Url {
+        match self {
+            Self::OAuthAuthorizationServer => metadata_url(issuer, internal),
+            Self::OpenIdConfiguration => openid_configuration_url(issuer, internal),
+        }
+    }
+
+    /// The specification that defines it, for the behind-the-scenes page.
+    pub fn specification(self) -> &'static str {
+        match self {
+            Self::OAuthAuthorizationServer => "RFC 8414 §3",
+            Self::OpenIdConfiguration => "OpenID Connect Discovery 1.0 §4",
+        }
+    }
+}
+
+/// The members read from either document: RFC 8414's, plus the
+/// `end_session_endpoint` an OpenID Provider may add (RP-Initiated Logout
+/// 1.0 §2.1).
+#[derive(Debug, Deserialize)]
+struct ServerMetadata {
+    #[serde(flatten)]
+    oauth: AuthorizationServerMetadata,
+    #[serde(default)]
+    end_session_endpoint: Option<String>,
+}
+
+/// Fetches and caches the endpoints, one cache per preferred document.
 pub struct Discovery {
-    cache: Mutex<Option<(Instant, Endpoints)>>,
+    cache: Mutex<[Option<(Instant, Endpoints)>; 2]>,
 }
 
 impl Default for Discovery {
@@ -120,36 +193,58 @@ impl Default for Discovery {
 impl Discovery {
     pub fn new() -> Self {
         Self {
-            cache: Mutex::new(None),
+            cache: Mutex::new([None, None]),
         }
     }
 
-    /// The endpoints, from the cache when fresh, else fetched now.
+    /// The endpoints for connecting (RFC 8414 preferred), from the cache
+    /// when fresh, else fetched now.
     pub async fn endpoints(
         &self,
         settings: &Settings,
         http: &reqwest::Client,
     ) -> Result<Endpoints, DiscoveryError> {
-        if let Some(endpoints) = self.cached() {
-            return Ok(endpoints);
-        }
-        let endpoints = fetch(settings, http).await?;
-        if let Ok(mut cache) = self.cache.lock() {
-            *cache = Some((Instant::now(), endpoints.clone()));
-        }
-        Ok(endpoints)
+        self.endpoints_preferring(Document::OAuthAuthorizationServer, settings, http)
+            .await
     }
 
-    /// The endpoints fetched now (and cached): `/connect` uses this, so a
-    /// user is never sent to an authorization server that just went away.
+    /// The endpoints read from `preferred` (or its fallback), from the
+    /// cache when fresh, else fetched now.
+    pub async fn endpoints_preferring(
+        &self,
+        preferred: Document,
+        settings: &Settings,
+        http: &reqwest::Client,
+    ) -> Result<Endpoints, DiscoveryError> {
+        if let Some(endpoints) = self.cached(preferred) {
+            return Ok(endpoints);
+        }
+        self.fresh_endpoints_preferring(preferred, settings, http)
+            .await
+    }
+
+    /// The endpoints for connecting, fetched now (and cached): `/connect`
+    /// uses this, so a user is never sent to an authorization server that
+    /// just went away.
     pub async fn fresh_endpoints(
         &self,
         settings: &Settings,
         http: &reqwest::Client,
     ) -> Result<Endpoints, DiscoveryError> {
-        let fetched = fetch(settings, http).await;
+        self.fresh_endpoints_preferring(Document::OAuthAuthorizationServer, settings, http)
+            .await
+    }
+
+    /// The endpoints read now from `preferred` (or its fallback), cached.
+    pub async fn fresh_endpoints_preferring(
+        &self,
+        preferred: Document,
+        settings: &Settings,
+        http: &reqwest::Client,
+    ) -> Result<Endpoints, DiscoveryError> {
+        let fetched = fetch(settings, http, preferred).await;
         if let Ok(mut cache) = self.cache.lock() {
-            *cache = fetched
+            cache[preferred.index()] = fetched
                 .as_ref()
                 .ok()
                 .map(|endpoints| (Instant::now(), endpoints.clone()));
@@ -157,16 +252,58 @@ impl Discovery {
         fetched
     }
 
-    fn cached(&self) -> Option<Endpoints> {
+    fn cached(&self, preferred: Document) -> Option<Endpoints> {
         let cache = self.cache.lock().ok()?;
-        cache
+        cache[preferred.index()]
             .as_ref()
             .filter(|(fetched, _)| fetched.elapsed() < METADATA_TTL)
             .map(|(_, endpoints)| endpoints.clone())
     }
 }
 
-async fn fetch(settings: &Settings, http: &reqwest::Client) -> Result<Endpoints, DiscoveryError> {
+/// `preferred`, or the other document when `preferred` is not there (an
+/// HTTP error status, or not a metadata document); the error is the
+/// preferred document's when neither can be read.
+async fn read_metadata(
+    http: &reqwest::Client,
+    issuer_url: &Url,
+    internal: &Url,
+    preferred: Document,
+) -> Result<(Document, Url, ServerMetadata), DiscoveryError> {
+    let mut first_problem = None;
+    for document in [preferred, preferred.other()] {
+        let url = document.url(issuer_url, internal);
+        match fetch::get_json::<ServerMetadata>(http, &url).await {
+            Ok(Fetched {
+                document: metadata, ..
+            }) => return Ok((document, url, metadata)),
+            // Not there, or not such a document: try the other one.
+            Err(problem @ (FetchError::Status(_) | FetchError::Malformed)) => {
+                first_problem.get_or_insert((url, problem));
+            }
+            // A server that cannot be reached or floods us is not asked again.
+            Err(problem) => {
+                let (url, problem) = first_problem.unwrap_or((url, problem));
+                return Err(DiscoveryError::AuthorizationServerMetadata {
+                    url: url.to_string(),
+                    problem,
+                });
+            }
+        }
+    }
+    let (url, problem) =
+        first_problem.unwrap_or((preferred.url(issuer_url, internal), FetchError::Malformed));
+    Err(DiscoveryError::AuthorizationServerMetadata {
+        url: url.to_string(),
+        problem,
+    })
+}
+
+async fn fetch(
+    settings: &Settings,
+    http: &reqwest::Client,
+    preferred: Document,
+) -> Result<Endpoints, DiscoveryError> {
     let (issuer, issuer_url, mut steps) = match &settings.issuer {
         IssuerSetting::Fixed { identifier, url } => (identifier.clone(), url.clone(), Vec::new()),
         IssuerSetting::Auto => {
@@ -178,16 +315,16 @@ async fn fetch(settings: &Settings, http: &reqwest::Client) -> Result<Endpoints,
         .issuer_internal_url
         .clone()
         .unwrap_or_else(|| issuer_url.clone());
-    let metadata_url = metadata_url(&issuer_url, &internal);
-    let Fetched {
-        document: metadata, ..
-    } = fetch::get_json::<AuthorizationServerMetadata>(http, &metadata_url)
-        .await
-        .map_err(|problem| DiscoveryError::AuthorizationServerMetadata {
-            url: metadata_url.to_string(),
-            problem,
-        })?;
-    // RFC 8414 §3.3: the issuer in the document must be the one we asked.
+    let (document, metadata_url, metadata) =
+        read_metadata(http, &issuer_url, &internal, preferred).await?;
+    let end_session_endpoint = metadata
+        .end_session_endpoint
+        .as_deref()
+        .map(|value| endpoint_url("end_session_endpoint", value))
+        .transpose()?;
+    let metadata = metadata.oauth;
+    // RFC 8414 §3.3, Discovery §4.3: the issuer in the document must be
+    // exactly the one we asked, whichever document it is.
     if metadata.issuer != issuer {
         return Err(DiscoveryError::IssuerMismatch {
             expected: issuer,
@@ -207,23 +344,38 @@ async fn fetch(settings: &Settings, http: &reqwest::Client) -> Result<Endpoints,
         .map(|value| endpoint_url("revocation_endpoint", value))
         .transpose()?
         .map(|url| back_channel(url, &issuer_url, &internal));
+    let jwks_uri = metadata
+        .jwks_uri
+        .as_deref()
+        .map(|value| endpoint_url("jwks_uri", value))
+        .transpose()?
+        .map(|url| back_channel(url, &issuer_url, &internal));
     let mut endpoints = Endpoints {
         issuer,
         metadata_url,
         authorization_endpoint,
         token_endpoint,
         revocation_endpoint,
+        jwks_uri,
+        end_session_endpoint,
+        document,
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
         steps: Vec::new(),
     };
     let discovered = !steps.is_empty();
-    steps.push(authorization_server_metadata_step(&endpoints, discovered));
+    steps.push(authorization_server_metadata_step(
+        &endpoints, discovered, preferred,
+    ));
     endpoints.steps = steps;
     Ok(endpoints)
 }
 
-/// The RFC 8414 request, as the behind-the-scenes page shows it.
-fn authorization_server_metadata_step(endpoints: &Endpoints, discovered: bool) -> Step {
+/// The metadata request, as the behind-the-scenes page shows it.
+fn authorization_server_metadata_step(
+    endpoints: &Endpoints,
+    discovered: bool,
+    preferred: Document,
+) -> Step {
     let revocation = endpoints
         .revocation_endpoint
         .as_ref()
@@ -239,15 +391,39 @@ fn authorization_server_metadata_step(endpoints: &Endpoints, discovered: bool) -
             "The client reads the authorization server's metadata to learn its endpoints and checks that the document names the configured issuer.",
         )
     };
-    Step::new(title, "RFC 8414 §3", explanation)
+    let explanation = if endpoints.document == preferred {
+        explanation.to_owned()
+    } else {
+        format!(
+            "{explanation} The server does not publish the {} document, so the client read the {} one instead, with the same issuer check.",
+            preferred.specification(),
+            endpoints.document.specification()
+        )
+    };
+    Step::new(title, endpoints.document.specification(), &explanation)
         .request(format!("GET {}", endpoints.metadata_url))
         .response(format!(
-            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}",
+            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}{}",
             endpoints.issuer,
             endpoints.authorization_endpoint,
             endpoints.token_endpoint,
-            endpoints.iss_parameter_supported
+            endpoints.iss_parameter_supported,
+            openid_members(endpoints)
         ))
+}
+
+/// The members a sign-in uses, when the document names them.
+fn openid_members(endpoints: &Endpoints) -> String {
+    [
+        ("jwks_uri (server to server)", &endpoints.jwks_uri),
+        (
+            "end_session_endpoint (browser)",
+            &endpoints.end_session_endpoint,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, url)| url.as_ref().map(|url| format!("\n{name}: {url}")))
+    .collect()
 }
 
 /// RFC 8414 §3.1: the well-known segment goes between the host and the
@@ -258,6 +434,17 @@ pub fn metadata_url(issuer: &Url, internal: &Url) -> Url {
     url.set_path(&format!(
         "/.well-known/oauth-authorization-server{issuer_path}"
     ));
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+/// OpenID Connect Discovery 1.0 §4.1: `/.well-known/openid-configuration`
+/// is appended to the issuer (its path kept), on the back-channel origin.
+pub fn openid_configuration_url(issuer: &Url, internal: &Url) -> Url {
+    let mut url = internal.clone();
+    let issuer_path = issuer.path().trim_end_matches('/');
+    url.set_path(&format!("{issuer_path}/.well-known/openid-configuration"));
     url.set_query(None);
     url.set_fragment(None);
     url
@@ -311,6 +498,23 @@ mod tests {
         assert_eq!(
             tenant.as_str(),
             "https://id.example/.well-known/oauth-authorization-server/tenant"
+        );
+    }
+
+    #[test]
+    fn the_openid_configuration_goes_after_the_issuer_path() {
+        let plain = openid_configuration_url(&url("http://localhost:9001"), &url("http://as:9001"));
+        assert_eq!(
+            plain.as_str(),
+            "http://as:9001/.well-known/openid-configuration"
+        );
+        let tenant = openid_configuration_url(
+            &url("https://id.example/tenant/"),
+            &url("https://id.example"),
+        );
+        assert_eq!(
+            tenant.as_str(),
+            "https://id.example/tenant/.well-known/openid-configuration"
         );
     }
 

@@ -13,8 +13,12 @@
 //! 4. no `error` (RFC 6749 §4.1.2.1);
 //! 5. the code and the stored PKCE verifier buy tokens (RFC 7636 §4.5).
 //!
-//! The tokens then go to the database only (security rule 28), and the
-//! session gets a new id (no session fixation).
+//! Steps 0 to 4 are the same whatever the request was for; then its
+//! [`Purpose`] decides. Connecting Facebook: the tokens go to the database
+//! only (security rule 28), owned by the browser or the signed-in person,
+//! and the session gets a new id (no session fixation). Signing in: the ID
+//! token is validated and the person signed in
+//! ([`crate::routes::sign_in_callback`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -23,17 +27,21 @@ use oauth_types::secret::{AuthorizationCode, CredentialHash};
 use oauth_types::{OAuthErrorCode, ScopeSet};
 
 use crate::connection::expires_at;
-use crate::discovery::{DiscoveryError, Endpoints};
+use crate::discovery::{DiscoveryError, Document, Endpoints};
 use crate::notice::Notice;
 use crate::oauth::{self, Exchange, Recorder, TokenError};
+use crate::openid::id_token::IdTokenError;
+use crate::openid::jwks::KeysError;
 use crate::origin;
 use crate::pages::{html, ProblemPage};
 use crate::routes::connect::authorization_server_unavailable;
 use crate::routes::errors::{store_failure, store_status, unexpected_problem};
 use crate::routes::see_other;
-use crate::session;
+use crate::routes::sign_in_callback;
+use crate::session::{self, Session};
 use crate::state::AppState;
 use crate::store;
+use crate::store::authorization_requests::{PendingRequest, Purpose};
 use crate::store::connections::Connection;
 use crate::trace::{self, Step};
 
@@ -63,6 +71,10 @@ pub enum CallbackError {
     MissingCode,
     #[error("the exchange failed: {0}")]
     Exchange(TokenError),
+    #[error("the provider's keys cannot be read: {0}")]
+    Keys(KeysError),
+    #[error("the ID token was refused: {0}")]
+    IdToken(IdTokenError),
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
     #[error("database error")]
@@ -78,7 +90,7 @@ impl ResponseError for CallbackError {
                 _ => StatusCode::BAD_REQUEST,
             },
             Self::Exchange(TokenError::Refused { .. }) => StatusCode::BAD_REQUEST,
-            Self::Exchange(_) => StatusCode::BAD_GATEWAY,
+            Self::Exchange(_) | Self::Keys(_) => StatusCode::BAD_GATEWAY,
             Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(error) => store_status(error),
             _ => StatusCode::BAD_REQUEST,
@@ -137,7 +149,19 @@ impl CallbackError {
                 START_AGAIN,
             )),
             Self::Exchange(error) => connect_again(exchange_failure_page(error)),
-            Self::Discovery(error) => authorization_server_unavailable(error),
+            Self::Keys(error) => ProblemPage::new(
+                "Strava cannot check who you are",
+                format!("To check the ID token the OpenID Provider sent, Strava needs its public keys, but {error}."),
+                "Nothing was stored and you are not signed in. Try again in a moment.",
+            )
+            .with_next("/signin", "Sign in again"),
+            Self::IdToken(error) => ProblemPage::new(
+                "The ID token was refused",
+                format!("The OpenID Provider answered with an ID token that does not pass OpenID Connect Core §3.1.3.7: {error}. It may be forged, replayed or meant for another application, so it was not believed."),
+                "Nothing was stored and you are not signed in. Try again; if it persists, tell whoever runs Strava.",
+            )
+            .with_next("/signin", "Sign in again"),
+            Self::Discovery(error) => authorization_server_unavailable(error, Purpose::Connect),
             // Answered by `store_failure` above.
             Self::Store(_) => unexpected_problem(),
         }
@@ -231,9 +255,13 @@ pub async fn get(
     record(callback_step(request.query_string())).await?;
 
     // 3: the answer comes from the server we sent the browser to.
+    let document = match pending.purpose {
+        Purpose::Connect => Document::OAuthAuthorizationServer,
+        Purpose::SignIn => Document::OpenIdConfiguration,
+    };
     let endpoints = state
         .discovery
-        .endpoints(&state.settings, &state.http)
+        .endpoints_preferring(document, &state.settings, &state.http)
         .await?;
     check_issuer(params.get("iss"), &endpoints)?;
     record(checks_step(params.get("iss"), &endpoints.issuer)).await?;
@@ -246,19 +274,52 @@ pub async fn get(
         });
     }
     let code = AuthorizationCode::new(params.get("code").ok_or(CallbackError::MissingCode)?);
+    let answer = Answer {
+        state: &state,
+        session: &session,
+        pending,
+        endpoints: &endpoints,
+        code: &code,
+        now,
+    };
+    match answer.pending.purpose {
+        Purpose::Connect => finish_connecting(answer).await,
+        Purpose::SignIn => sign_in_callback::finish(answer).await,
+    }
+}
 
-    // 5: code + verifier → tokens.
+/// A checked authorization response (steps 0 to 4), ready to be finished.
+pub struct Answer<'a> {
+    pub state: &'a AppState,
+    pub session: &'a Session,
+    pub pending: PendingRequest,
+    pub endpoints: &'a Endpoints,
+    pub code: &'a AuthorizationCode,
+    pub now: i64,
+}
+
+/// 5 for `/connect`: code + verifier → tokens, kept for the owner.
+async fn finish_connecting(answer: Answer<'_>) -> Result<HttpResponse, CallbackError> {
+    let Answer {
+        state,
+        session,
+        pending,
+        endpoints,
+        code,
+        now,
+    } = answer;
+    let pool = state.pool();
     let recorder = Recorder::new(&state.http);
     let result = oauth::exchange_code(
         &state.settings,
-        &endpoints,
+        endpoints,
         &recorder,
-        &code,
+        code,
         pending.code_verifier,
     )
     .await;
     for exchange in recorder.take() {
-        record(exchange_step(exchange)).await?;
+        store::trace::append(pool, &session.id_hash, exchange_step(exchange), now).await?;
     }
     let tokens = result.map_err(CallbackError::Exchange)?;
 
@@ -273,8 +334,8 @@ pub async fn get(
         expires_at: expires_at(tokens.expires_in, now),
         scope: granted.clone(),
     };
-    store::connections::upsert(pool, &session.id_hash, &connection, now).await?;
-    let (session, cookie) = session::renew(pool, &session, &state.settings, now).await?;
+    store::connections::upsert(pool, &session.owner(), &connection, now).await?;
+    let (session, cookie) = session::renew(pool, session, &state.settings, now).await?;
     let notice = connected_notice(&pending.scope, &granted);
     store::sessions::set_notice(pool, &session.id_hash, &notice.to_json()).await?;
     Ok(session::with_cookie(see_other("/"), cookie))

@@ -14,7 +14,7 @@ use oauth_types::secret::CredentialHash;
 use oauth_types::ScopeSet;
 use serde::Deserialize;
 
-use crate::discovery::DiscoveryError;
+use crate::discovery::{DiscoveryError, Endpoints};
 use crate::oauth;
 use crate::origin;
 use crate::pages::{html, ProblemPage};
@@ -23,7 +23,7 @@ use crate::routes::see_other;
 use crate::session;
 use crate::state::AppState;
 use crate::store;
-use crate::store::authorization_requests::NewRequest;
+use crate::store::authorization_requests::{NewRequest, Purpose};
 use crate::trace::{self, Step};
 
 /// How long the user has to come back through `/callback`.
@@ -68,7 +68,7 @@ impl ResponseError for ConnectError {
                 "The scope asked for is not a list of RFC 6749 §3.3 scope tokens.",
                 "Connect with the button on the home page.",
             ),
-            Self::Discovery(error) => authorization_server_unavailable(error),
+            Self::Discovery(error) => authorization_server_unavailable(error, Purpose::Connect),
             // Answered by `store_failure` above.
             Self::Store(_) => unexpected_problem(),
         };
@@ -78,8 +78,12 @@ impl ResponseError for ConnectError {
 
 /// The page for "we cannot find or reach the authorization server": what
 /// failed, at the resource's RFC 9728 metadata or at the authorization
-/// server's RFC 8414 metadata.
-pub fn authorization_server_unavailable(error: &DiscoveryError) -> ProblemPage {
+/// server's RFC 8414 metadata (or OpenID Connect Discovery document).
+pub fn authorization_server_unavailable(error: &DiscoveryError, purpose: Purpose) -> ProblemPage {
+    let (goal, retry) = match purpose {
+        Purpose::Connect => ("connect Facebook", "/connect"),
+        Purpose::SignIn => ("sign you in", "/signin"),
+    };
     tracing::warn!(%error, "the authorization server's metadata is not available");
     let page = match error {
         DiscoveryError::ResourceMismatch { expected, found } => ProblemPage::new(
@@ -117,12 +121,12 @@ pub fn authorization_server_unavailable(error: &DiscoveryError) -> ProblemPage {
         _ => ProblemPage::new(
             "The authorization server cannot be reached",
             format!(
-                "Strava needs the authorization server's metadata (RFC 8414) to connect Facebook, but {error}."
+                "Strava needs the authorization server's metadata (RFC 8414 or OpenID Connect Discovery) to {goal}, but {error}."
             ),
             "Nothing was changed. Try again in a moment; if it persists, the authorization server is down or misconfigured.",
         ),
     };
-    page.with_next("/connect", "Try again")
+    page.with_next(retry, "Try again")
 }
 
 pub async fn get(
@@ -130,8 +134,6 @@ pub async fn get(
     query: web::Query<ConnectQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ConnectError> {
-    let now = state.clock.now();
-    let pool = state.pool();
     let extra = ScopeSet::parse(query.scope.as_deref().unwrap_or_default())
         .map_err(|_| ConnectError::BadScope)?;
     let scope = state.settings.scope.union(&extra);
@@ -139,21 +141,61 @@ pub async fn get(
         .discovery
         .fresh_endpoints(&state.settings, &state.http)
         .await?;
-    let (session, cookie) = session::current_or_new(&request, pool, &state.settings, now).await?;
-
     let authorization = oauth::authorization_request(&state.settings, &endpoints, &scope);
+    let outgoing = Outgoing {
+        purpose: Purpose::Connect,
+        url: &authorization.url,
+        state: &authorization.state,
+        code_verifier: &authorization.code_verifier,
+        scope: &scope,
+        nonce: None,
+        step: authorization_request_step(&authorization.url),
+    };
+    Ok(send_the_browser(&request, &state, &endpoints, outgoing).await?)
+}
+
+/// An authorization request about to leave, connecting or signing in.
+pub struct Outgoing<'a> {
+    pub purpose: Purpose,
+    /// The authorization endpoint with every parameter.
+    pub url: &'a url::Url,
+    pub state: &'a str,
+    pub code_verifier: &'a str,
+    pub scope: &'a ScopeSet,
+    /// A sign-in's `nonce` (OpenID Connect Core §3.1.2.1).
+    pub nonce: Option<&'a str>,
+    /// How the behind-the-scenes page shows it.
+    pub step: Step,
+}
+
+/// What `/connect` and `/signin` share: the request is stored, bound to
+/// the browser session (`state` and `nonce` hashed, the verifier kept
+/// here), the trace starts afresh with how the server was found, and the
+/// browser is sent to the authorization endpoint.
+pub async fn send_the_browser(
+    request: &HttpRequest,
+    state: &AppState,
+    endpoints: &Endpoints,
+    outgoing: Outgoing<'_>,
+) -> Result<HttpResponse, sqlx::Error> {
+    let now = state.clock.now();
+    let pool = state.pool();
+    let (session, cookie) = session::current_or_new(request, pool, &state.settings, now).await?;
     store::authorization_requests::delete_stale(pool, now).await?;
-    let browser_origin = origin::of_request(&request)
+    let browser_origin = origin::of_request(request)
         .map(|used| origin::serialize(&used))
         .unwrap_or_default();
+    let nonce_hash = outgoing.nonce.map(CredentialHash::of);
     store::authorization_requests::insert(
         pool,
         &NewRequest {
-            state_hash: &CredentialHash::of(&authorization.state),
+            purpose: outgoing.purpose,
+            state_hash: &CredentialHash::of(outgoing.state),
             session: &session.id_hash,
-            code_verifier: &authorization.code_verifier,
-            scope: &scope,
+            code_verifier: outgoing.code_verifier,
+            scope: outgoing.scope,
             browser_origin: &browser_origin,
+            nonce_hash: nonce_hash.as_ref(),
             expires_at: now + AUTHORIZATION_REQUEST_LIFETIME,
         },
         now,
@@ -162,13 +204,13 @@ pub async fn get(
 
     store::trace::clear(pool, &session.id_hash).await?;
     // How the authorization server was found (RFC 9728 with --issuer auto,
-    // then RFC 8414), then the authorization request itself.
+    // then its metadata), then the authorization request itself.
     let steps = endpoints.steps.iter().cloned();
-    for step in steps.chain([authorization_request_step(&authorization.url)]) {
+    for step in steps.chain([outgoing.step]) {
         store::trace::append(pool, &session.id_hash, step, now).await?;
     }
     Ok(session::with_cookie(
-        see_other(authorization.url.as_str()),
+        see_other(outgoing.url.as_str()),
         cookie,
     ))
 }

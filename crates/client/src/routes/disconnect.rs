@@ -34,14 +34,14 @@ pub async fn post(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
     let pool = state.pool();
-    let notice = match store::connections::find(pool, &session.id_hash).await? {
+    let notice = match store::connections::find(pool, &session.owner()).await? {
         None => Notice::success(
             "Facebook was not connected",
             "There was nothing to disconnect.",
         ),
         Some(connection) => {
             let revoked = revoke_all(&state, &session, &connection, now).await?;
-            store::connections::delete(pool, &session.id_hash).await?;
+            store::connections::delete(pool, &session.owner()).await?;
             match revoked {
                 Ok(()) => Notice::success(
                     "Facebook is disconnected",

@@ -27,7 +27,7 @@ pub async fn post(
     CheckedForm { form, session, now }: CheckedForm<ShareForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
-    let Some(run) = store::runs::find(state.pool(), &session.id_hash, &form.run_id).await? else {
+    let Some(run) = store::runs::find(state.pool(), &session.owner(), &form.run_id).await? else {
         let notice = Notice::problem("No such run", "That run is not one of yours.");
         store::sessions::set_notice(state.pool(), &session.id_hash, &notice.to_json()).await?;
         return Ok(see_other("/"));

@@ -1,29 +1,84 @@
-//! Authorization requests in flight (RFC 6749 §4.1.1).
+//! Authorization requests in flight (RFC 6749 §4.1.1), each for one
+//! [`Purpose`]: connecting Facebook or signing in.
 //!
 //! `state` is stored as a hash and bound to the browser session; the PKCE
 //! `code_verifier` (RFC 7636 §4.1) stays here and never reaches the
-//! browser. Redeeming is one conditional `UPDATE … RETURNING`: a `state`
+//! browser; a sign-in's `nonce` (OpenID Connect Core §3.1.2.1) is stored as
+//! a hash, compared with the ID token's. Redeeming is one conditional `UPDATE … RETURNING`: a `state`
 //! is good once, for its own session, before it expires.
 
 use oauth_types::secret::CredentialHash;
 use oauth_types::ScopeSet;
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+
+/// What an authorization request is for: two distinct concepts that share
+/// the authorization code flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Delegated access: Strava may act on Facebook (RFC 6749 §4.1).
+    Connect,
+    /// Authentication: who the person is (OpenID Connect Core §3.1).
+    SignIn,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::SignIn => "sign_in",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        match value {
+            "connect" => Some(Self::Connect),
+            "sign_in" => Some(Self::SignIn),
+            _ => None,
+        }
+    }
+}
 
 /// What the callback gets back for a valid `state`.
 #[derive(Debug)]
 pub struct PendingRequest {
+    pub purpose: Purpose,
     pub code_verifier: String,
     pub scope: ScopeSet,
+    /// A sign-in's `nonce`, hashed.
+    pub nonce_hash: Option<CredentialHash>,
+}
+
+impl sqlx::FromRow<'_, AnyRow> for PendingRequest {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let corrupt = |column: &str| sqlx::Error::ColumnDecode {
+            index: column.to_owned(),
+            source: format!("authorization_requests.{column} cannot be read").into(),
+        };
+        let purpose: String = row.try_get("purpose")?;
+        let scope: String = row.try_get("scope")?;
+        Ok(Self {
+            purpose: Purpose::parse(&purpose).ok_or_else(|| corrupt("purpose"))?,
+            code_verifier: row.try_get("code_verifier")?,
+            scope: ScopeSet::parse(&scope).map_err(|_| corrupt("scope"))?,
+            nonce_hash: row
+                .try_get::<Option<String>, _>("nonce_hash")?
+                .map(CredentialHash::from_stored),
+        })
+    }
 }
 
 /// A new authorization request, as stored.
 pub struct NewRequest<'a> {
+    pub purpose: Purpose,
     pub state_hash: &'a CredentialHash,
     pub session: &'a CredentialHash,
     pub code_verifier: &'a str,
     pub scope: &'a ScopeSet,
     /// The origin the browser started from, e.g. `http://127.0.0.1:9000`.
     pub browser_origin: &'a str,
+    /// A sign-in's `nonce`, hashed.
+    pub nonce_hash: Option<&'a CredentialHash>,
     pub expires_at: i64,
 }
 
@@ -32,8 +87,8 @@ pub async fn insert(pool: &AnyPool, request: &NewRequest<'_>, now: i64) -> Resul
     sqlx::query(
         "INSERT INTO authorization_requests \
          (state_hash, session_hash, code_verifier, scope, browser_origin, created_at, \
-         expires_at, used_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+         expires_at, used_at, purpose, nonce_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
     )
     .bind(request.state_hash.as_str())
     .bind(request.session.as_str())
@@ -42,6 +97,8 @@ pub async fn insert(pool: &AnyPool, request: &NewRequest<'_>, now: i64) -> Resul
     .bind(request.browser_origin)
     .bind(now)
     .bind(request.expires_at)
+    .bind(request.purpose.as_str())
+    .bind(request.nonce_hash.map(|hash| hash.as_str().to_owned()))
     .execute(pool)
     .await?;
     Ok(())
@@ -55,23 +112,16 @@ pub async fn redeem(
     session: &CredentialHash,
     now: i64,
 ) -> Result<Option<PendingRequest>, sqlx::Error> {
-    let row = sqlx::query(
+    sqlx::query_as(
         "UPDATE authorization_requests SET used_at = $1 \
          WHERE state_hash = $2 AND session_hash = $3 AND used_at IS NULL AND expires_at > $1 \
-         RETURNING code_verifier, scope",
+         RETURNING purpose, code_verifier, scope, nonce_hash",
     )
     .bind(now)
     .bind(state_hash.as_str())
     .bind(session.as_str())
     .fetch_optional(pool)
-    .await?;
-    row.map(|row| {
-        Ok(PendingRequest {
-            code_verifier: row.try_get(0)?,
-            scope: ScopeSet::parse(&row.try_get::<String, _>(1)?).unwrap_or_default(),
-        })
-    })
-    .transpose()
+    .await
 }
 
 /// The origin the browser started a still-redeemable request from. Reading

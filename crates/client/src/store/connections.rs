@@ -1,11 +1,15 @@
-//! The tokens of a connected session (RFC 6749 §5.1), kept only here:
-//! never in a cookie, a URL or a page (security rule 28).
+//! The tokens of a connection to Facebook (RFC 6749 §5.1), each owned by
+//! a browser session or a person ([`crate::owner`]), kept only here: never
+//! in a cookie, a URL or a page (security rule 28).
 
 use oauth_types::secret::{AccessToken, CredentialHash, RefreshToken};
 use oauth_types::ScopeSet;
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-/// A session's tokens.
+use crate::owner::{Owner, PersonId};
+
+/// An owner's tokens.
 #[derive(Debug, Clone)]
 pub struct Connection {
     pub access_token: AccessToken,
@@ -15,91 +19,117 @@ pub struct Connection {
     pub expires_at: Option<i64>,
 }
 
-/// Stores (or replaces) the session's tokens.
+impl sqlx::FromRow<'_, AnyRow> for Connection {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let scope: String = row.try_get("scope")?;
+        Ok(Self {
+            access_token: AccessToken::new(row.try_get::<String, _>("access_token")?),
+            refresh_token: row
+                .try_get::<Option<String>, _>("refresh_token")?
+                .map(RefreshToken::new),
+            scope: ScopeSet::parse(&scope).map_err(|_| sqlx::Error::ColumnDecode {
+                index: "scope".to_owned(),
+                source: "connections.scope is not a scope list".into(),
+            })?,
+            expires_at: row.try_get("expires_at")?,
+        })
+    }
+}
+
+/// The statement of [`upsert`] with its conflict target, the owner column.
+macro_rules! upsert_statement {
+    ($column:literal) => {
+        concat!(
+            "INSERT INTO connections \
+             (session_hash, person_id, access_token, refresh_token, scope, expires_at, \
+             refreshing_since, connected_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, $7) \
+             ON CONFLICT (",
+            $column,
+            ") DO UPDATE SET access_token = excluded.access_token, \
+             refresh_token = excluded.refresh_token, scope = excluded.scope, \
+             expires_at = excluded.expires_at, refreshing_since = NULL, \
+             connected_at = excluded.connected_at"
+        )
+    };
+}
+
+/// Stores (or replaces) the owner's tokens.
 pub async fn upsert(
     pool: &AnyPool,
-    session: &CredentialHash,
+    owner: &Owner,
     connection: &Connection,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO connections \
-         (session_hash, access_token, refresh_token, scope, expires_at, refreshing_since, \
-         connected_at) \
-         VALUES ($1, $2, $3, $4, $5, NULL, $6) \
-         ON CONFLICT (session_hash) DO UPDATE SET access_token = excluded.access_token, \
-         refresh_token = excluded.refresh_token, scope = excluded.scope, \
-         expires_at = excluded.expires_at, refreshing_since = NULL, \
-         connected_at = excluded.connected_at",
-    )
-    .bind(session.as_str())
-    .bind(connection.access_token.secret())
-    .bind(
-        connection
-            .refresh_token
-            .as_ref()
-            .map(|t| t.secret().to_owned()),
-    )
-    .bind(connection.scope.to_string())
-    .bind(connection.expires_at)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    // One statement per owner column: ON CONFLICT names the unique column.
+    let statement = match owner {
+        Owner::Browser(_) => upsert_statement!("session_hash"),
+        Owner::Person(_) => upsert_statement!("person_id"),
+    };
+    let (session, person) = owner.columns();
+    sqlx::query(statement)
+        .bind(session)
+        .bind(person)
+        .bind(connection.access_token.secret())
+        .bind(
+            connection
+                .refresh_token
+                .as_ref()
+                .map(|t| t.secret().to_owned()),
+        )
+        .bind(connection.scope.to_string())
+        .bind(connection.expires_at)
+        .bind(now)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
-/// The session's tokens, if connected.
-pub async fn find(
-    pool: &AnyPool,
-    session: &CredentialHash,
-) -> Result<Option<Connection>, sqlx::Error> {
-    let row = sqlx::query(
+/// The owner's tokens, if connected.
+pub async fn find(pool: &AnyPool, owner: &Owner) -> Result<Option<Connection>, sqlx::Error> {
+    let (session, person) = owner.columns();
+    sqlx::query_as(
         "SELECT access_token, refresh_token, scope, expires_at FROM connections \
-         WHERE session_hash = $1",
+         WHERE session_hash = $1 OR person_id = $2",
     )
-    .bind(session.as_str())
+    .bind(session)
+    .bind(person)
     .fetch_optional(pool)
-    .await?;
-    row.map(|row| {
-        Ok(Connection {
-            access_token: AccessToken::new(row.try_get::<String, _>(0)?),
-            refresh_token: row.try_get::<Option<String>, _>(1)?.map(RefreshToken::new),
-            scope: ScopeSet::parse(&row.try_get::<String, _>(2)?).unwrap_or_default(),
-            expires_at: row.try_get(3)?,
-        })
-    })
-    .transpose()
+    .await
 }
 
-/// Forgets the session's tokens.
-pub async fn delete(pool: &AnyPool, session: &CredentialHash) -> Result<(), sqlx::Error> {
-    super::execute_for_session(
-        pool,
-        "DELETE FROM connections WHERE session_hash = $1",
-        session,
-    )
-    .await
+/// Forgets the owner's tokens.
+pub async fn delete(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::Error> {
+    let (session, person) = owner.columns();
+    sqlx::query("DELETE FROM connections WHERE session_hash = $1 OR person_id = $2")
+        .bind(session)
+        .bind(person)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Claims the right to refresh `access_token`: true for exactly one caller
 /// while the tokens are unchanged and no other refresh started after
 /// `stale_before`. Rotation (RFC 9700 §4.14.2) makes a second use of the
 /// refresh token revoke the whole grant, so two requests must never both
-/// refresh.
+/// refresh (a person's browsers included).
 pub async fn claim_refresh(
     pool: &AnyPool,
-    session: &CredentialHash,
+    owner: &Owner,
     access_token: &AccessToken,
     now: i64,
     stale_before: i64,
 ) -> Result<bool, sqlx::Error> {
+    let (session, person) = owner.columns();
     let claimed = sqlx::query(
         "UPDATE connections SET refreshing_since = $1 \
-         WHERE session_hash = $2 AND access_token = $3 \
-         AND (refreshing_since IS NULL OR refreshing_since < $4)",
+         WHERE (session_hash = $2 OR person_id = $3) AND access_token = $4 \
+         AND (refreshing_since IS NULL OR refreshing_since < $5)",
     )
     .bind(now)
-    .bind(session.as_str())
+    .bind(session)
+    .bind(person)
     .bind(access_token.secret())
     .bind(stale_before)
     .execute(pool)
@@ -108,11 +138,36 @@ pub async fn claim_refresh(
 }
 
 /// Gives up a claim without new tokens (the server could not be reached).
-pub async fn release_refresh(pool: &AnyPool, session: &CredentialHash) -> Result<(), sqlx::Error> {
-    super::execute_for_session(
-        pool,
-        "UPDATE connections SET refreshing_since = NULL WHERE session_hash = $1",
-        session,
+pub async fn release_refresh(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::Error> {
+    let (session, person) = owner.columns();
+    sqlx::query(
+        "UPDATE connections SET refreshing_since = NULL WHERE session_hash = $1 OR person_id = $2",
     )
-    .await
+    .bind(session)
+    .bind(person)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The person adopts the browser session's connection when they have none
+/// yet; otherwise the person's stays and the browser's is forgotten.
+pub async fn adopt(
+    connection: &mut sqlx::AnyConnection,
+    session: &CredentialHash,
+    person: &PersonId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE connections SET person_id = $1, session_hash = NULL WHERE session_hash = $2 \
+         AND NOT EXISTS (SELECT 1 FROM connections AS own WHERE own.person_id = $1)",
+    )
+    .bind(person.as_str())
+    .bind(session.as_str())
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query("DELETE FROM connections WHERE session_hash = $1")
+        .bind(session.as_str())
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }

@@ -1,7 +1,8 @@
 //! Forgetting what can no longer matter, on service-kit's sweeper timer:
-//! expired sessions (a session never connected to Facebook lives 30
-//! minutes; their runs, requests, tokens and traces go with them through
-//! `ON DELETE CASCADE`), and authorization requests (`state` and PKCE
+//! expired sessions (a session never connected to Facebook nor signed in
+//! lives 30 minutes; their requests and traces, and an anonymous session's
+//! runs and tokens, go with them through `ON DELETE CASCADE`; a person's
+//! stay theirs), and authorization requests (`state`, `nonce` and PKCE
 //! verifier) that expired or were used.
 
 use sqlx::AnyPool;

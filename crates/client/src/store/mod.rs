@@ -4,13 +4,16 @@
 /// Browser sessions, their CSRF token and one-shot notice.
 pub mod sessions;
 
-/// The runner's demo runs.
+/// Runs, owned by a browser session or a person.
 pub mod runs;
 
-/// Authorization requests in flight: `state` and the PKCE verifier.
+/// People signed in with OpenID Connect, and signing in.
+pub mod people;
+
+/// Authorization requests in flight: `state`, the PKCE verifier, the `nonce`.
 pub mod authorization_requests;
 
-/// The tokens of a connected session.
+/// The tokens of a connection to Facebook, by owner.
 pub mod connections;
 
 /// The "behind the scenes" steps.

@@ -1,22 +1,35 @@
-//! The runner's runs.
+//! Runs, each owned by a browser session or a person
+//! ([`crate::owner`]).
 
 use oauth_types::secret::CredentialHash;
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use crate::owner::{Owner, PersonId};
 use crate::runs::Run;
 
-/// Stores a run for a session.
-pub async fn insert(
-    pool: &AnyPool,
-    session: &CredentialHash,
-    run: &Run,
-) -> Result<(), sqlx::Error> {
+impl sqlx::FromRow<'_, AnyRow> for Run {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Run {
+            id: row.try_get("id")?,
+            title: row.try_get("title")?,
+            distance_m: row.try_get("distance_m")?,
+            duration_s: row.try_get("duration_s")?,
+            date: row.try_get("run_date")?,
+        })
+    }
+}
+
+/// Stores a run for `owner`.
+pub async fn insert(pool: &AnyPool, owner: &Owner, run: &Run) -> Result<(), sqlx::Error> {
+    let (session, person) = owner.columns();
     sqlx::query(
-        "INSERT INTO runs (id, session_hash, title, distance_m, duration_s, run_date) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO runs (id, session_hash, person_id, title, distance_m, duration_s, run_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&run.id)
-    .bind(session.as_str())
+    .bind(session)
+    .bind(person)
     .bind(&run.title)
     .bind(run.distance_m)
     .bind(run.duration_s)
@@ -26,41 +39,54 @@ pub async fn insert(
     Ok(())
 }
 
-/// The session's runs, newest first.
-pub async fn list(pool: &AnyPool, session: &CredentialHash) -> Result<Vec<Run>, sqlx::Error> {
-    let rows = sqlx::query(
+/// The owner's runs, newest first.
+pub async fn list(pool: &AnyPool, owner: &Owner) -> Result<Vec<Run>, sqlx::Error> {
+    let (session, person) = owner.columns();
+    sqlx::query_as(
         "SELECT id, title, distance_m, duration_s, run_date FROM runs \
-         WHERE session_hash = $1 ORDER BY run_date DESC, id",
+         WHERE session_hash = $1 OR person_id = $2 ORDER BY run_date DESC, id",
     )
-    .bind(session.as_str())
+    .bind(session)
+    .bind(person)
     .fetch_all(pool)
-    .await?;
-    rows.iter().map(run_of_row).collect()
+    .await
 }
 
-/// One of the session's runs (never another session's).
-pub async fn find(
-    pool: &AnyPool,
-    session: &CredentialHash,
-    id: &str,
-) -> Result<Option<Run>, sqlx::Error> {
-    let row = sqlx::query(
+/// One of the owner's runs (never anyone else's).
+pub async fn find(pool: &AnyPool, owner: &Owner, id: &str) -> Result<Option<Run>, sqlx::Error> {
+    let (session, person) = owner.columns();
+    sqlx::query_as(
         "SELECT id, title, distance_m, duration_s, run_date FROM runs \
-         WHERE session_hash = $1 AND id = $2",
+         WHERE (session_hash = $1 OR person_id = $2) AND id = $3",
     )
-    .bind(session.as_str())
+    .bind(session)
+    .bind(person)
     .bind(id)
     .fetch_optional(pool)
-    .await?;
-    row.as_ref().map(run_of_row).transpose()
+    .await
 }
 
-fn run_of_row(row: &sqlx::any::AnyRow) -> Result<Run, sqlx::Error> {
-    Ok(Run {
-        id: row.try_get(0)?,
-        title: row.try_get(1)?,
-        distance_m: row.try_get(2)?,
-        duration_s: row.try_get(3)?,
-        date: row.try_get(4)?,
-    })
+/// The person adopts the browser session's runs, except those they already
+/// have (same title, date, distance and time: the demo runs every new
+/// browser starts with are not counted twice); the rest are forgotten.
+pub async fn adopt(
+    connection: &mut sqlx::AnyConnection,
+    session: &CredentialHash,
+    person: &PersonId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE runs SET person_id = $1, session_hash = NULL \
+         WHERE session_hash = $2 AND NOT EXISTS (SELECT 1 FROM runs AS own \
+         WHERE own.person_id = $1 AND own.title = runs.title AND own.run_date = runs.run_date \
+         AND own.distance_m = runs.distance_m AND own.duration_s = runs.duration_s)",
+    )
+    .bind(person.as_str())
+    .bind(session.as_str())
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query("DELETE FROM runs WHERE session_hash = $1")
+        .bind(session.as_str())
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }

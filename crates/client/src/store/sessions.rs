@@ -2,13 +2,45 @@
 //! keys sessions by its SHA-256, so a database leak gives no usable cookie.
 
 use oauth_types::secret::{CredentialHash, CsrfToken};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+
+use crate::owner::PersonId;
 
 /// A live session as stored.
 #[derive(Debug, Clone)]
 pub struct StoredSession {
     pub id_hash: CredentialHash,
     pub csrf_token: CsrfToken,
+    /// The person signed in on it; `None` for an anonymous visitor.
+    pub person: Option<SignedInPerson>,
+}
+
+/// Who is signed in on a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedInPerson {
+    pub id: PersonId,
+    /// Their `name` claim (Core §5.1), if the provider released it.
+    pub name: Option<String>,
+}
+
+impl sqlx::FromRow<'_, AnyRow> for StoredSession {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let person = row
+            .try_get::<Option<String>, _>("person_id")?
+            .map(|id| -> Result<_, sqlx::Error> {
+                Ok(SignedInPerson {
+                    id: PersonId::from_stored(id),
+                    name: row.try_get("name")?,
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            id_hash: CredentialHash::from_stored(row.try_get("id_hash")?),
+            csrf_token: CsrfToken::new(row.try_get::<String, _>("csrf_token")?),
+            person,
+        })
+    }
 }
 
 /// Creates a session.
@@ -59,18 +91,37 @@ pub async fn find_live(
     id_hash: &CredentialHash,
     now: i64,
 ) -> Result<Option<StoredSession>, sqlx::Error> {
-    let row = sqlx::query("SELECT csrf_token FROM sessions WHERE id_hash = $1 AND expires_at > $2")
+    sqlx::query_as(
+        "SELECT sessions.id_hash, sessions.csrf_token, sessions.person_id, people.name \
+         FROM sessions LEFT JOIN people ON people.id = sessions.person_id \
+         WHERE sessions.id_hash = $1 AND sessions.expires_at > $2",
+    )
+    .bind(id_hash.as_str())
+    .bind(now)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The ID token the session was signed in with, for `id_token_hint`.
+pub async fn id_token(
+    pool: &AnyPool,
+    id_hash: &CredentialHash,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query("SELECT id_token FROM sessions WHERE id_hash = $1")
         .bind(id_hash.as_str())
-        .bind(now)
         .fetch_optional(pool)
         .await?;
-    row.map(|row| {
-        Ok(StoredSession {
-            id_hash: id_hash.clone(),
-            csrf_token: CsrfToken::new(row.try_get::<String, _>(0)?),
-        })
-    })
-    .transpose()
+    Ok(row
+        .map(|row| row.try_get("id_token"))
+        .transpose()?
+        .flatten())
+}
+
+/// Ends a session: it and everything it owns (its runs and connection when
+/// anonymous, its requests and trace) are forgotten; a person's runs and
+/// connection stay theirs.
+pub async fn delete(pool: &AnyPool, id_hash: &CredentialHash) -> Result<(), sqlx::Error> {
+    super::execute_for_session(pool, "DELETE FROM sessions WHERE id_hash = $1", id_hash).await
 }
 
 /// Forgets expired sessions (their runs, requests, tokens and traces go
@@ -130,6 +181,7 @@ mod tests {
         let session = StoredSession {
             id_hash: CredentialHash::of("cookie"),
             csrf_token: CsrfToken::new("csrf-token-secret"),
+            person: None,
         };
         let shown = format!("{session:?}");
         assert!(!shown.contains("csrf-token-secret"), "{shown}");

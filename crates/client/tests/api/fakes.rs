@@ -2,12 +2,16 @@
 //! `wiremock` mock servers sharing one [`World`]: enough of RFC 8414, 6749,
 //! 7009 and 6750 to drive every branch of the client, including the ones no
 //! real role would take (a refused or garbled token answer, metadata down,
-//! hostile RFC 9728 documents), and to see exactly what it sent.
+//! hostile RFC 9728 documents), and to see exactly what it sent. The fake
+//! authorization server is also an OpenID Provider whose ID tokens a test
+//! can break one way at a time ([`crate::fake_provider`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use serde_json::json;
+
+use crate::fake_provider::{self, IdTokenPlan, ProviderKey};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -51,6 +55,17 @@ pub enum ResourceDocument {
     RedirectTo(String),
 }
 
+/// Which well-known documents the fake authorization server publishes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Published {
+    #[default]
+    Both,
+    /// RFC 8414 only.
+    OAuthOnly,
+    /// OpenID Connect Discovery only (Hydra, older Keycloak).
+    OpenIdOnly,
+}
+
 /// One call the fake resource received.
 #[derive(Debug, Clone)]
 pub struct SeenResourceCall {
@@ -92,6 +107,18 @@ pub struct World {
     /// Requests for the decoy document the fake authorization server
     /// serves at its own `/.well-known/oauth-protected-resource`.
     pub decoy_requests: u64,
+    /// The fake OpenID Provider's signing key.
+    pub provider_key: Option<Arc<ProviderKey>>,
+    /// When set, authorization_code answers carry an ID token of this plan.
+    pub id_token: Option<IdTokenPlan>,
+    pub published: Published,
+    /// The `issuer` the OpenID Connect Discovery document names, when it
+    /// should lie.
+    pub openid_document_issuer: Option<String>,
+    /// How many OpenID Connect Discovery requests the fake received.
+    pub openid_configuration_requests: u64,
+    /// Whether the metadata names an `end_session_endpoint`.
+    pub no_end_session_endpoint: bool,
 }
 
 impl World {
@@ -171,6 +198,12 @@ pub async fn spawn_authorization_server(world: SharedWorld) -> MockServer {
         &world,
         &[
             ("GET", "/.well-known/oauth-authorization-server", metadata),
+            (
+                "GET",
+                "/.well-known/openid-configuration",
+                openid_configuration,
+            ),
+            ("GET", "/jwks", jwks),
             ("POST", "/token", token),
             ("POST", "/revoke", revoke),
             (
@@ -297,19 +330,56 @@ fn metadata(_: &Request, world: &mut World) -> ResponseTemplate {
     if world.metadata_down {
         return ResponseTemplate::new(503);
     }
+    if world.published == Published::OpenIdOnly {
+        return ResponseTemplate::new(404);
+    }
+    json_answer(200, metadata_document(world))
+}
+
+/// The RFC 8414 members both documents share.
+fn metadata_document(world: &World) -> serde_json::Value {
     let issuer = &world.issuer;
-    json_answer(
-        200,
-        json!({
-            "issuer": issuer,
-            "authorization_endpoint": format!("{issuer}/authorize"),
-            "token_endpoint": format!("{issuer}/token"),
-            "revocation_endpoint": format!("{issuer}/revoke"),
-            "response_types_supported": ["code"],
-            "code_challenge_methods_supported": ["S256"],
-            "authorization_response_iss_parameter_supported": world.iss_supported,
-        }),
-    )
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "revocation_endpoint": format!("{issuer}/revoke"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": world.iss_supported,
+    })
+}
+
+/// OpenID Connect Discovery 1.0 §3: RFC 8414's members and the OpenID
+/// Provider's own.
+fn openid_configuration(_: &Request, world: &mut World) -> ResponseTemplate {
+    world.openid_configuration_requests += 1;
+    if world.metadata_down {
+        return ResponseTemplate::new(503);
+    }
+    if world.published == Published::OAuthOnly {
+        return ResponseTemplate::new(404);
+    }
+    let mut document = metadata_document(world);
+    let issuer = world.issuer.clone();
+    document["userinfo_endpoint"] = format!("{issuer}/userinfo").into();
+    if !world.no_end_session_endpoint {
+        document["end_session_endpoint"] = format!("{issuer}/logout").into();
+    }
+    document["subject_types_supported"] = json!(["public"]);
+    document["id_token_signing_alg_values_supported"] = json!(["RS256", "EdDSA"]);
+    if let Some(lie) = &world.openid_document_issuer {
+        document["issuer"] = lie.clone().into();
+    }
+    json_answer(200, document)
+}
+
+fn jwks(_: &Request, world: &mut World) -> ResponseTemplate {
+    match &world.provider_key {
+        Some(key) => json_answer(200, key.jwk_set()),
+        None => ResponseTemplate::new(404),
+    }
 }
 
 fn oauth_error(status: u16, error: &str) -> ResponseTemplate {
@@ -334,7 +404,18 @@ fn token(request: &Request, world: &mut World) -> ResponseTemplate {
             }
             TokenBehaviour::Issue => {
                 let scope = world.granted("profile post");
-                json_answer(200, world.issue(&scope))
+                let mut answer = world.issue(&scope);
+                if let (Some(plan), Some(key)) = (&world.id_token, &world.provider_key) {
+                    let access_token = answer["access_token"].as_str().unwrap_or_default();
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_secs() as i64;
+                    answer["id_token"] =
+                        fake_provider::mint(key, plan, &world.issuer, "strava", access_token, now)
+                            .into();
+                }
+                json_answer(200, answer)
             }
         },
         Some("refresh_token") => {

@@ -10,6 +10,7 @@ use reqwest::header::LOCATION;
 use service_kit::Database;
 use url::Url;
 
+use crate::fake_provider::IdTokenPlan;
 use crate::fakes::{self, SharedWorld, World};
 
 /// What a test may change before the client starts.
@@ -77,6 +78,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let world: SharedWorld = Arc::new(Mutex::new(World {
         iss_supported: options.iss_supported,
         expires_in: 3600,
+        provider_key: Some(Arc::new(crate::fake_provider::ProviderKey::generate())),
         ..World::default()
     }));
     let authorization_server = fakes::spawn_authorization_server(world.clone()).await;
@@ -212,6 +214,49 @@ impl TestApp {
             .await
     }
 
+    /// Starts a sign-in; where `/signin` sent the browser.
+    pub async fn start_sign_in(&self) -> AuthorizationRedirect {
+        self.connect_path("/signin").await
+    }
+
+    /// Signs in as `subject` (named `name`) at the fake provider, with an
+    /// honest ID token; returns the callback's answer.
+    pub async fn sign_in_as(&self, subject: &str, name: &str) -> reqwest::Response {
+        let redirect = self.start_sign_in().await;
+        let nonce = redirect.params["nonce"].clone();
+        self.world().id_token = Some(IdTokenPlan::honest(subject, name, &nonce));
+        let response = self
+            .callback_of(&redirect, &[("code", "a-sign-in-code")])
+            .await;
+        self.world().id_token = None;
+        response
+    }
+
+    /// Gives the test a new, empty browser; returns the one it had.
+    pub fn switch_browser(&mut self) -> (reqwest::Client, Arc<Jar>) {
+        let jar = Arc::new(Jar::default());
+        let browser = browser(jar.clone());
+        (
+            std::mem::replace(&mut self.browser, browser),
+            std::mem::replace(&mut self.jar, jar),
+        )
+    }
+
+    /// Goes back to a browser [`Self::switch_browser`] returned.
+    pub fn use_browser(&mut self, (browser, jar): (reqwest::Client, Arc<Jar>)) {
+        self.browser = browser;
+        self.jar = jar;
+    }
+
+    /// The ids of the runs the home page lists, in order.
+    pub async fn run_ids(&self) -> Vec<String> {
+        let home = self.home().await;
+        home.split("<li id=\"run-")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .collect()
+    }
+
     /// The anti-CSRF token the home page puts in its forms.
     pub async fn csrf_token(&self) -> String {
         let home = self.home().await;
@@ -239,6 +284,15 @@ impl TestApp {
         assert_eq!(response.status().as_u16(), 303, "{path}");
         assert_eq!(response.headers()[LOCATION], "/");
         self.home().await
+    }
+
+    /// Posts a form with the right CSRF token; expects 303 and returns
+    /// where it leads.
+    pub async fn act_to(&self, path: &str) -> String {
+        let csrf = self.csrf_token().await;
+        let response = self.post_form(path, &[("csrf_token", csrf.as_str())]).await;
+        assert_eq!(response.status().as_u16(), 303, "{path}");
+        response.headers()[LOCATION].to_str().unwrap().to_owned()
     }
 
     /// The session cookie's value.

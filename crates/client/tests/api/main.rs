@@ -6,10 +6,13 @@
 mod authorization;
 mod database_outage;
 mod discovery;
+mod fake_provider;
 mod fakes;
 mod helpers;
 mod inputs;
 mod real_roles;
 mod resource_calls;
 mod sessions;
+mod sign_in;
+mod sign_in_attacks;
 mod sweeper;

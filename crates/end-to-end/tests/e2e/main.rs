@@ -9,4 +9,5 @@ mod in_browser;
 mod interop;
 mod over_http;
 mod resilience;
+mod sign_in;
 mod walkthrough;
