@@ -50,6 +50,12 @@ pub struct Config {
     #[arg(long, global = true, value_name = "FILE")]
     pub key_encryption_key_file: Option<std::path::PathBuf>,
 
+    /// Require server-provided nonces in DPoP proofs (RFC 9449 §8): a
+    /// proof without a current `DPoP-Nonce` is answered `use_dpop_nonce`
+    /// with a fresh one.
+    #[arg(long)]
+    pub dpop_nonce: bool,
+
     /// An administration task instead of serving.
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
@@ -77,6 +83,7 @@ impl Config {
             access_token_format: AccessTokenFormat::Opaque,
             signing_alg: SigningAlgorithm::EdDSA,
             key_encryption_key_file: Some(test_key_encryption_key_file(database_url)),
+            dpop_nonce: false,
             command: None,
             clock: Clock::default(),
             login_limits: LoginLimits::default(),

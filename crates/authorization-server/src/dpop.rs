@@ -6,19 +6,26 @@
 //! what only a server can do is here: one `DPoP` header at most (§4.3
 //! item 1), the URL the proof must name (our endpoint under the issuer),
 //! and the replay check (§11.1), shared by every instance through the
-//! database (`store::dpop_proofs`).
+//! database (`store::dpop_proofs`). Under `--dpop-nonce`, a proof must also
+//! carry a nonce we handed out (§8; `oauth_types::dpop_nonce`).
 
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use oauth_types::dpop::{self, JwkThumbprint, ProofCheck, VerifiedProof};
+use oauth_types::dpop_nonce::NonceSecret;
 use oauth_types::secret::AccessToken;
+use service_kit::database::secrets::server_secret;
+use service_kit::StartupError;
 
 use crate::errors::EndpointError;
 use crate::state::AppState;
 use crate::store::clients::{Client, ClientKind};
 use crate::store::dpop_proofs;
+
+/// The response header that hands out a nonce (RFC 9449 §8.1).
+pub const NONCE_HEADER: &str = "DPoP-Nonce";
 
 /// The `DPoP` request header, if the request carried one (unchecked).
 #[derive(Debug, Clone, Default)]
@@ -73,10 +80,37 @@ pub async fn accept(
     };
     let verified =
         dpop::verify_proof(&proof, &check).map_err(|error| invalid_proof(&error.to_string()))?;
+    check_nonce(state, &verified)?;
     if !dpop_proofs::remember(&state.pool, &verified).await? {
         return Err(invalid_proof("the DPoP proof was used before (jti)"));
     }
     Ok(Some(verified))
+}
+
+/// §8: under `--dpop-nonce`, a proof without a nonce of ours for now (or
+/// the window before) is answered `use_dpop_nonce` with a fresh one. Its
+/// `jti` is not remembered: the client makes a new proof anyway.
+fn check_nonce(state: &AppState, proof: &VerifiedProof) -> Result<(), EndpointError> {
+    let Some(secret) = &state.dpop_nonce else {
+        return Ok(());
+    };
+    let now = state.now();
+    match &proof.nonce {
+        Some(nonce) if secret.accepts(nonce, now) => Ok(()),
+        _ => Err(EndpointError::UseDpopNonce {
+            nonce: secret.nonce(now),
+        }),
+    }
+}
+
+/// The DPoP nonce secret of this server's database, made by the first
+/// instance that needs it.
+pub async fn nonce_secret(pool: &sqlx::AnyPool) -> Result<NonceSecret, StartupError> {
+    let unusable = |why: String| StartupError::Config(format!("the DPoP nonce secret: {why}"));
+    let encoded = server_secret(pool, "dpop-nonce", NonceSecret::generate_encoded)
+        .await
+        .map_err(|error| unusable(error.to_string()))?;
+    NonceSecret::from_encoded(&encoded).ok_or_else(|| unusable("corrupt".to_owned()))
 }
 
 /// The key a token request binds its access token to: the proof's, if it

@@ -46,6 +46,10 @@ pub enum EndpointError {
     /// RFC 9449 §5: the DPoP proof of a token request is refused.
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// RFC 9449 §8: the proof lacks a current nonce; `nonce` is a fresh
+    /// one, sent in the `DPoP-Nonce` header.
+    #[error("send a DPoP proof with the nonce of the DPoP-Nonce header")]
+    UseDpopNonce { nonce: String },
     /// An authenticated client that may not call this endpoint.
     #[error("{0}")]
     Forbidden(String),
@@ -87,6 +91,7 @@ impl EndpointError {
             Self::InvalidTarget(_) => OAuthErrorCode::InvalidTarget,
             // RFC 9449 §5.
             Self::InvalidDpopProof(_) => OAuthErrorCode::InvalidDpopProof,
+            Self::UseDpopNonce { .. } => OAuthErrorCode::UseDpopNonce,
             Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) | Self::NoState => {
                 OAuthErrorCode::ServerError
             }
@@ -125,6 +130,10 @@ impl ResponseError for EndpointError {
             .insert_header((PRAGMA, "no-cache"));
         if let Self::InvalidClient { basic: true } = self {
             response.insert_header((WWW_AUTHENTICATE, "Basic realm=\"authorization-server\""));
+        }
+        // RFC 9449 §8: the nonce the next proof must carry.
+        if let Self::UseDpopNonce { nonce } = self {
+            response.insert_header((crate::dpop::NONCE_HEADER, nonce.as_str()));
         }
         if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header(retry_after());

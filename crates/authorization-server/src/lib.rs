@@ -101,10 +101,15 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     let signer = jwt::start(&config, database.pool())
         .await
         .map_err(|error| StartupError::Config(error.to_string()))?;
+    let dpop_nonce = match config.dpop_nonce {
+        true => Some(dpop::nonce_secret(database.pool()).await?),
+        false => None,
+    };
     let state = web::Data::new(state::AppState::new(
         &config,
         database.pool().clone(),
         signer,
+        dpop_nonce,
     ));
     let sweeper = sweeper(&config, database.pool().clone());
     let database = web::Data::new(database);

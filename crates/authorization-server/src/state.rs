@@ -1,6 +1,7 @@
 //! What every handler reads: the pool, the issuer, the clock and the
 //! lifetimes. Shared through `web::Data`, never a global.
 
+use oauth_types::dpop_nonce::NonceSecret;
 use sqlx::AnyPool;
 
 use crate::client_cache::ClientCache;
@@ -46,10 +47,17 @@ pub struct AppState {
     /// Signs ID tokens, and access tokens with `--access-token-format jwt`.
     pub signer: JwtSigner,
     pub access_token_format: AccessTokenFormat,
+    /// Under `--dpop-nonce`, what makes and checks DPoP nonces (RFC 9449 §8).
+    pub dpop_nonce: Option<NonceSecret>,
 }
 
 impl AppState {
-    pub fn new(config: &Config, pool: AnyPool, signer: JwtSigner) -> Self {
+    pub fn new(
+        config: &Config,
+        pool: AnyPool,
+        signer: JwtSigner,
+        dpop_nonce: Option<NonceSecret>,
+    ) -> Self {
         Self {
             pool,
             issuer: config.issuer.clone(),
@@ -72,6 +80,7 @@ impl AppState {
             client_cache: ClientCache::default(),
             signer,
             access_token_format: config.access_token_format,
+            dpop_nonce,
         }
     }
 

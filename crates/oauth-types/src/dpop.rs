@@ -199,6 +199,9 @@ pub struct VerifiedProof {
     pub jkt: JwkThumbprint,
     pub jti: String,
     pub iat: i64,
+    /// The server-provided nonce the proof carries (§4.2), for a server
+    /// that hands them out to check (`dpop_nonce::NonceSecret::accepts`).
+    pub nonce: Option<String>,
 }
 
 /// Why a proof is refused: each is `invalid_dpop_proof` on the wire (or
@@ -273,6 +276,7 @@ pub fn verify_proof(proof: &str, check: &ProofCheck<'_>) -> Result<VerifiedProof
         jkt: JwkThumbprint(jkt),
         jti: claims.jti,
         iat: claims.iat,
+        nonce: claims.nonce,
     })
 }
 

@@ -68,6 +68,9 @@ pub mod jwt_access_token;
 /// RFC 9449 DPoP proofs, JWK thumbprints and the `cnf` binding.
 pub mod dpop;
 
+/// RFC 9449 §8, §9 server-provided nonces, without server state.
+pub mod dpop_nonce;
+
 /// OpenID Connect Core 1.0 ID token claims and UserInfo answer.
 pub mod id_token;
 

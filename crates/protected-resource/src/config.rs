@@ -83,6 +83,12 @@ pub struct Config {
     #[arg(long)]
     pub ca_cert: Option<PathBuf>,
 
+    /// Require server-provided nonces in DPoP proofs (RFC 9449 §9): a proof
+    /// without a current `DPoP-Nonce` is answered `use_dpop_nonce` with a
+    /// fresh one.
+    #[arg(long)]
+    pub dpop_nonce: bool,
+
     /// The clock every handler reads (tests move it forward).
     #[arg(skip)]
     pub clock: service_kit::clock::Clock,

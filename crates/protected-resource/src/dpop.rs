@@ -17,12 +17,17 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{HeaderMap, HeaderName};
 use oauth_types::dpop::{ProofError, VerifiedProof, IAT_WINDOW_SECONDS};
+use oauth_types::dpop_nonce::NonceSecret;
 use oauth_types::secret::CredentialHash;
+use service_kit::database::secrets::server_secret;
 
 /// The request header that carries the proof (§4.1).
 pub const PROOF_HEADER: &str = "DPoP";
+
+/// The response header that hands out a nonce (§8.1, §9).
+pub const NONCE_HEADER: HeaderName = HeaderName::from_static("dpop-nonce");
 
 /// How many proofs the replay cache holds at most (our policy): a proof
 /// is remembered until its `iat` window has passed, so this bounds memory
@@ -43,6 +48,32 @@ pub enum DpopRefusal {
     /// Too many proofs in the window: the cache is full (flood).
     #[error("too many DPoP proofs at once; try again shortly")]
     Saturated,
+}
+
+/// Under `--dpop-nonce`, what makes and checks this resource's nonces
+/// (§9; `oauth_types::dpop_nonce`), shared by its instances through its
+/// database; `None`: nonces are not required.
+#[derive(Debug, Default)]
+pub struct NonceRequirement(pub Option<NonceSecret>);
+
+impl NonceRequirement {
+    /// The secret of this resource's database, made by the first instance
+    /// that needs it.
+    pub async fn load(pool: &sqlx::AnyPool) -> Result<Self, sqlx::Error> {
+        let encoded = server_secret(pool, "dpop-nonce", NonceSecret::generate_encoded).await?;
+        let secret = NonceSecret::from_encoded(&encoded)
+            .ok_or_else(|| sqlx::Error::Decode("the stored DPoP nonce secret is corrupt".into()))?;
+        Ok(Self(Some(secret)))
+    }
+
+    /// `Err` with a fresh nonce when the proof lacks a current one.
+    pub fn check(&self, proof: &VerifiedProof, now: i64) -> Result<(), String> {
+        match (&self.0, &proof.nonce) {
+            (None, _) => Ok(()),
+            (Some(secret), Some(nonce)) if secret.accepts(nonce, now) => Ok(()),
+            (Some(secret), _) => Err(secret.nonce(now)),
+        }
+    }
 }
 
 /// The one `DPoP` header of a request (§4.3 item 1: exactly one).
@@ -104,6 +135,7 @@ mod tests {
             jkt: JwkThumbprint::new("key"),
             jti: jti.to_owned(),
             iat,
+            nonce: None,
         }
     }
 

@@ -95,6 +95,13 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
     let validator = web::Data::new(token_validator(&config)?);
     let database = Database::connect(&config.serve.database_url).await?;
     database.migrate(&MIGRATIONS).await?;
+    let nonces = match config.dpop_nonce {
+        true => dpop::NonceRequirement::load(database.pool())
+            .await
+            .map_err(|error| StartupError::Config(format!("the DPoP nonce secret: {error}")))?,
+        false => dpop::NonceRequirement::default(),
+    };
+    let nonces = web::Data::new(nonces);
     let database = web::Data::new(database);
     let clock = web::Data::new(config.clock.clone());
     let replay = web::Data::new(dpop::ProofReplay::default());
@@ -104,6 +111,7 @@ pub async fn build_on(config: Config, listener: Listener) -> Result<RunningServe
             .app_data(identity.clone())
             .app_data(clock.clone())
             .app_data(replay.clone())
+            .app_data(nonces.clone())
             .route("/", web::get().to(routes::wall::get))
             .route(
                 identity.metadata_path(),

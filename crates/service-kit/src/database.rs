@@ -22,6 +22,9 @@ pub use unavailable::is_unavailable;
 /// Postgres text cannot hold NUL: the one check every role makes.
 pub mod text;
 
+/// Secrets a role shares between its instances (`server_secrets`).
+pub mod secrets;
+
 /// A role's migration folder as one set per backend (used by its
 /// `build.rs`).
 pub mod migration_sets;

@@ -74,12 +74,10 @@ pub async fn userinfo(
         return Ok(invalid());
     };
     let proof = match (way, proof.0.is_some()) {
-        (Way::Dpop, false) => Err("a DPoP token needs a DPoP proof".to_owned()),
+        (Way::Dpop, false) => Err(dpop::invalid_proof("a DPoP token needs a DPoP proof")),
         (Way::Dpop, true) => {
             let method = request.method().as_str();
-            dpop::accept(&state, proof, method, "/userinfo", Some(&token))
-                .await
-                .map_err(|error| error.to_string())
+            dpop::accept(&state, proof, method, "/userinfo", Some(&token)).await
         }
         (Way::Bearer | Way::Form, _) => Ok(None),
     };
@@ -119,7 +117,7 @@ enum Way {
 /// outcome of checking the proof, when the token came as DPoP); an unbound
 /// token only as a bearer token. The refusal, if it is refused.
 fn sender_constraint_refusal(
-    proof: Result<Option<VerifiedProof>, String>,
+    proof: Result<Option<VerifiedProof>, EndpointError>,
     bound: Option<&JwkThumbprint>,
 ) -> Option<HttpResponse> {
     let invalid_token = |description: &str| {
@@ -129,7 +127,8 @@ fn sender_constraint_refusal(
         ))
     };
     match (proof, bound) {
-        (Err(description), _) => Some(dpop_challenge(&description)),
+        (Err(EndpointError::UseDpopNonce { nonce }), _) => Some(nonce_challenge(&nonce)),
+        (Err(refusal), _) => Some(dpop_challenge(&refusal.to_string())),
         (Ok(None), None) => None,
         (Ok(None), Some(_)) => invalid_token(
             "this token is bound to a key: send it as 'Authorization: DPoP' with a proof",
@@ -204,6 +203,18 @@ fn dpop_challenge(description: &str) -> HttpResponse {
     let code = BearerErrorCode::InvalidDpopProof;
     HttpResponse::Unauthorized()
         .insert_header((WWW_AUTHENTICATE, dpop_scheme(Some((code, description)))))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(ErrorResponse::new(code, description))
+}
+
+/// RFC 9449 §9: the proof lacks a current nonce: `use_dpop_nonce`, and the
+/// nonce to use in the `DPoP-Nonce` header.
+fn nonce_challenge(nonce: &str) -> HttpResponse {
+    let code = BearerErrorCode::UseDpopNonce;
+    let description = "send a DPoP proof with the nonce of the DPoP-Nonce header";
+    HttpResponse::Unauthorized()
+        .insert_header((WWW_AUTHENTICATE, dpop_scheme(Some((code, description)))))
+        .insert_header((dpop::NONCE_HEADER, nonce))
         .insert_header((CACHE_CONTROL, "no-store"))
         .json(ErrorResponse::new(code, description))
 }

@@ -382,3 +382,62 @@ async fn a_malformed_dpop_jkt_goes_back_to_the_client_as_invalid_request() {
         assert_eq!(answer.get("state").map(String::as_str), Some("xyz-state"));
     }
 }
+
+/// §8 under `--dpop-nonce`: a proof without a current nonce of ours is
+/// `400 use_dpop_nonce` with one in `DPoP-Nonce`; a proof with it is
+/// answered, by any instance sharing the database; two windows later the
+/// nonce is stale and the answer is a fresh one again.
+#[actix_rt::test]
+async fn under_dpop_nonce_a_token_request_needs_a_current_nonce_from_any_instance() {
+    for url in service_kit::testing::test_database_urls().await {
+        let config = || authorization_server::Config {
+            dpop_nonce: true,
+            ..authorization_server::Config::for_test(&url)
+        };
+        let first = authorization_server::testing::spawn_with(config()).await;
+        let second = authorization_server::testing::spawn_with(config()).await;
+        first
+            .register_client(client_credentials_client("batch", "batch-secret"))
+            .await;
+        let key = DpopKey::generate().unwrap();
+        let asked = batch_token_request(&first, &key, None).await;
+        let nonce = asked.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+        let (status, body) = json(asked).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("use_dpop_nonce"))
+        );
+        let (status, body) = json(batch_token_request(&second, &key, Some(&nonce)).await).await;
+        assert_eq!(
+            (status, body["token_type"].as_str()),
+            (200, Some("DPoP")),
+            "{body}"
+        );
+
+        second.advance_clock(2 * oauth_types::dpop_nonce::WINDOW_SECONDS);
+        let stale = batch_token_request(&second, &key, Some(&nonce)).await;
+        let fresh = stale.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+        assert_ne!(fresh, nonce);
+        let (status, body) = json(stale).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("use_dpop_nonce"))
+        );
+    }
+}
+
+/// A client_credentials request of `batch` with a proof by `key` carrying
+/// `nonce`.
+async fn batch_token_request(
+    app: &TestAuthorizationServer,
+    key: &DpopKey,
+    nonce: Option<&str>,
+) -> reqwest::Response {
+    let url = url::Url::parse(&format!("{}/token", app.url)).unwrap();
+    let proof = key
+        .proof("POST", &url, app.clock.now(), None, nonce)
+        .unwrap();
+    let form = [("grant_type", "client_credentials")];
+    app.token_request_proving("batch", Some("batch-secret"), &form, Some(&proof))
+        .await
+}

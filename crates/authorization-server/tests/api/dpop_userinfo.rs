@@ -165,3 +165,70 @@ async fn without_a_token_userinfo_sends_a_bearer_and_a_dpop_challenge() {
             .all(|challenge| !challenge.contains("error=")));
     }
 }
+
+/// §9 at `/userinfo` under `--dpop-nonce`: a proof without a current nonce
+/// is `401 use_dpop_nonce` with a `DPoP` challenge and a fresh nonce; the
+/// retry with it is answered.
+#[actix_rt::test]
+async fn under_dpop_nonce_userinfo_asks_for_a_nonce_and_answers_the_retry() {
+    for url in service_kit::testing::test_database_urls().await {
+        let app = authorization_server::testing::spawn_with(authorization_server::Config {
+            dpop_nonce: true,
+            ..authorization_server::Config::for_test(&url)
+        })
+        .await;
+        let key = DpopKey::generate().unwrap();
+        let code = app.obtain_code(&mobile()).await;
+        let asked = app
+            .exchange_code_proving(&mobile(), &code, Some(&token_proof(&app, &key)))
+            .await;
+        let nonce = asked.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+        let token_url = url::Url::parse(&format!("{}/token", app.url)).unwrap();
+        let proof = key
+            .proof("POST", &token_url, app.clock.now(), None, Some(&nonce))
+            .unwrap();
+        let (status, tokens) = json(
+            app.exchange_code_proving(&mobile(), &code, Some(&proof))
+                .await,
+        )
+        .await;
+        assert_eq!(
+            status, 200,
+            "the code was not spent by the nonce refusal: {tokens}"
+        );
+        let token = tokens["access_token"].as_str().unwrap();
+        let authorization = format!("DPoP {token}");
+
+        let without = userinfo(
+            &app,
+            &authorization,
+            Some(&proof_for(&app, &key, "GET", "/userinfo", Some(token))),
+        )
+        .await;
+        let challenge = challenges(&without).join(", ");
+        let fresh = without.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+        let (status, body) = json(without).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("use_dpop_nonce"))
+        );
+        assert!(
+            challenge.starts_with("DPoP ") && challenge.contains("use_dpop_nonce"),
+            "{challenge}"
+        );
+
+        let userinfo_url = url::Url::parse(&format!("{}/userinfo", app.url)).unwrap();
+        let bound = oauth_types::secret::AccessToken::new(token);
+        let retry = key
+            .proof(
+                "GET",
+                &userinfo_url,
+                app.clock.now(),
+                Some(&bound),
+                Some(&fresh),
+            )
+            .unwrap();
+        let (status, claims) = json(userinfo(&app, &authorization, Some(&retry)).await).await;
+        assert_eq!(status, 200, "{claims}");
+    }
+}

@@ -22,7 +22,7 @@ use service_kit::Database;
 use oauth_types::dpop::{ProofCheck, VerifiedProof};
 use oauth_types::secret::AccessToken;
 
-use crate::dpop::{self, DpopRefusal, ProofReplay};
+use crate::dpop::{self, DpopRefusal, NonceRequirement, ProofReplay};
 use crate::introspection::Grant;
 use crate::metadata::ResourceIdentity;
 use crate::store;
@@ -150,6 +150,10 @@ fn proof_of(
     };
     let header = dpop::proof_header(request.headers())?;
     let proof = oauth_types::dpop::verify_proof(header, &check).map_err(DpopRefusal::from)?;
+    // §9: under `--dpop-nonce`, only a proof made with a nonce of ours.
+    if let Some(nonces) = request.app_data::<Data<NonceRequirement>>() {
+        nonces.check(&proof, now).map_err(ApiError::UseDpopNonce)?;
+    }
     Ok(Some(proof))
 }
 

@@ -7,6 +7,7 @@
 //! | token lacks the route's scope     | 403    | `… error="insufficient_scope", scope="<needed>"`     |
 //! | malformed request                 | 400    | `… error="invalid_request"`                          |
 //! | DPoP proof missing, bad, replayed | 401    | `DPoP error="invalid_dpop_proof", algs="…"`          |
+//! | no current nonce (`--dpop-nonce`) | 401    | `DPoP error="use_dpop_nonce", …` and `DPoP-Nonce`    |
 //! | authorization server unreachable  | 503    | none: nothing is served; `Retry-After`               |
 //! | this resource's database is down  | 503    | none; `Retry-After` (contract: "Under hostile load") |
 //!
@@ -54,6 +55,10 @@ pub enum ApiError {
     /// before, or is signed by another key than the token's.
     #[error("{0}")]
     InvalidDpopProof(String),
+    /// RFC 9449 §9: under `--dpop-nonce`, the proof lacks a current nonce;
+    /// this one is sent in the `DPoP-Nonce` header.
+    #[error("send a DPoP proof with the nonce of the DPoP-Nonce header")]
+    UseDpopNonce(String),
     /// security.md 19: never fail open.
     #[error(
         "the authorization server cannot be reached or gave no usable answer; nothing is served"
@@ -90,6 +95,7 @@ impl ApiError {
         let (error, scope) = match self {
             Self::NoToken => (None, None),
             Self::InvalidDpopProof(_) => (Some(BearerErrorCode::InvalidDpopProof), None),
+            Self::UseDpopNonce(_) => (Some(BearerErrorCode::UseDpopNonce), None),
             Self::InvalidRequest(_) => (Some(BearerErrorCode::InvalidRequest), None),
             Self::InvalidToken(_) => (Some(BearerErrorCode::InvalidToken), None),
             Self::InsufficientScope(scope) => {
@@ -111,6 +117,7 @@ impl ApiError {
             Self::InvalidToken(_) => BearerErrorCode::InvalidToken.to_string(),
             Self::InsufficientScope(_) => BearerErrorCode::InsufficientScope.to_string(),
             Self::InvalidDpopProof(_) => BearerErrorCode::InvalidDpopProof.to_string(),
+            Self::UseDpopNonce(_) => BearerErrorCode::UseDpopNonce.to_string(),
             Self::AuthorizationServerUnavailable | Self::StorageUnavailable => {
                 OAuthErrorCode::TemporarilyUnavailable.to_string()
             }
@@ -154,9 +161,10 @@ impl From<ValidationError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::NoToken | Self::InvalidToken(_) | Self::InvalidDpopProof(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::NoToken
+            | Self::InvalidToken(_)
+            | Self::InvalidDpopProof(_)
+            | Self::UseDpopNonce(_) => StatusCode::UNAUTHORIZED,
             Self::InvalidRequest(_) => StatusCode::BAD_REQUEST,
             Self::InsufficientScope(_) => StatusCode::FORBIDDEN,
             Self::AuthorizationServerUnavailable | Self::StorageUnavailable => {
@@ -180,6 +188,14 @@ impl ResponseError for ApiError {
         if let Self::StorageUnavailable | Self::AuthorizationServerUnavailable = self {
             let (name, value) = retry_after();
             response.headers_mut().insert(name, value);
+        }
+        // RFC 9449 §9: the nonce the next proof must carry.
+        if let Self::UseDpopNonce(nonce) = self {
+            if let Ok(value) = HeaderValue::from_str(nonce) {
+                response
+                    .headers_mut()
+                    .insert(crate::dpop::NONCE_HEADER, value);
+            }
         }
         response
     }

@@ -242,3 +242,47 @@ async fn without_a_token_both_schemes_are_challenged_and_the_metadata_lists_the_
         json!(["ES256", "EdDSA", "RS256"])
     );
 }
+
+/// §9 under `--dpop-nonce`: a proof without a nonce of ours is answered
+/// `use_dpop_nonce` with one in `DPoP-Nonce`; a proof made with it opens
+/// the API; a forged nonce is refused the same way (stale ones: the unit
+/// tests of `oauth_types::dpop_nonce`).
+#[actix_rt::test]
+async fn under_dpop_nonce_a_proof_needs_a_current_nonce_of_this_resource() {
+    for database_url in service_kit::testing::test_database_urls().await {
+        let app = crate::helpers::spawn_app_with(crate::helpers::Options {
+            database_url: Some(database_url),
+            dpop_nonce: true,
+            ..crate::helpers::Options::default()
+        })
+        .await;
+        let key = DpopKey::generate().unwrap();
+        let token = bound_token(&app, &key);
+        let url = url::Url::parse(&app.url("/api/me")).unwrap();
+        let with_nonce = |nonce: &str| {
+            key.proof(
+                "GET",
+                &url,
+                service_kit::clock::now(),
+                Some(&AccessToken::new(&token)),
+                Some(nonce),
+            )
+            .unwrap()
+        };
+
+        let first = dpop_get(
+            &app,
+            "/api/me",
+            &token,
+            &[&proof_for(&app, &key, "GET", "/api/me", &token)],
+        )
+        .await;
+        let nonce = first.headers()["dpop-nonce"].to_str().unwrap().to_owned();
+        assert_dpop_refused(first, "use_dpop_nonce").await;
+        let foreign = dpop_get(&app, "/api/me", &token, &[&with_nonce("1.AAAA")]).await;
+        assert_dpop_refused(foreign, "use_dpop_nonce").await;
+
+        let answered = dpop_get(&app, "/api/me", &token, &[&with_nonce(&nonce)]).await;
+        assert_eq!(answered.status(), 200);
+    }
+}

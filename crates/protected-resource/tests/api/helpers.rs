@@ -188,6 +188,8 @@ pub struct Options {
     pub issuer_internal_url: Option<String>,
     pub jwks_cache_ttl: u64,
     pub jwks_refetch_interval: u64,
+    /// `--dpop-nonce`.
+    pub dpop_nonce: bool,
 }
 
 impl Default for Options {
@@ -204,6 +206,7 @@ impl Default for Options {
             issuer_internal_url: None,
             jwks_cache_ttl: 300,
             jwks_refetch_interval: 10,
+            dpop_nonce: false,
         }
     }
 }
@@ -257,6 +260,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.jwks_refetch_interval = options.jwks_refetch_interval;
     config.introspection_cache_ttl = options.cache_ttl;
     config.introspection_timeout_ms = options.timeout_ms;
+    config.dpop_nonce = options.dpop_nonce;
     let resource = protected_resource::testing::spawn_named_by_its_url(config).await;
     let address = resource.url;
     let handle = resource.handle;
