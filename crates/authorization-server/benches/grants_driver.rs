@@ -10,7 +10,12 @@
 //! - `access-token --as-url URL`: drives GET /authorize → login → consent →
 //!   POST /token for the demo user `hamza` and client `strava` over HTTP
 //!   and prints the access token (opaque or JWT, whatever the server
-//!   issues);
+//!   issues); with `--dpop-key-file FILE`, the token request carries a DPoP
+//!   proof (RFC 9449 §5) by a new P-256 key, written to FILE, and the
+//!   token is bound to it;
+//! - `dpop-proofs --key-file FILE --url URL --token T --count N`: prints N
+//!   fresh proofs by that key for `GET URL` naming the token (`ath`), one
+//!   per line, for wrk to send one each request (a proof is good once);
 //! - `seed-tokens --database-url URL --count N`: inserts N live access
 //!   tokens with random hashes, shaped like the real ones, in one
 //!   statement (a recursive CTE on SQLite, `generate_series` on Postgres);
@@ -64,6 +69,20 @@ enum Command {
     AccessToken {
         #[arg(long)]
         as_url: String,
+        /// Bind the token to a new DPoP key, written to this file.
+        #[arg(long)]
+        dpop_key_file: Option<std::path::PathBuf>,
+    },
+    /// Prints N DPoP proofs for `GET URL` with the token, one per line.
+    DpopProofs {
+        #[arg(long)]
+        key_file: std::path::PathBuf,
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        token: String,
+        #[arg(long)]
+        count: usize,
     },
     /// Inserts N live access tokens with random hashes in one statement.
     SeedTokens {
@@ -116,7 +135,16 @@ fn main() {
     };
     actix_rt::System::new().block_on(async move {
         match command {
-            Command::AccessToken { as_url } => println!("{}", access_token(&as_url).await),
+            Command::AccessToken {
+                as_url,
+                dpop_key_file,
+            } => println!("{}", access_token(&as_url, dpop_key_file.as_deref()).await),
+            Command::DpopProofs {
+                key_file,
+                url,
+                token,
+                count,
+            } => dpop_proofs(&key_file, &url, &token, count),
             Command::SeedTokens {
                 database_url,
                 count,
@@ -144,7 +172,7 @@ fn main() {
 }
 
 /// GET /authorize → /login → /consent → redirect with the code → POST /token.
-async fn access_token(as_url: &str) -> String {
+async fn access_token(as_url: &str, dpop_key_file: Option<&std::path::Path>) -> String {
     let browser = browser();
     let verifier_text = generate_credential();
     let verifier = CodeVerifier::parse(&verifier_text).expect("a verifier");
@@ -168,7 +196,9 @@ async fn access_token(as_url: &str) -> String {
         if let Some(target) = location(&response) {
             if target.starts_with(REDIRECT_URI) {
                 let code = code_from_callback(&target, &state);
-                let tokens = redeem(&reqwest::Client::new(), as_url, &code, &verifier_text).await;
+                let proof = dpop_key_file.map(|file| token_request_proof(as_url, file));
+                let http = reqwest::Client::new();
+                let tokens = redeem(&http, as_url, &code, &verifier_text, proof.as_deref()).await;
                 return tokens.access_token.secret().to_owned();
             }
             let target = if target.starts_with('/') {
@@ -269,9 +299,18 @@ fn code_from_callback(target: &str, state: &str) -> String {
 }
 
 /// POST /token, `authorization_code` grant (RFC 6749 §4.1.3).
-async fn redeem(http: &reqwest::Client, as_url: &str, code: &str, verifier: &str) -> TokenResponse {
-    let response = http
-        .post(format!("{as_url}/token"))
+async fn redeem(
+    http: &reqwest::Client,
+    as_url: &str,
+    code: &str,
+    verifier: &str,
+    dpop_proof: Option<&str>,
+) -> TokenResponse {
+    let mut request = http.post(format!("{as_url}/token"));
+    if let Some(proof) = dpop_proof {
+        request = request.header("DPoP", proof);
+    }
+    let response = request
         .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
         .form(&[
             ("grant_type", "authorization_code"),
@@ -286,6 +325,39 @@ async fn redeem(http: &reqwest::Client, as_url: &str, code: &str, verifier: &str
     let body = response.text().await.expect("a body");
     assert_eq!(status, 200, "POST /token answered {body}");
     serde_json::from_str(&body).expect("a token response")
+}
+
+/// A new DPoP key, written to `file` (PKCS#8, base64url), and its proof
+/// for `POST {as_url}/token`.
+fn token_request_proof(as_url: &str, file: &std::path::Path) -> String {
+    use base64::Engine;
+    let key = oauth_types::dpop::DpopKey::generate().expect("a DPoP key");
+    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.pkcs8());
+    std::fs::write(file, encoded).expect("the key file");
+    let url = url::Url::parse(&format!("{as_url}/token")).expect("the token endpoint");
+    key.proof("POST", &url, service_kit::clock::now(), None, None)
+        .expect("a proof")
+}
+
+/// `count` proofs by the key in `key_file` for `GET url` with `token`.
+fn dpop_proofs(key_file: &std::path::Path, url: &str, token: &str, count: usize) {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = std::fs::read_to_string(key_file).expect("the key file");
+    let pkcs8 = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded.trim())
+        .expect("base64url");
+    let key = oauth_types::dpop::DpopKey::from_pkcs8(&pkcs8).expect("a P-256 key");
+    let url = url::Url::parse(url).expect("a URL");
+    let token = oauth_types::secret::AccessToken::new(token);
+    let now = service_kit::clock::now();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for _ in 0..count {
+        let proof = key
+            .proof("GET", &url, now, Some(&token), None)
+            .expect("a proof");
+        writeln!(out, "{proof}").expect("stdout");
+    }
 }
 
 /// One statement: N rows shaped like real access tokens, random hashes.
@@ -424,7 +496,7 @@ async fn grants(load: &Load, database_url: &str, count: usize) {
             let refresh_tokens = refresh_tokens.clone();
             async move {
                 let code = code?;
-                let tokens = redeem(&http, &as_url, &code, &verifier).await;
+                let tokens = redeem(&http, &as_url, &code, &verifier, None).await;
                 if let Some(refresh) = tokens.refresh_token {
                     refresh_tokens.borrow_mut().push(refresh);
                 }
