@@ -73,11 +73,9 @@ fn sorted_names(object: &serde_json::Map<String, serde_json::Value>) -> Vec<&str
 async fn key_states(app: &TestAuthorizationServer) -> Vec<(String, String)> {
     let mut config = jwt_config(&app.database_url);
     config.clock = app.clock.clone();
-    let command = AdminCommand::Key(KeyCommand::List {
-        database: AdminDatabase {
-            database_url: Some(app.database_url.clone()),
-        },
-    });
+    let command = AdminCommand::Key(KeyCommand::List(AdminDatabase {
+        database_url: Some(app.database_url.clone()),
+    }));
     let listed = authorization_server::admin::execute(command, &config)
         .await
         .unwrap();
