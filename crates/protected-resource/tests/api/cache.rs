@@ -8,8 +8,8 @@ use protected_resource::introspection::{IntrospectionSettings, Introspector, Val
 use serde_json::json;
 
 use crate::helpers::{
-    active_answer, spawn_app, spawn_app_without_cache, FakeAnswer, FakeAuthorizationServer,
-    TestApp, CLIENT_ID, CLIENT_SECRET,
+    active_answer, spawn_app, spawn_app_with_token_of, spawn_app_without_cache, FakeAnswer,
+    FakeAuthorizationServer, TestApp, CLIENT_ID, CLIENT_SECRET,
 };
 
 const RESOURCE: &str = "http://resource.example";
@@ -67,8 +67,7 @@ async fn refusals_are_not_cached() {
 
 #[actix_rt::test]
 async fn each_token_has_its_own_entry() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "profile");
+    let (app, alice) = spawn_app_with_token_of("alice", "profile").await;
     let bob = app.token_for("bob", "profile");
 
     let me_alice: serde_json::Value = app.get("/api/me", &alice).await.json().await.unwrap();
@@ -83,8 +82,7 @@ async fn each_token_has_its_own_entry() {
 async fn a_revoked_token_keeps_working_until_its_cache_entry_ends() {
     // The trade-off of a cache, shown rather than hidden: revocation takes
     // effect here only when the entry ends (at most the TTL).
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
     assert_eq!(app.me_status(&token).await, 200);
 
     app.fake.revoke(&token);

@@ -223,6 +223,14 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// The resource, and a token for it with `scope`, owned by `username`
+/// (see [`TestApp::token_for`]).
+pub async fn spawn_app_with_token_of(username: &str, scope: &str) -> (TestApp, String) {
+    let app = spawn_app().await;
+    let token = app.token_for(username, scope);
+    (app, token)
+}
+
 /// The resource with its introspection cache off: every request asks.
 pub async fn spawn_app_without_cache() -> TestApp {
     spawn_app_with(Options {

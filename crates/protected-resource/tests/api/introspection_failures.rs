@@ -8,8 +8,8 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::helpers::{
-    active_answer, assert_unavailable, spawn_app, spawn_app_with, without, FakeAnswer, Options,
-    CLIENT_ID,
+    active_answer, assert_unavailable, spawn_app, spawn_app_with, spawn_app_with_token_of, without,
+    FakeAnswer, Options, CLIENT_ID,
 };
 
 #[actix_rt::test]
@@ -82,8 +82,7 @@ async fn a_non_200_answer_means_503_even_if_its_body_looks_active() {
 
 #[actix_rt::test]
 async fn an_inactive_token_is_invalid_token() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
     app.fake.revoke(&token);
 
     let response = app.get("/api/me", &token).await;
@@ -154,8 +153,7 @@ async fn a_token_that_names_no_resource_owner_is_invalid_token() {
 
 #[actix_rt::test]
 async fn the_resource_authenticates_with_basic_over_form_urlencoded_credentials() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
 
     assert_eq!(app.me_status(&token).await, 200);
 

@@ -3,7 +3,7 @@
 use serde_json::json;
 use service_kit::testing::test_database_urls;
 
-use crate::helpers::{spawn_app, spawn_app_on};
+use crate::helpers::{spawn_app, spawn_app_on, spawn_app_with_token_of};
 
 #[actix_rt::test]
 async fn a_message_to_a_known_user_answers_201_on_every_backend() {
@@ -26,8 +26,7 @@ async fn a_message_to_a_known_user_answers_201_on_every_backend() {
 
 #[actix_rt::test]
 async fn a_message_to_an_unknown_username_is_a_400_that_says_so() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "personal-message");
+    let (app, alice) = spawn_app_with_token_of("alice", "personal-message").await;
 
     let response = app
         .post_json(
@@ -47,8 +46,7 @@ async fn a_message_to_an_unknown_username_is_a_400_that_says_so() {
 
 #[actix_rt::test]
 async fn a_user_becomes_known_once_they_use_the_resource() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "personal-message");
+    let (app, alice) = spawn_app_with_token_of("alice", "personal-message").await;
     let message = json!({"to": "carol", "text": "hi"});
     let before = app.post_json("/api/messages", &alice, &message).await;
     assert_eq!(before.status(), 400);

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 use service_kit::testing::test_database_urls;
 
-use crate::helpers::{spawn_app, spawn_app_on};
+use crate::helpers::{spawn_app_on, spawn_app_with_token_of};
 
 #[actix_rt::test]
 async fn creating_a_post_answers_201_with_the_post_on_every_backend() {
@@ -69,8 +69,7 @@ async fn one_user_never_sees_another_user_posts_on_every_backend() {
 
 #[actix_rt::test]
 async fn the_author_is_the_token_owner_whatever_the_request_says() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "post");
+    let (app, alice) = spawn_app_with_token_of("alice", "post").await;
 
     let response = app
         .post_json(
@@ -87,8 +86,7 @@ async fn the_author_is_the_token_owner_whatever_the_request_says() {
 
 #[actix_rt::test]
 async fn a_message_of_one_to_five_thousand_characters_is_accepted() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     for message in ["x".to_owned(), "é".repeat(5000)] {
         app.create("/api/posts", &token, &json!({"message": message}))
@@ -98,8 +96,7 @@ async fn a_message_of_one_to_five_thousand_characters_is_accepted() {
 
 #[actix_rt::test]
 async fn an_empty_or_too_long_message_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     for message in [String::new(), "a".repeat(5001)] {
         let response = app
@@ -113,8 +110,7 @@ async fn an_empty_or_too_long_message_is_an_invalid_request() {
 
 #[actix_rt::test]
 async fn a_post_without_a_message_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     let wrong = json!({"text": "wrong field"});
 

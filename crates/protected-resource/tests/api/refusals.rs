@@ -1,7 +1,9 @@
 //! RFC 6750 §3: the answers when a request is refused, on every route, and
 //! the scope each route needs (security.md 21).
 
-use crate::helpers::{assert_refused, assert_served, challenge, spawn_app, ROUTES};
+use crate::helpers::{
+    assert_refused, assert_served, challenge, spawn_app, spawn_app_with_token_of, ROUTES,
+};
 
 #[actix_rt::test]
 async fn every_route_refuses_a_request_without_a_token_with_a_bare_challenge() {
@@ -53,8 +55,7 @@ async fn every_route_serves_a_token_with_exactly_its_scope() {
 
 #[actix_rt::test]
 async fn a_token_with_no_scope_at_all_is_insufficient_scope() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "");
+    let (app, token) = spawn_app_with_token_of("alice", "").await;
 
     let response = app.get("/api/me", &token).await;
 
