@@ -116,15 +116,10 @@ fn demo_clients() -> Vec<NewClient> {
             resource_id: None,
             default_resource: Some(DEMO_RESOURCE.to_owned()),
         },
-        NewClient {
-            client_id: "protected-resource-1".to_owned(),
-            kind: ClientKind::ProtectedResource,
-            secret: Some("protected-resource-secret-1".to_owned()),
-            redirect_uris: Vec::new(),
-            scopes: ScopeSet::empty(),
-            grant_types: Vec::new(),
-            resource_id: Some(DEMO_RESOURCE.to_owned()),
-            default_resource: None,
-        },
+        NewClient::protected_resource(
+            "protected-resource-1",
+            "protected-resource-secret-1",
+            DEMO_RESOURCE,
+        ),
     ]
 }

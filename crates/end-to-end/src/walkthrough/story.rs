@@ -238,16 +238,11 @@ async fn start_authorization_server(
             resource_id: None,
             default_resource: Some(resource_id.to_owned()),
         },
-        NewClient {
-            client_id: "protected-resource-1".to_owned(),
-            kind: ClientKind::ProtectedResource,
-            secret: Some("protected-resource-secret-1".to_owned()),
-            redirect_uris: Vec::new(),
-            scopes: ScopeSet::empty(),
-            grant_types: Vec::new(),
-            resource_id: Some(resource_id.to_owned()),
-            default_resource: None,
-        },
+        NewClient::protected_resource(
+            "protected-resource-1",
+            "protected-resource-secret-1",
+            resource_id,
+        ),
     ] {
         assert!(clients::insert(database.pool(), &client, now)
             .await
