@@ -11,22 +11,22 @@ use oauth_types::secret::generate_credential;
 /// One server per configured backend (SQLite always, Postgres with
 /// TEST_POSTGRES_URL).
 pub async fn spawn_apps() -> Vec<TestAuthorizationServer> {
-    let mut apps = Vec::new();
-    for url in service_kit::testing::test_database_urls().await {
-        apps.push(testing::spawn(&url).await);
-    }
-    apps
+    spawn_apps_with(|_| {}).await
 }
 
 /// One server per backend, with a config adjusted by `adjust`.
 pub async fn spawn_apps_with(adjust: impl Fn(&mut Config)) -> Vec<TestAuthorizationServer> {
-    let mut apps = Vec::new();
-    for url in service_kit::testing::test_database_urls().await {
+    service_kit::testing::spawn_on_every_backend(|url| {
         let mut config = Config::for_test(&url);
         adjust(&mut config);
-        apps.push(testing::spawn_with(config).await);
-    }
-    apps
+        testing::spawn_with(config)
+    })
+    .await
+}
+
+/// One server per backend whose access tokens are JWTs (RFC 9068).
+pub async fn spawn_jwt_apps() -> Vec<TestAuthorizationServer> {
+    spawn_apps_with(|config| config.access_token_format = AccessTokenFormat::Jwt).await
 }
 
 /// A server on SQLite only, for tests that do not depend on the store.
@@ -185,6 +185,44 @@ pub async fn introspect(app: &TestAuthorizationServer, token: &str) -> serde_jso
     response.json().await.unwrap()
 }
 
+/// POST `/revoke` (RFC 7009 §2.1) of `token`, authenticated as `client`
+/// (id, secret) with HTTP Basic.
+pub async fn revoke_as(
+    app: &TestAuthorizationServer,
+    client: (&str, &str),
+    token: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/revoke", app.url))
+        .basic_auth(client.0, Some(client.1))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The RFC 8414 metadata document, as JSON.
+pub async fn authorization_server_metadata(app: &TestAuthorizationServer) -> serde_json::Value {
+    reqwest::get(format!(
+        "{}/.well-known/oauth-authorization-server",
+        app.url
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap()
+}
+
+/// GET `path` from a fresh browser, redirects not followed.
+pub async fn get_in_new_browser(app: &TestAuthorizationServer, path: &str) -> reqwest::Response {
+    browser()
+        .get(format!("{}{path}", app.url))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Whether the demo resource server sees `token` as active.
 pub async fn is_active(app: &TestAuthorizationServer, token: &str) -> bool {
     introspect(app, token).await["active"] == true
@@ -234,6 +272,23 @@ pub async fn refresh_as_strava(app: &TestAuthorizationServer, token: &str) -> re
         "strava",
         Some("strava-secret"),
         &[("grant_type", "refresh_token"), ("refresh_token", token)],
+    )
+    .await
+}
+
+/// Registers `client_id` as in [`client_credentials_client`] and asks for
+/// a token with its credentials (RFC 6749 §4.4).
+pub async fn client_credentials_grant(
+    app: &TestAuthorizationServer,
+    client_id: &str,
+    secret: &str,
+) -> reqwest::Response {
+    app.register_client(client_credentials_client(client_id, secret))
+        .await;
+    app.token_request(
+        client_id,
+        Some(secret),
+        &[("grant_type", "client_credentials")],
     )
     .await
 }

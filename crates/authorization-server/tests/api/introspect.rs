@@ -2,7 +2,9 @@
 
 use authorization_server::testing::{Flow, TestAuthorizationServer};
 
-use crate::helpers::{error_of, introspect, json, refresh_secret, spawn_app, spawn_apps};
+use crate::helpers::{
+    error_of, introspect, json, refresh_secret, revoke_as, spawn_app, spawn_apps,
+};
 
 async fn introspect_as(
     app: &TestAuthorizationServer,
@@ -109,13 +111,12 @@ async fn unknown_expired_revoked_and_refresh_tokens_are_exactly_active_false() {
     for app in spawn_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
         let revoked = app.obtain_tokens(&Flow::demo()).await;
-        reqwest::Client::new()
-            .post(format!("{}/revoke", app.url))
-            .basic_auth("strava", Some("strava-secret"))
-            .form(&[("token", revoked.access_token.secret())])
-            .send()
-            .await
-            .unwrap();
+        revoke_as(
+            &app,
+            ("strava", "strava-secret"),
+            revoked.access_token.secret(),
+        )
+        .await;
         let rs = Some(("protected-resource-1", "protected-resource-secret-1"));
 
         for token in [
@@ -283,13 +284,7 @@ async fn any_token_string_however_odd_is_exactly_active_false() {
             assert_eq!(response.status(), 200, "{token:?}");
             assert_eq!(response.text().await.unwrap(), r#"{"active":false}"#);
 
-            let revoked = reqwest::Client::new()
-                .post(format!("{}/revoke", app.url))
-                .basic_auth("strava", Some("strava-secret"))
-                .form(&[("token", token)])
-                .send()
-                .await
-                .unwrap();
+            let revoked = revoke_as(&app, ("strava", "strava-secret"), token).await;
             assert_eq!(revoked.status(), 200, "{token:?}");
         }
         // A NUL in any other parameter is still a malformed request.

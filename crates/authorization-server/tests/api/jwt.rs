@@ -4,7 +4,6 @@
 use authorization_server::config::{AdminCommand, AdminDatabase, KeyCommand};
 use authorization_server::jwt::{ACTIVATION_DELAY_SECONDS, JWKS_MAX_AGE_SECONDS, RELOAD_SECONDS};
 use authorization_server::testing::{self, Flow, TestAuthorizationServer};
-use authorization_server::AccessTokenFormat;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::jwk::JwkSet;
@@ -12,34 +11,21 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use crate::admin::{run, stdout};
 use crate::helpers::{
-    client_credentials_client, demo_access_token, introspect, is_active, jwt_config, kid_of,
-    signing_kid, spawn_app, spawn_apps_with,
+    authorization_server_metadata, client_credentials_grant, demo_access_token, introspect,
+    is_active, jwt_config, kid_of, revoke_as, signing_kid, spawn_app, spawn_jwt_apps,
 };
 
 const EDDSA: authorization_server::jwt::SigningAlgorithm =
     authorization_server::jwt::SigningAlgorithm::EdDSA;
 
-async fn jwt_apps() -> Vec<TestAuthorizationServer> {
-    spawn_apps_with(|config| config.access_token_format = AccessTokenFormat::Jwt).await
-}
-
-async fn metadata(app: &TestAuthorizationServer) -> serde_json::Value {
-    reqwest::get(format!(
-        "{}/.well-known/oauth-authorization-server",
-        app.url
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap()
-}
-
 /// The EdDSA keys of the JWK Set at the metadata's `jwks_uri`: the chain
 /// of access tokens here (the RS256 chain of ID tokens is published beside
 /// it, and rotates on its own).
 async fn published_keys(app: &TestAuthorizationServer) -> JwkSet {
-    let jwks_uri = metadata(app).await["jwks_uri"].as_str().unwrap().to_owned();
+    let jwks_uri = authorization_server_metadata(app).await["jwks_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut keys: JwkSet = reqwest::get(jwks_uri).await.unwrap().json().await.unwrap();
     keys.keys
         .retain(|key| key.common.key_algorithm == Some(jsonwebtoken::jwk::KeyAlgorithm::EdDSA));
@@ -138,7 +124,7 @@ async fn verify(app: &TestAuthorizationServer, token: &str) -> serde_json::Value
 
 #[actix_rt::test]
 async fn jwt_access_tokens_carry_the_rfc_9068_claims_and_verify_with_the_published_key() {
-    for app in jwt_apps().await {
+    for app in spawn_jwt_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
 
         let claims = verify(&app, tokens.access_token.secret()).await;
@@ -160,33 +146,24 @@ async fn jwt_access_tokens_carry_the_rfc_9068_claims_and_verify_with_the_publish
 
 #[actix_rt::test]
 async fn a_revoked_jwt_is_inactive_at_introspection() {
-    let app = jwt_apps().await.remove(0);
+    let app = spawn_jwt_apps().await.remove(0);
     let tokens = app.obtain_tokens(&Flow::demo()).await;
 
-    reqwest::Client::new()
-        .post(format!("{}/revoke", app.url))
-        .basic_auth("strava", Some("strava-secret"))
-        .form(&[("token", tokens.access_token.secret())])
-        .send()
-        .await
-        .unwrap();
+    revoke_as(
+        &app,
+        ("strava", "strava-secret"),
+        tokens.access_token.secret(),
+    )
+    .await;
 
     assert!(!is_active(&app, tokens.access_token.secret()).await);
 }
 
 #[actix_rt::test]
 async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
-    let app = jwt_apps().await.remove(0);
-    app.register_client(client_credentials_client("batch", "batch-secret"))
-        .await;
+    let app = spawn_jwt_apps().await.remove(0);
 
-    let response = app
-        .token_request(
-            "batch",
-            Some("batch-secret"),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let response = client_credentials_grant(&app, "batch", "batch-secret").await;
 
     let body: serde_json::Value = response.json().await.unwrap();
     let claims = verify(&app, body["access_token"].as_str().unwrap()).await;
@@ -196,7 +173,7 @@ async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
 
 #[actix_rt::test]
 async fn a_jwt_has_exactly_the_rfc_9068_header_and_claims() {
-    let app = jwt_apps().await.remove(0);
+    let app = spawn_jwt_apps().await.remove(0);
 
     let token = demo_access_token(&app).await;
 
@@ -222,7 +199,7 @@ async fn a_jwt_has_exactly_the_rfc_9068_header_and_claims() {
 
 #[actix_rt::test]
 async fn the_jwk_set_may_be_cached_only_briefly() {
-    let app = jwt_apps().await.remove(0);
+    let app = spawn_jwt_apps().await.remove(0);
 
     let response = reqwest::get(format!("{}/jwks.json", app.url))
         .await
@@ -237,8 +214,7 @@ async fn the_jwk_set_may_be_cached_only_briefly() {
 
 #[actix_rt::test]
 async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_still_verify() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
         let old_token = demo_access_token(&app).await;
         let old_kid = kid_of(&old_token);
 
@@ -287,8 +263,7 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
 
 #[actix_rt::test]
 async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
         let old_token = demo_access_token(&app).await;
         let old_kid = kid_of(&old_token);
         let new_kid = rotate_with_the_binary(&app);
@@ -350,8 +325,7 @@ async fn instances_sharing_a_database_sign_with_the_same_key_after_a_rotation() 
 
 #[actix_rt::test]
 async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
         let pool = app.database().pool();
         let now = app.clock.now();
         let kek = app.key_encryption_key();
@@ -410,7 +384,7 @@ async fn instances_sharing_a_database_publish_and_sign_with_the_same_key() {
 async fn opaque_mode_still_publishes_the_keys_of_id_tokens() {
     let app = spawn_app().await;
 
-    let document = metadata(&app).await;
+    let document = authorization_server_metadata(&app).await;
     let jwks = reqwest::get(format!("{}/jwks.json", app.url))
         .await
         .unwrap();

@@ -4,7 +4,8 @@
 use authorization_server::testing::{browser, hidden_input, location};
 
 use crate::helpers::{
-    page_text, post_form, signed_in_browser, spawn_app, spawn_apps, spawn_apps_with,
+    get_in_new_browser, page_text, post_form, signed_in_browser, spawn_app, spawn_apps,
+    spawn_apps_with,
 };
 
 /// The login page's CSRF token for `browser`.
@@ -153,11 +154,7 @@ async fn the_throttle_lifts_once_the_window_has_passed() {
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
 
-    let response = browser()
-        .get(format!("{}/login", app.url))
-        .send()
-        .await
-        .unwrap();
+    let response = get_in_new_browser(&app, "/login").await;
 
     let cookie = response.headers()["set-cookie"]
         .to_str()

@@ -1,22 +1,10 @@
 //! `POST /revoke`: rule 16.
 
-use authorization_server::testing::{Flow, TestAuthorizationServer};
+use authorization_server::testing::Flow;
 
-use crate::helpers::{is_active, refresh_as_strava, refresh_secret, spawn_app, spawn_apps};
-
-async fn revoke_as(
-    app: &TestAuthorizationServer,
-    client: (&str, &str),
-    token: &str,
-) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}/revoke", app.url))
-        .basic_auth(client.0, Some(client.1))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::{
+    is_active, refresh_as_strava, refresh_secret, revoke_as, spawn_app, spawn_apps,
+};
 
 #[actix_rt::test]
 async fn revoking_a_refresh_token_revokes_its_access_tokens() {

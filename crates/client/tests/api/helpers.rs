@@ -73,6 +73,11 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::new(service_kit::testing::sqlite_url())).await
 }
 
+/// One client per backend (SQLite always, Postgres with TEST_POSTGRES_URL).
+pub async fn spawn_apps() -> Vec<TestApp> {
+    service_kit::testing::spawn_on_every_backend(|url| spawn_app_with(Options::new(url))).await
+}
+
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let world: SharedWorld = Arc::new(Mutex::new(World {
         iss_supported: options.iss_supported,

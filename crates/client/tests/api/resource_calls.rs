@@ -1,7 +1,7 @@
 //! Acting as the user: posts, shares, messages, refresh, revocation
 //! (security rules 28 and 29).
 
-use crate::helpers::{spawn_app, spawn_app_with, Options};
+use crate::helpers::{spawn_app, spawn_apps};
 
 #[actix_rt::test]
 async fn posting_a_message_sends_it_as_the_user_with_the_token_in_the_authorization_header_only() {
@@ -80,8 +80,7 @@ async fn insufficient_scope_is_explained_with_an_offer_to_reconnect_asking_for_i
 
 #[actix_rt::test]
 async fn an_access_token_about_to_expire_is_refreshed_before_the_call() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         app.connect_fully().await;
         let first = app.world().access_tokens.keys().next().cloned().unwrap();
         app.expire_access_token().await;
@@ -137,8 +136,7 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_forgets_the_tokens() {
 
 #[actix_rt::test]
 async fn disconnect_revokes_both_tokens_and_forgets_them() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         app.connect_fully().await;
         let (access, refresh) = {
             let world = app.world();
@@ -159,8 +157,7 @@ async fn disconnect_revokes_both_tokens_and_forgets_them() {
 
 #[actix_rt::test]
 async fn two_concurrent_calls_with_an_expired_token_refresh_it_only_once() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         app.connect_fully().await;
         let csrf = app.csrf_token().await;
         app.expire_access_token().await;

@@ -240,6 +240,11 @@ pub async fn spawn_app_without_cache() -> TestApp {
     .await
 }
 
+/// One resource per backend (SQLite always, Postgres with TEST_POSTGRES_URL).
+pub async fn spawn_apps() -> Vec<TestApp> {
+    service_kit::testing::spawn_on_every_backend(spawn_app_on).await
+}
+
 pub async fn spawn_app_on(database_url: String) -> TestApp {
     spawn_app_with(Options {
         database_url: Some(database_url),

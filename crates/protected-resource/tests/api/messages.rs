@@ -1,14 +1,12 @@
 //! `POST /api/messages`: to a username this resource knows.
 
 use serde_json::json;
-use service_kit::testing::test_database_urls;
 
-use crate::helpers::{spawn_app, spawn_app_on, spawn_app_with_token_of};
+use crate::helpers::{spawn_app, spawn_app_with_token_of, spawn_apps};
 
 #[actix_rt::test]
 async fn a_message_to_a_known_user_answers_201_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         app.introduce("bob").await;
         let alice = app.token_for("alice", "personal-message");
 

@@ -2,14 +2,12 @@
 //! the token's owner (security.md 22).
 
 use serde_json::{json, Value};
-use service_kit::testing::test_database_urls;
 
-use crate::helpers::{spawn_app_on, spawn_app_with_token_of};
+use crate::helpers::{spawn_app_with_token_of, spawn_apps};
 
 #[actix_rt::test]
 async fn creating_a_post_answers_201_with_the_post_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         let token = app.token_for("alice", "post");
         let before = service_kit::clock::now();
 
@@ -28,8 +26,7 @@ async fn creating_a_post_answers_201_with_the_post_on_every_backend() {
 
 #[actix_rt::test]
 async fn listing_answers_the_owner_posts_newest_first_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         let token = app.token_for("alice", "post");
         for message in ["first", "second", "third"] {
             app.create("/api/posts", &token, &json!({"message": message}))
@@ -48,8 +45,7 @@ async fn listing_answers_the_owner_posts_newest_first_on_every_backend() {
 
 #[actix_rt::test]
 async fn one_user_never_sees_another_user_posts_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         let alice = app.token_for("alice", "post");
         let bob = app.token_for("bob", "post");
         let secret = json!({"message": "alice's secret run"});
