@@ -5,8 +5,8 @@
 use authorization_server::testing::{browser, location};
 
 use crate::helpers::{
-    authorize, authorize_with, demo_authorize_params, pkce_pair, redirect_params, spawn_app,
-    spawn_apps, with,
+    assert_error_sent_back, assert_no_redirect, authorize, authorize_with, demo_authorize_params,
+    pkce_pair, redirect_params, spawn_app, spawn_apps, with,
 };
 
 #[actix_rt::test]
@@ -14,8 +14,7 @@ async fn an_unknown_client_gets_an_error_page_and_is_never_redirected() {
     let app = spawn_app().await;
     let response = authorize_with(&app, "client_id", Some("evil-app")).await;
 
-    assert_eq!(response.status(), 400);
-    assert!(location(&response).is_none());
+    assert_no_redirect(&response, 400);
     assert!(response.text().await.unwrap().contains("not registered"));
 }
 
@@ -59,8 +58,7 @@ async fn a_missing_or_repeated_redirect_uri_gets_an_error_page() {
     for params in [missing, repeated] {
         let response = authorize(&app, &browser(), &params).await;
 
-        assert_eq!(response.status(), 400);
-        assert!(location(&response).is_none());
+        assert_no_redirect(&response, 400);
     }
 }
 
@@ -82,15 +80,7 @@ async fn the_implicit_grant_is_refused_as_unsupported_response_type_with_state_a
     let app = spawn_app().await;
     let response = authorize_with(&app, "response_type", Some("token")).await;
 
-    assert_eq!(response.status(), 303);
-    assert!(location(&response)
-        .unwrap()
-        .starts_with("http://localhost:9000/callback?"));
-    let answer = redirect_params(&response);
-    assert_eq!(answer["error"], "unsupported_response_type");
-    assert_eq!(answer["state"], "xyz-state");
-    assert_eq!(answer["iss"], app.url);
-    assert!(!answer.contains_key("code"));
+    assert_error_sent_back(&app, &response, "unsupported_response_type", "xyz-state");
 }
 
 #[actix_rt::test]
@@ -193,8 +183,7 @@ async fn an_oversized_query_is_a_400_page_not_a_server_error() {
 
     let response = authorize(&app, &browser(), &params).await;
 
-    assert_eq!(response.status(), 400);
-    assert!(location(&response).is_none());
+    assert_no_redirect(&response, 400);
 }
 
 #[actix_rt::test]

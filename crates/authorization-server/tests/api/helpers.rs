@@ -7,6 +7,7 @@ use authorization_server::testing::{
 use authorization_server::{AccessTokenFormat, Config};
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::generate_credential;
+use oauth_types::token_response::TokenResponse;
 
 /// One server per configured backend (SQLite always, Postgres with
 /// TEST_POSTGRES_URL).
@@ -33,6 +34,20 @@ pub async fn spawn_jwt_apps() -> Vec<TestAuthorizationServer> {
 pub async fn spawn_app() -> TestAuthorizationServer {
     testing::spawn(&service_kit::testing::sqlite_url()).await
 }
+
+/// A server on SQLite, and the tokens of one demo flow on it.
+pub async fn spawn_app_with_demo_tokens() -> (TestAuthorizationServer, TokenResponse) {
+    let app = spawn_app().await;
+    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    (app, tokens)
+}
+
+/// The demo client's credentials (id, secret), for HTTP Basic.
+pub const STRAVA: (&str, &str) = ("strava", "strava-secret");
+
+/// The demo resource server's credentials (id, secret), for HTTP Basic.
+pub const DEMO_RESOURCE_SERVER: (&str, &str) =
+    ("protected-resource-1", "protected-resource-secret-1");
 
 /// A PKCE pair: (verifier, S256 challenge).
 pub fn pkce_pair() -> (String, String) {
@@ -104,6 +119,33 @@ pub fn redirect_params(response: &reqwest::Response) -> std::collections::HashMa
         .collect()
 }
 
+/// Asserts that `response` sends the browser back to the demo client's
+/// redirect URI with `error` (RFC 6749 §4.1.2.1), the request's `state`,
+/// the issuer (RFC 9207 `iss`) and no code.
+pub fn assert_error_sent_back(
+    app: &TestAuthorizationServer,
+    response: &reqwest::Response,
+    error: &str,
+    state: &str,
+) {
+    assert_eq!(response.status(), 303);
+    let to = location(response).unwrap_or_default();
+    assert!(to.starts_with("http://localhost:9000/callback?"), "{to}");
+    let params = redirect_params(response);
+    assert_eq!(params["error"], error);
+    assert_eq!(params["state"], state);
+    assert_eq!(params["iss"], app.url);
+    assert!(!params.contains_key("code"), "{params:?}");
+}
+
+/// Asserts that `response` has `status` and keeps the browser here: no
+/// `Location` to follow (RFC 6749 §4.1.2.1 when the redirect URI is not
+/// trusted).
+pub fn assert_no_redirect(response: &reqwest::Response, status: u16) {
+    assert_eq!(response.status(), status);
+    assert!(location(response).is_none());
+}
+
 /// GET `url` with `browser`; the text of the page.
 pub async fn page_text(browser: &reqwest::Client, url: String) -> String {
     browser.get(url).send().await.unwrap().text().await.unwrap()
@@ -119,7 +161,7 @@ pub async fn post_form<F: serde::Serialize + ?Sized>(
 }
 
 /// The secret of the refresh token in `tokens`.
-pub fn refresh_secret(tokens: &oauth_types::token_response::TokenResponse) -> &str {
+pub fn refresh_secret(tokens: &TokenResponse) -> &str {
     tokens
         .refresh_token
         .as_ref()

@@ -149,6 +149,12 @@ async fn assert_json_error(what: &str, response: reqwest::Response) {
     assert!(json["error"].is_string(), "{what}: {json}");
 }
 
+/// A redirect to a page of this server.
+fn assert_redirected_to_own_page(what: &str, response: &reqwest::Response) {
+    let to = location(response).unwrap_or_default();
+    assert!(to.starts_with('/'), "{what}: redirected to {to}");
+}
+
 /// A 4xx answer that is an HTML page.
 async fn assert_html_error(what: &str, response: reqwest::Response) {
     let status = response.status();
@@ -312,8 +318,7 @@ async fn random_queries_on_the_pages_are_answered_with_pages_never_5xx() {
             let status = response.status();
             assert!(!status.is_server_error(), "{what}: {status}");
             if status.is_redirection() {
-                let to = location(&response).unwrap_or_default();
-                assert!(to.starts_with('/'), "{what}: redirected to {to}");
+                assert_redirected_to_own_page(&what, &response);
                 continue;
             }
             assert_html(&what, response).await;
@@ -338,8 +343,7 @@ async fn random_form_posts_without_a_session_are_refused_with_a_page() {
             let status = response.status();
             if *path == "/logout" && status.is_redirection() {
                 // Logging out with no session ends nothing and goes home.
-                let to = location(&response).unwrap_or_default();
-                assert!(to.starts_with('/'), "{what}: redirected to {to}");
+                assert_redirected_to_own_page(&what, &response);
                 continue;
             }
             assert_html_error(&what, response).await;

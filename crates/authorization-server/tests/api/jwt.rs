@@ -12,7 +12,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use crate::admin::{run, stdout};
 use crate::helpers::{
     authorization_server_metadata, client_credentials_grant, demo_access_token, introspect,
-    is_active, jwt_config, kid_of, revoke_as, signing_kid, spawn_app, spawn_jwt_apps,
+    is_active, jwt_config, kid_of, revoke_as, signing_kid, spawn_app, spawn_jwt_apps, STRAVA,
 };
 
 const EDDSA: authorization_server::jwt::SigningAlgorithm =
@@ -73,6 +73,17 @@ async fn key_states(app: &TestAuthorizationServer) -> Vec<(String, String)> {
             (fields[0].to_owned(), fields[3].to_owned())
         })
         .collect()
+}
+
+/// A demo token signed by the current key, then a rotation through the
+/// binary, and the clock moved to when the new key signs: the first token,
+/// the old key's id and the new key's id.
+async fn rotate_after_a_first_token(app: &TestAuthorizationServer) -> (String, String, String) {
+    let old_token = demo_access_token(app).await;
+    let old_kid = kid_of(&old_token);
+    let new_kid = rotate_with_the_binary(app);
+    app.advance_clock(ACTIVATION_DELAY_SECONDS);
+    (old_token, old_kid, new_kid)
 }
 
 /// Runs `key rotate` through the real binary, with the server's
@@ -149,12 +160,7 @@ async fn a_revoked_jwt_is_inactive_at_introspection() {
     let app = spawn_jwt_apps().await.remove(0);
     let tokens = app.obtain_tokens(&Flow::demo()).await;
 
-    revoke_as(
-        &app,
-        ("strava", "strava-secret"),
-        tokens.access_token.secret(),
-    )
-    .await;
+    revoke_as(&app, STRAVA, tokens.access_token.secret()).await;
 
     assert!(!is_active(&app, tokens.access_token.secret()).await);
 }
@@ -215,11 +221,8 @@ async fn the_jwk_set_may_be_cached_only_briefly() {
 #[actix_rt::test]
 async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_still_verify() {
     for app in spawn_jwt_apps().await {
-        let old_token = demo_access_token(&app).await;
-        let old_kid = kid_of(&old_token);
+        let (old_token, old_kid, new_kid) = rotate_after_a_first_token(&app).await;
 
-        let new_kid = rotate_with_the_binary(&app);
-        app.advance_clock(ACTIVATION_DELAY_SECONDS);
         let new_token = demo_access_token(&app).await;
 
         assert_ne!(new_kid, old_kid);
@@ -264,10 +267,7 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
 #[actix_rt::test]
 async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired() {
     for app in spawn_jwt_apps().await {
-        let old_token = demo_access_token(&app).await;
-        let old_kid = kid_of(&old_token);
-        let new_kid = rotate_with_the_binary(&app);
-        app.advance_clock(ACTIVATION_DELAY_SECONDS);
+        let (old_token, old_kid, new_kid) = rotate_after_a_first_token(&app).await;
         let states = key_states(&app).await;
         let (_, old_state) = states.iter().find(|(kid, _)| *kid == old_kid).unwrap();
         let publish_until: i64 = old_state

@@ -3,7 +3,7 @@
 
 use authorization_server::testing::{browser, TestAuthorizationServer};
 
-use crate::helpers::{client_credentials_grant, json, revoke_as, spawn_apps};
+use crate::helpers::{client_credentials_grant, json, revoke_as, spawn_apps, STRAVA};
 use crate::oidc_flow::tokens;
 
 async fn userinfo_get(app: &TestAuthorizationServer, token: &str) -> reqwest::Response {
@@ -93,7 +93,7 @@ async fn without_a_token_userinfo_challenges_without_an_error_code() {
 async fn unknown_revoked_and_personless_tokens_are_invalid_token() {
     for app in spawn_apps().await {
         let revoked = access_token(&app, "openid profile").await;
-        let revocation = revoke_as(&app, ("strava", "strava-secret"), &revoked).await;
+        let revocation = revoke_as(&app, STRAVA, &revoked).await;
         assert_eq!(revocation.status(), 200);
         let batch = client_credentials_grant(&app, "batch", "batch-secret").await;
         let (_, batch) = json(batch).await;
