@@ -33,6 +33,17 @@ fn answer_expiring_at(exp: i64) -> FakeAnswer {
     FakeAnswer::Json(answer)
 }
 
+/// An introspector with a 30 s cache, the fake it asks, and a token the
+/// fake calls active until `exp`.
+async fn cached_introspection_of_a_token_expiring_at(
+    exp: i64,
+) -> (FakeAuthorizationServer, Introspector, AccessToken) {
+    let fake = FakeAuthorizationServer::start().await;
+    let introspector = introspector(&fake, 30);
+    fake.answer("t", answer_expiring_at(exp));
+    (fake, introspector, AccessToken::new("t"))
+}
+
 /// Two accepted requests with one token; how many introspections they took.
 async fn introspections_for_two_requests(app: &TestApp) -> usize {
     let token = app.token_for("alice", "profile");
@@ -104,10 +115,7 @@ async fn without_the_cache_a_revoked_token_is_refused_at_once() {
 
 #[actix_rt::test]
 async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
-    let fake = FakeAuthorizationServer::start().await;
-    let introspector = introspector(&fake, 30);
-    fake.answer("t", answer_expiring_at(1_000_000));
-    let token = AccessToken::new("t");
+    let (fake, introspector, token) = cached_introspection_of_a_token_expiring_at(1_000_000).await;
 
     assert!(introspector.validate(&token, 1_000).await.unwrap().fresh);
     assert!(!introspector.validate(&token, 1_029).await.unwrap().fresh);
@@ -119,10 +127,7 @@ async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
 
 #[actix_rt::test]
 async fn a_cached_answer_is_never_reused_past_the_token_exp() {
-    let fake = FakeAuthorizationServer::start().await;
-    let introspector = introspector(&fake, 30);
-    fake.answer("t", answer_expiring_at(1_005));
-    let token = AccessToken::new("t");
+    let (fake, introspector, token) = cached_introspection_of_a_token_expiring_at(1_005).await;
 
     assert!(introspector.validate(&token, 1_000).await.is_ok());
     assert!(!introspector.validate(&token, 1_004).await.unwrap().fresh);

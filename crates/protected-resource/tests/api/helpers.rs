@@ -163,6 +163,26 @@ pub const ROUTES: [(&str, &str, &str); 4] = [
     ("POST", "/api/messages", "personal-message"),
 ];
 
+/// Asserts that every one of the [`ROUTES`] refuses a token with all the
+/// other scopes (made by `token_for`) as `insufficient_scope`, naming the
+/// scope it needs (RFC 6750 §3.1).
+pub async fn assert_every_route_names_its_missing_scope(
+    app: &TestApp,
+    token_for: impl Fn(&str) -> String,
+) {
+    let everything = "profile post personal-message";
+    for (method, path, needed) in ROUTES {
+        let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
+        let token = token_for(&others.join(" "));
+
+        let response = app.call(method, path, Some(&token)).await;
+
+        let header = challenge(&response).unwrap();
+        assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
+        assert_refused(app, response, 403, Some("insufficient_scope")).await;
+    }
+}
+
 /// Asserts that `response`, to `method path`, was served (2xx).
 pub fn assert_served(response: &reqwest::Response, method: &str, path: &str) {
     assert!(

@@ -7,7 +7,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
 use crate::fake_issuer::{spawn_jwt_app, JwtApp, SigningKey};
-use crate::helpers::{assert_refused, assert_served, challenge, without, ROUTES};
+use crate::helpers::{
+    assert_every_route_names_its_missing_scope, assert_refused, assert_served, without, ROUTES,
+};
 
 /// Asserts `token` is refused on `/api/me` with 401 `invalid_token`, and
 /// returns the `error_description`.
@@ -320,17 +322,9 @@ async fn an_opaque_token_is_invalid_token_in_jwt_mode() {
 #[actix_rt::test]
 async fn every_route_refuses_a_token_without_its_scope_and_names_the_scope() {
     let jwt = spawn_jwt_app().await;
-    let everything = "profile post personal-message";
-    for (method, path, needed) in ROUTES {
-        let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
-        let token = jwt.token_for("alice", &others.join(" "));
 
-        let response = jwt.app.call(method, path, Some(&token)).await;
-
-        let header = challenge(&response).unwrap();
-        assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
-        assert_refused(&jwt.app, response, 403, Some("insufficient_scope")).await;
-    }
+    assert_every_route_names_its_missing_scope(&jwt.app, |scope| jwt.token_for("alice", scope))
+        .await;
 }
 
 #[actix_rt::test]

@@ -2,7 +2,8 @@
 //! the scope each route needs (security.md 21).
 
 use crate::helpers::{
-    assert_refused, assert_served, challenge, spawn_app, spawn_app_with_token_of, ROUTES,
+    assert_every_route_names_its_missing_scope, assert_refused, assert_served, spawn_app,
+    spawn_app_with_token_of, ROUTES,
 };
 
 #[actix_rt::test]
@@ -27,17 +28,8 @@ async fn every_route_refuses_an_unknown_token_as_invalid_token() {
 #[actix_rt::test]
 async fn every_route_refuses_a_token_without_its_scope_and_names_the_scope() {
     let app = spawn_app().await;
-    let everything = "profile post personal-message";
-    for (method, path, needed) in ROUTES {
-        let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
-        let token = app.token_for("alice", &others.join(" "));
 
-        let response = app.call(method, path, Some(&token)).await;
-
-        let header = challenge(&response).unwrap();
-        assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
-        assert_refused(&app, response, 403, Some("insufficient_scope")).await;
-    }
+    assert_every_route_names_its_missing_scope(&app, |scope| app.token_for("alice", scope)).await;
 }
 
 #[actix_rt::test]
