@@ -257,6 +257,14 @@ pub async fn spawn_jwt_app() -> JwtApp {
     spawn_jwt_app_with(Options::default()).await
 }
 
+/// A JWT-validating resource, and valid claims of alice's for `profile`
+/// to alter before signing.
+pub async fn spawn_jwt_app_with_alices_claims() -> (JwtApp, Value) {
+    let jwt = spawn_jwt_app().await;
+    let claims = jwt.claims("alice", "profile");
+    (jwt, claims)
+}
+
 /// `options` with `validation`, `issuer` set for the fake issuer.
 pub async fn spawn_jwt_app_with(options: Options) -> JwtApp {
     let issuer = FakeIssuer::start().await;

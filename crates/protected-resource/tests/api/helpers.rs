@@ -396,6 +396,12 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// `POST /api/messages` to `to` with `text`, as the owner of `token`.
+    pub async fn send_message(&self, token: &str, to: &str, text: &str) -> reqwest::Response {
+        self.post_json("/api/messages", token, &json!({"to": to, "text": text}))
+            .await
+    }
+
     /// POSTs `body` to `path` with `token`; asserts it was created and
     /// returns the created thing.
     pub async fn create(&self, path: &str, token: &str, body: &Value) -> Value {

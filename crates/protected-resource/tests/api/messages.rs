@@ -26,13 +26,7 @@ async fn a_message_to_a_known_user_answers_201_on_every_backend() {
 async fn a_message_to_an_unknown_username_is_a_400_that_says_so() {
     let (app, alice) = spawn_app_with_token_of("alice", "personal-message").await;
 
-    let response = app
-        .post_json(
-            "/api/messages",
-            &alice,
-            &json!({"to": "nobody", "text": "hello?"}),
-        )
-        .await;
+    let response = app.send_message(&alice, "nobody", "hello?").await;
 
     let body = app.assert_invalid_request(response).await;
     let description = body["error_description"].as_str().unwrap();
@@ -62,9 +56,7 @@ async fn an_empty_or_too_long_text_is_an_invalid_request() {
     let alice = app.token_for("alice", "personal-message");
 
     for text in [String::new(), "a".repeat(5001)] {
-        let response = app
-            .post_json("/api/messages", &alice, &json!({"to": "bob", "text": text}))
-            .await;
+        let response = app.send_message(&alice, "bob", &text).await;
         app.assert_invalid_request(response).await;
     }
 }
