@@ -208,12 +208,7 @@ async fn a_state_issued_to_another_browser_is_refused() {
     let attacker = crate::helpers::browser(attacker_jar);
     attacker.get(format!("{}/", app.url)).send().await.unwrap();
 
-    let query = serde_urlencoded::to_string([
-        ("code", "code-1"),
-        ("state", victim_redirect.state()),
-        ("iss", app.issuer.as_str()),
-    ])
-    .unwrap();
+    let query = app.honest_callback_query(&victim_redirect, "code-1");
     let response = attacker
         .get(format!("{}/callback?{query}", app.url))
         .send()
@@ -419,12 +414,7 @@ async fn a_flow_started_on_127_0_0_1_and_sent_back_to_localhost_finds_its_sessio
         redirect.params["redirect_uri"],
         format!("http://localhost:{port}/callback")
     );
-    let query = serde_urlencoded::to_string([
-        ("code", "code-1"),
-        ("state", redirect.state()),
-        ("iss", app.issuer.as_str()),
-    ])
-    .unwrap();
+    let query = app.honest_callback_query(&redirect, "code-1");
     let on_localhost = app
         .browser
         .get(format!("http://localhost:{port}/callback?{query}"))
@@ -475,12 +465,7 @@ async fn a_callback_is_never_sent_to_a_host_that_is_not_a_loopback_alias() {
 async fn two_concurrent_callbacks_with_one_state_redeem_it_exactly_once() {
     for app in spawn_apps().await {
         let redirect = app.connect().await;
-        let query = serde_urlencoded::to_string([
-            ("code", "code-1"),
-            ("state", redirect.state()),
-            ("iss", app.issuer.as_str()),
-        ])
-        .unwrap();
+        let query = app.honest_callback_query(&redirect, "code-1");
         let url = format!("{}/callback?{query}", app.url);
         let attempt = || {
             let (browser, url) = (app.browser.clone(), url.clone());

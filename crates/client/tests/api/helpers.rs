@@ -210,6 +210,17 @@ impl TestApp {
         self.callback(&all).await
     }
 
+    /// The query of an honest callback for `redirect`'s flow: `code`, its
+    /// `state` and the issuer's `iss` (RFC 9207).
+    pub fn honest_callback_query(&self, redirect: &AuthorizationRedirect, code: &str) -> String {
+        serde_urlencoded::to_string([
+            ("code", code),
+            ("state", redirect.state()),
+            ("iss", self.issuer.as_str()),
+        ])
+        .unwrap()
+    }
+
     /// Runs the whole flow against the fakes; returns the callback's answer.
     pub async fn connect_fully(&self) -> reqwest::Response {
         let redirect = self.connect().await;

@@ -1,7 +1,16 @@
 //! Acting as the user: posts, shares, messages, refresh, revocation
 //! (security rules 28 and 29).
 
-use crate::helpers::{spawn_app, spawn_apps};
+use crate::helpers::{spawn_app, spawn_apps, TestApp};
+
+/// Sends alice a message through the client's form; the home page after.
+async fn message_alice(app: &TestApp) -> String {
+    app.act(
+        "/message",
+        &[("to", "alice"), ("text", "See you at the race")],
+    )
+    .await
+}
 
 #[actix_rt::test]
 async fn posting_a_message_sends_it_as_the_user_with_the_token_in_the_authorization_header_only() {
@@ -56,12 +65,7 @@ async fn insufficient_scope_is_explained_with_an_offer_to_reconnect_asking_for_i
     let app = spawn_app().await;
     app.connect_fully().await;
 
-    let home = app
-        .act(
-            "/message",
-            &[("to", "alice"), ("text", "See you at the race")],
-        )
-        .await;
+    let home = message_alice(&app).await;
 
     assert!(home.contains("insufficient_scope"), "{home}");
     assert!(home.contains("/connect?scope=personal-message"));
@@ -69,12 +73,7 @@ async fn insufficient_scope_is_explained_with_an_offer_to_reconnect_asking_for_i
     assert!(redirect.params["scope"].contains("personal-message"));
     app.world().granted_scope = Some("personal-message post profile".to_owned());
     app.callback_of(&redirect, &[("code", "c2")]).await;
-    let home = app
-        .act(
-            "/message",
-            &[("to", "alice"), ("text", "See you at the race")],
-        )
-        .await;
+    let home = message_alice(&app).await;
     assert!(home.contains("Message sent"), "{home}");
 }
 
