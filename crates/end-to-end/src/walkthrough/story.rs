@@ -151,26 +151,12 @@ async fn live_the_story(stage: &Stage) {
     assert!(connected.contains("Facebook is connected"), "{connected}");
 
     // A call to the resource, which introspects the token.
-    let posted = submit(
-        &hamza,
-        client_front,
-        &connected,
-        "/post",
-        &[("message", "10 km along the river")],
-    )
-    .await;
+    let posted = post(&hamza, client_front, &connected, "10 km along the river").await;
     assert!(posted.contains("Posted to Facebook"), "{posted}");
 
     // The access token expires; the next call is refused, refreshed, retried.
     stage.clock.advance(ACCESS_TOKEN_TTL + 1);
-    let posted_again = submit(
-        &hamza,
-        client_front,
-        &posted,
-        "/post",
-        &[("message", "and back")],
-    )
-    .await;
+    let posted_again = post(&hamza, client_front, &posted, "and back").await;
     assert!(
         posted_again.contains("Posted to Facebook"),
         "{posted_again}"
@@ -206,6 +192,11 @@ async fn submit(
     assert_eq!(response.status(), 303, "POST {action} answers 303");
     let next = location(&response).unwrap();
     person.follow_to_page(&absolute(client, &next)).await
+}
+
+/// Posts `message` to Facebook through the client's form on `page`.
+async fn post(person: &UserAgent, client: &str, page: &str, message: &str) -> String {
+    submit(person, client, page, "/post", &[("message", message)]).await
 }
 
 /// The authorization server with the demo data, whose `strava` client
