@@ -89,8 +89,18 @@ pub async fn authorize(
     client: &reqwest::Client,
     params: &[(String, String)],
 ) -> reqwest::Response {
+    get_with_query(app, client, "/authorize", params).await
+}
+
+/// GET `path` with `params` as its query, with `client`.
+pub async fn get_with_query<Params: serde::Serialize + ?Sized>(
+    app: &TestAuthorizationServer,
+    client: &reqwest::Client,
+    path: &str,
+    params: &Params,
+) -> reqwest::Response {
     client
-        .get(format!("{}/authorize", app.url))
+        .get(format!("{}{path}", app.url))
         .query(params)
         .send()
         .await
@@ -190,6 +200,20 @@ pub async fn signed_in_browser(
     .await;
     assert_eq!(response.status(), 303, "login of {username}");
     browser
+}
+
+/// POST `/logout` with `browser`, confirming with the page's `csrf` token.
+pub async fn log_out(
+    app: &TestAuthorizationServer,
+    browser: &reqwest::Client,
+    csrf: &str,
+) -> reqwest::Response {
+    post_form(
+        browser,
+        format!("{}/logout", app.url),
+        &[("csrf_token", csrf)],
+    )
+    .await
 }
 
 /// Follows our own relative redirects with `browser` until a page (200),

@@ -4,7 +4,7 @@
 use authorization_server::testing::{browser, hidden_input, location};
 
 use crate::helpers::{
-    get_in_new_browser, page_text, post_form, signed_in_browser, spawn_app, spawn_apps,
+    get_in_new_browser, log_out, page_text, post_form, signed_in_browser, spawn_app, spawn_apps,
     spawn_apps_with,
 };
 
@@ -179,10 +179,12 @@ async fn a_login_answers_303_and_issues_a_new_session_id() {
         let page = anonymous.text().await.unwrap();
         let csrf = hidden_input(&page, "csrf_token").unwrap();
 
-        let response = reqwest::Client::builder()
+        // A client without a cookie store: the session cookie is set by hand.
+        let by_hand = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap()
+            .unwrap();
+        let response = by_hand
             .post(format!("{}/login", app.url))
             .header("cookie", format!("as_session={before}"))
             .form(&[
@@ -199,10 +201,7 @@ async fn a_login_answers_303_and_issues_a_new_session_id() {
         let after = cookie_value(&response);
         assert_ne!(before, after);
         // The pre-login session id no longer opens anything.
-        let old = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        let old = by_hand
             .get(format!("{}/account", app.url))
             .header("cookie", format!("as_session={before}"))
             .send()
@@ -224,12 +223,7 @@ async fn logout_ends_the_session() {
     assert_eq!(account.status(), 200);
     let csrf = hidden_input(&account.text().await.unwrap(), "csrf_token").unwrap();
 
-    let response = post_form(
-        &browser,
-        format!("{}/logout", app.url),
-        &[("csrf_token", csrf.as_str())],
-    )
-    .await;
+    let response = log_out(&app, &browser, &csrf).await;
 
     assert_eq!(response.status(), 303);
     let after = browser
