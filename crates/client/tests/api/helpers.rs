@@ -73,6 +73,14 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::new(service_kit::testing::sqlite_url())).await
 }
 
+/// A client on SQLite whose browser has connected Facebook through the
+/// whole flow against the fakes.
+pub async fn spawn_connected_app() -> TestApp {
+    let app = spawn_app().await;
+    app.connect_fully().await;
+    app
+}
+
 /// One client per backend (SQLite always, Postgres with TEST_POSTGRES_URL).
 pub async fn spawn_apps() -> Vec<TestApp> {
     service_kit::testing::spawn_on_every_backend(|url| spawn_app_with(Options::new(url))).await

@@ -1,7 +1,7 @@
 //! Acting as the user: posts, shares, messages, refresh, revocation
 //! (security rules 28 and 29).
 
-use crate::helpers::{spawn_app, spawn_apps, TestApp};
+use crate::helpers::{spawn_apps, spawn_connected_app, TestApp};
 
 /// Sends alice a message through the client's form; the home page after.
 async fn message_alice(app: &TestApp) -> String {
@@ -14,8 +14,7 @@ async fn message_alice(app: &TestApp) -> String {
 
 #[actix_rt::test]
 async fn posting_a_message_sends_it_as_the_user_with_the_token_in_the_authorization_header_only() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
 
     let home = app
         .act("/post", &[("message", "Hello from the test")])
@@ -35,8 +34,7 @@ async fn posting_a_message_sends_it_as_the_user_with_the_token_in_the_authorizat
 
 #[actix_rt::test]
 async fn the_resources_refusal_is_shown_on_the_page_that_follows() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
 
     let home = app.act("/post", &[("message", "")]).await;
 
@@ -46,8 +44,7 @@ async fn the_resources_refusal_is_shown_on_the_page_that_follows() {
 
 #[actix_rt::test]
 async fn share_to_facebook_posts_the_runs_summary() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
     let home = app.home().await;
     let marker = "name=\"run_id\" value=\"";
     let start = home.find(marker).unwrap() + marker.len();
@@ -62,8 +59,7 @@ async fn share_to_facebook_posts_the_runs_summary() {
 
 #[actix_rt::test]
 async fn insufficient_scope_is_explained_with_an_offer_to_reconnect_asking_for_it() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
 
     let home = message_alice(&app).await;
 
@@ -103,8 +99,7 @@ async fn an_access_token_about_to_expire_is_refreshed_before_the_call() {
 
 #[actix_rt::test]
 async fn an_invalid_token_answer_leads_to_one_refresh_and_one_retry() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
     app.world().access_tokens.clear(); // the resource no longer knows the token
 
     let home = app.act("/post", &[("message", "retried")]).await;
@@ -120,8 +115,7 @@ async fn an_invalid_token_answer_leads_to_one_refresh_and_one_retry() {
 
 #[actix_rt::test]
 async fn a_refused_refresh_asks_the_user_to_reconnect_and_forgets_the_tokens() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
     app.expire_access_token().await;
     app.world().refresh_refused = true;
 
