@@ -109,7 +109,9 @@ mod tests {
 
     #[test]
     fn fragments_user_info_relative_and_remote_http_are_refused() {
-        let refusals: [(&str, fn(String) -> RedirectUriError); 5] = [
+        /// How `check` refuses a URI, given that URI.
+        type Refusal = fn(String) -> RedirectUriError;
+        let refusals: [(&str, Refusal); 5] = [
             ("https://app.example/cb#x", RedirectUriError::Fragment),
             ("https://user:pw@app.example/cb", RedirectUriError::UserInfo),
             ("/callback", RedirectUriError::NotAbsolute),
