@@ -306,18 +306,30 @@ async fn redeem(
     verifier: &str,
     dpop_proof: Option<&str>,
 ) -> TokenResponse {
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT_URI),
+        ("code_verifier", verifier),
+    ];
+    token_request(http, as_url, &form, dpop_proof).await
+}
+
+/// POST /token as the benchmark's client with `form` (and a DPoP proof,
+/// RFC 9449 §5); the successful answer (RFC 6749 §5.1).
+async fn token_request(
+    http: &reqwest::Client,
+    as_url: &str,
+    form: &[(&str, &str)],
+    dpop_proof: Option<&str>,
+) -> TokenResponse {
     let mut request = http.post(format!("{as_url}/token"));
     if let Some(proof) = dpop_proof {
         request = request.header("DPoP", proof);
     }
     let response = request
         .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_verifier", verifier),
-        ])
+        .form(form)
         .send()
         .await
         .expect("POST /token");
@@ -580,17 +592,8 @@ async fn seed_codes(database: &Database, count: usize, challenge: &str) -> Vec<S
 
 /// POST /token, `refresh_token` grant (RFC 6749 §6).
 async fn rotate(http: &reqwest::Client, as_url: &str, refresh: &str) -> TokenResponse {
-    let response = http
-        .post(format!("{as_url}/token"))
-        .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
-        .send()
-        .await
-        .expect("POST /token");
-    let status = response.status();
-    let body = response.text().await.expect("a body");
-    assert_eq!(status, 200, "POST /token answered {body}");
-    serde_json::from_str(&body).expect("a token response")
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+    token_request(http, as_url, &form, None).await
 }
 
 /// Runs `connections` loops of `request` until the time is up or a

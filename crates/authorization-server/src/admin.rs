@@ -94,7 +94,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             };
             (database.database_url, Action::AddUser(username, claims))
         }
-        AdminCommand::User(UserCommand::List { database }) => {
+        AdminCommand::User(UserCommand::List(database)) => {
             (database.database_url, Action::ListUsers)
         }
         AdminCommand::Client(ClientCommand::Add {
@@ -129,15 +129,13 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             };
             (database.database_url, Action::AddClient(client, settings))
         }
-        AdminCommand::Client(ClientCommand::List { database }) => {
+        AdminCommand::Client(ClientCommand::List(database)) => {
             (database.database_url, Action::ListClients)
         }
-        AdminCommand::Key(KeyCommand::Rotate { database }) => {
+        AdminCommand::Key(KeyCommand::Rotate(database)) => {
             (database.database_url, Action::RotateKey)
         }
-        AdminCommand::Key(KeyCommand::List { database }) => {
-            (database.database_url, Action::ListKeys)
-        }
+        AdminCommand::Key(KeyCommand::List(database)) => (database.database_url, Action::ListKeys),
         AdminCommand::Key(KeyCommand::Rewrap {
             new_key_encryption_key_file,
             database,

@@ -187,10 +187,7 @@ pub enum UserCommand {
         database: AdminDatabase,
     },
     /// Lists users.
-    List {
-        #[command(flatten)]
-        database: AdminDatabase,
-    },
+    List(AdminDatabase),
 }
 
 #[derive(clap::Subcommand, Debug, Clone)]
@@ -235,10 +232,7 @@ pub enum ClientCommand {
         database: AdminDatabase,
     },
     /// Lists clients.
-    List {
-        #[command(flatten)]
-        database: AdminDatabase,
-    },
+    List(AdminDatabase),
 }
 
 #[derive(clap::Subcommand, Debug, Clone)]
@@ -246,15 +240,9 @@ pub enum KeyCommand {
     /// Adds a new signing key: published at once, it signs 30 s later; the
     /// previous key stays published until every token it signed has expired
     /// (uses `--access-token-ttl` / `AS_ACCESS_TOKEN_TTL`).
-    Rotate {
-        #[command(flatten)]
-        database: AdminDatabase,
-    },
+    Rotate(AdminDatabase),
     /// Lists the keys: kid, algorithm, created, state.
-    List {
-        #[command(flatten)]
-        database: AdminDatabase,
-    },
+    List(AdminDatabase),
     /// Re-encrypts every private signing key, in one transaction, from the
     /// key-encryption key of `--key-encryption-key-file` to the one in
     /// `--new-key-encryption-key-file`; then start the servers with the new file.

@@ -98,6 +98,21 @@ fn strings(items: &[&str]) -> Vec<String> {
 /// The demo resource's identifier (RFC 8707), the demo clients' default.
 const DEMO_RESOURCE: &str = "http://localhost:9002";
 
+/// A public demo client: a mobile app with an RFC 8252 §7.3 loopback
+/// redirect.
+fn mobile_client(client_id: &str) -> NewClient {
+    NewClient {
+        client_id: client_id.to_owned(),
+        kind: ClientKind::Public,
+        secret: None,
+        redirect_uris: strings(&["http://127.0.0.1:8765/callback"]),
+        scopes: scopes("openid profile post"),
+        grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+        resource_id: None,
+        default_resource: Some(DEMO_RESOURCE.to_owned()),
+    }
+}
+
 fn demo_clients() -> Vec<NewClient> {
     vec![
         NewClient {
@@ -110,36 +125,14 @@ fn demo_clients() -> Vec<NewClient> {
             resource_id: None,
             default_resource: Some(DEMO_RESOURCE.to_owned()),
         },
-        NewClient {
-            client_id: "strava-mobile".to_owned(),
-            kind: ClientKind::Public,
-            secret: None,
-            // RFC 8252 §7.3 loopback redirect.
-            redirect_uris: strings(&["http://127.0.0.1:8765/callback"]),
-            scopes: scopes("openid profile post"),
-            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
-            resource_id: None,
-            default_resource: Some(DEMO_RESOURCE.to_owned()),
-        },
-        NewClient {
-            client_id: "strava-dpop".to_owned(),
-            kind: ClientKind::Public,
-            secret: None,
-            redirect_uris: strings(&["http://127.0.0.1:8765/callback"]),
-            scopes: scopes("openid profile post"),
-            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
-            resource_id: None,
-            default_resource: Some(DEMO_RESOURCE.to_owned()),
-        },
-        NewClient {
-            client_id: "protected-resource-1".to_owned(),
-            kind: ClientKind::ProtectedResource,
-            secret: Some("protected-resource-secret-1".to_owned()),
-            redirect_uris: Vec::new(),
-            scopes: ScopeSet::empty(),
-            grant_types: Vec::new(),
-            resource_id: Some(DEMO_RESOURCE.to_owned()),
-            default_resource: None,
-        },
+        mobile_client("strava-mobile"),
+        // The same app, registered with RFC 9449 §5.2 `dpop_bound_access_tokens`
+        // (set by `seed`).
+        mobile_client("strava-dpop"),
+        NewClient::protected_resource(
+            "protected-resource-1",
+            "protected-resource-secret-1",
+            DEMO_RESOURCE,
+        ),
     ]
 }

@@ -38,7 +38,6 @@ use actix_web::dev::ServerHandle;
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::generate_credential;
 use oauth_types::token_response::TokenResponse;
-use oauth_types::ScopeSet;
 use service_kit::server::Listener;
 use service_kit::{Database, ServeArgs};
 
@@ -169,16 +168,11 @@ impl TestAuthorizationServer {
         client_secret: &str,
         resource_id: &str,
     ) {
-        self.register_client(NewClient {
-            client_id: client_id.to_owned(),
-            kind: ClientKind::ProtectedResource,
-            secret: Some(client_secret.to_owned()),
-            redirect_uris: Vec::new(),
-            scopes: ScopeSet::empty(),
-            grant_types: Vec::new(),
-            resource_id: Some(resource_id.to_owned()),
-            default_resource: None,
-        })
+        self.register_client(NewClient::protected_resource(
+            client_id,
+            client_secret,
+            resource_id,
+        ))
         .await;
     }
 
@@ -300,7 +294,8 @@ impl TestAuthorizationServer {
             response = if page.contains("name=\"password\"") {
                 self.submit_login(browser, &page, flow).await
             } else if page.contains("name=\"decision\"") {
-                self.submit_consent(browser, &page, flow).await
+                self.submit_consent(browser, &page, flow.approve.unwrap_or(flow.scope))
+                    .await
             } else {
                 panic!("neither a login nor a consent page: {page}");
             };
@@ -393,54 +388,57 @@ impl TestAuthorizationServer {
         let mut form = vec![
             ("username", flow.username.to_owned()),
             ("password", flow.password.to_owned()),
-            (
-                "csrf_token",
-                hidden_input(page, "csrf_token").expect("csrf"),
-            ),
         ];
         if let Some(request) = hidden_input(page, "request") {
             form.push(("request", request));
         }
-        let response = browser
-            .post(format!("{}/login", self.url))
-            .form(&form)
-            .send()
-            .await
-            .expect("POST /login");
+        let response = self.submit_page(browser, page, "/login", form).await;
         assert_eq!(response.status(), 303, "login failed for {}", flow.username);
         response
     }
 
+    /// Approves `scope` (space-separated) on the consent `page`.
     async fn submit_consent(
         &self,
         browser: &reqwest::Client,
         page: &str,
-        flow: &Flow<'_>,
+        scope: &str,
     ) -> reqwest::Response {
         let mut form = vec![
-            (
-                "csrf_token",
-                hidden_input(page, "csrf_token").expect("csrf"),
-            ),
             (
                 "request",
                 hidden_input(page, "request").expect("request id"),
             ),
             ("decision", "approve".to_owned()),
         ];
-        let approve = flow.approve.unwrap_or(flow.scope);
         form.extend(
-            approve
+            scope
                 .split(' ')
                 .filter(|scope| !scope.is_empty())
                 .map(|scope| ("scope", scope.to_owned())),
         );
+        self.submit_page(browser, page, "/consent", form).await
+    }
+
+    /// POSTs `form` to `path` as the form of `page` would, with the page's
+    /// `csrf_token`.
+    async fn submit_page(
+        &self,
+        browser: &reqwest::Client,
+        page: &str,
+        path: &str,
+        mut form: Vec<(&str, String)>,
+    ) -> reqwest::Response {
+        form.push((
+            "csrf_token",
+            hidden_input(page, "csrf_token").expect("csrf"),
+        ));
         browser
-            .post(format!("{}/consent", self.url))
+            .post(format!("{}{path}", self.url))
             .form(&form)
             .send()
             .await
-            .expect("POST /consent")
+            .unwrap_or_else(|err| panic!("POST {path}: {err}"))
     }
 
     fn absolute(&self, location: &str) -> String {

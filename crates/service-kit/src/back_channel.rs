@@ -37,16 +37,16 @@ pub fn read_ca_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, St
     Ok(certificates)
 }
 
-/// A client builder for back-channel calls: redirects are never followed (a
+/// The client for back-channel calls: redirects are never followed (a
 /// server we call must not bounce our credentials elsewhere), both the
 /// connection and the whole call are bounded by `timeout`, and the
 /// certificate authority in `ca_cert`, if any, is trusted in addition to
 /// the public roots.
-pub fn client_builder(
+pub fn client(
     ca_cert: Option<&Path>,
     connect_timeout: Duration,
     timeout: Duration,
-) -> Result<reqwest::ClientBuilder, StartupError> {
+) -> Result<reqwest::Client, StartupError> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect_timeout)
@@ -56,16 +56,7 @@ pub fn client_builder(
             builder = builder.add_root_certificate(certificate);
         }
     }
-    Ok(builder)
-}
-
-/// [`client_builder`], built.
-pub fn client(
-    ca_cert: Option<&Path>,
-    connect_timeout: Duration,
-    timeout: Duration,
-) -> Result<reqwest::Client, StartupError> {
-    client_builder(ca_cert, connect_timeout, timeout)?
+    builder
         .build()
         .map_err(|err| StartupError::Config(format!("cannot build the HTTP client: {err}")))
 }

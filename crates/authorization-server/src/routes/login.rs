@@ -127,9 +127,7 @@ async fn failed(
     session: &Session,
     params: &UniqueParams,
 ) -> Result<HttpResponse, PageError> {
-    let request_id = params.get("request").map(str::to_owned);
-    let page = login_page(state, session, request_id, Some(LOGIN_FAILED.to_owned())).await?;
-    html(&page)
+    html(&form_again(state, session, params, LOGIN_FAILED).await?)
 }
 
 /// Every password check is taken: 503, `Retry-After`, and the form again so
@@ -139,15 +137,25 @@ async fn busy(
     session: &Session,
     params: &UniqueParams,
 ) -> Result<HttpResponse, PageError> {
-    let request_id = params.get("request").map(str::to_owned);
-    let page = login_page(state, session, request_id, Some(BUSY.to_owned())).await?;
-    let mut response = html(&page)?;
+    let mut response = html(&form_again(state, session, params, BUSY).await?)?;
     *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
     response.headers_mut().insert(
         RETRY_AFTER,
         HeaderValue::from_static(BUSY_RETRY_AFTER_SECONDS),
     );
     Ok(response)
+}
+
+/// The login form once more, for the same authorization request, with
+/// `message`.
+async fn form_again(
+    state: &AppState,
+    session: &Session,
+    params: &UniqueParams,
+    message: &str,
+) -> Result<LoginPage, sqlx::Error> {
+    let request_id = params.get("request").map(str::to_owned);
+    login_page(state, session, request_id, Some(message.to_owned())).await
 }
 
 /// The throttling subjects of one attempt.

@@ -103,6 +103,24 @@ pub struct NewClient {
     pub default_resource: Option<String>,
 }
 
+impl NewClient {
+    /// A resource server that may introspect the tokens whose audience is
+    /// `resource_id` (RFC 7662 §2.1, RFC 8707): no redirect URI, scope or
+    /// grant of its own.
+    pub fn protected_resource(client_id: &str, secret: &str, resource_id: &str) -> Self {
+        Self {
+            client_id: client_id.to_owned(),
+            kind: ClientKind::ProtectedResource,
+            secret: Some(secret.to_owned()),
+            redirect_uris: Vec::new(),
+            scopes: ScopeSet::empty(),
+            grant_types: Vec::new(),
+            resource_id: Some(resource_id.to_owned()),
+            default_resource: None,
+        }
+    }
+}
+
 /// Inserts a client unless its id exists; returns whether it was added.
 pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool, sqlx::Error> {
     let secret_hash = client

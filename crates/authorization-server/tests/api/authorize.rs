@@ -2,20 +2,31 @@
 //! 2 (PKCE S256), 6 (scope), 9 (repeated parameters), 14 (iss), 17 (no
 //! implicit grant).
 
-use authorization_server::testing::{browser, location};
+use authorization_server::testing::{browser, location, TestAuthorizationServer};
 
 use crate::helpers::{
-    authorize, authorize_with, demo_authorize_params, pkce_pair, redirect_params, spawn_app,
-    spawn_apps, with,
+    assert_error_sent_back, assert_no_redirect, authorize, authorize_with, demo_authorize_params,
+    get_with_query, pkce_pair, redirect_params, spawn_app, spawn_apps, with,
 };
+
+/// Asserts that `/authorize` with `params` answers an error page (400) and
+/// sends the browser nowhere: the redirect URI is not to be trusted (RFC
+/// 6749 §4.1.2.1).
+async fn assert_error_page_without_redirect(
+    app: &TestAuthorizationServer,
+    params: &[(String, String)],
+) {
+    let response = authorize(app, &browser(), params).await;
+
+    assert_no_redirect(&response, 400);
+}
 
 #[actix_rt::test]
 async fn an_unknown_client_gets_an_error_page_and_is_never_redirected() {
     let app = spawn_app().await;
     let response = authorize_with(&app, "client_id", Some("evil-app")).await;
 
-    assert_eq!(response.status(), 400);
-    assert!(location(&response).is_none());
+    assert_no_redirect(&response, 400);
     assert!(response.text().await.unwrap().contains("not registered"));
 }
 
@@ -57,10 +68,7 @@ async fn a_missing_or_repeated_redirect_uri_gets_an_error_page() {
     repeated.push(("redirect_uri".into(), "http://evil.example/callback".into()));
 
     for params in [missing, repeated] {
-        let response = authorize(&app, &browser(), &params).await;
-
-        assert_eq!(response.status(), 400);
-        assert!(location(&response).is_none());
+        assert_error_page_without_redirect(&app, &params).await;
     }
 }
 
@@ -82,15 +90,7 @@ async fn the_implicit_grant_is_refused_as_unsupported_response_type_with_state_a
     let app = spawn_app().await;
     let response = authorize_with(&app, "response_type", Some("token")).await;
 
-    assert_eq!(response.status(), 303);
-    assert!(location(&response)
-        .unwrap()
-        .starts_with("http://localhost:9000/callback?"));
-    let answer = redirect_params(&response);
-    assert_eq!(answer["error"], "unsupported_response_type");
-    assert_eq!(answer["state"], "xyz-state");
-    assert_eq!(answer["iss"], app.url);
-    assert!(!answer.contains_key("code"));
+    assert_error_sent_back(&app, &response, "unsupported_response_type", "xyz-state");
 }
 
 #[actix_rt::test]
@@ -128,12 +128,7 @@ async fn the_public_client_must_use_pkce_too() {
         ("scope", "profile"),
     ];
 
-    let response = browser()
-        .get(format!("{}/authorize", app.url))
-        .query(&params)
-        .send()
-        .await
-        .unwrap();
+    let response = get_with_query(&app, &browser(), "/authorize", &params).await;
 
     assert_eq!(response.status(), 303);
     assert_eq!(redirect_params(&response)["error"], "invalid_request");
@@ -152,12 +147,7 @@ async fn a_scope_beyond_what_the_client_may_ask_for_is_invalid_scope() {
         ("code_challenge_method", "S256"),
     ];
 
-    let response = browser()
-        .get(format!("{}/authorize", app.url))
-        .query(&params)
-        .send()
-        .await
-        .unwrap();
+    let response = get_with_query(&app, &browser(), "/authorize", &params).await;
 
     assert_eq!(redirect_params(&response)["error"], "invalid_scope");
 }
@@ -191,10 +181,7 @@ async fn an_oversized_query_is_a_400_page_not_a_server_error() {
     let padding = "x".repeat(20_000);
     let params = with(&demo_authorize_params(&challenge), "state", Some(&padding));
 
-    let response = authorize(&app, &browser(), &params).await;
-
-    assert_eq!(response.status(), 400);
-    assert!(location(&response).is_none());
+    assert_error_page_without_redirect(&app, &params).await;
 }
 
 #[actix_rt::test]

@@ -6,9 +6,9 @@ use authorization_server::testing::{
 };
 
 use crate::helpers::{
-    authorize, demo_authorize_params, follow, is_active, page_text, pkce_pair, post_form,
-    redirect_params, refresh_as_strava, refresh_secret, signed_in_browser, spawn_app, spawn_apps,
-    with,
+    assert_error_sent_back, assert_no_redirect, authorize, demo_authorize_params, follow,
+    is_active, page_text, pkce_pair, post_form, redirect_params, refresh_as_strava, refresh_secret,
+    signed_in_browser, spawn_app, spawn_apps, with,
 };
 
 /// Signs `username` in and opens the consent page of a strava request for
@@ -115,12 +115,7 @@ async fn denying_redirects_access_denied_with_state_and_iss_and_no_code() {
     )
     .await;
 
-    assert_eq!(response.status(), 303);
-    let params = redirect_params(&response);
-    assert_eq!(params["error"], "access_denied");
-    assert_eq!(params["state"], "xyz-state");
-    assert_eq!(params["iss"], app.url);
-    assert!(!params.contains_key("code"));
+    assert_error_sent_back(&app, &response, "access_denied", "xyz-state");
 }
 
 #[actix_rt::test]
@@ -139,8 +134,7 @@ async fn a_consent_answer_without_or_with_a_wrong_csrf_token_is_refused() {
 
         let response = answer(&app, &browser, &form).await;
 
-        assert_eq!(response.status(), 403);
-        assert!(location(&response).is_none());
+        assert_no_redirect(&response, 403);
     }
 }
 

@@ -7,32 +7,47 @@ use authorization_server::testing::{
 use authorization_server::{AccessTokenFormat, Config};
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::generate_credential;
+use oauth_types::token_response::TokenResponse;
 
 /// One server per configured backend (SQLite always, Postgres with
 /// TEST_POSTGRES_URL).
 pub async fn spawn_apps() -> Vec<TestAuthorizationServer> {
-    let mut apps = Vec::new();
-    for url in service_kit::testing::test_database_urls().await {
-        apps.push(testing::spawn(&url).await);
-    }
-    apps
+    spawn_apps_with(|_| {}).await
 }
 
 /// One server per backend, with a config adjusted by `adjust`.
 pub async fn spawn_apps_with(adjust: impl Fn(&mut Config)) -> Vec<TestAuthorizationServer> {
-    let mut apps = Vec::new();
-    for url in service_kit::testing::test_database_urls().await {
+    service_kit::testing::spawn_on_every_backend(|url| {
         let mut config = Config::for_test(&url);
         adjust(&mut config);
-        apps.push(testing::spawn_with(config).await);
-    }
-    apps
+        testing::spawn_with(config)
+    })
+    .await
+}
+
+/// One server per backend whose access tokens are JWTs (RFC 9068).
+pub async fn spawn_jwt_apps() -> Vec<TestAuthorizationServer> {
+    spawn_apps_with(|config| config.access_token_format = AccessTokenFormat::Jwt).await
 }
 
 /// A server on SQLite only, for tests that do not depend on the store.
 pub async fn spawn_app() -> TestAuthorizationServer {
     testing::spawn(&service_kit::testing::sqlite_url()).await
 }
+
+/// A server on SQLite, and the tokens of one demo flow on it.
+pub async fn spawn_app_with_demo_tokens() -> (TestAuthorizationServer, TokenResponse) {
+    let app = spawn_app().await;
+    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    (app, tokens)
+}
+
+/// The demo client's credentials (id, secret), for HTTP Basic.
+pub const STRAVA: (&str, &str) = ("strava", "strava-secret");
+
+/// The demo resource server's credentials (id, secret), for HTTP Basic.
+pub const DEMO_RESOURCE_SERVER: (&str, &str) =
+    ("protected-resource-1", "protected-resource-secret-1");
 
 /// A PKCE pair: (verifier, S256 challenge).
 pub fn pkce_pair() -> (String, String) {
@@ -74,8 +89,18 @@ pub async fn authorize(
     client: &reqwest::Client,
     params: &[(String, String)],
 ) -> reqwest::Response {
+    get_with_query(app, client, "/authorize", params).await
+}
+
+/// GET `path` with `params` as its query, with `client`.
+pub async fn get_with_query<Params: serde::Serialize + ?Sized>(
+    app: &TestAuthorizationServer,
+    client: &reqwest::Client,
+    path: &str,
+    params: &Params,
+) -> reqwest::Response {
     client
-        .get(format!("{}/authorize", app.url))
+        .get(format!("{}{path}", app.url))
         .query(params)
         .send()
         .await
@@ -104,6 +129,33 @@ pub fn redirect_params(response: &reqwest::Response) -> std::collections::HashMa
         .collect()
 }
 
+/// Asserts that `response` sends the browser back to the demo client's
+/// redirect URI with `error` (RFC 6749 §4.1.2.1), the request's `state`,
+/// the issuer (RFC 9207 `iss`) and no code.
+pub fn assert_error_sent_back(
+    app: &TestAuthorizationServer,
+    response: &reqwest::Response,
+    error: &str,
+    state: &str,
+) {
+    assert_eq!(response.status(), 303);
+    let to = location(response).unwrap_or_default();
+    assert!(to.starts_with("http://localhost:9000/callback?"), "{to}");
+    let params = redirect_params(response);
+    assert_eq!(params["error"], error);
+    assert_eq!(params["state"], state);
+    assert_eq!(params["iss"], app.url);
+    assert!(!params.contains_key("code"), "{params:?}");
+}
+
+/// Asserts that `response` has `status` and keeps the browser here: no
+/// `Location` to follow (RFC 6749 §4.1.2.1 when the redirect URI is not
+/// trusted).
+pub fn assert_no_redirect(response: &reqwest::Response, status: u16) {
+    assert_eq!(response.status(), status);
+    assert!(location(response).is_none());
+}
+
 /// GET `url` with `browser`; the text of the page.
 pub async fn page_text(browser: &reqwest::Client, url: String) -> String {
     browser.get(url).send().await.unwrap().text().await.unwrap()
@@ -119,7 +171,7 @@ pub async fn post_form<F: serde::Serialize + ?Sized>(
 }
 
 /// The secret of the refresh token in `tokens`.
-pub fn refresh_secret(tokens: &oauth_types::token_response::TokenResponse) -> &str {
+pub fn refresh_secret(tokens: &TokenResponse) -> &str {
     tokens
         .refresh_token
         .as_ref()
@@ -148,6 +200,20 @@ pub async fn signed_in_browser(
     .await;
     assert_eq!(response.status(), 303, "login of {username}");
     browser
+}
+
+/// POST `/logout` with `browser`, confirming with the page's `csrf` token.
+pub async fn log_out(
+    app: &TestAuthorizationServer,
+    browser: &reqwest::Client,
+    csrf: &str,
+) -> reqwest::Response {
+    post_form(
+        browser,
+        format!("{}/logout", app.url),
+        &[("csrf_token", csrf)],
+    )
+    .await
 }
 
 /// Follows our own relative redirects with `browser` until a page (200),
@@ -183,6 +249,44 @@ pub async fn introspect(app: &TestAuthorizationServer, token: &str) -> serde_jso
         .unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
+}
+
+/// POST `/revoke` (RFC 7009 §2.1) of `token`, authenticated as `client`
+/// (id, secret) with HTTP Basic.
+pub async fn revoke_as(
+    app: &TestAuthorizationServer,
+    client: (&str, &str),
+    token: &str,
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{}/revoke", app.url))
+        .basic_auth(client.0, Some(client.1))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The RFC 8414 metadata document, as JSON.
+pub async fn authorization_server_metadata(app: &TestAuthorizationServer) -> serde_json::Value {
+    reqwest::get(format!(
+        "{}/.well-known/oauth-authorization-server",
+        app.url
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap()
+}
+
+/// GET `path` from a fresh browser, redirects not followed.
+pub async fn get_in_new_browser(app: &TestAuthorizationServer, path: &str) -> reqwest::Response {
+    browser()
+        .get(format!("{}{path}", app.url))
+        .send()
+        .await
+        .unwrap()
 }
 
 /// Whether the demo resource server sees `token` as active.
@@ -234,6 +338,23 @@ pub async fn refresh_as_strava(app: &TestAuthorizationServer, token: &str) -> re
         "strava",
         Some("strava-secret"),
         &[("grant_type", "refresh_token"), ("refresh_token", token)],
+    )
+    .await
+}
+
+/// Registers `client_id` as in [`client_credentials_client`] and asks for
+/// a token with its credentials (RFC 6749 §4.4).
+pub async fn client_credentials_grant(
+    app: &TestAuthorizationServer,
+    client_id: &str,
+    secret: &str,
+) -> reqwest::Response {
+    app.register_client(client_credentials_client(client_id, secret))
+        .await;
+    app.token_request(
+        client_id,
+        Some(secret),
+        &[("grant_type", "client_credentials")],
     )
     .await
 }

@@ -14,7 +14,10 @@
 use authorization_server::testing::{location, TestAuthorizationServer};
 use proptest::collection::vec;
 use proptest::prelude::*;
-use service_kit::testing::inputs::{cases, impatient_http_client as http};
+use service_kit::testing::inputs::{
+    assert_html_page as assert_html, assert_unserved_methods_are_4xx, broken_form_encoding, cases,
+    excerpt, hostile_text, impatient_http_client as http, one_of, send_body,
+};
 
 use crate::helpers::{post_form, spawn_apps};
 
@@ -22,53 +25,57 @@ use crate::helpers::{post_form, spawn_apps};
 /// the suite fast.
 const CASES: usize = 96;
 
-/// Values an attacker would try: ordinary words, the demo's own values,
-/// NULs, control and non-ASCII characters, long strings.
+/// The demo's own values, which reach further into the handlers than
+/// random text.
+const DEMO_VALUES: [&str; 9] = [
+    "strava",
+    "strava-mobile",
+    "http://localhost:9000/callback",
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "S256",
+    "plain",
+    "profile post",
+];
+
+/// The parameter names the endpoints read.
+const PARAMETER_NAMES: [&str; 20] = [
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+    "client_id",
+    "client_secret",
+    "scope",
+    "resource",
+    "token",
+    "token_type_hint",
+    "response_type",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "request",
+    "csrf_token",
+    "decision",
+    "username",
+    "password",
+];
+
+/// Values an attacker would try: the demo's own values, ordinary words,
+/// and hostile text.
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just(String::new()),
-        Just("strava".to_owned()),
-        Just("strava-mobile".to_owned()),
-        Just("http://localhost:9000/callback".to_owned()),
-        Just("authorization_code".to_owned()),
-        Just("refresh_token".to_owned()),
-        Just("client_credentials".to_owned()),
-        Just("S256".to_owned()),
-        Just("plain".to_owned()),
-        Just("profile post".to_owned()),
-        "[a-zA-Z0-9_~.-]{0,64}",
-        "\\PC{0,32}",
-        ".{0,16}\u{0}.{0,16}",
-        "[\u{0}-\u{1f}\u{7f}\u{80}-\u{ff}]{1,16}",
-        "[a-z]{5000,9000}",
+        9 => one_of(&DEMO_VALUES),
+        1 => "[a-zA-Z0-9_~.-]{0,64}",
+        5 => hostile_text(5000..9000),
     ]
 }
 
 /// Parameter names: the ones the endpoints read, and others.
 fn name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just("grant_type".to_owned()),
-        Just("code".to_owned()),
-        Just("redirect_uri".to_owned()),
-        Just("code_verifier".to_owned()),
-        Just("refresh_token".to_owned()),
-        Just("client_id".to_owned()),
-        Just("client_secret".to_owned()),
-        Just("scope".to_owned()),
-        Just("resource".to_owned()),
-        Just("token".to_owned()),
-        Just("token_type_hint".to_owned()),
-        Just("response_type".to_owned()),
-        Just("state".to_owned()),
-        Just("code_challenge".to_owned()),
-        Just("code_challenge_method".to_owned()),
-        Just("request".to_owned()),
-        Just("csrf_token".to_owned()),
-        Just("decision".to_owned()),
-        Just("username".to_owned()),
-        Just("password".to_owned()),
-        "\\PC{0,12}",
-    ]
+    prop_oneof![20 => one_of(&PARAMETER_NAMES), 1 => "\\PC{0,12}"]
 }
 
 /// Name/value pairs, names often repeated (RFC 6749 §3.1 forbids it).
@@ -88,39 +95,24 @@ fn encode(pairs: &[(String, String)]) -> String {
 fn raw_encoded() -> impl Strategy<Value = String> {
     prop_oneof![
         pairs().prop_map(|pairs| encode(&pairs)),
-        vec(
-            prop_oneof![
-                Just("%".to_owned()),
-                Just("%zz".to_owned()),
-                Just("%ff%fe".to_owned()),
-                Just("%c3%28".to_owned()),
-                Just("%00".to_owned()),
-                Just("&".to_owned()),
-                Just("=".to_owned()),
-                Just("+".to_owned()),
-                Just("client_id=strava".to_owned()),
-                Just("grant_type=authorization_code".to_owned()),
-                "[a-z_]{1,12}",
+        broken_form_encoding(
+            &[
+                "%c3%28",
+                "+",
+                "client_id=strava",
+                "grant_type=authorization_code"
             ],
-            0..40
-        )
-        .prop_map(|parts| parts.concat()),
+            40
+        ),
     ]
 }
 
 /// Content types, the right one among wrong ones.
 fn content_type() -> impl Strategy<Value = Option<String>> {
-    prop_oneof![
-        Just(Some("application/x-www-form-urlencoded".to_owned())),
-        Just(Some(
-            "application/x-www-form-urlencoded; charset=utf-8".to_owned()
-        )),
-        Just(Some("application/json".to_owned())),
-        Just(Some("text/plain".to_owned())),
-        Just(Some("multipart/form-data; boundary=x".to_owned())),
-        Just(None),
-        "[ -~]{0,40}".prop_map(Some),
-    ]
+    service_kit::testing::inputs::content_type(&[
+        "application/x-www-form-urlencoded; charset=utf-8",
+        "multipart/form-data; boundary=x",
+    ])
 }
 
 /// What an `Authorization` header may hold.
@@ -142,13 +134,9 @@ fn authorization() -> impl Strategy<Value = Option<String>> {
     ]
 }
 
-/// A random body: encoded text, raw bytes, or an oversized one.
+/// A random body: encoded text, raw bytes, or one over the 16 KiB limit.
 fn body() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        4 => raw_encoded().prop_map(String::into_bytes),
-        2 => vec(any::<u8>(), 0..256),
-        1 => (17_000usize..40_000).prop_map(|len| "a=".bytes().chain(std::iter::repeat_n(b'b', len)).collect()),
-    ]
+    service_kit::testing::inputs::body(raw_encoded(), 17_000..40_000)
 }
 
 /// A 4xx answer with a JSON body naming an `error` (RFC 6749 §5.2).
@@ -161,26 +149,17 @@ async fn assert_json_error(what: &str, response: reqwest::Response) {
     assert!(json["error"].is_string(), "{what}: {json}");
 }
 
+/// A redirect to a page of this server.
+fn assert_redirected_to_own_page(what: &str, response: &reqwest::Response) {
+    let to = location(response).unwrap_or_default();
+    assert!(to.starts_with('/'), "{what}: redirected to {to}");
+}
+
 /// A 4xx answer that is an HTML page.
 async fn assert_html_error(what: &str, response: reqwest::Response) {
     let status = response.status();
     assert!(status.is_client_error(), "{what}: {status}");
     assert_html(what, response).await;
-}
-
-async fn assert_html(what: &str, response: reqwest::Response) {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        content_type.starts_with("text/html"),
-        "{what}: {content_type}"
-    );
-    let page = response.text().await.unwrap();
-    assert!(page.contains("</html>"), "{what}: {page}");
 }
 
 async fn every_app() -> Vec<TestAuthorizationServer> {
@@ -199,21 +178,15 @@ async fn random_bodies_at_the_back_channel_endpoints_are_json_errors_never_5xx()
     for app in every_app().await {
         let http = http();
         for (path, content_type, authorization, body) in &cases {
-            let mut request = http.post(format!("{}{path}", app.url)).body(body.clone());
-            if let Some(content_type) = content_type {
-                request = request.header("content-type", content_type);
-            }
+            let mut request = http.post(format!("{}{path}", app.url));
             if let Some(authorization) = authorization {
                 request = request.header("authorization", authorization);
             }
             let what = format!(
                 "POST {path} ({content_type:?}, {authorization:?}, {:?})",
-                String::from_utf8_lossy(&body[..body.len().min(200)])
+                excerpt(body)
             );
-            let response = request
-                .send()
-                .await
-                .unwrap_or_else(|err| panic!("{what}: {err}"));
+            let response = send_body(request, content_type.as_deref(), body, &what).await;
             // Only /revoke may succeed: a public client (strava-mobile)
             // revoking an unknown token is 200 (RFC 7009 §2.2).
             if *path == "/revoke" && response.status() == 200 {
@@ -345,8 +318,7 @@ async fn random_queries_on_the_pages_are_answered_with_pages_never_5xx() {
             let status = response.status();
             assert!(!status.is_server_error(), "{what}: {status}");
             if status.is_redirection() {
-                let to = location(&response).unwrap_or_default();
-                assert!(to.starts_with('/'), "{what}: redirected to {to}");
+                assert_redirected_to_own_page(&what, &response);
                 continue;
             }
             assert_html(&what, response).await;
@@ -365,23 +337,13 @@ async fn random_form_posts_without_a_session_are_refused_with_a_page() {
     for app in every_app().await {
         let http = http();
         for (path, content_type, body) in &cases {
-            let what = format!(
-                "POST {path} ({content_type:?}, {:?})",
-                String::from_utf8_lossy(&body[..body.len().min(200)])
-            );
-            let mut request = http.post(format!("{}{path}", app.url)).body(body.clone());
-            if let Some(content_type) = content_type {
-                request = request.header("content-type", content_type);
-            }
-            let response = request
-                .send()
-                .await
-                .unwrap_or_else(|err| panic!("{what}: {err}"));
+            let what = format!("POST {path} ({content_type:?}, {:?})", excerpt(body));
+            let request = http.post(format!("{}{path}", app.url));
+            let response = send_body(request, content_type.as_deref(), body, &what).await;
             let status = response.status();
             if *path == "/logout" && status.is_redirection() {
                 // Logging out with no session ends nothing and goes home.
-                let to = location(&response).unwrap_or_default();
-                assert!(to.starts_with('/'), "{what}: redirected to {to}");
+                assert_redirected_to_own_page(&what, &response);
                 continue;
             }
             assert_html_error(&what, response).await;
@@ -391,47 +353,24 @@ async fn random_form_posts_without_a_session_are_refused_with_a_page() {
 
 #[actix_rt::test]
 async fn random_methods_on_known_paths_are_4xx() {
-    let inputs = (
-        prop_oneof![
-            prop::sample::select(vec!["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
-                .prop_map(str::to_owned),
-            "[A-Z]{1,12}".prop_filter("not a served method", |method| {
-                !matches!(method.as_str(), "GET" | "HEAD" | "POST")
-            }),
-        ],
-        prop::sample::select(vec![
-            "/authorize",
-            "/token",
-            "/introspect",
-            "/revoke",
-            "/login",
-            "/logout",
-            "/userinfo",
-            "/.well-known/openid-configuration",
-            "/consent",
-            "/account",
-            "/account/revoke",
-            "/.well-known/oauth-authorization-server",
-            "/healthz",
-            "/",
-        ]),
-    );
-    let cases = cases(inputs, CASES);
     let app = crate::helpers::spawn_app().await;
-    let http = http();
-    for (method, path) in &cases {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let response = http
-            .request(method.clone(), format!("{}{path}", app.url))
-            .send()
-            .await
-            .unwrap();
-        assert!(
-            response.status().is_client_error(),
-            "{method} {path}: {}",
-            response.status()
-        );
-    }
+    let paths = [
+        "/authorize",
+        "/token",
+        "/introspect",
+        "/revoke",
+        "/login",
+        "/logout",
+        "/userinfo",
+        "/.well-known/openid-configuration",
+        "/consent",
+        "/account",
+        "/account/revoke",
+        "/.well-known/oauth-authorization-server",
+        "/healthz",
+        "/",
+    ];
+    assert_unserved_methods_are_4xx(&app.url, &paths, CASES).await;
 }
 
 /// Regression: a NUL in a parameter reached Postgres, which refuses it in

@@ -2,7 +2,10 @@
 
 use authorization_server::testing::{Flow, TestAuthorizationServer};
 
-use crate::helpers::{error_of, introspect, json, refresh_secret, spawn_app, spawn_apps};
+use crate::helpers::{
+    error_of, introspect, json, refresh_secret, revoke_as, spawn_app_with_demo_tokens, spawn_apps,
+    DEMO_RESOURCE_SERVER, STRAVA,
+};
 
 async fn introspect_as(
     app: &TestAuthorizationServer,
@@ -19,8 +22,7 @@ async fn introspect_as(
 
 #[actix_rt::test]
 async fn introspection_without_or_with_wrong_credentials_is_401() {
-    let app = spawn_app().await;
-    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    let (app, tokens) = spawn_app_with_demo_tokens().await;
     let form = [("token", tokens.access_token.secret())];
 
     let anonymous = introspect_as(&app, None, &form).await;
@@ -35,12 +37,11 @@ async fn introspection_without_or_with_wrong_credentials_is_401() {
 
 #[actix_rt::test]
 async fn an_ordinary_client_may_not_introspect() {
-    let app = spawn_app().await;
-    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    let (app, tokens) = spawn_app_with_demo_tokens().await;
 
     let response = introspect_as(
         &app,
-        Some(("strava", "strava-secret")),
+        Some(STRAVA),
         &[("token", tokens.access_token.secret())],
     )
     .await;
@@ -86,7 +87,7 @@ async fn a_token_for_another_audience_is_exactly_active_false() {
 
         let response = introspect_as(
             &app,
-            Some(("protected-resource-1", "protected-resource-secret-1")),
+            Some(DEMO_RESOURCE_SERVER),
             &[("token", tokens.access_token.secret())],
         )
         .await;
@@ -109,14 +110,8 @@ async fn unknown_expired_revoked_and_refresh_tokens_are_exactly_active_false() {
     for app in spawn_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
         let revoked = app.obtain_tokens(&Flow::demo()).await;
-        reqwest::Client::new()
-            .post(format!("{}/revoke", app.url))
-            .basic_auth("strava", Some("strava-secret"))
-            .form(&[("token", revoked.access_token.secret())])
-            .send()
-            .await
-            .unwrap();
-        let rs = Some(("protected-resource-1", "protected-resource-secret-1"));
+        revoke_as(&app, STRAVA, revoked.access_token.secret()).await;
+        let rs = Some(DEMO_RESOURCE_SERVER);
 
         for token in [
             "unknown-token",
@@ -134,12 +129,11 @@ async fn unknown_expired_revoked_and_refresh_tokens_are_exactly_active_false() {
 
 #[actix_rt::test]
 async fn a_misleading_token_type_hint_does_not_change_the_answer() {
-    let app = spawn_app().await;
-    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    let (app, tokens) = spawn_app_with_demo_tokens().await;
 
     let response = introspect_as(
         &app,
-        Some(("protected-resource-1", "protected-resource-secret-1")),
+        Some(DEMO_RESOURCE_SERVER),
         &[
             ("token", tokens.access_token.secret()),
             ("token_type_hint", "refresh_token"),
@@ -153,8 +147,7 @@ async fn a_misleading_token_type_hint_does_not_change_the_answer() {
 
 #[actix_rt::test]
 async fn client_secret_post_works_for_introspection_too() {
-    let app = spawn_app().await;
-    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    let (app, tokens) = spawn_app_with_demo_tokens().await;
 
     let response = introspect_as(
         &app,
@@ -268,7 +261,7 @@ async fn a_client_without_a_default_resource_must_name_one() {
 async fn any_token_string_however_odd_is_exactly_active_false() {
     for app in spawn_apps().await {
         let huge = "a".repeat(12 * 1024);
-        let rs = Some(("protected-resource-1", "protected-resource-secret-1"));
+        let rs = Some(DEMO_RESOURCE_SERVER);
         for token in [
             "\0",
             "a\0b",
@@ -283,13 +276,7 @@ async fn any_token_string_however_odd_is_exactly_active_false() {
             assert_eq!(response.status(), 200, "{token:?}");
             assert_eq!(response.text().await.unwrap(), r#"{"active":false}"#);
 
-            let revoked = reqwest::Client::new()
-                .post(format!("{}/revoke", app.url))
-                .basic_auth("strava", Some("strava-secret"))
-                .form(&[("token", token)])
-                .send()
-                .await
-                .unwrap();
+            let revoked = revoke_as(&app, STRAVA, token).await;
             assert_eq!(revoked.status(), 200, "{token:?}");
         }
         // A NUL in any other parameter is still a malformed request.
@@ -309,7 +296,7 @@ async fn a_corrupt_stored_scope_is_a_server_error_not_a_quiet_answer() {
 
         let introspected = introspect_as(
             &app,
-            Some(("protected-resource-1", "protected-resource-secret-1")),
+            Some(DEMO_RESOURCE_SERVER),
             &[("token", tokens.access_token.secret())],
         )
         .await;

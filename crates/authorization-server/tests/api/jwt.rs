@@ -4,7 +4,6 @@
 use authorization_server::config::{AdminCommand, AdminDatabase, KeyCommand};
 use authorization_server::jwt::{ACTIVATION_DELAY_SECONDS, JWKS_MAX_AGE_SECONDS, RELOAD_SECONDS};
 use authorization_server::testing::{self, Flow, TestAuthorizationServer};
-use authorization_server::AccessTokenFormat;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::jwk::JwkSet;
@@ -12,34 +11,21 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
 use crate::admin::{run, stdout};
 use crate::helpers::{
-    client_credentials_client, demo_access_token, introspect, is_active, jwt_config, kid_of,
-    signing_kid, spawn_app, spawn_apps_with,
+    authorization_server_metadata, client_credentials_grant, demo_access_token, introspect,
+    is_active, jwt_config, kid_of, revoke_as, signing_kid, spawn_app, spawn_jwt_apps, STRAVA,
 };
 
 const EDDSA: authorization_server::jwt::SigningAlgorithm =
     authorization_server::jwt::SigningAlgorithm::EdDSA;
 
-async fn jwt_apps() -> Vec<TestAuthorizationServer> {
-    spawn_apps_with(|config| config.access_token_format = AccessTokenFormat::Jwt).await
-}
-
-async fn metadata(app: &TestAuthorizationServer) -> serde_json::Value {
-    reqwest::get(format!(
-        "{}/.well-known/oauth-authorization-server",
-        app.url
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap()
-}
-
 /// The EdDSA keys of the JWK Set at the metadata's `jwks_uri`: the chain
 /// of access tokens here (the RS256 chain of ID tokens is published beside
 /// it, and rotates on its own).
 async fn published_keys(app: &TestAuthorizationServer) -> JwkSet {
-    let jwks_uri = metadata(app).await["jwks_uri"].as_str().unwrap().to_owned();
+    let jwks_uri = authorization_server_metadata(app).await["jwks_uri"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut keys: JwkSet = reqwest::get(jwks_uri).await.unwrap().json().await.unwrap();
     keys.keys
         .retain(|key| key.common.key_algorithm == Some(jsonwebtoken::jwk::KeyAlgorithm::EdDSA));
@@ -73,11 +59,9 @@ fn sorted_names(object: &serde_json::Map<String, serde_json::Value>) -> Vec<&str
 async fn key_states(app: &TestAuthorizationServer) -> Vec<(String, String)> {
     let mut config = jwt_config(&app.database_url);
     config.clock = app.clock.clone();
-    let command = AdminCommand::Key(KeyCommand::List {
-        database: AdminDatabase {
-            database_url: Some(app.database_url.clone()),
-        },
-    });
+    let command = AdminCommand::Key(KeyCommand::List(AdminDatabase {
+        database_url: Some(app.database_url.clone()),
+    }));
     let listed = authorization_server::admin::execute(command, &config)
         .await
         .unwrap();
@@ -89,6 +73,17 @@ async fn key_states(app: &TestAuthorizationServer) -> Vec<(String, String)> {
             (fields[0].to_owned(), fields[3].to_owned())
         })
         .collect()
+}
+
+/// A demo token signed by the current key, then a rotation through the
+/// binary, and the clock moved to when the new key signs: the first token,
+/// the old key's id and the new key's id.
+async fn rotate_after_a_first_token(app: &TestAuthorizationServer) -> (String, String, String) {
+    let old_token = demo_access_token(app).await;
+    let old_kid = kid_of(&old_token);
+    let new_kid = rotate_with_the_binary(app);
+    app.advance_clock(ACTIVATION_DELAY_SECONDS);
+    (old_token, old_kid, new_kid)
 }
 
 /// Runs `key rotate` through the real binary, with the server's
@@ -140,7 +135,7 @@ async fn verify(app: &TestAuthorizationServer, token: &str) -> serde_json::Value
 
 #[actix_rt::test]
 async fn jwt_access_tokens_carry_the_rfc_9068_claims_and_verify_with_the_published_key() {
-    for app in jwt_apps().await {
+    for app in spawn_jwt_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
 
         let claims = verify(&app, tokens.access_token.secret()).await;
@@ -162,33 +157,19 @@ async fn jwt_access_tokens_carry_the_rfc_9068_claims_and_verify_with_the_publish
 
 #[actix_rt::test]
 async fn a_revoked_jwt_is_inactive_at_introspection() {
-    let app = jwt_apps().await.remove(0);
+    let app = spawn_jwt_apps().await.remove(0);
     let tokens = app.obtain_tokens(&Flow::demo()).await;
 
-    reqwest::Client::new()
-        .post(format!("{}/revoke", app.url))
-        .basic_auth("strava", Some("strava-secret"))
-        .form(&[("token", tokens.access_token.secret())])
-        .send()
-        .await
-        .unwrap();
+    revoke_as(&app, STRAVA, tokens.access_token.secret()).await;
 
     assert!(!is_active(&app, tokens.access_token.secret()).await);
 }
 
 #[actix_rt::test]
 async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
-    let app = jwt_apps().await.remove(0);
-    app.register_client(client_credentials_client("batch", "batch-secret"))
-        .await;
+    let app = spawn_jwt_apps().await.remove(0);
 
-    let response = app
-        .token_request(
-            "batch",
-            Some("batch-secret"),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let response = client_credentials_grant(&app, "batch", "batch-secret").await;
 
     let body: serde_json::Value = response.json().await.unwrap();
     let claims = verify(&app, body["access_token"].as_str().unwrap()).await;
@@ -198,7 +179,7 @@ async fn a_client_credentials_jwt_names_the_client_as_its_subject() {
 
 #[actix_rt::test]
 async fn a_jwt_has_exactly_the_rfc_9068_header_and_claims() {
-    let app = jwt_apps().await.remove(0);
+    let app = spawn_jwt_apps().await.remove(0);
 
     let token = demo_access_token(&app).await;
 
@@ -224,7 +205,7 @@ async fn a_jwt_has_exactly_the_rfc_9068_header_and_claims() {
 
 #[actix_rt::test]
 async fn the_jwk_set_may_be_cached_only_briefly() {
-    let app = jwt_apps().await.remove(0);
+    let app = spawn_jwt_apps().await.remove(0);
 
     let response = reqwest::get(format!("{}/jwks.json", app.url))
         .await
@@ -239,13 +220,9 @@ async fn the_jwk_set_may_be_cached_only_briefly() {
 
 #[actix_rt::test]
 async fn a_key_rotated_by_the_admin_command_signs_new_tokens_while_old_tokens_still_verify() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = demo_access_token(&app).await;
-        let old_kid = kid_of(&old_token);
+    for app in spawn_jwt_apps().await {
+        let (old_token, old_kid, new_kid) = rotate_after_a_first_token(&app).await;
 
-        let new_kid = rotate_with_the_binary(&app);
-        app.advance_clock(ACTIVATION_DELAY_SECONDS);
         let new_token = demo_access_token(&app).await;
 
         assert_ne!(new_kid, old_kid);
@@ -289,12 +266,8 @@ async fn a_rotated_in_key_is_published_before_it_signs() {
 
 #[actix_rt::test]
 async fn the_old_key_leaves_the_jwk_set_once_every_token_it_signed_has_expired() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
-        let old_token = demo_access_token(&app).await;
-        let old_kid = kid_of(&old_token);
-        let new_kid = rotate_with_the_binary(&app);
-        app.advance_clock(ACTIVATION_DELAY_SECONDS);
+    for app in spawn_jwt_apps().await {
+        let (old_token, old_kid, new_kid) = rotate_after_a_first_token(&app).await;
         let states = key_states(&app).await;
         let (_, old_state) = states.iter().find(|(kid, _)| *kid == old_kid).unwrap();
         let publish_until: i64 = old_state
@@ -352,8 +325,7 @@ async fn instances_sharing_a_database_sign_with_the_same_key_after_a_rotation() 
 
 #[actix_rt::test]
 async fn a_second_rotation_within_the_same_second_is_refused_and_changes_nothing() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
         let pool = app.database().pool();
         let now = app.clock.now();
         let kek = app.key_encryption_key();
@@ -412,7 +384,7 @@ async fn instances_sharing_a_database_publish_and_sign_with_the_same_key() {
 async fn opaque_mode_still_publishes_the_keys_of_id_tokens() {
     let app = spawn_app().await;
 
-    let document = metadata(&app).await;
+    let document = authorization_server_metadata(&app).await;
     let jwks = reqwest::get(format!("{}/jwks.json", app.url))
         .await
         .unwrap();

@@ -17,7 +17,7 @@ use service_kit::testing::binary;
 use sqlx::Row;
 
 use crate::admin::{run, stdout};
-use crate::helpers::{demo_access_token, jwt_config, kid_of, signing_kid};
+use crate::helpers::{demo_access_token, jwt_config, kid_of, signing_kid, spawn_jwt_apps};
 
 const EDDSA: authorization_server::jwt::SigningAlgorithm =
     authorization_server::jwt::SigningAlgorithm::EdDSA;
@@ -129,8 +129,7 @@ async fn start_error(database: &str, kek_file: &Path) -> Option<(String, u8)> {
 
 #[actix_rt::test]
 async fn the_database_alone_yields_no_private_signing_key() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
         app.obtain_tokens(&Flow::demo()).await;
         app.rotate_signing_key().await;
         let public_keys = published_public_keys(&app).await;
@@ -144,7 +143,7 @@ async fn the_database_alone_yields_no_private_signing_key() {
                 "a column holds a private key"
             );
         }
-        let error = start_error(&database, &new_kek_file()).await;
+        let error = start_error(&app.database_url, &new_kek_file()).await;
         let (message, exit_code) = error.expect("another KEK is refused at start-up");
         assert!(message.contains("--key-encryption-key-file"), "{message}");
         assert_eq!(exit_code, 2);
@@ -153,8 +152,7 @@ async fn the_database_alone_yields_no_private_signing_key() {
 
 #[actix_rt::test]
 async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
         let kid = signing_kid(&app).await;
         let public_keys = published_public_keys(&app).await;
         // As migration 0002/0003 stored it: the base64url seed, in clear.
@@ -176,7 +174,7 @@ async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() 
         .unwrap();
         let in_clear = raw_text_columns(&app).await;
 
-        let mut config = jwt_config(&database);
+        let mut config = jwt_config(&app.database_url);
         config.clock = app.clock.clone();
         let restarted = testing::spawn_with(config).await;
 
@@ -197,8 +195,7 @@ async fn a_key_stored_in_clear_by_an_older_server_is_sealed_at_the_next_start() 
 
 #[actix_rt::test]
 async fn a_retired_key_is_deleted_by_the_purge_once_no_token_it_signed_can_be_valid() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
         let old_kid = signing_kid(&app).await;
         let rotation = app.rotate_signing_key().await;
         let pool = app.database().pool();
@@ -285,15 +282,15 @@ fn rewrap(database: &str, kek: &Path, new: &Path) -> std::process::Output {
 
 #[actix_rt::test]
 async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() {
-    for database in service_kit::testing::test_database_urls().await {
-        let app = testing::spawn_with(jwt_config(&database)).await;
+    for app in spawn_jwt_apps().await {
+        let database = &app.database_url;
         let old_token = demo_access_token(&app).await;
         app.rotate_signing_key().await;
         let published = jwk_set(&app).await;
         let new_kek = new_kek_file();
 
-        let wrong = rewrap(&database, &new_kek_file(), &new_kek);
-        let done = rewrap(&database, &app.key_encryption_key_file, &new_kek);
+        let wrong = rewrap(database, &new_kek_file(), &new_kek);
+        let done = rewrap(database, &app.key_encryption_key_file, &new_kek);
 
         assert_eq!(wrong.status.code(), Some(2), "a wrong current KEK");
         assert!(String::from_utf8_lossy(&wrong.stderr).contains("--key-encryption-key-file"));
@@ -304,9 +301,9 @@ async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() 
         );
         // Two EdDSA keys and the RS256 key of ID tokens.
         assert!(stdout(&done).starts_with("re-encrypted 3 signing key(s)"));
-        let refused = start_error(&database, &app.key_encryption_key_file).await;
+        let refused = start_error(database, &app.key_encryption_key_file).await;
         assert_eq!(refused.map(|(_, code)| code), Some(2), "the old KEK");
-        let mut config = jwt_config(&database);
+        let mut config = jwt_config(database);
         config.clock = app.clock.clone();
         config.key_encryption_key_file = Some(new_kek.clone());
         let restarted = testing::spawn_with(config).await;
@@ -323,7 +320,7 @@ async fn key_rewrap_moves_every_key_to_the_new_kek_and_the_old_one_is_refused() 
             let key = jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap();
             jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation).unwrap();
         }
-        let listed = run(&["key", "list", "--database-url", &database], "");
+        let listed = run(&["key", "list", "--database-url", database], "");
         assert!(listed.status.success());
         assert_eq!(stdout(&listed).lines().count(), 3);
     }

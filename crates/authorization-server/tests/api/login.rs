@@ -4,7 +4,8 @@
 use authorization_server::testing::{browser, hidden_input, location};
 
 use crate::helpers::{
-    page_text, post_form, signed_in_browser, spawn_app, spawn_apps, spawn_apps_with,
+    get_in_new_browser, log_out, page_text, post_form, signed_in_browser, spawn_app, spawn_apps,
+    spawn_apps_with,
 };
 
 /// The login page's CSRF token for `browser`.
@@ -153,11 +154,7 @@ async fn the_throttle_lifts_once_the_window_has_passed() {
 async fn the_session_cookie_is_http_only_and_same_site_lax() {
     let app = spawn_app().await;
 
-    let response = browser()
-        .get(format!("{}/login", app.url))
-        .send()
-        .await
-        .unwrap();
+    let response = get_in_new_browser(&app, "/login").await;
 
     let cookie = response.headers()["set-cookie"]
         .to_str()
@@ -182,10 +179,12 @@ async fn a_login_answers_303_and_issues_a_new_session_id() {
         let page = anonymous.text().await.unwrap();
         let csrf = hidden_input(&page, "csrf_token").unwrap();
 
-        let response = reqwest::Client::builder()
+        // A client without a cookie store: the session cookie is set by hand.
+        let by_hand = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap()
+            .unwrap();
+        let response = by_hand
             .post(format!("{}/login", app.url))
             .header("cookie", format!("as_session={before}"))
             .form(&[
@@ -202,10 +201,7 @@ async fn a_login_answers_303_and_issues_a_new_session_id() {
         let after = cookie_value(&response);
         assert_ne!(before, after);
         // The pre-login session id no longer opens anything.
-        let old = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+        let old = by_hand
             .get(format!("{}/account", app.url))
             .header("cookie", format!("as_session={before}"))
             .send()
@@ -227,12 +223,7 @@ async fn logout_ends_the_session() {
     assert_eq!(account.status(), 200);
     let csrf = hidden_input(&account.text().await.unwrap(), "csrf_token").unwrap();
 
-    let response = post_form(
-        &browser,
-        format!("{}/logout", app.url),
-        &[("csrf_token", csrf.as_str())],
-    )
-    .await;
+    let response = log_out(&app, &browser, &csrf).await;
 
     assert_eq!(response.status(), 303);
     let after = browser

@@ -1,22 +1,12 @@
 //! RFC 8414 metadata and the headers every page carries (rule 13).
 
-use authorization_server::testing::browser;
-
-use crate::helpers::spawn_app;
+use crate::helpers::{authorization_server_metadata, get_in_new_browser, spawn_app};
 
 #[actix_rt::test]
 async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_method() {
     let app = spawn_app().await;
 
-    let document: serde_json::Value = reqwest::get(format!(
-        "{}/.well-known/oauth-authorization-server",
-        app.url
-    ))
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    let document = authorization_server_metadata(&app).await;
 
     assert_eq!(document["issuer"], app.url);
     assert_eq!(
@@ -67,11 +57,7 @@ async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_
 async fn pages_cannot_be_framed() {
     let app = spawn_app().await;
 
-    let response = browser()
-        .get(format!("{}/login", app.url))
-        .send()
-        .await
-        .unwrap();
+    let response = get_in_new_browser(&app, "/login").await;
 
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-frame-options"], "DENY");

@@ -5,7 +5,7 @@
 
 use authorization_server::testing::{browser, hidden_input, location, TestAuthorizationServer};
 
-use crate::helpers::{post_form, spawn_apps};
+use crate::helpers::{get_with_query, log_out, post_form, spawn_apps};
 use crate::oidc_flow::{id_token, tokens};
 
 const BACK: &str = "http://localhost:9000/";
@@ -22,12 +22,7 @@ async fn logout(
     browser: &reqwest::Client,
     params: &[(&str, &str)],
 ) -> reqwest::Response {
-    browser
-        .get(format!("{}/logout", app.url))
-        .query(params)
-        .send()
-        .await
-        .unwrap()
+    get_with_query(app, browser, "/logout", params).await
 }
 
 /// Whether the browser's session still opens the account page.
@@ -162,12 +157,7 @@ async fn without_a_valid_hint_the_user_is_asked_and_nobody_is_redirected() {
 
         let page = logout(&app, &browser, &[]).await.text().await.unwrap();
         let csrf = hidden_input(&page, "csrf_token").unwrap();
-        let confirmed = post_form(
-            &browser,
-            format!("{}/logout", app.url),
-            &[("csrf_token", csrf.as_str())],
-        )
-        .await;
+        let confirmed = log_out(&app, &browser, &csrf).await;
 
         assert_eq!(confirmed.status(), 303);
         assert!(!still_signed_in(&app, &browser).await);

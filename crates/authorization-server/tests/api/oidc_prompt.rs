@@ -1,12 +1,23 @@
 //! The OpenID Connect parameters of `/authorize` (Core §3.1.2.1): `prompt`,
 //! `max_age`, `login_hint`, on every backend.
 
-use authorization_server::testing::{browser, hidden_input, location};
+use authorization_server::testing::{browser, hidden_input, location, TestAuthorizationServer};
 
-use crate::helpers::{authorize, pkce_pair, redirect_params, spawn_apps};
-use crate::oidc_flow::{id_token, query, request, run, tokens, verify_id_token};
+use crate::helpers::{assert_error_sent_back, authorize, pkce_pair, redirect_params, spawn_apps};
+use crate::oidc_flow::{id_token, query, request, run, tokens, verify_id_token, Journey};
 
 const SCOPE: &str = "openid profile";
+
+/// hamza's way through an authorization request for [`SCOPE`] with `extra`
+/// parameters, in `browser`.
+async fn hamza_asks(
+    app: &TestAuthorizationServer,
+    browser: &reqwest::Client,
+    extra: &[(&str, &str)],
+) -> Journey {
+    let (_, challenge) = pkce_pair();
+    run(app, browser, &request(SCOPE, &challenge, extra), "hamza").await
+}
 
 #[actix_rt::test]
 async fn prompt_none_without_a_session_answers_login_required_to_the_client() {
@@ -20,15 +31,7 @@ async fn prompt_none_without_a_session_answers_login_required_to_the_client() {
         )
         .await;
 
-        assert_eq!(response.status(), 303);
-        let params = redirect_params(&response);
-        assert!(location(&response)
-            .unwrap()
-            .starts_with("http://localhost:9000/callback?"));
-        assert_eq!(params["error"], "login_required");
-        assert_eq!(params["state"], "oidc-state");
-        assert_eq!(params["iss"], app.url);
-        assert!(!params.contains_key("code"));
+        assert_error_sent_back(&app, &response, "login_required", "oidc-state");
     }
 }
 
@@ -90,22 +93,9 @@ async fn prompt_login_and_an_elapsed_max_age_make_a_signed_in_user_log_in_again(
         let first = tokens(&app, &browser, SCOPE, &[], "hamza").await;
         let (_, first) = verify_id_token(&app, id_token(&first), "strava").await;
         app.advance_clock(120);
-        let (_, challenge) = pkce_pair();
 
-        let remembered = run(
-            &app,
-            &browser,
-            &request(SCOPE, &challenge, &[("max_age", "600")]),
-            "hamza",
-        )
-        .await;
-        let elapsed = run(
-            &app,
-            &browser,
-            &request(SCOPE, &challenge, &[("max_age", "60")]),
-            "hamza",
-        )
-        .await;
+        let remembered = hamza_asks(&app, &browser, &[("max_age", "600")]).await;
+        let elapsed = hamza_asks(&app, &browser, &[("max_age", "60")]).await;
         app.advance_clock(5);
         let prompted = tokens(&app, &browser, SCOPE, &[("prompt", "login")], "hamza").await;
 
@@ -128,22 +118,9 @@ async fn prompt_login_shows_the_login_form_even_within_the_same_second() {
     for app in spawn_apps().await {
         let browser = browser();
         tokens(&app, &browser, SCOPE, &[], "hamza").await;
-        let (_, challenge) = pkce_pair();
 
-        let again = run(
-            &app,
-            &browser,
-            &request(SCOPE, &challenge, &[("prompt", "login")]),
-            "hamza",
-        )
-        .await;
-        let zero = run(
-            &app,
-            &browser,
-            &request(SCOPE, &challenge, &[("max_age", "0")]),
-            "hamza",
-        )
-        .await;
+        let again = hamza_asks(&app, &browser, &[("prompt", "login")]).await;
+        let zero = hamza_asks(&app, &browser, &[("max_age", "0")]).await;
 
         assert!(again.saw_login && !again.saw_consent, "{again:?}");
         assert!(zero.saw_login, "max_age=0 is prompt=login");
@@ -155,16 +132,9 @@ async fn prompt_consent_shows_the_consent_screen_even_when_remembered() {
     for app in spawn_apps().await {
         let browser = browser();
         tokens(&app, &browser, SCOPE, &[], "hamza").await;
-        let (_, challenge) = pkce_pair();
 
-        let quiet = run(&app, &browser, &request(SCOPE, &challenge, &[]), "hamza").await;
-        let asked = run(
-            &app,
-            &browser,
-            &request(SCOPE, &challenge, &[("prompt", "consent")]),
-            "hamza",
-        )
-        .await;
+        let quiet = hamza_asks(&app, &browser, &[]).await;
+        let asked = hamza_asks(&app, &browser, &[("prompt", "consent")]).await;
 
         assert!(!quiet.saw_consent);
         assert!(asked.saw_consent && !asked.saw_login, "{asked:?}");

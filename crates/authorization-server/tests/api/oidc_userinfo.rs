@@ -3,7 +3,7 @@
 
 use authorization_server::testing::{browser, TestAuthorizationServer};
 
-use crate::helpers::{client_credentials_client, json, spawn_apps};
+use crate::helpers::{client_credentials_grant, json, revoke_as, spawn_apps, STRAVA};
 use crate::oidc_flow::tokens;
 
 async fn userinfo_get(app: &TestAuthorizationServer, token: &str) -> reqwest::Response {
@@ -93,23 +93,9 @@ async fn without_a_token_userinfo_challenges_without_an_error_code() {
 async fn unknown_revoked_and_personless_tokens_are_invalid_token() {
     for app in spawn_apps().await {
         let revoked = access_token(&app, "openid profile").await;
-        let revocation = reqwest::Client::new()
-            .post(format!("{}/revoke", app.url))
-            .basic_auth("strava", Some("strava-secret"))
-            .form(&[("token", revoked.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let revocation = revoke_as(&app, STRAVA, &revoked).await;
         assert_eq!(revocation.status(), 200);
-        app.register_client(client_credentials_client("batch", "batch-secret"))
-            .await;
-        let batch = app
-            .token_request(
-                "batch",
-                Some("batch-secret"),
-                &[("grant_type", "client_credentials")],
-            )
-            .await;
+        let batch = client_credentials_grant(&app, "batch", "batch-secret").await;
         let (_, batch) = json(batch).await;
         let personless = batch["access_token"].as_str().unwrap().to_owned();
 

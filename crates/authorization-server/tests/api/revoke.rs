@@ -1,29 +1,18 @@
 //! `POST /revoke`: rule 16.
 
-use authorization_server::testing::{Flow, TestAuthorizationServer};
+use authorization_server::testing::Flow;
 
-use crate::helpers::{is_active, refresh_as_strava, refresh_secret, spawn_app, spawn_apps};
-
-async fn revoke_as(
-    app: &TestAuthorizationServer,
-    client: (&str, &str),
-    token: &str,
-) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{}/revoke", app.url))
-        .basic_auth(client.0, Some(client.1))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::{
+    is_active, refresh_as_strava, refresh_secret, revoke_as, spawn_app, spawn_app_with_demo_tokens,
+    spawn_apps, STRAVA,
+};
 
 #[actix_rt::test]
 async fn revoking_a_refresh_token_revokes_its_access_tokens() {
     for app in spawn_apps().await {
         let tokens = app.obtain_tokens(&Flow::demo()).await;
 
-        let response = revoke_as(&app, ("strava", "strava-secret"), refresh_secret(&tokens)).await;
+        let response = revoke_as(&app, STRAVA, refresh_secret(&tokens)).await;
 
         assert_eq!(response.status(), 200);
         assert!(!is_active(&app, tokens.access_token.secret()).await);
@@ -34,15 +23,9 @@ async fn revoking_a_refresh_token_revokes_its_access_tokens() {
 
 #[actix_rt::test]
 async fn revoking_an_access_token_ends_it() {
-    let app = spawn_app().await;
-    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    let (app, tokens) = spawn_app_with_demo_tokens().await;
 
-    let response = revoke_as(
-        &app,
-        ("strava", "strava-secret"),
-        tokens.access_token.secret(),
-    )
-    .await;
+    let response = revoke_as(&app, STRAVA, tokens.access_token.secret()).await;
 
     assert_eq!(response.status(), 200);
     assert!(!is_active(&app, tokens.access_token.secret()).await);
@@ -52,7 +35,7 @@ async fn revoking_an_access_token_ends_it() {
 async fn an_unknown_token_still_answers_200() {
     let app = spawn_app().await;
 
-    let response = revoke_as(&app, ("strava", "strava-secret"), "never-issued").await;
+    let response = revoke_as(&app, STRAVA, "never-issued").await;
 
     assert_eq!(response.status(), 200);
 }
@@ -87,8 +70,7 @@ async fn a_client_cannot_revoke_another_clients_token() {
 
 #[actix_rt::test]
 async fn revocation_requires_client_authentication() {
-    let app = spawn_app().await;
-    let tokens = app.obtain_tokens(&Flow::demo()).await;
+    let (app, tokens) = spawn_app_with_demo_tokens().await;
 
     let response = revoke_as(&app, ("strava", "wrong"), tokens.access_token.secret()).await;
 

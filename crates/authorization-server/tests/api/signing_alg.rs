@@ -88,11 +88,9 @@ async fn each_algorithm_has_its_own_keys_and_rotation() {
     let mut admin = jwt_config(&database_url, SigningAlgorithm::EdDSA);
     admin.clock = eddsa.clock.clone();
     admin.key_encryption_key_file = Some(eddsa.key_encryption_key_file.clone());
-    let command = AdminCommand::Key(KeyCommand::Rotate {
-        database: AdminDatabase {
-            database_url: Some(database_url.clone()),
-        },
-    });
+    let command = AdminCommand::Key(KeyCommand::Rotate(AdminDatabase {
+        database_url: Some(database_url.clone()),
+    }));
     let report = authorization_server::admin::execute(command, &admin)
         .await
         .unwrap();

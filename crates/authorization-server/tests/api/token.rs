@@ -6,7 +6,7 @@ use oauth_types::token_response::TokenResponse;
 use oauth_types::ScopeSet;
 
 use crate::helpers::{
-    client_credentials_client, error_of, is_active, json, post_form, refresh_secret, spawn_app,
+    client_credentials_grant, error_of, is_active, json, post_form, refresh_secret, spawn_app,
     spawn_apps,
 };
 
@@ -252,18 +252,8 @@ async fn a_refresh_may_narrow_but_never_widen_the_scope() {
 #[actix_rt::test]
 async fn client_credentials_works_only_for_confidential_clients_registered_for_it() {
     for app in spawn_apps().await {
-        app.register_client(client_credentials_client("batch", "batch-secret"))
-            .await;
-
-        let (status, body) = json(
-            app.token_request(
-                "batch",
-                Some("batch-secret"),
-                &[("grant_type", "client_credentials")],
-            )
-            .await,
-        )
-        .await;
+        let (status, body) =
+            json(client_credentials_grant(&app, "batch", "batch-secret").await).await;
         assert_eq!(status, 200, "{body}");
         assert!(body.get("refresh_token").is_none());
         let answer = crate::helpers::introspect(&app, body["access_token"].as_str().unwrap()).await;
@@ -369,17 +359,9 @@ async fn client_secret_post_is_accepted() {
 #[actix_rt::test]
 async fn basic_credentials_are_form_urldecoded() {
     let app = spawn_app().await;
-    app.register_client(client_credentials_client("app:1 é", "s3cret+/=:&%"))
-        .await;
 
     // token_request form-urlencodes id and secret before Basic (RFC 6749 §2.3.1).
-    let response = app
-        .token_request(
-            "app:1 é",
-            Some("s3cret+/=:&%"),
-            &[("grant_type", "client_credentials")],
-        )
-        .await;
+    let response = client_credentials_grant(&app, "app:1 é", "s3cret+/=:&%").await;
 
     assert_eq!(response.status(), 200);
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 
 use crate::fakes::TokenBehaviour;
-use crate::helpers::{spawn_app, spawn_app_with, Options, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_apps, Options, TestApp};
 
 fn scopes(list: &str) -> BTreeSet<String> {
     list.split(' ').map(str::to_owned).collect()
@@ -64,8 +64,7 @@ async fn connect_redirects_to_the_authorization_endpoint_with_state_and_an_s256_
 #[actix_rt::test]
 async fn the_callback_redeems_the_code_with_the_stored_verifier_and_the_home_page_offers_the_message_form(
 ) {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         let redirect = app.connect().await;
 
         let response = app.callback_of(&redirect, &[("code", "code-123")]).await;
@@ -209,12 +208,7 @@ async fn a_state_issued_to_another_browser_is_refused() {
     let attacker = crate::helpers::browser(attacker_jar);
     attacker.get(format!("{}/", app.url)).send().await.unwrap();
 
-    let query = serde_urlencoded::to_string([
-        ("code", "code-1"),
-        ("state", victim_redirect.state()),
-        ("iss", app.issuer.as_str()),
-    ])
-    .unwrap();
+    let query = app.honest_callback_query(&victim_redirect, "code-1");
     let response = attacker
         .get(format!("{}/callback?{query}", app.url))
         .send()
@@ -420,12 +414,7 @@ async fn a_flow_started_on_127_0_0_1_and_sent_back_to_localhost_finds_its_sessio
         redirect.params["redirect_uri"],
         format!("http://localhost:{port}/callback")
     );
-    let query = serde_urlencoded::to_string([
-        ("code", "code-1"),
-        ("state", redirect.state()),
-        ("iss", app.issuer.as_str()),
-    ])
-    .unwrap();
+    let query = app.honest_callback_query(&redirect, "code-1");
     let on_localhost = app
         .browser
         .get(format!("http://localhost:{port}/callback?{query}"))
@@ -474,15 +463,9 @@ async fn a_callback_is_never_sent_to_a_host_that_is_not_a_loopback_alias() {
 
 #[actix_rt::test]
 async fn two_concurrent_callbacks_with_one_state_redeem_it_exactly_once() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         let redirect = app.connect().await;
-        let query = serde_urlencoded::to_string([
-            ("code", "code-1"),
-            ("state", redirect.state()),
-            ("iss", app.issuer.as_str()),
-        ])
-        .unwrap();
+        let query = app.honest_callback_query(&redirect, "code-1");
         let url = format!("{}/callback?{query}", app.url);
         let attempt = || {
             let (browser, url) = (app.browser.clone(), url.clone());

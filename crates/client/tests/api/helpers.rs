@@ -74,6 +74,19 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::new(service_kit::testing::sqlite_url())).await
 }
 
+/// A client on SQLite whose browser has connected Facebook through the
+/// whole flow against the fakes.
+pub async fn spawn_connected_app() -> TestApp {
+    let app = spawn_app().await;
+    app.connect_fully().await;
+    app
+}
+
+/// One client per backend (SQLite always, Postgres with TEST_POSTGRES_URL).
+pub async fn spawn_apps() -> Vec<TestApp> {
+    service_kit::testing::spawn_on_every_backend(|url| spawn_app_with(Options::new(url))).await
+}
+
 pub async fn spawn_app_with(options: Options) -> TestApp {
     let world: SharedWorld = Arc::new(Mutex::new(World {
         iss_supported: options.iss_supported,
@@ -205,6 +218,17 @@ impl TestApp {
         let mut all = params.to_vec();
         all.extend([("state", redirect.state()), ("iss", self.issuer.as_str())]);
         self.callback(&all).await
+    }
+
+    /// The query of an honest callback for `redirect`'s flow: `code`, its
+    /// `state` and the issuer's `iss` (RFC 9207).
+    pub fn honest_callback_query(&self, redirect: &AuthorizationRedirect, code: &str) -> String {
+        serde_urlencoded::to_string([
+            ("code", code),
+            ("state", redirect.state()),
+            ("iss", self.issuer.as_str()),
+        ])
+        .unwrap()
     }
 
     /// Runs the whole flow against the fakes; returns the callback's answer.

@@ -13,41 +13,41 @@ use std::time::Duration;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use reqwest::header::LOCATION;
-use service_kit::testing::inputs::{assert_unserved_methods_are_4xx, cases};
+use service_kit::testing::inputs::{
+    assert_html_page as assert_html, assert_unserved_methods_are_4xx, broken_form_encoding, cases,
+    excerpt, hostile_text, one_of, send_body,
+};
 
-use crate::helpers::{spawn_app, spawn_app_with, Options, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_apps, Options, TestApp};
 
 /// Cases per property.
 const CASES: usize = 96;
 
+/// The parameter names the callback and the forms read.
+const PARAMETER_NAMES: [&str; 11] = [
+    "code",
+    "state",
+    "iss",
+    "error",
+    "error_description",
+    "scope",
+    "csrf_token",
+    "message",
+    "run_id",
+    "to",
+    "text",
+];
+
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just(String::new()),
-        Just("access_denied".to_owned()),
-        Just("server_error".to_owned()),
-        "[A-Za-z0-9._~-]{1,64}",
-        "\\PC{0,32}",
-        ".{0,8}\u{0}.{0,8}",
-        "[\u{0}-\u{1f}\u{7f}-\u{ff}]{1,16}",
-        "[a-z]{3000,5000}",
+        2 => one_of(&["access_denied", "server_error"]),
+        1 => "[A-Za-z0-9._~-]{1,64}",
+        5 => hostile_text(3000..5000),
     ]
 }
 
 fn name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just("code".to_owned()),
-        Just("state".to_owned()),
-        Just("iss".to_owned()),
-        Just("error".to_owned()),
-        Just("error_description".to_owned()),
-        Just("scope".to_owned()),
-        Just("csrf_token".to_owned()),
-        Just("message".to_owned()),
-        Just("run_id".to_owned()),
-        Just("to".to_owned()),
-        Just("text".to_owned()),
-        "\\PC{0,12}",
-    ]
+    prop_oneof![11 => one_of(&PARAMETER_NAMES), 1 => "\\PC{0,12}"]
 }
 
 /// A raw query or form body: encoded pairs (names often repeated) or raw
@@ -59,40 +59,12 @@ fn raw_encoded() -> impl Strategy<Value = String> {
                 .extend_pairs(pairs)
                 .finish()
         }),
-        vec(
-            prop_oneof![
-                Just("%".to_owned()),
-                Just("%zz".to_owned()),
-                Just("%ff%fe".to_owned()),
-                Just("%00".to_owned()),
-                Just("&".to_owned()),
-                Just("=".to_owned()),
-                Just("state=".to_owned()),
-                Just("code=".to_owned()),
-                "[a-z_]{1,12}",
-            ],
-            0..30
-        )
-        .prop_map(|parts| parts.concat()),
-    ]
-}
-
-fn content_type() -> impl Strategy<Value = Option<String>> {
-    prop_oneof![
-        Just(Some("application/x-www-form-urlencoded".to_owned())),
-        Just(Some("application/json".to_owned())),
-        Just(Some("text/plain".to_owned())),
-        Just(None),
-        "[ -~]{0,40}".prop_map(Some),
+        broken_form_encoding(&["state=", "code="], 30),
     ]
 }
 
 fn body() -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        4 => raw_encoded().prop_map(String::into_bytes),
-        2 => vec(any::<u8>(), 0..256),
-        1 => (300_000usize..400_000).prop_map(|len| vec![b'a'; len]),
-    ]
+    service_kit::testing::inputs::body(raw_encoded(), 300_000..400_000)
 }
 
 /// A 4xx HTML page, or a redirect to a path of this site.
@@ -107,26 +79,10 @@ async fn assert_page_or_local_redirect(what: &str, response: reqwest::Response) 
     assert_html(what, response).await;
 }
 
-async fn assert_html(what: &str, response: reqwest::Response) {
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert!(
-        content_type.starts_with("text/html"),
-        "{what}: {content_type}"
-    );
-    let page = response.text().await.unwrap();
-    assert!(page.contains("</html>"), "{what}: {page}");
-}
-
 #[actix_rt::test]
 async fn random_callbacks_are_refused_with_a_page_and_store_nothing_on_every_backend() {
     let cases = cases(raw_encoded(), CASES);
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         // A pending authorization request in this browser: the random
         // callbacks meet a real session with a real (unknown to them) state.
         app.connect().await;
@@ -153,8 +109,7 @@ async fn random_answers_on_a_real_state_never_end_in_a_5xx_of_our_own() {
     // `temporarily_unavailable` (RFC 6749 §4.1.2.1).
     let inputs = vec((name(), value()), 0..6);
     let cases = cases(inputs, CASES / 2);
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         for pairs in &cases {
             let redirect = app.connect().await;
             let mut pairs: Vec<(&str, &str)> = pairs
@@ -187,7 +142,7 @@ async fn random_answers_on_a_real_state_never_end_in_a_5xx_of_our_own() {
 async fn random_form_posts_are_refused_with_a_page_never_5xx() {
     let inputs = (
         prop::sample::select(vec!["/post", "/share", "/message", "/disconnect"]),
-        content_type(),
+        service_kit::testing::inputs::content_type(&[]),
         body(),
         any::<bool>(),
     );
@@ -207,22 +162,12 @@ async fn random_form_posts_on(app: TestApp, cases: &[(&str, Option<String>, Vec<
         if *with_csrf {
             body = [format!("csrf_token={csrf}&").into_bytes(), body].concat();
         }
-        let mut request = app
+        let request = app
             .browser
             .post(format!("{}{path}", app.url))
-            .timeout(Duration::from_secs(10))
-            .body(body.clone());
-        if let Some(content_type) = content_type {
-            request = request.header("content-type", content_type);
-        }
-        let what = format!(
-            "POST {path} ({content_type:?}, {:?})",
-            String::from_utf8_lossy(&body[..body.len().min(200)])
-        );
-        let response = request
-            .send()
-            .await
-            .unwrap_or_else(|err| panic!("{what}: {err}"));
+            .timeout(Duration::from_secs(10));
+        let what = format!("POST {path} ({content_type:?}, {:?})", excerpt(&body));
+        let response = send_body(request, content_type.as_deref(), &body, &what).await;
         assert_page_or_local_redirect(&what, response).await;
     }
 }
@@ -275,8 +220,7 @@ async fn random_methods_on_known_paths_are_4xx() {
 /// 500 (found by `random_answers_on_a_real_state_…` above).
 #[actix_rt::test]
 async fn a_nul_in_a_callback_parameter_is_shown_as_a_page_on_every_backend() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         let redirect = app.connect().await;
 
         let response = app

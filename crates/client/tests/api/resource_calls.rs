@@ -1,12 +1,20 @@
 //! Acting as the user: posts, shares, messages, refresh, revocation
 //! (security rules 28 and 29).
 
-use crate::helpers::{spawn_app, spawn_app_with, Options};
+use crate::helpers::{spawn_apps, spawn_connected_app, TestApp};
+
+/// Sends alice a message through the client's form; the home page after.
+async fn message_alice(app: &TestApp) -> String {
+    app.act(
+        "/message",
+        &[("to", "alice"), ("text", "See you at the race")],
+    )
+    .await
+}
 
 #[actix_rt::test]
 async fn posting_a_message_sends_it_as_the_user_with_the_token_in_the_authorization_header_only() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
 
     let home = app
         .act("/post", &[("message", "Hello from the test")])
@@ -26,8 +34,7 @@ async fn posting_a_message_sends_it_as_the_user_with_the_token_in_the_authorizat
 
 #[actix_rt::test]
 async fn the_resources_refusal_is_shown_on_the_page_that_follows() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
 
     let home = app.act("/post", &[("message", "")]).await;
 
@@ -37,8 +44,7 @@ async fn the_resources_refusal_is_shown_on_the_page_that_follows() {
 
 #[actix_rt::test]
 async fn share_to_facebook_posts_the_runs_summary() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
     let home = app.home().await;
     let marker = "name=\"run_id\" value=\"";
     let start = home.find(marker).unwrap() + marker.len();
@@ -53,15 +59,9 @@ async fn share_to_facebook_posts_the_runs_summary() {
 
 #[actix_rt::test]
 async fn insufficient_scope_is_explained_with_an_offer_to_reconnect_asking_for_it() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
 
-    let home = app
-        .act(
-            "/message",
-            &[("to", "alice"), ("text", "See you at the race")],
-        )
-        .await;
+    let home = message_alice(&app).await;
 
     assert!(home.contains("insufficient_scope"), "{home}");
     assert!(home.contains("/connect?scope=personal-message"));
@@ -69,19 +69,13 @@ async fn insufficient_scope_is_explained_with_an_offer_to_reconnect_asking_for_i
     assert!(redirect.params["scope"].contains("personal-message"));
     app.world().granted_scope = Some("personal-message post profile".to_owned());
     app.callback_of(&redirect, &[("code", "c2")]).await;
-    let home = app
-        .act(
-            "/message",
-            &[("to", "alice"), ("text", "See you at the race")],
-        )
-        .await;
+    let home = message_alice(&app).await;
     assert!(home.contains("Message sent"), "{home}");
 }
 
 #[actix_rt::test]
 async fn an_access_token_about_to_expire_is_refreshed_before_the_call() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         app.connect_fully().await;
         let first = app.world().access_tokens.keys().next().cloned().unwrap();
         app.expire_access_token().await;
@@ -105,8 +99,7 @@ async fn an_access_token_about_to_expire_is_refreshed_before_the_call() {
 
 #[actix_rt::test]
 async fn an_invalid_token_answer_leads_to_one_refresh_and_one_retry() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
     app.world().access_tokens.clear(); // the resource no longer knows the token
 
     let home = app.act("/post", &[("message", "retried")]).await;
@@ -122,8 +115,7 @@ async fn an_invalid_token_answer_leads_to_one_refresh_and_one_retry() {
 
 #[actix_rt::test]
 async fn a_refused_refresh_asks_the_user_to_reconnect_and_forgets_the_tokens() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
     app.expire_access_token().await;
     app.world().refresh_refused = true;
 
@@ -137,8 +129,7 @@ async fn a_refused_refresh_asks_the_user_to_reconnect_and_forgets_the_tokens() {
 
 #[actix_rt::test]
 async fn disconnect_revokes_both_tokens_and_forgets_them() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         app.connect_fully().await;
         let (access, refresh) = {
             let world = app.world();
@@ -159,8 +150,7 @@ async fn disconnect_revokes_both_tokens_and_forgets_them() {
 
 #[actix_rt::test]
 async fn two_concurrent_calls_with_an_expired_token_refresh_it_only_once() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         app.connect_fully().await;
         let csrf = app.csrf_token().await;
         app.expire_access_token().await;

@@ -1,7 +1,7 @@
 //! The browser session: the cookie, the demo runs, and CSRF on the
 //! client's own forms.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_connected_app};
 
 #[actix_rt::test]
 async fn the_session_cookie_is_opaque_http_only_and_same_site_lax() {
@@ -36,8 +36,7 @@ async fn each_new_session_is_a_runner_with_demo_runs() {
 
 #[actix_rt::test]
 async fn a_form_with_another_csrf_token_is_refused_and_nothing_is_sent() {
-    let app = spawn_app().await;
-    app.connect_fully().await;
+    let app = spawn_connected_app().await;
     let _ = app.csrf_token().await;
 
     let response = app

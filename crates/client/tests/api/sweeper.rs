@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use client::session::UNCONNECTED_SESSION_LIFETIME;
 use sqlx::Row;
 
-use crate::helpers::{browser, spawn_app_with, Options, TestApp};
+use crate::helpers::{browser, spawn_app_with, spawn_apps, Options, TestApp};
 
 const ANONYMOUS_VISITORS: usize = 200;
 
@@ -64,8 +64,7 @@ async fn anonymous_visits(app: &TestApp) {
 
 #[actix_rt::test]
 async fn a_new_session_lives_thirty_minutes_until_it_connects() {
-    for database_url in service_kit::testing::test_database_urls().await {
-        let app = spawn_app_with(Options::new(database_url)).await;
+    for app in spawn_apps().await {
         let _ = app.home().await;
         let lifetime = count(&app, "SELECT MAX(expires_at - created_at) FROM sessions").await;
         assert_eq!(lifetime, UNCONNECTED_SESSION_LIFETIME);

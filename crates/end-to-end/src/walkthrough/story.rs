@@ -151,26 +151,12 @@ async fn live_the_story(stage: &Stage) {
     assert!(connected.contains("Facebook is connected"), "{connected}");
 
     // A call to the resource, which introspects the token.
-    let posted = submit(
-        &hamza,
-        client_front,
-        &connected,
-        "/post",
-        &[("message", "10 km along the river")],
-    )
-    .await;
+    let posted = post(&hamza, client_front, &connected, "10 km along the river").await;
     assert!(posted.contains("Posted to Facebook"), "{posted}");
 
     // The access token expires; the next call is refused, refreshed, retried.
     stage.clock.advance(ACCESS_TOKEN_TTL + 1);
-    let posted_again = submit(
-        &hamza,
-        client_front,
-        &posted,
-        "/post",
-        &[("message", "and back")],
-    )
-    .await;
+    let posted_again = post(&hamza, client_front, &posted, "and back").await;
     assert!(
         posted_again.contains("Posted to Facebook"),
         "{posted_again}"
@@ -208,6 +194,11 @@ async fn submit(
     person.follow_to_page(&absolute(client, &next)).await
 }
 
+/// Posts `message` to Facebook through the client's form on `page`.
+async fn post(person: &UserAgent, client: &str, page: &str, message: &str) -> String {
+    submit(person, client, page, "/post", &[("message", message)]).await
+}
+
 /// The authorization server with the demo data, whose `strava` client
 /// redirects to the client's proxy and whose `protected-resource-1` is the
 /// resource behind its proxy (registered first: `--demo` adds only what
@@ -238,16 +229,11 @@ async fn start_authorization_server(
             resource_id: None,
             default_resource: Some(resource_id.to_owned()),
         },
-        NewClient {
-            client_id: "protected-resource-1".to_owned(),
-            kind: ClientKind::ProtectedResource,
-            secret: Some("protected-resource-secret-1".to_owned()),
-            redirect_uris: Vec::new(),
-            scopes: ScopeSet::empty(),
-            grant_types: Vec::new(),
-            resource_id: Some(resource_id.to_owned()),
-            default_resource: None,
-        },
+        NewClient::protected_resource(
+            "protected-resource-1",
+            "protected-resource-secret-1",
+            resource_id,
+        ),
     ] {
         assert!(clients::insert(database.pool(), &client, now)
             .await

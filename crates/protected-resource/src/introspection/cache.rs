@@ -146,10 +146,17 @@ mod tests {
         CredentialHash::of(token)
     }
 
+    /// A cache of `ttl` seconds (room for 10) that took in token `a`,
+    /// expiring at `exp`, at 1 000.
+    fn holding_a(ttl: u64, exp: i64) -> IntrospectionCache {
+        let cache = IntrospectionCache::new(ttl, 10);
+        cache.insert(key("a"), grant(exp), 1_000);
+        cache
+    }
+
     #[test]
     fn an_entry_lives_for_the_ttl() {
-        let cache = IntrospectionCache::new(30, 10);
-        cache.insert(key("a"), grant(10_000), 1_000);
+        let cache = holding_a(30, 10_000);
         assert!(cache.get(&key("a"), 1_029).is_some());
         assert!(cache.get(&key("a"), 1_030).is_none());
         assert!(cache.is_empty(), "an expired entry is dropped when met");
@@ -157,16 +164,14 @@ mod tests {
 
     #[test]
     fn an_entry_never_outlives_the_token() {
-        let cache = IntrospectionCache::new(30, 10);
-        cache.insert(key("a"), grant(1_005), 1_000);
+        let cache = holding_a(30, 1_005);
         assert!(cache.get(&key("a"), 1_004).is_some());
         assert!(cache.get(&key("a"), 1_005).is_none());
     }
 
     #[test]
     fn a_zero_ttl_keeps_nothing() {
-        let cache = IntrospectionCache::new(0, 10);
-        cache.insert(key("a"), grant(10_000), 1_000);
+        let cache = holding_a(0, 10_000);
         assert!(cache.get(&key("a"), 1_000).is_none());
         assert!(cache.is_empty());
     }
@@ -200,8 +205,7 @@ mod tests {
 
     #[test]
     fn another_token_misses() {
-        let cache = IntrospectionCache::new(30, 10);
-        cache.insert(key("a"), grant(10_000), 1_000);
+        let cache = holding_a(30, 10_000);
         assert!(cache.get(&key("b"), 1_000).is_none());
     }
 }

@@ -3,12 +3,11 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{assert_invalid_request_with_token, spawn_app};
+use crate::helpers::{assert_invalid_request_with_token, spawn_app_with_token_of};
 
 #[actix_rt::test]
 async fn an_oversized_body_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
     let body = json!({"message": "a".repeat(70 * 1024)});
 
     let response = app.post_json("/api/posts", &token, &body).await;
@@ -37,8 +36,7 @@ async fn a_missing_body_is_an_invalid_request() {
 
 #[actix_rt::test]
 async fn malformed_json_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     for body in [r#"{"message": "#, "[1, 2]", r#"{"message": 42}"#, "\u{0}"] {
         let response = app

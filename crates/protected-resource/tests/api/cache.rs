@@ -8,8 +8,8 @@ use protected_resource::introspection::{IntrospectionSettings, Introspector, Val
 use serde_json::json;
 
 use crate::helpers::{
-    active_answer, spawn_app, spawn_app_without_cache, FakeAnswer, FakeAuthorizationServer,
-    TestApp, CLIENT_ID, CLIENT_SECRET,
+    active_answer, spawn_app, spawn_app_with_token_of, spawn_app_without_cache, FakeAnswer,
+    FakeAuthorizationServer, TestApp, CLIENT_ID, CLIENT_SECRET,
 };
 
 const RESOURCE: &str = "http://resource.example";
@@ -31,6 +31,17 @@ fn answer_expiring_at(exp: i64) -> FakeAnswer {
     let mut answer = active_answer(RESOURCE, "sub-alice", "alice", "profile");
     answer["exp"] = json!(exp);
     FakeAnswer::Json(answer)
+}
+
+/// An introspector with a 30 s cache, the fake it asks, and a token the
+/// fake calls active until `exp`.
+async fn cached_introspection_of_a_token_expiring_at(
+    exp: i64,
+) -> (FakeAuthorizationServer, Introspector, AccessToken) {
+    let fake = FakeAuthorizationServer::start().await;
+    let introspector = introspector(&fake, 30);
+    fake.answer("t", answer_expiring_at(exp));
+    (fake, introspector, AccessToken::new("t"))
 }
 
 /// Two accepted requests with one token; how many introspections they took.
@@ -67,8 +78,7 @@ async fn refusals_are_not_cached() {
 
 #[actix_rt::test]
 async fn each_token_has_its_own_entry() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "profile");
+    let (app, alice) = spawn_app_with_token_of("alice", "profile").await;
     let bob = app.token_for("bob", "profile");
 
     let me_alice: serde_json::Value = app.get("/api/me", &alice).await.json().await.unwrap();
@@ -83,8 +93,7 @@ async fn each_token_has_its_own_entry() {
 async fn a_revoked_token_keeps_working_until_its_cache_entry_ends() {
     // The trade-off of a cache, shown rather than hidden: revocation takes
     // effect here only when the entry ends (at most the TTL).
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
     assert_eq!(app.me_status(&token).await, 200);
 
     app.fake.revoke(&token);
@@ -106,10 +115,7 @@ async fn without_the_cache_a_revoked_token_is_refused_at_once() {
 
 #[actix_rt::test]
 async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
-    let fake = FakeAuthorizationServer::start().await;
-    let introspector = introspector(&fake, 30);
-    fake.answer("t", answer_expiring_at(1_000_000));
-    let token = AccessToken::new("t");
+    let (fake, introspector, token) = cached_introspection_of_a_token_expiring_at(1_000_000).await;
 
     assert!(introspector.validate(&token, 1_000).await.unwrap().fresh);
     assert!(!introspector.validate(&token, 1_029).await.unwrap().fresh);
@@ -121,10 +127,7 @@ async fn a_cached_answer_is_reused_for_the_ttl_and_no_longer() {
 
 #[actix_rt::test]
 async fn a_cached_answer_is_never_reused_past_the_token_exp() {
-    let fake = FakeAuthorizationServer::start().await;
-    let introspector = introspector(&fake, 30);
-    fake.answer("t", answer_expiring_at(1_005));
-    let token = AccessToken::new("t");
+    let (fake, introspector, token) = cached_introspection_of_a_token_expiring_at(1_005).await;
 
     assert!(introspector.validate(&token, 1_000).await.is_ok());
     assert!(!introspector.validate(&token, 1_004).await.unwrap().fresh);

@@ -17,6 +17,14 @@ fn bound_token(app: &TestApp, key: &DpopKey) -> String {
     token
 }
 
+/// The resource, a DPoP key, and a token bound to it.
+async fn spawn_app_with_bound_token() -> (TestApp, DpopKey, String) {
+    let app = spawn_app().await;
+    let key = DpopKey::generate().unwrap();
+    let token = bound_token(&app, &key);
+    (app, key, token)
+}
+
 fn proof_for(app: &TestApp, key: &DpopKey, method: &str, path: &str, token: &str) -> String {
     let url = url::Url::parse(&app.url(path)).unwrap();
     let token = AccessToken::new(token);
@@ -65,9 +73,7 @@ async fn assert_dpop_refused(response: reqwest::Response, error: &str) -> Value 
 
 #[actix_rt::test]
 async fn a_bound_token_with_a_proof_of_its_key_opens_the_api() {
-    let app = spawn_app().await;
-    let key = DpopKey::generate().unwrap();
-    let token = bound_token(&app, &key);
+    let (app, key, token) = spawn_app_with_bound_token().await;
 
     let proof = proof_for(&app, &key, "GET", "/api/me", &token);
     let me = dpop_get(&app, "/api/me", &token, &[&proof]).await;
@@ -90,9 +96,7 @@ async fn a_bound_token_with_a_proof_of_its_key_opens_the_api() {
 /// §7.1: the binding cannot be shed by presenting the token another way.
 #[actix_rt::test]
 async fn a_bound_token_sent_as_bearer_in_a_form_or_in_the_query_is_invalid_token() {
-    let app = spawn_app().await;
-    let key = DpopKey::generate().unwrap();
-    let token = bound_token(&app, &key);
+    let (app, key, token) = spawn_app_with_bound_token().await;
     let proof = proof_for(&app, &key, "GET", "/api/me", &token);
 
     let as_bearer = app
@@ -160,9 +164,7 @@ async fn a_proof_that_is_missing_doubled_or_by_another_key_is_refused() {
 
 #[actix_rt::test]
 async fn a_proof_for_another_method_url_or_token_is_refused() {
-    let app = spawn_app().await;
-    let key = DpopKey::generate().unwrap();
-    let token = bound_token(&app, &key);
+    let (app, key, token) = spawn_app_with_bound_token().await;
     let other_token = bound_token(&app, &key);
 
     for proof in [

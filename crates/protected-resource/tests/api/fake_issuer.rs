@@ -28,43 +28,43 @@ pub struct SigningKey {
 impl SigningKey {
     /// A fresh Ed25519 key (EdDSA).
     pub fn ed25519(kid: &str) -> Self {
-        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ED25519).unwrap();
-        let public_key = pair.public_key_raw().to_vec();
-        Self::new(
+        Self::generate(
             kid,
+            &rcgen::PKCS_ED25519,
             Algorithm::EdDSA,
-            EncodingKey::from_ed_der(&pair.serialize_der()),
-            &DecodingKey::from_ed_der(&public_key),
-            public_key,
+            EncodingKey::from_ed_der,
+            DecodingKey::from_ed_der,
         )
     }
 
     /// A fresh P-256 key (ES256).
     pub fn p256(kid: &str) -> Self {
-        let pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let public_key = pair.public_key_raw().to_vec();
-        Self::new(
+        Self::generate(
             kid,
+            &rcgen::PKCS_ECDSA_P256_SHA256,
             Algorithm::ES256,
-            EncodingKey::from_ec_der(&pair.serialize_der()),
-            &DecodingKey::from_ec_der(&public_key),
-            public_key,
+            EncodingKey::from_ec_der,
+            DecodingKey::from_ec_der,
         )
     }
 
-    fn new(
+    /// A fresh key pair of `curve`, its private half read by `encoding`
+    /// (PKCS#8 DER) and its public half by `decoding` (raw bytes), for `alg`.
+    fn generate(
         kid: &str,
+        curve: &'static rcgen::SignatureAlgorithm,
         alg: Algorithm,
-        encoding: EncodingKey,
-        decoding: &DecodingKey,
-        public_key: Vec<u8>,
+        encoding: fn(&[u8]) -> EncodingKey,
+        decoding: fn(&[u8]) -> DecodingKey,
     ) -> Self {
-        let mut jwk = Jwk::from_decoding_key(decoding, Some(alg)).unwrap();
+        let pair = rcgen::KeyPair::generate_for(curve).unwrap();
+        let public_key = pair.public_key_raw().to_vec();
+        let mut jwk = Jwk::from_decoding_key(&decoding(&public_key), Some(alg)).unwrap();
         jwk.common.key_id = Some(kid.to_owned());
         Self {
             kid: kid.to_owned(),
             alg,
-            encoding,
+            encoding: encoding(&pair.serialize_der()),
             public_key,
             jwk,
         }
@@ -255,6 +255,14 @@ pub struct JwtApp {
 
 pub async fn spawn_jwt_app() -> JwtApp {
     spawn_jwt_app_with(Options::default()).await
+}
+
+/// A JWT-validating resource, and valid claims of alice's for `profile`
+/// to alter before signing.
+pub async fn spawn_jwt_app_with_alices_claims() -> (JwtApp, Value) {
+    let jwt = spawn_jwt_app().await;
+    let claims = jwt.claims("alice", "profile");
+    (jwt, claims)
 }
 
 /// `options` with `validation`, `issuer` set for the fake issuer.

@@ -163,6 +163,26 @@ pub const ROUTES: [(&str, &str, &str); 4] = [
     ("POST", "/api/messages", "personal-message"),
 ];
 
+/// Asserts that every one of the [`ROUTES`] refuses a token with all the
+/// other scopes (made by `token_for`) as `insufficient_scope`, naming the
+/// scope it needs (RFC 6750 §3.1).
+pub async fn assert_every_route_names_its_missing_scope(
+    app: &TestApp,
+    token_for: impl Fn(&str) -> String,
+) {
+    let everything = "profile post personal-message";
+    for (method, path, needed) in ROUTES {
+        let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
+        let token = token_for(&others.join(" "));
+
+        let response = app.call(method, path, Some(&token)).await;
+
+        let header = challenge(&response).unwrap();
+        assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
+        assert_refused(app, response, 403, Some("insufficient_scope")).await;
+    }
+}
+
 /// Asserts that `response`, to `method path`, was served (2xx).
 pub fn assert_served(response: &reqwest::Response, method: &str, path: &str) {
     assert!(
@@ -226,6 +246,14 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// The resource, and a token for it with `scope`, owned by `username`
+/// (see [`TestApp::token_for`]).
+pub async fn spawn_app_with_token_of(username: &str, scope: &str) -> (TestApp, String) {
+    let app = spawn_app().await;
+    let token = app.token_for(username, scope);
+    (app, token)
+}
+
 /// The resource with its introspection cache off: every request asks.
 pub async fn spawn_app_without_cache() -> TestApp {
     spawn_app_with(Options {
@@ -233,6 +261,11 @@ pub async fn spawn_app_without_cache() -> TestApp {
         ..Options::default()
     })
     .await
+}
+
+/// One resource per backend (SQLite always, Postgres with TEST_POSTGRES_URL).
+pub async fn spawn_apps() -> Vec<TestApp> {
+    service_kit::testing::spawn_on_every_backend(spawn_app_on).await
 }
 
 pub async fn spawn_app_on(database_url: String) -> TestApp {
@@ -365,6 +398,12 @@ impl TestApp {
             .header("Content-Type", content_type)
             .body(body.to_owned());
         self.send(request).await
+    }
+
+    /// `POST /api/messages` to `to` with `text`, as the owner of `token`.
+    pub async fn send_message(&self, token: &str, to: &str, text: &str) -> reqwest::Response {
+        self.post_json("/api/messages", token, &json!({"to": to, "text": text}))
+            .await
     }
 
     /// POSTs `body` to `path` with `token`; asserts it was created and

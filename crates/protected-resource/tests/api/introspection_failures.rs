@@ -5,12 +5,23 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{
-    active_answer, assert_unavailable, spawn_app, spawn_app_with, without, FakeAnswer, Options,
-    CLIENT_ID,
+    active_answer, assert_unavailable, spawn_app, spawn_app_with, spawn_app_with_token_of, without,
+    FakeAnswer, Options, TestApp, CLIENT_ID,
 };
+
+/// Asserts that a token the authorization server describes with the
+/// answer `describe` makes (on a fresh resource) is `invalid_token`.
+async fn assert_invalid_token_when_described_as(describe: impl FnOnce(&TestApp) -> Value) {
+    let app = spawn_app().await;
+    let answer = describe(&app);
+
+    let response = app.me_answered("described-token", answer).await;
+
+    app.assert_invalid_token(response).await;
+}
 
 #[actix_rt::test]
 async fn an_unreachable_authorization_server_means_503_and_nothing_served() {
@@ -82,8 +93,7 @@ async fn a_non_200_answer_means_503_even_if_its_body_looks_active() {
 
 #[actix_rt::test]
 async fn an_inactive_token_is_invalid_token() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
     app.fake.revoke(&token);
 
     let response = app.get("/api/me", &token).await;
@@ -93,23 +103,17 @@ async fn an_inactive_token_is_invalid_token() {
 
 #[actix_rt::test]
 async fn an_active_answer_with_a_past_exp_is_invalid_token() {
-    let app = spawn_app().await;
-    let mut answer = app.alices_answer();
-    answer["exp"] = json!(service_kit::clock::now() - 1);
-
-    let response = app.me_answered("expired-token", answer).await;
-
-    app.assert_invalid_token(response).await;
+    assert_invalid_token_when_described_as(|app| {
+        let mut answer = app.alices_answer();
+        answer["exp"] = json!(service_kit::clock::now() - 1);
+        answer
+    })
+    .await;
 }
 
 #[actix_rt::test]
 async fn an_active_answer_without_exp_is_invalid_token() {
-    let app = spawn_app().await;
-    let answer = without(app.alices_answer(), "exp");
-
-    let response = app.me_answered("endless-token", answer).await;
-
-    app.assert_invalid_token(response).await;
+    assert_invalid_token_when_described_as(|app| without(app.alices_answer(), "exp")).await;
 }
 
 #[actix_rt::test]
@@ -144,18 +148,12 @@ async fn a_token_whose_audience_list_includes_this_resource_is_accepted() {
 
 #[actix_rt::test]
 async fn a_token_that_names_no_resource_owner_is_invalid_token() {
-    let app = spawn_app().await;
-    let answer = without(app.alices_answer(), "sub");
-
-    let response = app.me_answered("ownerless-token", answer).await;
-
-    app.assert_invalid_token(response).await;
+    assert_invalid_token_when_described_as(|app| without(app.alices_answer(), "sub")).await;
 }
 
 #[actix_rt::test]
 async fn the_resource_authenticates_with_basic_over_form_urlencoded_credentials() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
 
     assert_eq!(app.me_status(&token).await, 200);
 

@@ -6,8 +6,10 @@ use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
 
-use crate::fake_issuer::{spawn_jwt_app, JwtApp, SigningKey};
-use crate::helpers::{assert_refused, assert_served, challenge, without, ROUTES};
+use crate::fake_issuer::{spawn_jwt_app, spawn_jwt_app_with_alices_claims, JwtApp, SigningKey};
+use crate::helpers::{
+    assert_every_route_names_its_missing_scope, assert_refused, assert_served, without, ROUTES,
+};
 
 /// Asserts `token` is refused on `/api/me` with 401 `invalid_token`, and
 /// returns the `error_description`.
@@ -203,8 +205,7 @@ async fn a_tampered_payload_is_refused() {
 
 #[actix_rt::test]
 async fn an_expired_token_is_refused() {
-    let jwt = spawn_jwt_app().await;
-    let mut claims = jwt.claims("alice", "profile");
+    let (jwt, mut claims) = spawn_jwt_app_with_alices_claims().await;
     claims["exp"] = json!(service_kit::clock::now() - 120);
     claims["iat"] = json!(service_kit::clock::now() - 3600);
 
@@ -215,8 +216,7 @@ async fn an_expired_token_is_refused() {
 
 #[actix_rt::test]
 async fn a_token_not_valid_yet_is_refused() {
-    let jwt = spawn_jwt_app().await;
-    let mut claims = jwt.claims("alice", "profile");
+    let (jwt, mut claims) = spawn_jwt_app_with_alices_claims().await;
     claims["nbf"] = json!(service_kit::clock::now() + 120);
 
     let description = assert_invalid_token(&jwt, &jwt.key.sign(&claims)).await;
@@ -256,8 +256,7 @@ async fn a_token_missing_a_required_claim_is_refused() {
 
 #[actix_rt::test]
 async fn a_token_for_another_audience_is_refused() {
-    let jwt = spawn_jwt_app().await;
-    let mut claims = jwt.claims("alice", "profile");
+    let (jwt, mut claims) = spawn_jwt_app_with_alices_claims().await;
     claims["aud"] = json!("http://another-resource.example");
 
     let description = assert_invalid_token(&jwt, &jwt.key.sign(&claims)).await;
@@ -267,8 +266,7 @@ async fn a_token_for_another_audience_is_refused() {
 
 #[actix_rt::test]
 async fn a_token_whose_audience_list_includes_this_resource_is_accepted() {
-    let jwt = spawn_jwt_app().await;
-    let mut claims = jwt.claims("alice", "profile");
+    let (jwt, mut claims) = spawn_jwt_app_with_alices_claims().await;
     claims["aud"] = json!(["http://another-resource.example", jwt.app.resource_id]);
 
     let response = jwt.app.get("/api/me", &jwt.key.sign(&claims)).await;
@@ -320,17 +318,9 @@ async fn an_opaque_token_is_invalid_token_in_jwt_mode() {
 #[actix_rt::test]
 async fn every_route_refuses_a_token_without_its_scope_and_names_the_scope() {
     let jwt = spawn_jwt_app().await;
-    let everything = "profile post personal-message";
-    for (method, path, needed) in ROUTES {
-        let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
-        let token = jwt.token_for("alice", &others.join(" "));
 
-        let response = jwt.app.call(method, path, Some(&token)).await;
-
-        let header = challenge(&response).unwrap();
-        assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
-        assert_refused(&jwt.app, response, 403, Some("insufficient_scope")).await;
-    }
+    assert_every_route_names_its_missing_scope(&jwt.app, |scope| jwt.token_for("alice", scope))
+        .await;
 }
 
 #[actix_rt::test]

@@ -2,12 +2,11 @@
 
 use serde_json::Value;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with_token_of};
 
 #[actix_rt::test]
 async fn me_answers_the_sub_and_username_of_the_token_owner() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
 
     let response = app.get("/api/me", &token).await;
 

@@ -1,14 +1,12 @@
 //! `POST /api/messages`: to a username this resource knows.
 
 use serde_json::json;
-use service_kit::testing::test_database_urls;
 
-use crate::helpers::{spawn_app, spawn_app_on};
+use crate::helpers::{spawn_app, spawn_app_with_token_of, spawn_apps};
 
 #[actix_rt::test]
 async fn a_message_to_a_known_user_answers_201_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         app.introduce("bob").await;
         let alice = app.token_for("alice", "personal-message");
 
@@ -26,16 +24,9 @@ async fn a_message_to_a_known_user_answers_201_on_every_backend() {
 
 #[actix_rt::test]
 async fn a_message_to_an_unknown_username_is_a_400_that_says_so() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "personal-message");
+    let (app, alice) = spawn_app_with_token_of("alice", "personal-message").await;
 
-    let response = app
-        .post_json(
-            "/api/messages",
-            &alice,
-            &json!({"to": "nobody", "text": "hello?"}),
-        )
-        .await;
+    let response = app.send_message(&alice, "nobody", "hello?").await;
 
     let body = app.assert_invalid_request(response).await;
     let description = body["error_description"].as_str().unwrap();
@@ -47,8 +38,7 @@ async fn a_message_to_an_unknown_username_is_a_400_that_says_so() {
 
 #[actix_rt::test]
 async fn a_user_becomes_known_once_they_use_the_resource() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "personal-message");
+    let (app, alice) = spawn_app_with_token_of("alice", "personal-message").await;
     let message = json!({"to": "carol", "text": "hi"});
     let before = app.post_json("/api/messages", &alice, &message).await;
     assert_eq!(before.status(), 400);
@@ -66,9 +56,7 @@ async fn an_empty_or_too_long_text_is_an_invalid_request() {
     let alice = app.token_for("alice", "personal-message");
 
     for text in [String::new(), "a".repeat(5001)] {
-        let response = app
-            .post_json("/api/messages", &alice, &json!({"to": "bob", "text": text}))
-            .await;
+        let response = app.send_message(&alice, "bob", &text).await;
         app.assert_invalid_request(response).await;
     }
 }

@@ -2,14 +2,12 @@
 //! the token's owner (security.md 22).
 
 use serde_json::{json, Value};
-use service_kit::testing::test_database_urls;
 
-use crate::helpers::{spawn_app, spawn_app_on};
+use crate::helpers::{spawn_app_with_token_of, spawn_apps};
 
 #[actix_rt::test]
 async fn creating_a_post_answers_201_with_the_post_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         let token = app.token_for("alice", "post");
         let before = service_kit::clock::now();
 
@@ -28,8 +26,7 @@ async fn creating_a_post_answers_201_with_the_post_on_every_backend() {
 
 #[actix_rt::test]
 async fn listing_answers_the_owner_posts_newest_first_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         let token = app.token_for("alice", "post");
         for message in ["first", "second", "third"] {
             app.create("/api/posts", &token, &json!({"message": message}))
@@ -48,8 +45,7 @@ async fn listing_answers_the_owner_posts_newest_first_on_every_backend() {
 
 #[actix_rt::test]
 async fn one_user_never_sees_another_user_posts_on_every_backend() {
-    for url in test_database_urls().await {
-        let app = spawn_app_on(url).await;
+    for app in spawn_apps().await {
         let alice = app.token_for("alice", "post");
         let bob = app.token_for("bob", "post");
         let secret = json!({"message": "alice's secret run"});
@@ -69,8 +65,7 @@ async fn one_user_never_sees_another_user_posts_on_every_backend() {
 
 #[actix_rt::test]
 async fn the_author_is_the_token_owner_whatever_the_request_says() {
-    let app = spawn_app().await;
-    let alice = app.token_for("alice", "post");
+    let (app, alice) = spawn_app_with_token_of("alice", "post").await;
 
     let response = app
         .post_json(
@@ -87,8 +82,7 @@ async fn the_author_is_the_token_owner_whatever_the_request_says() {
 
 #[actix_rt::test]
 async fn a_message_of_one_to_five_thousand_characters_is_accepted() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     for message in ["x".to_owned(), "é".repeat(5000)] {
         app.create("/api/posts", &token, &json!({"message": message}))
@@ -98,8 +92,7 @@ async fn a_message_of_one_to_five_thousand_characters_is_accepted() {
 
 #[actix_rt::test]
 async fn an_empty_or_too_long_message_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     for message in [String::new(), "a".repeat(5001)] {
         let response = app
@@ -113,8 +106,7 @@ async fn an_empty_or_too_long_message_is_an_invalid_request() {
 
 #[actix_rt::test]
 async fn a_post_without_a_message_is_an_invalid_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     let wrong = json!({"text": "wrong field"});
 

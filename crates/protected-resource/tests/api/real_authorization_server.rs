@@ -34,6 +34,13 @@ async fn spawn_both() -> (TestAuthorizationServer, TestApp) {
 }
 
 /// Tokens for `username` from the client `strava`, for this resource.
+/// Both servers, and a token of hamza's for `profile` at this resource.
+async fn spawn_both_with_hamzas_profile_token() -> (TestAuthorizationServer, TestApp, String) {
+    let (server, app) = spawn_both().await;
+    let token = tokens(&server, &app, "hamza", "profile").await;
+    (server, app, token)
+}
+
 async fn tokens(
     server: &TestAuthorizationServer,
     app: &TestApp,
@@ -88,30 +95,17 @@ async fn the_whole_story_works_against_the_real_authorization_server() {
     assert!(alice_sees.is_empty());
 
     // Alice is known now (she used the resource): hamza can message her.
-    let sent = app
-        .post_json(
-            "/api/messages",
-            &hamza,
-            &json!({"to": "alice", "text": "Run tomorrow?"}),
-        )
-        .await;
+    let sent = app.send_message(&hamza, "alice", "Run tomorrow?").await;
     assert_eq!(sent.status(), 201);
 
     // Alice's token was not granted personal-message.
-    let refused = app
-        .post_json(
-            "/api/messages",
-            &alice,
-            &json!({"to": "hamza", "text": "Sure"}),
-        )
-        .await;
+    let refused = app.send_message(&alice, "hamza", "Sure").await;
     assert_refused(&app, refused, 403, Some("insufficient_scope")).await;
 }
 
 #[actix_rt::test]
 async fn a_token_revoked_at_the_authorization_server_is_refused() {
-    let (server, app) = spawn_both().await;
-    let token = tokens(&server, &app, "hamza", "profile").await;
+    let (server, app, token) = spawn_both_with_hamzas_profile_token().await;
     assert_eq!(app.me_status(&token).await, 200);
 
     // RFC 7009: the client revokes its token.
@@ -134,8 +128,7 @@ async fn a_token_revoked_at_the_authorization_server_is_refused() {
 
 #[actix_rt::test]
 async fn a_token_expired_at_the_authorization_server_is_refused() {
-    let (server, app) = spawn_both().await;
-    let token = tokens(&server, &app, "hamza", "profile").await;
+    let (server, app, token) = spawn_both_with_hamzas_profile_token().await;
     assert_eq!(app.me_status(&token).await, 200);
 
     server.advance_clock(24 * 3600);
@@ -166,8 +159,7 @@ async fn a_token_for_another_resource_is_refused() {
 
 #[actix_rt::test]
 async fn the_scopes_the_user_approved_are_the_scopes_enforced() {
-    let (server, app) = spawn_both().await;
-    let token = tokens(&server, &app, "hamza", "profile").await;
+    let (_server, app, token) = spawn_both_with_hamzas_profile_token().await;
 
     assert_eq!(app.me_status(&token).await, 200);
     let response = app.get("/api/posts", &token).await;
@@ -259,13 +251,7 @@ async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
             .post_json("/api/posts", &token, &json!({"message": "by a machine"}))
             .await;
         app.assert_invalid_token(post).await;
-        let messages = app
-            .post_json(
-                "/api/messages",
-                &token,
-                &json!({"to": "alice", "text": "from a machine"}),
-            )
-            .await;
+        let messages = app.send_message(&token, "alice", "from a machine").await;
         app.assert_invalid_token(messages).await;
     }
 }

@@ -1,7 +1,10 @@
 //! RFC 6750 §3: the answers when a request is refused, on every route, and
 //! the scope each route needs (security.md 21).
 
-use crate::helpers::{assert_refused, assert_served, challenge, spawn_app, ROUTES};
+use crate::helpers::{
+    assert_every_route_names_its_missing_scope, assert_refused, assert_served, spawn_app,
+    spawn_app_with_token_of, ROUTES,
+};
 
 #[actix_rt::test]
 async fn every_route_refuses_a_request_without_a_token_with_a_bare_challenge() {
@@ -25,17 +28,8 @@ async fn every_route_refuses_an_unknown_token_as_invalid_token() {
 #[actix_rt::test]
 async fn every_route_refuses_a_token_without_its_scope_and_names_the_scope() {
     let app = spawn_app().await;
-    let everything = "profile post personal-message";
-    for (method, path, needed) in ROUTES {
-        let others: Vec<&str> = everything.split(' ').filter(|s| *s != needed).collect();
-        let token = app.token_for("alice", &others.join(" "));
 
-        let response = app.call(method, path, Some(&token)).await;
-
-        let header = challenge(&response).unwrap();
-        assert!(header.contains(&format!("scope=\"{needed}\"")), "{header}");
-        assert_refused(&app, response, 403, Some("insufficient_scope")).await;
-    }
+    assert_every_route_names_its_missing_scope(&app, |scope| app.token_for("alice", scope)).await;
 }
 
 #[actix_rt::test]
@@ -53,8 +47,7 @@ async fn every_route_serves_a_token_with_exactly_its_scope() {
 
 #[actix_rt::test]
 async fn a_token_with_no_scope_at_all_is_insufficient_scope() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "");
+    let (app, token) = spawn_app_with_token_of("alice", "").await;
 
     let response = app.get("/api/me", &token).await;
 

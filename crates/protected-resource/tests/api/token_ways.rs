@@ -4,12 +4,13 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::helpers::{assert_invalid_request_with_token, assert_refused, spawn_app};
+use crate::helpers::{
+    assert_invalid_request_with_token, assert_refused, spawn_app, spawn_app_with_token_of,
+};
 
 #[actix_rt::test]
 async fn a_token_in_the_authorization_header_is_accepted() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
 
     let response = app.get("/api/me", &token).await;
 
@@ -21,8 +22,7 @@ async fn a_token_in_the_authorization_header_is_accepted() {
 
 #[actix_rt::test]
 async fn the_bearer_scheme_name_is_case_insensitive() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
     let request = app
         .to(Method::GET, "/api/me")
         .header("Authorization", format!("bEaReR {token}"));
@@ -34,8 +34,7 @@ async fn the_bearer_scheme_name_is_case_insensitive() {
 
 #[actix_rt::test]
 async fn a_token_in_a_form_body_is_accepted_and_the_other_fields_carry_the_request() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
 
     let response = app
         .post_form(
@@ -52,8 +51,7 @@ async fn a_token_in_a_form_body_is_accepted_and_the_other_fields_carry_the_reque
 
 #[actix_rt::test]
 async fn a_token_in_the_query_is_accepted_and_the_answer_is_cache_control_private() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
 
     let response = app
         .get_anonymous(&format!("/api/me?access_token={token}"))
@@ -131,8 +129,7 @@ async fn a_malformed_authorization_header_is_an_invalid_request() {
 
 #[actix_rt::test]
 async fn a_form_token_is_not_a_way_for_a_get() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "profile");
+    let (app, token) = spawn_app_with_token_of("alice", "profile").await;
 
     // RFC 6750 §2.2: the form way is never used with GET.
     let request = app

@@ -2,12 +2,11 @@
 
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with_token_of};
 
 #[actix_rt::test]
 async fn the_wall_shows_recent_posts_with_their_author_and_client() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
     app.create(
         "/api/posts",
         &token,
@@ -31,8 +30,7 @@ async fn the_wall_shows_recent_posts_with_their_author_and_client() {
 
 #[actix_rt::test]
 async fn the_wall_escapes_what_users_wrote() {
-    let app = spawn_app().await;
-    let token = app.token_for("alice", "post");
+    let (app, token) = spawn_app_with_token_of("alice", "post").await;
     let hostile = json!({"message": "<script>alert(1)</script>"});
     app.create("/api/posts", &token, &hostile).await;
 

@@ -92,6 +92,19 @@ pub async fn test_database_urls() -> Vec<String> {
     urls
 }
 
+/// What `spawn` starts on each of the [`test_database_urls`]: one app per
+/// backend, for a test that runs its assertions on every backend.
+pub async fn spawn_on_every_backend<App, Spawned>(spawn: impl Fn(String) -> Spawned) -> Vec<App>
+where
+    Spawned: std::future::Future<Output = App>,
+{
+    let mut apps = Vec::new();
+    for url in test_database_urls().await {
+        apps.push(spawn(url).await);
+    }
+    apps
+}
+
 #[allow(clippy::panic)]
 async fn create_postgres_database(server: &str) -> String {
     static SWEPT: AtomicBool = AtomicBool::new(false);

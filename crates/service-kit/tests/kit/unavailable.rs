@@ -119,20 +119,13 @@ async fn healthz_answers_503_with_retry_after_when_the_database_does_not_answer(
     .expect("serve")
     .spawn();
     let http = reqwest::Client::new();
-    let healthy = http
-        .get(format!("{url}/healthz"))
-        .send()
-        .await
-        .expect("GET");
+    let healthz = || http.get(format!("{url}/healthz")).send();
+    let healthy = healthz().await.expect("GET /healthz");
     assert_eq!(healthy.status(), 200);
     assert!(healthy.headers().get("retry-after").is_none());
 
     database.pool().close().await;
-    let down = http
-        .get(format!("{url}/healthz"))
-        .send()
-        .await
-        .expect("GET");
+    let down = healthz().await.expect("GET /healthz");
     assert_eq!(down.status(), 503);
     assert_retry_after(&down);
     handle.stop(true).await;

@@ -3,14 +3,20 @@
 use end_to_end::{AtConsent, Ecosystem, Options, UserAgent};
 use reqwest::StatusCode;
 
+/// `person` connects at the client and approves `profile post`, but stops
+/// at the redirect back to the client: the callback URL, with its code.
+async fn callback_with_a_code(person: &UserAgent, client: &str) -> String {
+    person
+        .walk_to_callback(client, "/connect", AtConsent::Approve("profile post"))
+        .await
+}
+
 #[actix_rt::test]
 async fn a_replayed_callback_is_refused_by_the_client_and_the_connection_survives() {
     let ecosystem = Ecosystem::start(Options::sqlite()).await;
     let client = &ecosystem.client_url;
     let hamza = UserAgent::new("hamza", "hamza-password");
-    let callback = hamza
-        .walk_to_callback(client, "/connect", AtConsent::Approve("profile post"))
-        .await;
+    let callback = callback_with_a_code(&hamza, client).await;
     let connected = hamza.follow_to_page(&callback).await;
     assert!(connected.contains("Facebook is connected"), "{connected}");
 
@@ -35,9 +41,7 @@ async fn a_victim_cannot_be_made_to_finish_an_attackers_authorization() {
     // The attacker (alice) starts a connection in her own browser and
     // stops at the redirect back to the client: the URL carries her code.
     let alice = UserAgent::new("alice", "alice-password");
-    let alices_callback = alice
-        .walk_to_callback(client, "/connect", AtConsent::Approve("profile post"))
-        .await;
+    let alices_callback = callback_with_a_code(&alice, client).await;
 
     // The victim, who has a session with the client, is lured to it: if
     // it worked, his Strava would post to alice's account.

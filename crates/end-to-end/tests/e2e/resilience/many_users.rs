@@ -10,6 +10,15 @@ use sqlx::Row;
 /// How many people use the ecosystem at the same time.
 const PEOPLE: usize = 24;
 
+/// The rows `sql` selects for the demo client (`$1` is its id).
+async fn rows_of_the_client(pool: &sqlx::AnyPool, sql: &str) -> Vec<sqlx::any::AnyRow> {
+    sqlx::query(sql)
+        .bind(CLIENT_ID)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
 #[actix_rt::test]
 async fn two_dozen_people_walking_the_whole_flow_at_once_lose_nothing_on_every_backend() {
     for options in Options::every_backend().await {
@@ -75,13 +84,11 @@ async fn two_dozen_people_at_once(options: Options) {
 
     // Every code of this client redeemed exactly once.
     let authorization_server = ecosystem.authorization_server.database().pool();
-    let codes = sqlx::query(
+    let codes = rows_of_the_client(
+        authorization_server,
         "SELECT code_hash, used_at, replayed_at FROM authorization_codes WHERE client_id = $1",
     )
-    .bind(CLIENT_ID)
-    .fetch_all(authorization_server)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(codes.len(), PEOPLE, "one code per person");
     for code in &codes {
         assert!(
@@ -90,14 +97,12 @@ async fn two_dozen_people_at_once(options: Options) {
         );
         assert!(code.get::<Option<i64>, _>(2).is_none(), "none was replayed");
     }
-    let families = sqlx::query(
+    let families = rows_of_the_client(
+        authorization_server,
         "SELECT code_hash, COUNT(DISTINCT family_id), COUNT(revoked_at) FROM tokens \
          WHERE client_id = $1 AND kind = 'access' GROUP BY code_hash",
     )
-    .bind(CLIENT_ID)
-    .fetch_all(authorization_server)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(families.len(), PEOPLE, "each code gave tokens once");
     for family in &families {
         assert_eq!(family.get::<i64, _>(1), 1, "one token family per code");
