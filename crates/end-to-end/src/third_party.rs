@@ -1,11 +1,14 @@
-//! Third-party implementations run against our roles: the proof that they
-//! speak the standards and not a dialect of their own.
+//! Third-party implementations run against our roles, or our roles
+//! against them: the proof that they speak the standards and not a
+//! dialect of their own.
 //!
 //! The scripts live in `interop/` at the top of the workspace: in Python,
 //! with their libraries pinned in `interop/requirements.txt` and installed
 //! into `.interop-venv/`, and in JavaScript for Node.js, pinned in
 //! `interop/package-lock.json` and installed into `interop/node_modules/`;
-//! `scripts/interop-setup` installs both.
+//! `scripts/interop-setup` installs both. A script is either a client run
+//! to completion ([`run`], [`run_with_browser`]) or a server that our
+//! roles talk to ([`serve`]).
 //! `OAUTH_INTEROP_PYTHON` may name another interpreter that has them.
 //! Without one, the tests print that they were skipped (past the test
 //! harness's capture); with `OAUTH_INTEROP=required` (as `.ci/run` sets it)

@@ -1,7 +1,8 @@
 //! A person's browser, as plain HTTP: it keeps cookies per host and follows
 //! every redirect by hand, so each hop can be checked. It fills the forms
 //! the contract fixes: login (`username`, `password`), consent (`scope`
-//! checkboxes, `decision`), and the client's `message` form.
+//! checkboxes, `decision`), and the client's `message` form; on another
+//! server's pages, the first form of each with the fields it is given.
 
 use std::sync::Arc;
 
