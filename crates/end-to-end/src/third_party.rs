@@ -1,11 +1,14 @@
-//! Third-party implementations run against our roles: the proof that they
-//! speak the standards and not a dialect of their own.
+//! Third-party implementations run against our roles, or our roles
+//! against them: the proof that they speak the standards and not a
+//! dialect of their own.
 //!
 //! The scripts live in `interop/` at the top of the workspace: in Python,
 //! with their libraries pinned in `interop/requirements.txt` and installed
 //! into `.interop-venv/`, and in JavaScript for Node.js, pinned in
 //! `interop/package-lock.json` and installed into `interop/node_modules/`;
-//! `scripts/interop-setup` installs both.
+//! `scripts/interop-setup` installs both. A script is either a client run
+//! to completion ([`run`], [`run_with_browser`]) or a server that our
+//! roles talk to ([`serve`]).
 //! `OAUTH_INTEROP_PYTHON` may name another interpreter that has them.
 //! Without one, the tests print that they were skipped (past the test
 //! harness's capture); with `OAUTH_INTEROP=required` (as `.ci/run` sets it)
@@ -67,9 +70,9 @@ pub fn run(python: &Path, script: &str, args: &[&str]) -> String {
 /// Node.js with the pinned packages, or why the test cannot run.
 pub fn node() -> Option<PathBuf> {
     let node = PathBuf::from("node");
-    let installed = workspace()
-        .join("interop/node_modules/openid-client/package.json")
-        .is_file();
+    let installed = npm_packages()
+        .iter()
+        .all(|package| interop_package_installed(package));
     let runs = Command::new(&node)
         .arg("--version")
         .output()
@@ -80,9 +83,75 @@ pub fn node() -> Option<PathBuf> {
     crate::skip_unless_required(
         "OAUTH_INTEROP",
         "no Node.js with interop/package-lock.json installed: run scripts/interop-setup",
-        "the interoperability tests need scripts/interop-setup (openid-client from npm)",
+        "the interoperability tests need scripts/interop-setup (openid-client and oidc-provider from npm)",
     );
     None
+}
+
+/// The packages `interop/package.json` depends on.
+fn npm_packages() -> Vec<String> {
+    let manifest = std::fs::read_to_string(workspace().join("interop/package.json"))
+        .unwrap_or_else(|err| panic!("interop/package.json: {err}"));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&manifest).unwrap_or_else(|err| panic!("interop/package.json: {err}"));
+    manifest["dependencies"]
+        .as_object()
+        .map(|dependencies| dependencies.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn interop_package_installed(package: &str) -> bool {
+    workspace()
+        .join("interop/node_modules")
+        .join(package)
+        .join("package.json")
+        .is_file()
+}
+
+/// A third-party server that a script runs: stopped when dropped.
+pub struct ScriptServer {
+    /// The URL it printed once listening (for a provider, its issuer).
+    pub url: String,
+    child: Child,
+    /// Kept open: the script may still write.
+    _stdout: BufReader<ChildStdout>,
+}
+
+/// Runs `node interop/SCRIPT ARGS…`, a server, until it prints the URL it
+/// listens on (the first stdout line that is an `http(s)` URL; other
+/// lines are its notices). Its stderr goes to the test's.
+pub async fn serve(node: &Path, script: &str, args: &[&str]) -> ScriptServer {
+    let mut child = Command::new(node)
+        .arg(workspace().join("interop").join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {script}: {err}"));
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let Some((rest, line)) = next_line(lines).await else {
+            let status = child.wait().unwrap();
+            panic!("{script} exited ({status}) before printing its URL");
+        };
+        lines = rest;
+        let url = line.trim_end();
+        if url.starts_with("http://") || url.starts_with("https://") {
+            return ScriptServer {
+                url: url.to_owned(),
+                child,
+                _stdout: lines,
+            };
+        }
+    }
+}
+
+impl Drop for ScriptServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Runs `node interop/SCRIPT ISSUER` trusting the authority `ca` (a PEM

@@ -1,7 +1,8 @@
 //! A person's browser, as plain HTTP: it keeps cookies per host and follows
 //! every redirect by hand, so each hop can be checked. It fills the forms
 //! the contract fixes: login (`username`, `password`), consent (`scope`
-//! checkboxes, `decision`), and the client's `message` form.
+//! checkboxes, `decision`), and the client's `message` form; on another
+//! server's pages, the first form of each with the fields it is given.
 
 use std::sync::Arc;
 
@@ -85,6 +86,26 @@ impl UserAgent {
         destination_prefix: &str,
         at_consent: AtConsent<'_>,
     ) -> String {
+        self.walk(start, destination_prefix, Pages::Contract(at_consent))
+            .await
+    }
+
+    /// Starts at `start` and walks redirects and another server's pages,
+    /// whose forms the contract does not fix, until a redirect leaves for
+    /// `destination_prefix`; returns that URL without visiting it. On each
+    /// page it submits the first form: `POST` to its `action`, with its
+    /// hidden inputs and each of `fields` that the page has a control for.
+    pub async fn walk_through_forms(
+        &self,
+        start: &str,
+        destination_prefix: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        self.walk(start, destination_prefix, Pages::Forms(fields))
+            .await
+    }
+
+    async fn walk(&self, start: &str, destination_prefix: &str, pages: Pages<'_>) -> String {
         let mut url = start.to_owned();
         let mut response = self.get(&url).await;
         for _ in 0..12 {
@@ -98,15 +119,54 @@ impl UserAgent {
                 continue;
             }
             let page = response.text().await.unwrap();
-            response = if page.contains("name=\"password\"") {
-                self.log_in(&url, &page).await
-            } else if page.contains("name=\"decision\"") {
-                self.answer_consent(&url, &page, at_consent).await
-            } else {
-                panic!("at {url}: neither a redirect, a login nor a consent page:\n{page}");
+            response = match pages {
+                Pages::Forms(fields) => self.submit_first_form(&url, &page, fields).await,
+                Pages::Contract(_) if page.contains("name=\"password\"") => {
+                    self.log_in(&url, &page).await
+                }
+                Pages::Contract(at_consent) if page.contains("name=\"decision\"") => {
+                    self.answer_consent(&url, &page, at_consent).await
+                }
+                Pages::Contract(_) => {
+                    panic!("at {url}: neither a redirect, a login nor a consent page:\n{page}")
+                }
             };
         }
         panic!("more than 12 hops from {start}");
+    }
+
+    async fn submit_first_form(
+        &self,
+        page_url: &str,
+        page: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let form = page
+            .split("<form")
+            .nth(1)
+            .unwrap_or_else(|| panic!("at {page_url}: neither a redirect nor a form:\n{page}"));
+        let action = attribute(form, "action")
+            .unwrap_or_else(|| panic!("at {page_url}: a form without an action:\n{page}"));
+        let form = &form[..form.find("</form>").unwrap_or(form.len())];
+        let mut values: Vec<(String, String)> = form
+            .split("<input")
+            .skip(1)
+            .filter(|input| attribute(input, "type").as_deref() == Some("hidden"))
+            .filter_map(|input| Some((attribute(input, "name")?, attribute(input, "value")?)))
+            .collect();
+        values.extend(
+            fields
+                .iter()
+                .filter(|(name, _)| page.contains(&format!("name=\"{name}\"")))
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+        );
+        let target = absolute(page_url, &action);
+        self.http
+            .post(&target)
+            .form(&values)
+            .send()
+            .await
+            .unwrap_or_else(|err| panic!("POST {target}: {err}"))
     }
 
     async fn log_in(&self, page_url: &str, page: &str) -> Response {
@@ -221,6 +281,24 @@ impl UserAgent {
         assert!(posted.contains("Posted to Facebook"), "{posted}");
         posted
     }
+}
+
+/// How the pages on the way are answered.
+#[derive(Clone, Copy)]
+enum Pages<'a> {
+    /// The contract's login and consent pages.
+    Contract(AtConsent<'a>),
+    /// Another server's: its first form, with these fields.
+    Forms(&'a [(&'a str, &'a str)]),
+}
+
+/// The value of `name="…"` in the start of a tag, up to its `>`.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+    let marker = format!(" {name}=\"");
+    let start = tag.find(&marker)? + marker.len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].to_owned())
 }
 
 /// The values of the named hidden inputs present on `page`.

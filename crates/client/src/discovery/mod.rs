@@ -64,6 +64,9 @@ pub struct Endpoints {
     pub jwks_uri: Option<Url>,
     /// Front channel: RP-Initiated Logout 1.0 §2.1, when published.
     pub end_session_endpoint: Option<Url>,
+    /// Back channel: the provider's UserInfo endpoint (Core §5.3), when
+    /// published.
+    pub userinfo_endpoint: Option<Url>,
     /// Which well-known document they came from.
     pub document: Document,
     /// RFC 9207 §3: the server promises `iss` in authorization responses.
@@ -169,14 +172,16 @@ impl Document {
 }
 
 /// The members read from either document: RFC 8414's, plus the
-/// `end_session_endpoint` an OpenID Provider may add (RP-Initiated Logout
-/// 1.0 §2.1).
+/// `end_session_endpoint` (RP-Initiated Logout 1.0 §2.1) and the
+/// `userinfo_endpoint` (Discovery §3) an OpenID Provider may add.
 #[derive(Debug, Deserialize)]
 struct ServerMetadata {
     #[serde(flatten)]
     oauth: AuthorizationServerMetadata,
     #[serde(default)]
     end_session_endpoint: Option<String>,
+    #[serde(default)]
+    userinfo_endpoint: Option<String>,
 }
 
 /// Fetches and caches the endpoints, one cache per preferred document.
@@ -322,6 +327,12 @@ async fn fetch(
         .as_deref()
         .map(|value| endpoint_url("end_session_endpoint", value))
         .transpose()?;
+    let userinfo_endpoint = metadata
+        .userinfo_endpoint
+        .as_deref()
+        .map(|value| endpoint_url("userinfo_endpoint", value))
+        .transpose()?
+        .map(|url| back_channel(url, &issuer_url, &internal));
     let metadata = metadata.oauth;
     // RFC 8414 §3.3, Discovery §4.3: the issuer in the document must be
     // exactly the one we asked, whichever document it is.
@@ -358,6 +369,7 @@ async fn fetch(
         revocation_endpoint,
         jwks_uri,
         end_session_endpoint,
+        userinfo_endpoint,
         document,
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
         steps: Vec::new(),
@@ -416,6 +428,10 @@ fn authorization_server_metadata_step(
 fn openid_members(endpoints: &Endpoints) -> String {
     [
         ("jwks_uri (server to server)", &endpoints.jwks_uri),
+        (
+            "userinfo_endpoint (server to server)",
+            &endpoints.userinfo_endpoint,
+        ),
         (
             "end_session_endpoint (browser)",
             &endpoints.end_session_endpoint,

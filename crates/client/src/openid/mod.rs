@@ -14,9 +14,12 @@
 //!     |                  |<-- id_token, access_token ---------|
 //!     |                  |-- GET jwks_uri (§10.1) ---------->|
 //!     |                  | ID token checked (§3.1.3.7),      |
-//!     |                  | at_hash (§3.1.3.8): iss + sub     |
-//!     |                  | is the person, who adopts what    |
-//!     |                  | the browser had (crate::owner)    |
+//!     |                  | at_hash (§3.1.3.8)                |
+//!     |                  |-- GET userinfo_endpoint (§5.3) -->| only when the ID
+//!     |                  |<-- the same sub, name ------------| token has no name
+//!     |                  | iss + sub is the person, who      |
+//!     |                  | adopts what the browser had       |
+//!     |                  | (crate::owner)                    |
 //!     | POST /signout -->| session ended here                |
 //!     |<-- 303 to end_session_endpoint?id_token_hint&post_logout_redirect_uri&state (RP-Initiated Logout §2)
 //! ```
@@ -28,6 +31,8 @@
 //!   `openidconnect` crate's verifier against the provider's JWK Set
 //!   ([`jwks`]), with the checks it leaves to its caller added (`azp`,
 //!   `iat`, `at_hash`), each reported with its section;
+//! - [`userinfo`]: the person's `name` from the UserInfo endpoint when
+//!   the ID token carries none (Core §5.3, §5.4);
 //! - [`logout`]: the RP-Initiated Logout 1.0 request.
 //!
 //! Signing in (authentication: who the person is) and connecting Facebook
@@ -38,6 +43,7 @@ pub mod id_token;
 pub mod jwks;
 pub mod logout;
 pub mod sign_in;
+pub mod userinfo;
 
 /// What `/signin` asks for: `openid` makes it an OpenID Connect request
 /// (Core §3.1.2.1), `profile` releases the `name` shown on the home page

@@ -6,19 +6,25 @@
 //! 6. the provider's JWK Set is read (Core §10.1);
 //! 7. the ID token is validated (Core §3.1.3.7, §3.1.3.8, security rule
 //!    37), each check written to the behind-the-scenes page;
-//! 8. the person (`iss` + `sub`) is signed in on a renewed session and
+//! 8. when the ID token carries no `name`, the UserInfo endpoint is asked
+//!    for it (Core §5.4: a provider may release profile claims only there)
+//!    and its answer used only for the same `sub` (Core §5.3.2);
+//! 9. the person (`iss` + `sub`) is signed in on a renewed session and
 //!    adopts what the browser had ([`crate::owner`]).
 //!
-//! Nothing is stored unless every check passes. The access token of a
-//! sign-in is not kept: the ID token says who the person is, and
-//! connecting Facebook is a separate grant.
+//! Nothing is stored unless every check passes; a UserInfo answer that
+//! cannot be used leaves the person unnamed, not signed out. The access
+//! token of a sign-in is not kept: the ID token says who the person is,
+//! and connecting Facebook is a separate grant.
 
 use actix_web::HttpResponse;
+use oauth_types::secret::AccessToken;
 
+use crate::discovery::Endpoints;
 use crate::notice::Notice;
 use crate::oauth::{Exchange, Recorder};
 use crate::openid::id_token::{self, Expected, IdTokenError, ValidatedIdToken};
-use crate::openid::{jwks, sign_in};
+use crate::openid::{jwks, sign_in, userinfo};
 use crate::routes::callback::{Answer, CallbackError};
 use crate::routes::see_other;
 use crate::session::{self, Renewal};
@@ -81,7 +87,26 @@ pub async fn finish(answer: Answer<'_>) -> Result<HttpResponse, CallbackError> {
     };
     record(validated_step(&validated)).await?;
 
-    // 8: the person, on a renewed session.
+    // 8: the name, from UserInfo when the ID token has none.
+    let name = match &validated.name {
+        Some(name) => Some(name.clone()),
+        None => {
+            let (name, step) = name_from_userinfo(
+                &state.http,
+                endpoints,
+                &state.settings.client_id,
+                &tokens.access_token,
+                &validated.subject,
+            )
+            .await;
+            if let Some(step) = step {
+                record(step).await?;
+            }
+            name
+        }
+    };
+
+    // 9: the person, on a renewed session.
     let renewal = Renewal::new(&state.settings, now);
     let signed_in = store::people::sign_in(
         pool,
@@ -92,7 +117,7 @@ pub async fn finish(answer: Answer<'_>) -> Result<HttpResponse, CallbackError> {
             identity: Identity {
                 issuer: &validated.issuer,
                 subject: &validated.subject,
-                name: validated.name.as_deref(),
+                name: name.as_deref(),
             },
             id_token: &validated.compact,
             expires_at: renewal.expires_at,
@@ -103,13 +128,54 @@ pub async fn finish(answer: Answer<'_>) -> Result<HttpResponse, CallbackError> {
     if signed_in.is_none() {
         return Err(CallbackError::NoSession);
     }
-    let greeting = validated.name.as_deref().unwrap_or("you");
+    let greeting = name.as_deref().unwrap_or("you");
     let notice = Notice::success(
         format!("Signed in as {greeting}"),
         "Your runs and your Facebook connection are now yours in any browser where you sign in.",
     );
     store::sessions::set_notice(pool, &renewal.id_hash, &notice.to_json()).await?;
     Ok(session::with_cookie(see_other("/"), Some(renewal.cookie())))
+}
+
+/// Step 8: the person's `name` from the UserInfo endpoint, and the step
+/// that shows the request and what came of it; neither when the provider
+/// publishes no `userinfo_endpoint`.
+async fn name_from_userinfo(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    client_id: &str,
+    access_token: &AccessToken,
+    subject: &str,
+) -> (Option<String>, Option<Step>) {
+    let Some(userinfo_endpoint) = &endpoints.userinfo_endpoint else {
+        return (None, None);
+    };
+    let recorder = Recorder::new(http);
+    let result = userinfo::name(
+        userinfo_endpoint,
+        &endpoints.issuer,
+        client_id,
+        &recorder,
+        access_token,
+        subject,
+    )
+    .await;
+    let outcome = match &result {
+        Ok(Some(name)) => format!("✓ Core §5.3.2: sub is the ID token's; name = {name}"),
+        Ok(None) => "✓ Core §5.3.2: sub is the ID token's; no name released".to_owned(),
+        Err(error) => format!("✗ {error}"),
+    };
+    let mut step = Step::new(
+        "Ask UserInfo for the person's name",
+        "OpenID Connect Core §5.3, §5.4",
+        "The ID token says who signed in but carries no name: when an access token is issued, a provider may release the profile claims only at its UserInfo endpoint. Strava asks it with the sign-in's access token, and believes the answer only if its sub is the ID token's.",
+    );
+    let mut response = outcome;
+    if let Some(exchange) = recorder.take().pop() {
+        step = step.request(exchange.request);
+        response = format!("{}\n\n{response}", exchange.response);
+    }
+    (result.ok().flatten(), Some(step.response(response)))
 }
 
 fn exchange_step(exchange: Exchange) -> Step {

@@ -61,6 +61,16 @@ pub struct IdTokenPlan {
     /// the redirect, as an honest provider would).
     pub nonce: Option<String>,
     pub forgery: Forgery,
+    pub name_released: NameReleased,
+}
+
+/// Where the provider releases the person's `name` (Core §5.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameReleased {
+    /// In the ID token, as our authorization server does.
+    InIdToken,
+    /// Only at UserInfo (Core §5.3), which answers with this `sub`.
+    AtUserInfo { sub: String },
 }
 
 impl IdTokenPlan {
@@ -70,6 +80,17 @@ impl IdTokenPlan {
             name: name.to_owned(),
             nonce: Some(nonce.to_owned()),
             forgery: Forgery::None,
+            name_released: NameReleased::InIdToken,
+        }
+    }
+
+    /// An honest ID token without `name`; UserInfo answers it for `sub`.
+    pub fn name_at_userinfo(subject: &str, name: &str, nonce: &str, sub: &str) -> Self {
+        Self {
+            name_released: NameReleased::AtUserInfo {
+                sub: sub.to_owned(),
+            },
+            ..Self::honest(subject, name, nonce)
         }
     }
 }
@@ -128,6 +149,9 @@ pub fn mint(
     });
     if let Some(nonce) = &plan.nonce {
         claims["nonce"] = nonce.clone().into();
+    }
+    if plan.name_released != NameReleased::InIdToken {
+        claims.as_object_mut().unwrap().remove("name");
     }
     match &plan.forgery {
         Forgery::None | Forgery::OtherKey | Forgery::AlgNone | Forgery::Hs256(_) => {}

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 
-use crate::fake_provider::{self, IdTokenPlan, ProviderKey};
+use crate::fake_provider::{self, IdTokenPlan, NameReleased, ProviderKey};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -119,6 +119,8 @@ pub struct World {
     pub openid_configuration_requests: u64,
     /// Whether the metadata names an `end_session_endpoint`.
     pub no_end_session_endpoint: bool,
+    /// The `Authorization` header of each UserInfo request.
+    pub userinfo_requests: Vec<Option<String>>,
 }
 
 impl World {
@@ -204,6 +206,7 @@ pub async fn spawn_authorization_server(world: SharedWorld) -> MockServer {
                 openid_configuration,
             ),
             ("GET", "/jwks", jwks),
+            ("GET", "/userinfo", userinfo),
             ("POST", "/token", token),
             ("POST", "/revoke", revoke),
             (
@@ -379,6 +382,21 @@ fn jwks(_: &Request, world: &mut World) -> ResponseTemplate {
     match &world.provider_key {
         Some(key) => json_answer(200, key.jwk_set()),
         None => ResponseTemplate::new(404),
+    }
+}
+
+/// Core §5.3.2: the person's claims, when the plan releases them here.
+fn userinfo(request: &Request, world: &mut World) -> ResponseTemplate {
+    world
+        .userinfo_requests
+        .push(header(request, "authorization"));
+    match &world.id_token {
+        Some(IdTokenPlan {
+            name_released: NameReleased::AtUserInfo { sub },
+            name,
+            ..
+        }) => json_answer(200, json!({ "sub": sub, "name": name })),
+        _ => bearer_refusal(401, "invalid_token", None),
     }
 }
 

@@ -246,9 +246,17 @@ impl TestApp {
     /// Signs in as `subject` (named `name`) at the fake provider, with an
     /// honest ID token; returns the callback's answer.
     pub async fn sign_in_as(&self, subject: &str, name: &str) -> reqwest::Response {
+        self.sign_in_with(|nonce| IdTokenPlan::honest(subject, name, nonce))
+            .await
+    }
+
+    /// Signs in at the fake provider, which answers an ID token of the
+    /// plan `plan` makes for the request's `nonce`; returns the callback's
+    /// answer.
+    pub async fn sign_in_with(&self, plan: impl FnOnce(&str) -> IdTokenPlan) -> reqwest::Response {
         let redirect = self.start_sign_in().await;
         let nonce = redirect.params["nonce"].clone();
-        self.world().id_token = Some(IdTokenPlan::honest(subject, name, &nonce));
+        self.world().id_token = Some(plan(&nonce));
         let response = self
             .callback_of(&redirect, &[("code", "a-sign-in-code")])
             .await;

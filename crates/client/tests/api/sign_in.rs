@@ -6,6 +6,7 @@
 
 use reqwest::header::{LOCATION, SET_COOKIE};
 
+use crate::fake_provider::IdTokenPlan;
 use crate::fakes::Published;
 use crate::helpers::{spawn_app, spawn_app_with, Options, TestApp};
 
@@ -73,7 +74,66 @@ async fn an_honest_id_token_signs_the_person_in_and_the_home_page_shows_their_na
         let sent = app.world().last_token_request();
         assert_eq!(sent["grant_type"], "authorization_code");
         assert!(sent.contains_key("code_verifier"), "PKCE");
+        assert!(
+            app.world().userinfo_requests.is_empty(),
+            "the ID token named the person: UserInfo is not asked"
+        );
     }
+}
+
+/// Core §5.4: with an access token issued, a provider may release `name`
+/// only at UserInfo (oidc-provider does); the client asks it there.
+#[actix_rt::test]
+async fn a_name_released_only_at_userinfo_is_read_there_for_the_same_subject() {
+    for database_url in service_kit::testing::test_database_urls().await {
+        let app = spawn_app_with(Options::new(database_url)).await;
+
+        let response = app
+            .sign_in_with(|nonce| {
+                IdTokenPlan::name_at_userinfo("user-ada", "Ada Lovelace", nonce, "user-ada")
+            })
+            .await;
+
+        assert_signed_in(&app, response, "Ada Lovelace").await;
+        let asked = app.world().userinfo_requests.clone();
+        assert_eq!(asked.len(), 1);
+        let authorization = asked[0].clone().unwrap_or_default();
+        assert!(
+            authorization.starts_with("Bearer ") && authorization.len() > "Bearer ".len(),
+            "the sign-in's access token, as a Bearer token: {authorization}"
+        );
+        let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
+        crate::helpers::assert_in_order(
+            &trace,
+            &[
+                "Check the ID token",
+                "Ask UserInfo for the person",
+                "OpenID Connect Core §5.3, §5.4",
+                "sub is the ID token&#39;s; name = Ada Lovelace",
+            ],
+        );
+    }
+}
+
+/// Core §5.3.2: a UserInfo answer about someone else is not used; the ID
+/// token alone signs the person in, unnamed.
+#[actix_rt::test]
+async fn a_userinfo_answer_about_another_subject_is_not_used() {
+    let app = spawn_app().await;
+
+    let response = app
+        .sign_in_with(|nonce| {
+            IdTokenPlan::name_at_userinfo("user-ada", "Mallory", nonce, "user-mallory")
+        })
+        .await;
+
+    assert_signed_in(&app, response, "you").await;
+    assert!(!app.home().await.contains("Mallory"));
+    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
+    assert!(
+        trace.contains("its sub is not the ID token&#39;s (Core §5.3.2): nothing in it is used"),
+        "{trace}"
+    );
 }
 
 #[actix_rt::test]

@@ -138,3 +138,111 @@ async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_se
         }
     }
 }
+
+/// The person `interop/oidc_provider.mjs` knows: the login form takes any
+/// password.
+const FOREIGN_PERSON: [(&str, &str); 2] = [("login", "ada"), ("password", "any password")];
+
+/// Our client signs a person in against oidc-provider (npm), a certified
+/// OpenID Provider that is not ours, and signs them out there: discovery
+/// at its `/.well-known/openid-configuration`, the code flow with PKCE
+/// through its login and consent pages, its ID token validated against its
+/// keys (Core §3.1.3.7), the person's `name` on the home page, then
+/// RP-initiated logout at its `end_session_endpoint`, which accepts the
+/// `id_token_hint` and sends the browser back with `state`, its session
+/// over. On every backend of the client's own database.
+#[actix_rt::test]
+async fn our_client_signs_in_and_out_with_oidc_provider() {
+    let Some(node) = end_to_end::third_party::node() else {
+        return;
+    };
+    for database_url in service_kit::testing::test_database_urls().await {
+        // Our client's address first: the provider registers its redirect URIs.
+        let mut config = client::testing::config(&database_url, "", "http://localhost:9002");
+        let reserved = client::testing::reserve(&config.serve);
+        let client_url = reserved.url.clone();
+        let redirect_uri = format!("{client_url}/callback");
+        let post_logout_redirect_uri = format!("{client_url}/");
+        let provider = end_to_end::third_party::serve(
+            &node,
+            "oidc_provider.mjs",
+            &[&redirect_uri, &post_logout_redirect_uri],
+        )
+        .await;
+        config.issuer = provider.url.clone();
+        config.trusted_issuer = vec![provider.url.clone()];
+        config.redirect_uri = redirect_uri.clone();
+        let _client = client::testing::start_on(reserved, config).await;
+        let ada = UserAgent::new("ada", "any password");
+
+        // Sign in: the provider's login and consent pages, back at the callback.
+        let callback = ada
+            .walk_through_forms(
+                &format!("{client_url}/signin"),
+                &redirect_uri,
+                &FOREIGN_PERSON,
+            )
+            .await;
+        let home = ada.follow_to_page(&callback).await;
+        assert!(
+            home.contains("Signed in as <strong>Ada Lovelace</strong>"),
+            "{home}"
+        );
+        let trace = ada.page(&format!("{client_url}/behind-the-scenes")).await;
+        assert!(trace.contains("alg = RS256"), "{trace}");
+        // Core §5.4: oidc-provider releases `name` at UserInfo, not in the ID token.
+        assert!(
+            trace.contains("sub is the ID token&#39;s; name = Ada Lovelace"),
+            "{trace}"
+        );
+
+        // Sign out: here, then at the provider, then home with `state`.
+        let csrf = authorization_server::testing::hidden_input(&home, "csrf_token").unwrap();
+        let response = ada
+            .post_form(&format!("{client_url}/signout"), &[("csrf_token", csrf)])
+            .await;
+        assert_eq!(response.status(), 303);
+        let end_session =
+            url::Url::parse(&authorization_server::testing::location(&response).unwrap()).unwrap();
+        let published: serde_json::Value = ada
+            .get(&format!(
+                "{}/.well-known/openid-configuration",
+                provider.url
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            end_session.as_str().split('?').next(),
+            published["end_session_endpoint"].as_str(),
+            "the end_session_endpoint it publishes"
+        );
+        let query: std::collections::HashMap<_, _> = end_session.query_pairs().collect();
+        assert!(query.contains_key("id_token_hint"), "{end_session}");
+        assert_eq!(
+            query
+                .get("post_logout_redirect_uri")
+                .map(|uri| uri.as_ref()),
+            Some(post_logout_redirect_uri.as_str())
+        );
+        let state = query.get("state").unwrap().to_string();
+        let back = ada
+            .walk_through_forms(
+                end_session.as_str(),
+                &post_logout_redirect_uri,
+                &[("logout", "yes")],
+            )
+            .await;
+        let back = url::Url::parse(&back).unwrap();
+        assert_eq!(
+            back.query_pairs().find(|(name, _)| name == "state"),
+            Some(("state".into(), state.into()))
+        );
+        let home = ada.follow_to_page(back.as_str()).await;
+        assert!(home.contains("href=\"/signin\""), "signed out: {home}");
+        // Signed out at the provider too: signing in asks for a login again.
+        let next_sign_in = ada.follow_to_page(&format!("{client_url}/signin")).await;
+        assert!(next_sign_in.contains("name=\"login\""), "{next_sign_in}");
+    }
+}
