@@ -1,7 +1,7 @@
 //! The recorded walkthrough (docs/walkthrough.md): one whole story across
 //! the three roles, captured by [`crate::recording`] proxies, with every
 //! credential replaced by a stable placeholder and every port by a role
-//! name, written to `docs/walkthrough/{recording,discovery}.{json,md}`.
+//! name, written to `docs/walkthrough/{recording,discovery,signin}.{json,md}`.
 //!
 //! ```text
 //!  browser ─▶ [client] ─▶ client ─▶ [protected-resource] ─▶ protected-resource
@@ -22,6 +22,8 @@
 //! (revocation). A second, short recording ([`record_discovery`]) starts
 //! the client with `--issuer auto` and shows how it finds the authorization
 //! server through the resource (RFC 9728 §5) before the first redirect.
+//! A third ([`record_sign_in`]) signs the person in with OpenID Connect
+//! and out again: OAuth is not authentication, the ID token is.
 //! [`shape`] is what the test compares with the committed
 //! recording: who talks to whom, which method, path and status, and the
 //! names of the parameters and fields, never their values.
@@ -29,6 +31,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`story`] | starts the roles behind the proxies and lives the story |
+//! | [`sign_in`] | the sign-in story, on the same stage |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -37,6 +40,9 @@ use serde::{Deserialize, Serialize};
 
 /// Lives the story behind recording proxies.
 pub mod story;
+
+/// The OpenID Connect sign-in and sign-out.
+pub mod sign_in;
 
 /// Credentials and ports out, placeholders and role names in.
 pub mod redact;
@@ -50,6 +56,7 @@ pub mod render;
 pub use redact::redact;
 pub use render::{read, render, render_exchange, write, Recording};
 pub use shape::{shape, shape_difference, Shape};
+pub use sign_in::record_sign_in;
 pub use story::{record, record_discovery, recording_dir};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

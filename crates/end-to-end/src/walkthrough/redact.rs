@@ -1,5 +1,7 @@
 //! The recording, redacted: every credential becomes a stable placeholder
-//! (`‹access_token#1›`) and every loopback URL a role name.
+//! (`‹access_token#1›`) and every loopback URL a role name. An ID token is
+//! shown decoded, its header and claims redacted like any JSON, because
+//! what it says is the point of showing it.
 
 use std::collections::HashMap;
 
@@ -20,8 +22,10 @@ const RESPONSE_HEADERS: [&str; 5] = [
 
 /// Parameters and fields whose values are credentials or random per run.
 /// `token` is labelled by the value it carries (an access or refresh token
-/// seen before keeps its placeholder).
-const SECRET_NAMES: [&str; 13] = [
+/// seen before keeps its placeholder); so is `id_token_hint` (the ID token
+/// issued before). `kid`, `n` and `x` name and make up the provider's keys,
+/// new on every run.
+const SECRET_NAMES: [&str; 20] = [
     "code",
     "state",
     "code_verifier",
@@ -29,16 +33,26 @@ const SECRET_NAMES: [&str; 13] = [
     "access_token",
     "refresh_token",
     "token",
+    "id_token",
+    "id_token_hint",
     "client_secret",
     "password",
     "csrf_token",
     "request",
     "sub",
     "jti",
+    "nonce",
+    "at_hash",
+    "kid",
+    "n",
+    "x",
 ];
 
 /// Fields holding a time (unix seconds), different on every run.
-const TIME_NAMES: [&str; 4] = ["exp", "iat", "nbf", "created_at"];
+const TIME_NAMES: [&str; 5] = ["exp", "iat", "nbf", "auth_time", "created_at"];
+
+/// The JSON field that carries an ID token (OpenID Connect Core §3.1.3.3).
+const ID_TOKEN: &str = "id_token";
 
 /// Replaces credentials by `‹name#n›` (the same value, the same
 /// placeholder, wherever it appears) and loopback URLs by role names.
@@ -119,6 +133,7 @@ impl Redactor {
                 map.iter()
                     .map(|(name, field)| {
                         let field = match field {
+                            Value::String(text) if name == ID_TOKEN => self.id_token(text),
                             Value::String(text) => Value::String(self.param(name, text)),
                             Value::Number(_) if TIME_NAMES.contains(&name.as_str()) => {
                                 Value::String("‹unix time›".to_owned())
@@ -133,6 +148,27 @@ impl Redactor {
             Value::String(text) => Value::String(self.text(text)),
             other => other.clone(),
         }
+    }
+
+    /// An ID token as a reader wants it: `compact`, the placeholder of the
+    /// token as sent (which an `id_token_hint` shares), its JOSE `header`
+    /// and its `claims`, both redacted (`nonce`, `sub`, `at_hash` keep the
+    /// placeholders they have elsewhere; times become `‹unix time›`).
+    /// Decoded for display only: the client is the one that validates it.
+    /// Something that is not a JWT stays a placeholder.
+    fn id_token(&mut self, compact: &str) -> serde_json::Value {
+        let placeholder = self.secret(ID_TOKEN, compact);
+        let decoded = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(compact)
+            .ok()
+            .and_then(|jwt| Some((serde_json::to_value(jwt.header).ok()?, jwt.claims)));
+        let Some((header, claims)) = decoded else {
+            return serde_json::Value::String(placeholder);
+        };
+        serde_json::json!({
+            "compact": placeholder,
+            "header": self.json(&header),
+            "claims": self.json(&claims),
+        })
     }
 
     /// A URL (a `Location`): origin → role, query parameters redacted and
@@ -169,7 +205,7 @@ impl Redactor {
                 let attributes = if attributes.is_empty() {
                     String::new()
                 } else {
-                    format!(";{attributes}")
+                    format!(";{}", cookie_attributes(attributes))
                 };
                 format!("{name}={value}{attributes}")
             }
@@ -226,6 +262,21 @@ impl Redactor {
             }
         }
     }
+}
+
+/// A cookie's attributes with the date of `Expires` (RFC 6265 §5.2.1),
+/// different on every run, replaced.
+fn cookie_attributes(attributes: &str) -> String {
+    attributes
+        .split(';')
+        .map(|attribute| match attribute.trim_start().split_once('=') {
+            Some((name, _)) if name.eq_ignore_ascii_case("expires") => {
+                format!(" {name}=‹http date›")
+            }
+            _ => attribute.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn decode_pairs(encoded: &str) -> Vec<(String, String)> {
@@ -380,81 +431,4 @@ fn keep_cookies(header: &str, names: &[String]) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn redactor() -> Redactor {
-        Redactor::new(&[("http://127.0.0.1:4321".to_owned(), "client".to_owned())])
-    }
-
-    #[test]
-    fn one_value_keeps_one_placeholder_wherever_it_travels() {
-        let mut redactor = redactor();
-        let token = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
-        let body = format!(r#"{{"access_token":"{token}","expires_in":600}}"#);
-        let issued = redactor.body(Some("application/json"), &body);
-        let presented = redactor.header("authorization", &format!("Bearer {token}"));
-        let introspected = redactor.body(
-            Some("application/x-www-form-urlencoded"),
-            &format!("token={token}&token_type_hint=access_token"),
-        );
-        assert_eq!(
-            issued,
-            Body::Json {
-                value: serde_json::json!({"access_token": "‹access_token#1›", "expires_in": 600})
-            }
-        );
-        assert_eq!(presented, "Bearer ‹access_token#1›");
-        assert_eq!(
-            introspected,
-            Body::Form {
-                fields: vec![
-                    ("token".to_owned(), "‹access_token#1›".to_owned()),
-                    ("token_type_hint".to_owned(), "access_token".to_owned()),
-                ]
-            }
-        );
-    }
-
-    #[test]
-    fn basic_credentials_show_the_client_id_and_hide_the_secret() {
-        let mut redactor = redactor();
-        let basic = base64::engine::general_purpose::STANDARD.encode("strava:strava-secret");
-        let shown = redactor.header("authorization", &format!("Basic {basic}"));
-        assert_eq!(shown, "Basic base64(strava:‹client_secret#1›)");
-    }
-
-    #[test]
-    fn a_location_loses_its_port_and_its_code() {
-        let mut redactor = redactor();
-        let shown = redactor.header(
-            "location",
-            "http://127.0.0.1:4321/callback?code=AAAABBBBCCCCDDDDEEEE&state=s1&iss=http%3A%2F%2Fas",
-        );
-        assert_eq!(
-            shown,
-            "http://client/callback?code=‹code#1›&state=‹state#1›&iss=http://as"
-        );
-    }
-
-    #[test]
-    fn a_page_shows_its_title_and_form_fields_only() {
-        let page = r#"<html><head><title>Sign in</title><meta name="viewport"></head>
-            <form><input type="hidden" name="csrf_token" value="secret">
-            <input name="username"><input name="password" type="password">
-            <button name="decision" value="approve"></button></form></html>"#;
-        let body = redactor().body(Some("text/html; charset=utf-8"), page);
-        assert_eq!(
-            body,
-            Body::Html {
-                title: "Sign in".to_owned(),
-                fields: vec![
-                    "csrf_token".to_owned(),
-                    "username".to_owned(),
-                    "password".to_owned(),
-                    "decision".to_owned()
-                ]
-            }
-        );
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{record, record_discovery, Body, Exchange};
+use super::{record, record_discovery, record_sign_in, Body, Exchange};
 
 /// The recordings kept in `docs/walkthrough/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,16 +12,19 @@ pub enum Recording {
     Story,
     /// `--issuer auto` finding the authorization server (`discovery.*`).
     Discovery,
+    /// Signing in with OpenID Connect and out again (`signin.*`).
+    SignIn,
 }
 
 impl Recording {
-    pub const ALL: [Self; 2] = [Self::Story, Self::Discovery];
+    pub const ALL: [Self; 3] = [Self::Story, Self::Discovery, Self::SignIn];
 
     /// The file name, without extension.
     pub fn name(self) -> &'static str {
         match self {
             Self::Story => "recording",
             Self::Discovery => "discovery",
+            Self::SignIn => "signin",
         }
     }
 
@@ -34,6 +37,14 @@ impl Recording {
                  person starts connecting, it finds the authorization server as\n\
                  RFC 9728 §5 describes, then sends the browser there.\n\n"
             }
+            Self::SignIn => {
+                "# The recorded sign-in\n\n\
+                 hamza signs in to Strava with OpenID Connect, is greeted by name,\n\
+                 then signs out of Strava and of the authorization server. The ID\n\
+                 token is shown decoded: `compact` is the placeholder of the token as\n\
+                 sent (the same one as its `id_token_hint` later), `header` its JOSE\n\
+                 header, `claims` what it says; its signature is left out.\n\n"
+            }
         }
     }
 
@@ -42,6 +53,7 @@ impl Recording {
         match self {
             Self::Story => record().await,
             Self::Discovery => record_discovery().await,
+            Self::SignIn => record_sign_in().await,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! The story itself: the three roles in-process, each pair of parties
 //! behind its own recording proxy, and one person's whole connection.
+//! The sign-in story ([`super::sign_in`]) plays on the same stage.
 
 use std::path::{Path, PathBuf};
 
+use authorization_server::jwt::SigningAlgorithm;
 use authorization_server::store::clients::{self, ClientKind, NewClient};
 use authorization_server::testing::{hidden_input, location};
 use oauth_types::ScopeSet;
@@ -53,7 +55,7 @@ pub async fn record_discovery() -> Vec<Exchange> {
 
 /// How the client knows its authorization server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum IssuerSetting {
+pub(super) enum IssuerSetting {
     /// `--issuer URL`, as in the demo.
     Configured,
     /// `--issuer auto`: found through the resource (RFC 9728).
@@ -61,18 +63,18 @@ enum IssuerSetting {
 }
 
 /// The three roles running behind their proxies, and the log.
-struct Stage {
+pub(super) struct Stage {
     log: Log,
     /// Longest first, so that no URL is replaced inside a longer one.
     origins: Vec<(String, String)>,
     /// The client as the browser reaches it.
-    client_front: String,
+    pub(super) client_front: String,
     issuer: String,
     clock: service_kit::clock::Clock,
 }
 
 impl Stage {
-    async fn start(issuer_setting: IssuerSetting) -> Self {
+    pub(super) async fn start(issuer_setting: IssuerSetting) -> Self {
         let log = Log::new();
         let to_client = Proxy::bind(BROWSER, CLIENT);
         let browser_to_as = Proxy::bind(BROWSER, AUTHORIZATION_SERVER);
@@ -86,8 +88,16 @@ impl Stage {
         // its RFC 9728 metadata describes exactly `--resource-url`.
         let resource_id = client_to_resource.url().to_owned();
 
-        let (as_url, clock) =
-            start_authorization_server(&issuer, &redirect_uri, &resource_id).await;
+        // RP-Initiated Logout 1.0 §3: where the client sends the browser
+        // back after signing out, its `/` (registered exactly).
+        let post_logout_redirect_uri = format!("{}/", to_client.url());
+        let (as_url, clock) = start_authorization_server(
+            &issuer,
+            &redirect_uri,
+            &post_logout_redirect_uri,
+            &resource_id,
+        )
+        .await;
         let resource_url = start_resource(&issuer, resource_to_as.url(), &resource_id).await;
         let client_issuer = match issuer_setting {
             IssuerSetting::Configured => issuer.clone(),
@@ -134,7 +144,7 @@ impl Stage {
         }
     }
 
-    fn recording(&self) -> Vec<Exchange> {
+    pub(super) fn recording(&self) -> Vec<Exchange> {
         redact(&self.log.exchanges(), &self.origins)
     }
 }
@@ -173,7 +183,7 @@ async fn live_the_story(stage: &Stage) {
 /// Submits a form of the client's `page` (the page the person is on) as a
 /// browser does: its CSRF token and the fields, then the page the 303
 /// leads to.
-async fn submit(
+pub(super) async fn submit(
     person: &UserAgent,
     client: &str,
     page: &str,
@@ -200,12 +210,14 @@ async fn post(person: &UserAgent, client: &str, page: &str, message: &str) -> St
 }
 
 /// The authorization server with the demo data, whose `strava` client
-/// redirects to the client's proxy and whose `protected-resource-1` is the
-/// resource behind its proxy (registered first: `--demo` adds only what
-/// is absent). Returns its own URL and its clock.
+/// redirects to the client's proxy (after a sign-in and after a sign-out)
+/// and whose `protected-resource-1` is the resource behind its proxy
+/// (registered first: `--demo` adds only what is absent). Returns its own
+/// URL and its clock.
 async fn start_authorization_server(
     issuer: &str,
     redirect_uri: &str,
+    post_logout_redirect_uri: &str,
     resource_id: &str,
 ) -> (String, service_kit::clock::Clock) {
     let database_url = service_kit::testing::sqlite_url();
@@ -221,7 +233,7 @@ async fn start_authorization_server(
             kind: ClientKind::Confidential,
             secret: Some("strava-secret".to_owned()),
             redirect_uris: vec![redirect_uri.to_owned()],
-            scopes: ScopeSet::parse("profile post personal-message").unwrap(),
+            scopes: ScopeSet::parse("openid profile email post personal-message").unwrap(),
             grant_types: vec![
                 oauth_types::GrantType::AuthorizationCode,
                 oauth_types::GrantType::RefreshToken,
@@ -239,6 +251,15 @@ async fn start_authorization_server(
             .await
             .unwrap());
     }
+    let registered = clients::set_openid_settings(
+        database.pool(),
+        "strava",
+        &[post_logout_redirect_uri.to_owned()],
+        SigningAlgorithm::RS256,
+    )
+    .await
+    .unwrap();
+    assert!(registered, "strava's OpenID Connect settings");
     let mut config = authorization_server::Config::for_test(&database_url);
     config.issuer = issuer.to_owned();
     config.access_token_ttl = ACCESS_TOKEN_TTL;

@@ -1,0 +1,149 @@
+//! The redaction, case by case.
+
+use super::*;
+
+fn redactor() -> Redactor {
+    Redactor::new(&[("http://127.0.0.1:4321".to_owned(), "client".to_owned())])
+}
+
+#[test]
+fn one_value_keeps_one_placeholder_wherever_it_travels() {
+    let mut redactor = redactor();
+    let token = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    let body = format!(r#"{{"access_token":"{token}","expires_in":600}}"#);
+    let issued = redactor.body(Some("application/json"), &body);
+    let presented = redactor.header("authorization", &format!("Bearer {token}"));
+    let introspected = redactor.body(
+        Some("application/x-www-form-urlencoded"),
+        &format!("token={token}&token_type_hint=access_token"),
+    );
+    assert_eq!(
+        issued,
+        Body::Json {
+            value: serde_json::json!({"access_token": "‹access_token#1›", "expires_in": 600})
+        }
+    );
+    assert_eq!(presented, "Bearer ‹access_token#1›");
+    assert_eq!(
+        introspected,
+        Body::Form {
+            fields: vec![
+                ("token".to_owned(), "‹access_token#1›".to_owned()),
+                ("token_type_hint".to_owned(), "access_token".to_owned()),
+            ]
+        }
+    );
+}
+
+#[test]
+fn basic_credentials_show_the_client_id_and_hide_the_secret() {
+    let mut redactor = redactor();
+    let basic = base64::engine::general_purpose::STANDARD.encode("strava:strava-secret");
+    let shown = redactor.header("authorization", &format!("Basic {basic}"));
+    assert_eq!(shown, "Basic base64(strava:‹client_secret#1›)");
+}
+
+#[test]
+fn a_location_loses_its_port_and_its_code() {
+    let mut redactor = redactor();
+    let shown = redactor.header(
+        "location",
+        "http://127.0.0.1:4321/callback?code=AAAABBBBCCCCDDDDEEEE&state=s1&iss=http%3A%2F%2Fas",
+    );
+    assert_eq!(
+        shown,
+        "http://client/callback?code=‹code#1›&state=‹state#1›&iss=http://as"
+    );
+}
+
+#[test]
+fn an_id_token_is_shown_decoded_and_its_nonce_keeps_the_requests_placeholder() {
+    let mut redactor = redactor();
+    let nonce = "n0nce-n0nce-n0nce-n0nce-n0nce-n0nce";
+    let request = redactor.url(&format!(
+        "http://127.0.0.1:4321/authorize?scope=openid&nonce={nonce}"
+    ));
+    let claims = serde_json::json!({
+        "iss": "http://127.0.0.1:4321",
+        "sub": "3f1c9a",
+        "aud": "strava",
+        "nonce": nonce,
+        "at_hash": "x5bU0oHk7m2JgJXAdC2Jxw",
+        "iat": 1_700_000_000,
+        "exp": 1_700_000_600,
+        "name": "Hamza Ali",
+    });
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some("key-1".to_owned());
+    let id_token = jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(b"a key for this test only"),
+    )
+    .unwrap();
+    let body = redactor.body(
+        Some("application/json"),
+        &serde_json::json!({"id_token": id_token}).to_string(),
+    );
+    let hint = redactor.url(&format!(
+        "http://127.0.0.1:4321/logout?id_token_hint={id_token}"
+    ));
+
+    assert_eq!(
+        request,
+        "http://client/authorize?scope=openid&nonce=‹nonce#1›"
+    );
+    assert_eq!(
+        body,
+        Body::Json {
+            value: serde_json::json!({"id_token": {
+                "compact": "‹id_token#1›",
+                "header": {"alg": "HS256", "kid": "‹kid#1›", "typ": "JWT"},
+                "claims": {
+                    "iss": "http://client",
+                    "sub": "‹sub#1›",
+                    "aud": "strava",
+                    "nonce": "‹nonce#1›",
+                    "at_hash": "‹at_hash#1›",
+                    "iat": "‹unix time›",
+                    "exp": "‹unix time›",
+                    "name": "Hamza Ali",
+                },
+            }})
+        }
+    );
+    assert_eq!(hint, "http://client/logout?id_token_hint=‹id_token#1›");
+}
+
+#[test]
+fn a_removed_cookie_keeps_its_attributes_but_not_its_date() {
+    let shown = redactor().header(
+        "set-cookie",
+        "strava_session=; HttpOnly; Path=/; Max-Age=0; Expires=Sat, 29 Nov 2025 12:00:18 GMT",
+    );
+    assert_eq!(
+        shown,
+        "strava_session=; HttpOnly; Path=/; Max-Age=0; Expires=‹http date›"
+    );
+}
+
+#[test]
+fn a_page_shows_its_title_and_form_fields_only() {
+    let page = r#"<html><head><title>Sign in</title><meta name="viewport"></head>
+        <form><input type="hidden" name="csrf_token" value="secret">
+        <input name="username"><input name="password" type="password">
+        <button name="decision" value="approve"></button></form></html>"#;
+    let body = redactor().body(Some("text/html; charset=utf-8"), page);
+    assert_eq!(
+        body,
+        Body::Html {
+            title: "Sign in".to_owned(),
+            fields: vec![
+                "csrf_token".to_owned(),
+                "username".to_owned(),
+                "password".to_owned(),
+                "decision".to_owned()
+            ]
+        }
+    );
+}
