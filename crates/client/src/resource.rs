@@ -174,6 +174,10 @@ async fn send(
         Presentation::Bearer(_) => (format!("Bearer {token}"), None),
         Presentation::Dpop { token, prover } => {
             let proof = htu.and_then(|htu| prover.proof("POST", htu, Some(token)).ok());
+            if proof.is_none() {
+                // The resource refuses the call; the page shows its answer.
+                tracing::error!("no DPoP proof could be signed for the resource call");
+            }
             (format!("DPoP {}", token.secret()), proof)
         }
     };

@@ -3,7 +3,7 @@
 //! ```text
 //!   client ──metadata, /token, /revoke──▶ authorization server
 //!     │                                        ▲
-//!     └── /api/… (DPoP) ──▶ protected resource ──/introspect or JWKS
+//!     └────── /api/… (DPoP) ──▶ protected resource ──/introspect or JWKS
 //! ```
 
 use authorization_server::jwt::SigningAlgorithm;
