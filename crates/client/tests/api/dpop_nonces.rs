@@ -74,23 +74,24 @@ async fn the_resource_asking_for_a_nonce_gets_the_call_once_more_with_it() {
             .await;
 
         assert!(home.contains("Posted to Facebook"), "{home}");
-        let world = app.world();
-        assert_eq!(world.resource_calls.len(), 2, "refused, then retried");
-        let token = world.resource_calls[1].authorization.clone().unwrap();
-        let token = AccessToken::new(token.strip_prefix("DPoP ").unwrap());
-        let posts = format!("{}/api/posts", world.resource_url);
-        let first = world.dpop.resource_proofs[0].clone().unwrap();
-        let second = world.dpop.resource_proofs[1].clone().unwrap();
-        assert!(claims(&first).get("nonce").is_none());
-        verified(&second, &posts, Some(&token), Some("rs-nonce-1"));
-        // Each server's nonce is its own: the token endpoint's proofs had none.
-        assert!(world
-            .dpop
-            .token_proofs
-            .iter()
-            .flatten()
-            .all(|proof| claims(proof).get("nonce").is_none()));
-        drop(world);
+        {
+            let world = app.world();
+            assert_eq!(world.resource_calls.len(), 2, "refused, then retried");
+            let token = world.resource_calls[1].authorization.clone().unwrap();
+            let token = AccessToken::new(token.strip_prefix("DPoP ").unwrap());
+            let posts = format!("{}/api/posts", world.resource_url);
+            let first = world.dpop.resource_proofs[0].clone().unwrap();
+            let second = world.dpop.resource_proofs[1].clone().unwrap();
+            assert!(claims(&first).get("nonce").is_none());
+            verified(&second, &posts, Some(&token), Some("rs-nonce-1"));
+            // Each server's nonce is its own: the token endpoint's proofs had none.
+            assert!(world
+                .dpop
+                .token_proofs
+                .iter()
+                .flatten()
+                .all(|proof| claims(proof).get("nonce").is_none()));
+        }
 
         // The next call carries the nonce at once.
         app.act("/post", &[("message", "again")]).await;

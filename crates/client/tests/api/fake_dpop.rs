@@ -76,7 +76,7 @@ fn demanded(demand: &NonceDemand, given: &mut u64) -> Result<Option<String>, Str
 /// §5 at `/token`: records the proof; checks it when there is one (the
 /// token endpoint's URL under the issuer, `POST`, the nonce asked for).
 /// `Err` is the refusal to answer.
-pub fn check_token_request(request: &Request, world: &mut World) -> Result<(), ResponseTemplate> {
+pub fn check_token_request(request: &Request, world: &mut World) -> Result<(), Refusal> {
     let proof = proof_header(request);
     world.dpop.token_proofs.push(proof.clone());
     world.dpop.proved = None;
@@ -103,13 +103,16 @@ pub fn check_token_request(request: &Request, world: &mut World) -> Result<(), R
     }
 }
 
-fn token_refusal(error: &str, nonce: Option<&str>) -> ResponseTemplate {
+/// A fake's refusal, boxed: an answer template is large.
+pub type Refusal = Box<ResponseTemplate>;
+
+fn token_refusal(error: &str, nonce: Option<&str>) -> Refusal {
     let answer = ResponseTemplate::new(400)
         .set_body_json(json!({ "error": error, "error_description": "the fake's DPoP check" }));
-    match nonce {
+    Box::new(match nonce {
         Some(nonce) => answer.insert_header("DPoP-Nonce", nonce),
         None => answer,
-    }
+    })
 }
 
 /// §5, §6: a token answer of a proved request is `token_type: DPoP`, its
@@ -127,7 +130,7 @@ pub fn bind(world: &mut World, answer: &mut serde_json::Value, access_token: &st
 /// §7 at the resource: the access token presented, or the refusal. A bound
 /// token must come as `DPoP` with a proof of its key for this request and
 /// this token; an unbound one as `Bearer`.
-pub fn presented_token(request: &Request, world: &mut World) -> Result<String, ResponseTemplate> {
+pub fn presented_token(request: &Request, world: &mut World) -> Result<String, Refusal> {
     let proof = proof_header(request);
     world.dpop.resource_proofs.push(proof.clone());
     let authorization = request
@@ -167,15 +170,15 @@ pub fn presented_token(request: &Request, world: &mut World) -> Result<String, R
     }
 }
 
-fn resource_refusal(scheme: &str, error: &str, nonce: Option<&str>) -> ResponseTemplate {
+fn resource_refusal(scheme: &str, error: &str, nonce: Option<&str>) -> Refusal {
     let answer = ResponseTemplate::new(401)
         .set_body_json(json!({ "error": error, "error_description": "the fake's DPoP check" }))
         .insert_header(
             "WWW-Authenticate",
             format!(r#"{scheme} realm="fake", error="{error}", algs="ES256""#).as_str(),
         );
-    match nonce {
+    Box::new(match nonce {
         Some(nonce) => answer.insert_header("DPoP-Nonce", nonce),
         None => answer,
-    }
+    })
 }

@@ -404,7 +404,7 @@ fn token(request: &Request, world: &mut World) -> ResponseTemplate {
         .token_authorizations
         .push(header(request, "authorization"));
     if let Err(refusal) = fake_dpop::check_token_request(request, world) {
-        return refusal;
+        return *refusal;
     }
     let params: HashMap<String, String> = pairs.into_iter().collect();
     match params.get("grant_type").map(String::as_str) {
@@ -484,7 +484,7 @@ fn refusal(
     });
     let token = match fake_dpop::presented_token(request, world) {
         Ok(token) => token,
-        Err(refused) => return Some(refused),
+        Err(refused) => return Some(*refused),
     };
     match world.access_tokens.get(&token) {
         None => Some(bearer_refusal(401, "invalid_token", None)),
