@@ -82,6 +82,11 @@ pub struct Config {
     #[arg(long)]
     pub ca_cert: Option<PathBuf>,
 
+    /// Never use DPoP (RFC 9449), even when the authorization server offers
+    /// it: tokens are then plain Bearer tokens.
+    #[arg(long)]
+    pub no_dpop: bool,
+
     /// The clock every handler reads (tests move it forward).
     #[arg(skip)]
     pub clock: Clock,
@@ -125,6 +130,9 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// `--ca-cert`: trusted for back-channel calls besides the public roots.
     pub ca_cert: Option<PathBuf>,
+    /// Whether a connection may use DPoP (RFC 9449) when the authorization
+    /// server offers it; `--no-dpop` turns it off.
+    pub dpop: bool,
 }
 
 impl Settings {
@@ -180,6 +188,7 @@ impl Settings {
             scope,
             secure_cookies,
             ca_cert: config.ca_cert.clone(),
+            dpop: !config.no_dpop,
         })
     }
 }
@@ -218,6 +227,12 @@ mod tests {
         assert_eq!(settings.issuer_internal_url, None);
         assert_eq!(settings.resource_internal_url, settings.resource_url);
         assert!(!settings.secure_cookies);
+        assert!(settings.dpop, "DPoP is used when offered unless --no-dpop");
+    }
+
+    #[test]
+    fn no_dpop_turns_dpop_off() {
+        assert!(!settings(&["--no-dpop"]).unwrap().dpop);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Acting as the user: the access token kept fresh, and calls to the
-//! resource that recover from an expired token.
+//! resource that recover from an expired token. A connection with a DPoP
+//! key (RFC 9449) proves it on every refresh and every call.
 //!
 //! Before a call, an access token that expires within
 //! [`REFRESH_MARGIN_SECONDS`] is refreshed (RFC 6749 §6). If the resource
@@ -14,8 +15,9 @@
 
 use oauth_types::secret::RefreshToken;
 
+use crate::dpop::{Prover, TokenType};
 use crate::oauth::{self, Recorder, TokenError};
-use crate::resource::{self, Answer, ResourceCall};
+use crate::resource::{self, Answer, Presentation, ResourceCall, Target};
 use crate::session::Session;
 use crate::state::AppState;
 use crate::store;
@@ -90,22 +92,49 @@ async fn call_once(
     connection: &Connection,
     now: i64,
 ) -> Result<Result<Answer, resource::Unreachable>, sqlx::Error> {
-    let (answer, exchange) = resource::call(
-        &state.http,
-        &state.settings.resource_internal_url,
-        call,
-        &connection.access_token,
-    )
-    .await;
-    let step = Step::new(
-        &format!("Call the protected resource: POST {}", call.path),
-        "RFC 6750 §2.1, §3.1",
-        "The access token travels only in the Authorization header as a Bearer token (never in a URL, RFC 9700 §4.3.2); a refusal names its reason in WWW-Authenticate and the JSON body.",
-    )
-    .request(exchange.request)
-    .response(exchange.response);
-    store::trace::append(state.pool(), &session.id_hash, step, now).await?;
+    let target = Target {
+        base: &state.settings.resource_internal_url,
+        public: &state.settings.resource_url,
+    };
+    let prover = prover(state, connection, now);
+    let presentation = match (&prover, connection.token_type) {
+        (Some(prover), TokenType::Dpop) => Presentation::Dpop {
+            token: &connection.access_token,
+            prover,
+        },
+        _ => Presentation::Bearer(&connection.access_token),
+    };
+    let (answer, exchanges) = resource::call(&state.http, &target, call, &presentation).await;
+    let (rfc, explanation) = match presentation {
+        Presentation::Bearer(_) => (
+            "RFC 6750 §2.1, §3.1",
+            "The access token travels only in the Authorization header as a Bearer token (never in a URL, RFC 9700 §4.3.2); a refusal names its reason in WWW-Authenticate and the JSON body.",
+        ),
+        Presentation::Dpop { .. } => (
+            "RFC 9449 §7.1, §9",
+            "The access token is bound to Strava's key, so it travels as Authorization: DPoP with a fresh proof of that key for this request (htm, htu) and this token (ath, the hash of the token); without the private key a copy of the token is refused. A resource that asks for a nonce (use_dpop_nonce) gets the call once more with it.",
+        ),
+    };
+    for exchange in exchanges {
+        let step = Step::new(
+            &format!("Call the protected resource: POST {}", call.path),
+            rfc,
+            explanation,
+        )
+        .request(exchange.request)
+        .response(exchange.response);
+        store::trace::append(state.pool(), &session.id_hash, step, now).await?;
+    }
     Ok(answer)
+}
+
+/// The connection's proof signer, when it has a DPoP key.
+fn prover<'a>(state: &'a AppState, connection: &'a Connection, now: i64) -> Option<Prover<'a>> {
+    connection.dpop_key.as_deref().map(|key| Prover {
+        key,
+        nonces: &state.dpop_nonces,
+        now,
+    })
 }
 
 /// RFC 6749 §6. On success the new tokens are stored and returned; on
@@ -149,7 +178,15 @@ async fn refresh(
         }
     };
     let recorder = Recorder::new(&state.http);
-    let result = oauth::refresh(&state.settings, &endpoints, &recorder, &refresh_token).await;
+    let prover = prover(state, connection, now);
+    let result = oauth::refresh(
+        &state.settings,
+        &endpoints,
+        &recorder,
+        prover.as_ref(),
+        &refresh_token,
+    )
+    .await;
     for exchange in recorder.take() {
         let step = Step::new(
             "Refresh the access token",
@@ -212,6 +249,8 @@ fn renewed(old: &Connection, used: RefreshToken, tokens: oauth::Tokens, now: i64
         refresh_token: Some(tokens.refresh_token.unwrap_or(used)),
         scope: tokens.scope.unwrap_or_else(|| old.scope.clone()),
         expires_at: expires_at(tokens.expires_in, now),
+        dpop_key: old.dpop_key.clone(),
+        token_type: tokens.token_type,
     }
 }
 

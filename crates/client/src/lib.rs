@@ -40,10 +40,15 @@ pub mod oauth;
 /// validated per Core §3.1.3.7, RP-initiated logout.
 pub mod openid;
 
+/// DPoP (RFC 9449): a key pair per connection, proofs on the token
+/// requests and the resource calls, server nonces.
+pub mod dpop;
+
 /// Acting as the user: tokens kept fresh, refresh on `invalid_token`.
 pub mod connection;
 
-/// Calls to the protected resource with the Bearer token (RFC 6750).
+/// Calls to the protected resource with the token, as Bearer (RFC 6750)
+/// or DPoP-bound (RFC 9449 §7).
 pub mod resource;
 
 /// "Behind the scenes": steps with their RFC sections, secrets shortened.

@@ -42,6 +42,8 @@ use url::Url;
 
 use crate::config::Settings;
 use crate::discovery::Endpoints;
+use crate::dpop::proving_client::{ProvingClient, TokenProofs};
+use crate::dpop::{self, JwkThumbprint, TokenType};
 use crate::trace;
 
 /// The `oauth2` client with an authorization and a token endpoint.
@@ -69,14 +71,17 @@ pub struct AuthorizationRequest {
     pub code_verifier: String,
 }
 
-/// Builds the authorization request URL with `state` and an S256 challenge.
+/// Builds the authorization request URL with `state` and an S256
+/// challenge; with `dpop_jkt`, the code is bound to that key.
 pub fn authorization_request(
     settings: &Settings,
     endpoints: &Endpoints,
     scope: &ScopeSet,
+    dpop_jkt: Option<&JwkThumbprint>,
 ) -> AuthorizationRequest {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, state) = oauth_client(settings, endpoints)
+    let client = oauth_client(settings, endpoints);
+    let mut request = client
         .authorize_url(|| CsrfToken::new(generate_credential()))
         .add_scopes(
             scope
@@ -85,8 +90,12 @@ pub fn authorization_request(
         )
         .set_pkce_challenge(challenge)
         // RFC 8707 §2: the token is for this resource alone.
-        .add_extra_param("resource", settings.resource_indicator.clone())
-        .url();
+        .add_extra_param("resource", settings.resource_indicator.clone());
+    if let Some(jkt) = dpop_jkt {
+        // RFC 9449 §10: only a proof by this key can redeem the code.
+        request = request.add_extra_param("dpop_jkt", jkt.as_str().to_owned());
+    }
+    let (url, state) = request.url();
     AuthorizationRequest {
         url,
         state: state.secret().to_owned(),
@@ -104,6 +113,8 @@ pub struct Tokens {
     /// `None` when the server did not name it: then it is the requested
     /// scope (RFC 6749 §5.1).
     pub scope: Option<ScopeSet>,
+    /// `DPoP` when the server bound the access token to our key.
+    pub token_type: TokenType,
 }
 
 /// Why the token endpoint gave no tokens.
@@ -124,39 +135,59 @@ pub enum TokenError {
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.5: trades the code and the verifier for
-/// tokens, authenticating with `client_secret_basic`.
+/// tokens, authenticating with `client_secret_basic`; with `prover`, each
+/// request carries a DPoP proof (RFC 9449 §5).
 pub async fn exchange_code(
     settings: &Settings,
     endpoints: &Endpoints,
     recorder: &Recorder<'_>,
+    prover: Option<&dpop::Prover<'_>>,
     code: &AuthorizationCode,
     code_verifier: String,
 ) -> Result<Tokens, TokenError> {
+    let http = proving(recorder, prover, endpoints);
     oauth_client(settings, endpoints)
         .exchange_code(oauth2::AuthorizationCode::new(code.secret().to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(code_verifier))
         .add_extra_param("resource", settings.resource_indicator.clone())
-        .request_async(recorder)
+        .request_async(&http)
         .await
         .map(|answer| tokens_of(&answer))
         .map_err(token_error)
 }
 
-/// RFC 6749 §6: a new access token (and, rotated, a new refresh token).
+/// RFC 6749 §6: a new access token (and, rotated, a new refresh token);
+/// with `prover`, proving the connection's key (RFC 9449 §5).
 pub async fn refresh(
     settings: &Settings,
     endpoints: &Endpoints,
     recorder: &Recorder<'_>,
+    prover: Option<&dpop::Prover<'_>>,
     refresh_token: &RefreshToken,
 ) -> Result<Tokens, TokenError> {
     let refresh_token = oauth2::RefreshToken::new(refresh_token.secret().to_owned());
+    let http = proving(recorder, prover, endpoints);
     oauth_client(settings, endpoints)
         .exchange_refresh_token(&refresh_token)
         .add_extra_param("resource", settings.resource_indicator.clone())
-        .request_async(recorder)
+        .request_async(&http)
         .await
         .map(|answer| tokens_of(&answer))
         .map_err(token_error)
+}
+
+/// The recorder, with a proof for the token endpoint on each request when
+/// the connection uses DPoP.
+fn proving<'a, 'h>(
+    recorder: &'a Recorder<'h>,
+    prover: Option<&'a dpop::Prover<'a>>,
+    endpoints: &'a Endpoints,
+) -> ProvingClient<'a, Recorder<'h>> {
+    let proofs = prover.map(|prover| TokenProofs {
+        prover,
+        htu: &endpoints.published_token_endpoint,
+    });
+    ProvingClient::new(recorder, proofs)
 }
 
 /// RFC 7009 §2.1: asks the server to revoke a token, authenticating with
@@ -246,6 +277,7 @@ fn tokens_of(answer: &oauth2::basic::BasicTokenResponse) -> Tokens {
                 .filter_map(|scope| oauth_types::Scope::parse(scope).ok())
                 .collect()
         }),
+        token_type: TokenType::parse(answer.token_type().as_ref()),
     }
 }
 
@@ -339,6 +371,13 @@ fn describe_request(request: &HttpRequest) -> String {
     {
         lines.push(format!("Content-Type: {value}"));
     }
+    if let Some(proof) = request
+        .headers()
+        .get(dpop::PROOF_HEADER)
+        .and_then(|value| value.to_str().ok())
+    {
+        lines.push(dpop::shown::describe_proof(proof));
+    }
     if !request.body().is_empty() {
         lines.push(String::new());
         lines.push(trace::describe_form(request.body()));
@@ -351,6 +390,7 @@ fn describe_response(response: &HttpResponse) -> String {
     for name in [
         oauth2::http::header::CACHE_CONTROL,
         oauth2::http::header::WWW_AUTHENTICATE,
+        oauth2::http::HeaderName::from_static("dpop-nonce"),
     ] {
         if let Some(value) = response
             .headers()

@@ -1,7 +1,10 @@
 //! Calls to the protected resource ("Facebook") as the user.
 //!
-//! The access token travels only in the `Authorization: Bearer` header
-//! (RFC 6750 §2.1), never in a URL (RFC 9700 §4.3.2, security rule 29).
+//! The access token travels only in the `Authorization` header, never in a
+//! URL (RFC 9700 §4.3.2, security rule 29): as `Bearer` (RFC 6750 §2.1), or,
+//! when it is bound to the connection's key, as `DPoP` with a proof of that
+//! key for this request and this token (RFC 9449 §7.1). A resource that
+//! asks for a nonce (§9) gets the call once more with it.
 //! The answer is sorted into what RFC 6750 §3.1 distinguishes, so the pages
 //! can say what happened and what to do.
 
@@ -9,6 +12,8 @@ use oauth_types::secret::AccessToken;
 use oauth_types::{BearerErrorCode, ErrorResponse};
 use url::Url;
 
+use crate::challenge;
+use crate::dpop::{self, Prover};
 use crate::oauth::Exchange;
 use crate::trace;
 
@@ -67,29 +72,129 @@ pub enum Answer {
 #[error("the protected resource cannot be reached")]
 pub struct Unreachable;
 
-/// Makes the call with `token` and returns the answer and what went over
-/// the wire (shortened).
+/// How the access token is presented.
+pub enum Presentation<'a> {
+    /// RFC 6750 §2.1: `Authorization: Bearer <token>`.
+    Bearer(&'a AccessToken),
+    /// RFC 9449 §7.1: `Authorization: DPoP <token>` and a proof naming the
+    /// token, signed by the connection's key.
+    Dpop {
+        token: &'a AccessToken,
+        prover: &'a Prover<'a>,
+    },
+}
+
+impl Presentation<'_> {
+    fn token(&self) -> &AccessToken {
+        match self {
+            Self::Bearer(token) | Self::Dpop { token, .. } => token,
+        }
+    }
+}
+
+/// Where a call goes: the resource as this server reaches it (`base`,
+/// `--resource-internal-url`) and as it knows itself (`public`,
+/// `--resource-url`, its identifier): a proof's `htu` names the latter,
+/// which is what the resource compares (RFC 9449 §4.3 item 9).
+pub struct Target<'a> {
+    pub base: &'a Url,
+    pub public: &'a Url,
+}
+
+/// Makes the call and returns the answer and what went over the wire
+/// (shortened): one exchange, or two when a DPoP call was asked for a
+/// nonce (RFC 9449 §9) and sent once more with it.
 pub async fn call(
     http: &reqwest::Client,
-    base: &Url,
+    target: &Target<'_>,
     call: &ResourceCall,
-    token: &AccessToken,
-) -> (Result<Answer, Unreachable>, Exchange) {
-    let url = format!("{}{}", base.as_str().trim_end_matches('/'), call.path);
+    presentation: &Presentation<'_>,
+) -> (Result<Answer, Unreachable>, Vec<Exchange>) {
+    let url = join(target.base, call.path);
+    let htu = Url::parse(&join(target.public, call.path)).ok();
+    let mut exchanges = Vec::new();
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let (sent, exchange) = send(http, &url, htu.as_ref(), call, presentation).await;
+        exchanges.push(exchange);
+        let answered = match sent {
+            Ok(answered) => answered,
+            Err(unreachable) => return (Err(unreachable), exchanges),
+        };
+        let asked_for_a_nonce = match (presentation, &htu, &answered.nonce) {
+            (Presentation::Dpop { prover, .. }, Some(htu), Some(nonce)) => {
+                prover.nonces.remember(htu, nonce);
+                answered.asks_for_a_nonce()
+            }
+            _ => false,
+        };
+        // §9: once more with the nonce, never a third time.
+        if !asked_for_a_nonce || attempts == 2 {
+            return (Ok(classify(answered.status, &answered.body)), exchanges);
+        }
+    }
+}
+
+fn join(base: &Url, path: &str) -> String {
+    format!("{}{path}", base.as_str().trim_end_matches('/'))
+}
+
+/// An answer, as read.
+struct Answered {
+    status: u16,
+    /// Every `WWW-Authenticate` field.
+    challenges: Vec<String>,
+    nonce: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answered {
+    /// RFC 9449 §9: `401` with a `DPoP` challenge whose error is
+    /// `use_dpop_nonce`.
+    fn asks_for_a_nonce(&self) -> bool {
+        self.status == 401
+            && challenge::parse_all(self.challenges.iter().map(String::as_str))
+                .iter()
+                .any(|found| found.is("dpop") && found.param("error") == Some(dpop::USE_DPOP_NONCE))
+    }
+}
+
+/// One request, with a new proof when the token is DPoP-bound.
+async fn send(
+    http: &reqwest::Client,
+    url: &str,
+    htu: Option<&Url>,
+    call: &ResourceCall,
+    presentation: &Presentation<'_>,
+) -> (Result<Answered, Unreachable>, Exchange) {
     let body = serde_json::to_vec(&call.body).unwrap_or_default();
-    let request = format!(
-        "POST {url}\nAuthorization: {}\nContent-Type: application/json\n\n{}",
-        trace::describe_authorization(&format!("Bearer {}", token.secret())),
-        trace::describe_body(&body)
+    let token = presentation.token().secret();
+    let (authorization, proof) = match presentation {
+        Presentation::Bearer(_) => (format!("Bearer {token}"), None),
+        Presentation::Dpop { token, prover } => {
+            let proof = htu.and_then(|htu| prover.proof("POST", htu, Some(token)).ok());
+            if proof.is_none() {
+                // The resource refuses the call; the page shows its answer.
+                tracing::error!("no DPoP proof could be signed for the resource call");
+            }
+            (format!("DPoP {}", token.secret()), proof)
+        }
+    };
+    let mut request = format!(
+        "POST {url}\nAuthorization: {}\nContent-Type: application/json",
+        trace::describe_authorization(&authorization)
     );
-    let sent = http
-        .post(&url)
-        .bearer_auth(token.secret())
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(body)
-        .send()
-        .await;
-    let response = match sent {
+    let mut builder = http
+        .post(url)
+        .header(reqwest::header::AUTHORIZATION, &authorization)
+        .header(reqwest::header::CONTENT_TYPE, "application/json");
+    if let Some(proof) = &proof {
+        request.push_str(&format!("\n{}", dpop::shown::describe_proof(proof)));
+        builder = builder.header(dpop::PROOF_HEADER, proof);
+    }
+    request.push_str(&format!("\n\n{}", trace::describe_body(&body)));
+    let response = match builder.body(body).send().await {
         Ok(response) => response,
         Err(_) => {
             let exchange = Exchange {
@@ -99,25 +204,44 @@ pub async fn call(
             return (Err(Unreachable), exchange);
         }
     };
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
     let status = response.status().as_u16();
-    let challenge = response
+    let challenges: Vec<String> = response
         .headers()
-        .get(reqwest::header::WWW_AUTHENTICATE)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let bytes = response.bytes().await.unwrap_or_default();
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let nonce = header(dpop::NONCE_HEADER);
+    let body = response.bytes().await.unwrap_or_default().to_vec();
     let mut described = format!("HTTP {status}");
-    if let Some(challenge) = &challenge {
+    for challenge in &challenges {
         described.push_str(&format!("\nWWW-Authenticate: {challenge}"));
     }
-    if !bytes.is_empty() {
-        described.push_str(&format!("\n\n{}", trace::describe_body(&bytes)));
+    if let Some(nonce) = &nonce {
+        described.push_str(&format!("\n{}: {nonce}", dpop::NONCE_HEADER));
+    }
+    if !body.is_empty() {
+        described.push_str(&format!("\n\n{}", trace::describe_body(&body)));
     }
     let exchange = Exchange {
         request,
         response: described,
     };
-    (Ok(classify(status, &bytes)), exchange)
+    let answered = Answered {
+        status,
+        challenges,
+        nonce,
+        body,
+    };
+    (Ok(answered), exchange)
 }
 
 /// RFC 6750 §3.1: the status and the `error` code of the JSON body.

@@ -10,6 +10,7 @@ use sqlx::AnyPool;
 
 use crate::config::Settings;
 use crate::discovery::Discovery;
+use crate::dpop::Nonces;
 
 /// Shared by all handlers through `web::Data`.
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     /// For every server-to-server call (authorization server, resource).
     pub http: reqwest::Client,
     pub discovery: Discovery,
+    /// The latest DPoP nonce of each server (RFC 9449 §8, §9).
+    pub dpop_nonces: Nonces,
     /// The time every handler reads (tests move it forward).
     pub clock: Clock,
 }
@@ -29,6 +32,7 @@ impl AppState {
             database,
             http: back_channel_client(settings.ca_cert.as_deref())?,
             discovery: Discovery::new(),
+            dpop_nonces: Nonces::default(),
             settings,
         })
     }

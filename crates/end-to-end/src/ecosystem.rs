@@ -3,7 +3,7 @@
 //! ```text
 //!   client ──metadata, /token, /revoke──▶ authorization server
 //!     │                                        ▲
-//!     └──── /api/… (Bearer) ──▶ protected resource ──/introspect or JWKS
+//!     └────── /api/… (DPoP) ──▶ protected resource ──/introspect or JWKS
 //! ```
 
 use authorization_server::jwt::SigningAlgorithm;
@@ -52,6 +52,9 @@ pub struct Options {
     /// The `alg` of the client's ID tokens (OpenID Connect Core §15.1:
     /// RS256 unless it registered another).
     pub id_token_alg: SigningAlgorithm,
+    /// The client uses DPoP (RFC 9449), which the authorization server
+    /// offers; `false`: started with `--no-dpop`.
+    pub client_dpop: bool,
 }
 
 /// HTTPS for the three roles (security.md 30).
@@ -108,6 +111,7 @@ impl Options {
             tls: None,
             default_resource: true,
             id_token_alg: SigningAlgorithm::RS256,
+            client_dpop: true,
         }
     }
 
@@ -133,6 +137,15 @@ impl Options {
     pub fn discovering_issuer(self) -> Self {
         Self {
             discover_issuer: true,
+            ..self
+        }
+    }
+
+    /// These options with the client started with `--no-dpop`: Bearer
+    /// tokens.
+    pub fn without_dpop(self) -> Self {
+        Self {
+            client_dpop: false,
             ..self
         }
     }
@@ -271,6 +284,7 @@ async fn start_client(
     if options.discover_issuer {
         config.issuer = "auto".to_owned();
     }
+    config.no_dpop = !options.client_dpop;
     if let Some(tls) = &options.tls {
         config.serve = tls.serve(database_url);
         config.ca_cert = tls.back_channel_ca().map(Into::into);

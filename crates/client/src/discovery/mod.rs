@@ -57,6 +57,10 @@ pub struct Endpoints {
     pub authorization_endpoint: Url,
     /// Back channel.
     pub token_endpoint: Url,
+    /// The token endpoint as published: the URL the server knows itself
+    /// by, which a DPoP proof names in `htu` (RFC 9449 §4.2) even when the
+    /// request goes to the back-channel address.
+    pub published_token_endpoint: Url,
     /// Back channel, when the server supports RFC 7009.
     pub revocation_endpoint: Option<Url>,
     /// Back channel: the provider's JWK Set (RFC 7517), which signs ID
@@ -71,6 +75,9 @@ pub struct Endpoints {
     pub document: Document,
     /// RFC 9207 §3: the server promises `iss` in authorization responses.
     pub iss_parameter_supported: bool,
+    /// RFC 9449 §5.1: the DPoP proof algorithms the server accepts; none
+    /// means it does not offer DPoP.
+    pub dpop_signing_alg_values_supported: Vec<String>,
     /// How they were found, for the behind-the-scenes page: with
     /// `--issuer auto` the RFC 9728 steps, then the RFC 8414 request.
     pub steps: Vec<Step>,
@@ -344,11 +351,8 @@ async fn fetch(
     }
     let authorization_endpoint =
         endpoint_url("authorization_endpoint", &metadata.authorization_endpoint)?;
-    let token_endpoint = back_channel(
-        endpoint_url("token_endpoint", &metadata.token_endpoint)?,
-        &issuer_url,
-        &internal,
-    );
+    let published_token_endpoint = endpoint_url("token_endpoint", &metadata.token_endpoint)?;
+    let token_endpoint = back_channel(published_token_endpoint.clone(), &issuer_url, &internal);
     let revocation_endpoint = metadata
         .revocation_endpoint
         .as_deref()
@@ -366,12 +370,14 @@ async fn fetch(
         metadata_url,
         authorization_endpoint,
         token_endpoint,
+        published_token_endpoint,
         revocation_endpoint,
         jwks_uri,
         end_session_endpoint,
         userinfo_endpoint,
         document,
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
+        dpop_signing_alg_values_supported: metadata.dpop_signing_alg_values_supported,
         steps: Vec::new(),
     };
     let discovered = !steps.is_empty();
@@ -415,13 +421,26 @@ fn authorization_server_metadata_step(
     Step::new(title, endpoints.document.specification(), &explanation)
         .request(format!("GET {}", endpoints.metadata_url))
         .response(format!(
-            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}{}",
+            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}{}{}",
             endpoints.issuer,
             endpoints.authorization_endpoint,
             endpoints.token_endpoint,
             endpoints.iss_parameter_supported,
-            openid_members(endpoints)
+            openid_members(endpoints),
+            dpop_member(endpoints)
         ))
+}
+
+/// RFC 9449 §5.1, when the document names it.
+fn dpop_member(endpoints: &Endpoints) -> String {
+    let algorithms = &endpoints.dpop_signing_alg_values_supported;
+    if algorithms.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\ndpop_signing_alg_values_supported: {}",
+        algorithms.join(" ")
+    )
 }
 
 /// The members a sign-in uses, when the document names them.

@@ -20,6 +20,8 @@
 //! token is validated and the person signed in
 //! ([`crate::routes::sign_in_callback`]).
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use oauth_types::params::UniqueParams;
@@ -28,6 +30,7 @@ use oauth_types::{OAuthErrorCode, ScopeSet};
 
 use crate::connection::expires_at;
 use crate::discovery::{DiscoveryError, Document, Endpoints};
+use crate::dpop::{self, DpopKey, TokenType};
 use crate::notice::Notice;
 use crate::oauth::{self, Exchange, Recorder, TokenError};
 use crate::openid::id_token::IdTokenError;
@@ -310,18 +313,30 @@ async fn finish_connecting(answer: Answer<'_>) -> Result<HttpResponse, CallbackE
     } = answer;
     let pool = state.pool();
     let recorder = Recorder::new(&state.http);
+    let dpop_key = pending.dpop_key.map(Arc::new);
+    let prover = dpop_key.as_deref().map(|key| dpop::Prover {
+        key,
+        nonces: &state.dpop_nonces,
+        now,
+    });
     let result = oauth::exchange_code(
         &state.settings,
         endpoints,
         &recorder,
+        prover.as_ref(),
         code,
         pending.code_verifier,
     )
     .await;
     for exchange in recorder.take() {
-        store::trace::append(pool, &session.id_hash, exchange_step(exchange), now).await?;
+        let step = exchange_step(exchange, dpop_key.is_some());
+        store::trace::append(pool, &session.id_hash, step, now).await?;
     }
     let tokens = result.map_err(CallbackError::Exchange)?;
+    if let Some(key) = &dpop_key {
+        let step = binding_step(key, tokens.token_type, &tokens.access_token);
+        store::trace::append(pool, &session.id_hash, step, now).await?;
+    }
 
     // RFC 6749 §5.1: no scope in the answer means the requested one.
     let granted = tokens
@@ -333,6 +348,8 @@ async fn finish_connecting(answer: Answer<'_>) -> Result<HttpResponse, CallbackE
         refresh_token: tokens.refresh_token,
         expires_at: expires_at(tokens.expires_in, now),
         scope: granted.clone(),
+        dpop_key,
+        token_type: tokens.token_type,
     };
     store::connections::upsert(pool, &session.owner(), &connection, now).await?;
     let (session, cookie) = session::renew(pool, session, &state.settings, now).await?;
@@ -374,14 +391,33 @@ fn connected_notice(requested: &ScopeSet, granted: &ScopeSet) -> Notice {
     Notice::success("Facebook is connected", text)
 }
 
-fn exchange_step(exchange: Exchange) -> Step {
+fn exchange_step(exchange: Exchange, dpop: bool) -> Step {
+    const EXCHANGE: &str = "Server to server, Strava authenticates with its client secret (HTTP Basic) and proves with the PKCE code_verifier that it is the one that started the flow; the answer carries the tokens, which stay in Strava's database.";
+    let (rfc, explanation) = if dpop {
+        (
+            "RFC 6749 §4.1.3, §5.1; RFC 7636 §4.5; RFC 9449 §5",
+            format!("{EXCHANGE} The DPoP header is a proof signed by the connection's key for this very request (POST to the token endpoint, a fresh jti), so the tokens are bound to that key; a server that asks for a nonce (use_dpop_nonce) gets the request once more with it."),
+        )
+    } else {
+        ("RFC 6749 §4.1.3, §5.1; RFC 7636 §4.5", EXCHANGE.to_owned())
+    };
+    Step::new("Exchange the code for tokens", rfc, &explanation)
+        .request(exchange.request)
+        .response(exchange.response)
+}
+
+/// RFC 9449 §6: what the token answer bound to the connection's key.
+pub fn binding_step(
+    key: &DpopKey,
+    token_type: TokenType,
+    access_token: &oauth_types::secret::AccessToken,
+) -> Step {
     Step::new(
-        "Exchange the code for tokens",
-        "RFC 6749 §4.1.3, §5.1; RFC 7636 §4.5",
-        "Server to server, Strava authenticates with its client secret (HTTP Basic) and proves with the PKCE code_verifier that it is the one that started the flow; the answer carries the tokens, which stay in Strava's database.",
+        "The tokens are bound to Strava's key",
+        "RFC 9449 §5, §6",
+        "The authorization server checked the proof and bound the access token to the proof's public key: its RFC 7638 thumbprint is the token's cnf.jkt. A copy of the token is now useless without Strava's private key, which never leaves Strava's database.",
     )
-    .request(exchange.request)
-    .response(exchange.response)
+    .response(dpop::shown::describe_binding(key, token_type, access_token))
 }
 
 /// When the flow of this `state` started on another loopback name of this

@@ -6,7 +6,9 @@
 //! the authorization endpoint with `response_type=code`, `client_id`,
 //! `redirect_uri`, `scope`, `state`, `code_challenge` and
 //! `code_challenge_method=S256`. `?scope=…` asks for more scopes on top of
-//! the configured ones (incremental authorization).
+//! the configured ones (incremental authorization). When the connection
+//! will use DPoP (RFC 9449), its key pair is made here, kept with the
+//! request, and its thumbprint sent as `dpop_jkt` (§10).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -15,6 +17,7 @@ use oauth_types::ScopeSet;
 use serde::Deserialize;
 
 use crate::discovery::{DiscoveryError, Endpoints};
+use crate::dpop::{self, BadDpopKey, DpopKey};
 use crate::oauth;
 use crate::origin;
 use crate::pages::{html, ProblemPage};
@@ -42,6 +45,8 @@ pub enum ConnectError {
     BadScope,
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+    #[error("no DPoP key pair could be made")]
+    DpopKey(#[from] BadDpopKey),
     #[error("database error")]
     Store(#[from] sqlx::Error),
 }
@@ -50,6 +55,7 @@ impl ResponseError for ConnectError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadScope => StatusCode::BAD_REQUEST,
+            Self::DpopKey(_) => StatusCode::INTERNAL_SERVER_ERROR,
             // Not a passing failure: the resource names a server we were
             // not told to trust.
             Self::Discovery(DiscoveryError::UntrustedIssuer { .. }) => StatusCode::BAD_GATEWAY,
@@ -69,6 +75,10 @@ impl ResponseError for ConnectError {
                 "Connect with the button on the home page.",
             ),
             Self::Discovery(error) => authorization_server_unavailable(error, Purpose::Connect),
+            Self::DpopKey(error) => {
+                tracing::error!(%error, "cannot make a DPoP key pair");
+                unexpected_problem()
+            }
             // Answered by `store_failure` above.
             Self::Store(_) => unexpected_problem(),
         };
@@ -141,7 +151,13 @@ pub async fn get(
         .discovery
         .fresh_endpoints(&state.settings, &state.http)
         .await?;
-    let authorization = oauth::authorization_request(&state.settings, &endpoints, &scope);
+    // RFC 9449: one key pair per connection, made now.
+    let dpop_key = dpop::offered(&state.settings, &endpoints)
+        .then(DpopKey::generate)
+        .transpose()?;
+    let dpop_jkt = dpop_key.as_ref().map(DpopKey::thumbprint).transpose()?;
+    let authorization =
+        oauth::authorization_request(&state.settings, &endpoints, &scope, dpop_jkt.as_ref());
     let outgoing = Outgoing {
         purpose: Purpose::Connect,
         url: &authorization.url,
@@ -149,7 +165,8 @@ pub async fn get(
         code_verifier: &authorization.code_verifier,
         scope: &scope,
         nonce: None,
-        step: authorization_request_step(&authorization.url),
+        dpop_key: dpop_key.as_ref(),
+        step: authorization_request_step(&authorization.url, dpop_key.is_some()),
     };
     Ok(send_the_browser(&request, &state, &endpoints, outgoing).await?)
 }
@@ -164,6 +181,8 @@ pub struct Outgoing<'a> {
     pub scope: &'a ScopeSet,
     /// A sign-in's `nonce` (OpenID Connect Core §3.1.2.1).
     pub nonce: Option<&'a str>,
+    /// A connection's DPoP key pair (RFC 9449), kept with the request.
+    pub dpop_key: Option<&'a DpopKey>,
     /// How the behind-the-scenes page shows it.
     pub step: Step,
 }
@@ -196,6 +215,7 @@ pub async fn send_the_browser(
             scope: outgoing.scope,
             browser_origin: &browser_origin,
             nonce_hash: nonce_hash.as_ref(),
+            dpop_key: outgoing.dpop_key,
             expires_at: now + AUTHORIZATION_REQUEST_LIFETIME,
         },
         now,
@@ -215,11 +235,25 @@ pub async fn send_the_browser(
     ))
 }
 
-fn authorization_request_step(url: &url::Url) -> Step {
+fn authorization_request_step(url: &url::Url, dpop: bool) -> Step {
+    let (rfc, explanation) = if dpop {
+        (
+            "RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 9449 §10",
+            "The browser carries the request: a fresh random state (kept in Strava's database, bound to your session, single use), the S256 code_challenge of a verifier that never leaves Strava's server, and dpop_jkt: the thumbprint of a key pair Strava just made for this connection, so that only a proof signed by that key can redeem the code. The private key stays in Strava's database.",
+        )
+    } else {
+        (
+            "RFC 6749 §4.1.1, RFC 7636 §4.3",
+            "The browser carries the request: a fresh random state (kept in Strava's database, bound to your session, single use) and the S256 code_challenge of a verifier that never leaves Strava's server.",
+        )
+    };
     Step::new(
         "Send the browser to the authorization endpoint",
-        "RFC 6749 §4.1.1, RFC 7636 §4.3",
-        "The browser carries the request: a fresh random state (kept in Strava's database, bound to your session, single use) and the S256 code_challenge of a verifier that never leaves Strava's server.",
+        rfc,
+        explanation,
     )
-    .request(format!("303 See Other\nLocation: {}", trace::describe_url(url)))
+    .request(format!(
+        "303 See Other\nLocation: {}",
+        trace::describe_url(url)
+    ))
 }

@@ -76,6 +76,7 @@ pub async fn get(
         code_verifier: &authentication.code_verifier,
         scope: &scope,
         nonce: Some(&authentication.nonce),
+        dpop_key: None,
         step: authentication_request_step(&authentication.url),
     };
     Ok(send_the_browser(&request, &state, &endpoints, outgoing).await?)

@@ -4,10 +4,13 @@
 //! `state` is stored as a hash and bound to the browser session; the PKCE
 //! `code_verifier` (RFC 7636 §4.1) stays here and never reaches the
 //! browser; a sign-in's `nonce` (OpenID Connect Core §3.1.2.1) is stored as
-//! a hash, compared with the ID token's. Redeeming is one conditional `UPDATE … RETURNING`: a `state`
+//! a hash, compared with the ID token's. A connection's DPoP key (RFC 9449)
+//! waits here, like the verifier, for the code exchange. Redeeming is one conditional `UPDATE … RETURNING`: a `state`
 //! is good once, for its own session, before it expires.
 
 use oauth_types::secret::CredentialHash;
+
+use crate::dpop::{self, DpopKey};
 use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -47,6 +50,9 @@ pub struct PendingRequest {
     pub scope: ScopeSet,
     /// A sign-in's `nonce`, hashed.
     pub nonce_hash: Option<CredentialHash>,
+    /// The connection's DPoP key, whose thumbprint the request sent as
+    /// `dpop_jkt` (RFC 9449 §10).
+    pub dpop_key: Option<DpopKey>,
 }
 
 impl sqlx::FromRow<'_, AnyRow> for PendingRequest {
@@ -64,6 +70,11 @@ impl sqlx::FromRow<'_, AnyRow> for PendingRequest {
             nonce_hash: row
                 .try_get::<Option<String>, _>("nonce_hash")?
                 .map(CredentialHash::from_stored),
+            dpop_key: row
+                .try_get::<Option<String>, _>("dpop_key")?
+                .map(|text| dpop::from_column(&text))
+                .transpose()
+                .map_err(|_| corrupt("dpop_key"))?,
         })
     }
 }
@@ -79,6 +90,8 @@ pub struct NewRequest<'a> {
     pub browser_origin: &'a str,
     /// A sign-in's `nonce`, hashed.
     pub nonce_hash: Option<&'a CredentialHash>,
+    /// A connection's DPoP key (RFC 9449), when it uses DPoP.
+    pub dpop_key: Option<&'a DpopKey>,
     pub expires_at: i64,
 }
 
@@ -87,8 +100,8 @@ pub async fn insert(pool: &AnyPool, request: &NewRequest<'_>, now: i64) -> Resul
     sqlx::query(
         "INSERT INTO authorization_requests \
          (state_hash, session_hash, code_verifier, scope, browser_origin, created_at, \
-         expires_at, used_at, purpose, nonce_hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
+         expires_at, used_at, purpose, nonce_hash, dpop_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10)",
     )
     .bind(request.state_hash.as_str())
     .bind(request.session.as_str())
@@ -99,6 +112,7 @@ pub async fn insert(pool: &AnyPool, request: &NewRequest<'_>, now: i64) -> Resul
     .bind(request.expires_at)
     .bind(request.purpose.as_str())
     .bind(request.nonce_hash.map(|hash| hash.as_str().to_owned()))
+    .bind(request.dpop_key.map(dpop::to_column))
     .execute(pool)
     .await?;
     Ok(())
@@ -115,7 +129,7 @@ pub async fn redeem(
     sqlx::query_as(
         "UPDATE authorization_requests SET used_at = $1 \
          WHERE state_hash = $2 AND session_hash = $3 AND used_at IS NULL AND expires_at > $1 \
-         RETURNING purpose, code_verifier, scope, nonce_hash",
+         RETURNING purpose, code_verifier, scope, nonce_hash, dpop_key",
     )
     .bind(now)
     .bind(state_hash.as_str())

@@ -1,12 +1,16 @@
 //! The tokens of a connection to Facebook (RFC 6749 §5.1), each owned by
 //! a browser session or a person ([`crate::owner`]), kept only here: never
-//! in a cookie, a URL or a page (security rule 28).
+//! in a cookie, a URL or a page (security rule 28). A connection that uses
+//! DPoP (RFC 9449) keeps its private key here too, the same way.
+
+use std::sync::Arc;
 
 use oauth_types::secret::{AccessToken, CredentialHash, RefreshToken};
 use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use crate::dpop::{self, DpopKey, TokenType};
 use crate::owner::{Owner, PersonId};
 
 /// An owner's tokens.
@@ -17,6 +21,12 @@ pub struct Connection {
     pub scope: ScopeSet,
     /// Unix seconds; `None` when the server gave no `expires_in`.
     pub expires_at: Option<i64>,
+    /// The key this connection proves possession of (RFC 9449), made at
+    /// `/connect`; `None` without DPoP.
+    pub dpop_key: Option<Arc<DpopKey>>,
+    /// How the access token is presented: `DPoP` when the server bound it
+    /// to the key, else `Bearer`.
+    pub token_type: TokenType,
 }
 
 impl sqlx::FromRow<'_, AnyRow> for Connection {
@@ -32,6 +42,15 @@ impl sqlx::FromRow<'_, AnyRow> for Connection {
                 source: "connections.scope is not a scope list".into(),
             })?,
             expires_at: row.try_get("expires_at")?,
+            dpop_key: row
+                .try_get::<Option<String>, _>("dpop_key")?
+                .map(|text| dpop::from_column(&text).map(Arc::new))
+                .transpose()
+                .map_err(|_| sqlx::Error::ColumnDecode {
+                    index: "dpop_key".to_owned(),
+                    source: "connections.dpop_key is not a P-256 private key".into(),
+                })?,
+            token_type: TokenType::parse(&row.try_get::<String, _>("token_type")?),
         })
     }
 }
@@ -42,14 +61,15 @@ macro_rules! upsert_statement {
         concat!(
             "INSERT INTO connections \
              (session_hash, person_id, access_token, refresh_token, scope, expires_at, \
-             refreshing_since, connected_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, $7) \
+             refreshing_since, connected_at, dpop_key, token_type) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9) \
              ON CONFLICT (",
             $column,
             ") DO UPDATE SET access_token = excluded.access_token, \
              refresh_token = excluded.refresh_token, scope = excluded.scope, \
              expires_at = excluded.expires_at, refreshing_since = NULL, \
-             connected_at = excluded.connected_at"
+             connected_at = excluded.connected_at, dpop_key = excluded.dpop_key, \
+             token_type = excluded.token_type"
         )
     };
 }
@@ -80,6 +100,8 @@ pub async fn upsert(
         .bind(connection.scope.to_string())
         .bind(connection.expires_at)
         .bind(now)
+        .bind(connection.dpop_key.as_deref().map(dpop::to_column))
+        .bind(connection.token_type.as_str())
         .execute(pool)
         .await?;
     Ok(())
@@ -89,7 +111,8 @@ pub async fn upsert(
 pub async fn find(pool: &AnyPool, owner: &Owner) -> Result<Option<Connection>, sqlx::Error> {
     let (session, person) = owner.columns();
     sqlx::query_as(
-        "SELECT access_token, refresh_token, scope, expires_at FROM connections \
+        "SELECT access_token, refresh_token, scope, expires_at, dpop_key, token_type \
+         FROM connections \
          WHERE session_hash = $1 OR person_id = $2",
     )
     .bind(session)

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::json;
 
+use crate::fake_dpop::{self, DpopWorld};
 use crate::fake_provider::{self, IdTokenPlan, NameReleased, ProviderKey};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -121,6 +122,8 @@ pub struct World {
     pub no_end_session_endpoint: bool,
     /// The `Authorization` header of each UserInfo request.
     pub userinfo_requests: Vec<Option<String>>,
+    /// DPoP: offered or not, nonces, the proofs seen ([`crate::fake_dpop`]).
+    pub dpop: DpopWorld,
 }
 
 impl World {
@@ -148,6 +151,7 @@ impl World {
         if let Some(granted) = &self.granted_scope {
             answer["scope"] = serde_json::Value::String(granted.clone());
         }
+        fake_dpop::bind(self, &mut answer, &access);
         answer
     }
 
@@ -342,7 +346,7 @@ fn metadata(_: &Request, world: &mut World) -> ResponseTemplate {
 /// The RFC 8414 members both documents share.
 fn metadata_document(world: &World) -> serde_json::Value {
     let issuer = &world.issuer;
-    json!({
+    let mut document = json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
@@ -351,7 +355,11 @@ fn metadata_document(world: &World) -> serde_json::Value {
         "response_types_supported": ["code"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": world.iss_supported,
-    })
+    });
+    if !world.dpop.algorithms.is_empty() {
+        document["dpop_signing_alg_values_supported"] = json!(world.dpop.algorithms);
+    }
+    document
 }
 
 /// OpenID Connect Discovery 1.0 §3: RFC 8414's members and the OpenID
@@ -413,6 +421,9 @@ fn token(request: &Request, world: &mut World) -> ResponseTemplate {
     world
         .token_authorizations
         .push(header(request, "authorization"));
+    if let Err(refusal) = fake_dpop::check_token_request(request, world) {
+        return *refusal;
+    }
     let params: HashMap<String, String> = pairs.into_iter().collect();
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => match world.token_behaviour.clone() {
@@ -483,18 +494,17 @@ fn refusal(
     world: &mut World,
     needed: &str,
 ) -> Option<ResponseTemplate> {
-    let authorization = header(request, "authorization");
     world.resource_calls.push(SeenResourceCall {
         path: request.url.path().to_owned(),
         query: request.url.query().unwrap_or_default().to_owned(),
-        authorization: authorization.clone(),
+        authorization: header(request, "authorization"),
         body: body.clone(),
     });
-    let scope = authorization
-        .as_deref()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .and_then(|token| world.access_tokens.get(token));
-    match scope {
+    let token = match fake_dpop::presented_token(request, world) {
+        Ok(token) => token,
+        Err(refused) => return Some(*refused),
+    };
+    match world.access_tokens.get(&token) {
         None => Some(bearer_refusal(401, "invalid_token", None)),
         Some(scope) if !scope.split(' ').any(|s| s == needed) => {
             Some(bearer_refusal(403, "insufficient_scope", Some(needed)))

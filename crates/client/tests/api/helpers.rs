@@ -35,6 +35,8 @@ pub struct Options {
     pub sweep_interval: std::time::Duration,
     /// `--trusted-issuer`, instead of the fake authorization server's.
     pub trusted_issuer: Option<String>,
+    /// `--no-dpop`.
+    pub no_dpop: bool,
 }
 
 impl Options {
@@ -51,6 +53,7 @@ impl Options {
             redirect_scheme: "http",
             sweep_interval: service_kit::sweeper::DEFAULT_SWEEP_INTERVAL,
             trusted_issuer: None,
+            no_dpop: false,
         }
     }
 }
@@ -134,6 +137,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.issuer_internal_url = issuer_internal_url;
     config.redirect_uri = redirect_uri.to_string();
     config.scope = options.scope.to_owned();
+    config.no_dpop = options.no_dpop;
     let clock = config.clock.clone();
     client::testing::start_on(reserved, config).await;
     let database = Database::connect(&options.database_url).await.unwrap();

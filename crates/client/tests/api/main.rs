@@ -6,6 +6,9 @@
 mod authorization;
 mod database_outage;
 mod discovery;
+mod dpop;
+mod dpop_nonces;
+mod fake_dpop;
 mod fake_provider;
 mod fakes;
 mod helpers;

@@ -14,7 +14,10 @@
 //! - [`logs`]: secrets in logs: the three real binaries at `RUST_LOG=debug` through a
 //!   whole flow, then every password, client secret, code, state, PKCE
 //!   verifier, access and refresh token of that flow is searched for in
-//!   their stderr (rules 23, 31; contract "Logs").
+//!   their stderr (rules 23, 31; contract "Logs");
+//! - [`stolen_dpop_token`]: the client's DPoP-bound access token, copied
+//!   from its database, replayed as a Bearer token and with a proof by
+//!   another key: refused (rule 38).
 //!
 //! The log test starts the binaries `target/debug/{authorization-server,
 //! protected-resource,client}` next to this test executable. `cargo test
@@ -26,3 +29,4 @@ mod callbacks;
 mod clickjacking;
 mod database_leak;
 mod logs;
+mod stolen_dpop_token;

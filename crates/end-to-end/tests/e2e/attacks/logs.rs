@@ -27,6 +27,21 @@ fn stop(role: ChildServer) -> String {
     role.terminate_and_read_log().1
 }
 
+/// The private scalar `d` of a stored P-256 PKCS#8 key (RFC 5915's
+/// `privateKey`, after `version 1`), base64url: how a JWK would show it.
+fn private_scalar(stored: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let pkcs8 = URL_SAFE_NO_PAD.decode(stored).unwrap();
+    let marker = [0x02, 0x01, 0x01, 0x04, 0x20];
+    let at = pkcs8
+        .windows(marker.len())
+        .position(|window| window == marker)
+        .unwrap()
+        + marker.len();
+    URL_SAFE_NO_PAD.encode(&pkcs8[at..at + 32])
+}
+
 /// The query parameter `name` of `url`.
 fn query_param(url: &str, name: &str) -> String {
     url::Url::parse(url)
@@ -379,17 +394,24 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     let client_database = service_kit::Database::connect(&database("client.db"))
         .await
         .unwrap();
-    let rows: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT access_token, refresh_token FROM connections")
+    let rows: Vec<(String, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT access_token, refresh_token, dpop_key FROM connections")
             .fetch_all(client_database.pool())
             .await
             .unwrap();
     assert_eq!(rows.len(), 1, "hamza's connection");
-    for (access, refresh) in rows {
+    for (access, refresh, dpop_key) in rows {
         secrets.push(("the client's access token".into(), access));
         if let Some(refresh) = refresh {
             secrets.push(("the client's refresh token".into(), refresh));
         }
+        // The connection's DPoP private key, as stored and as a JWK's `d`.
+        let dpop_key = dpop_key.expect("the demo server offers DPoP");
+        secrets.push((
+            "the private scalar of the client's DPoP key".into(),
+            private_scalar(&dpop_key),
+        ));
+        secrets.push(("the client's DPoP key".into(), dpop_key));
     }
 
     let logs = [
