@@ -1,7 +1,7 @@
 //! The ID token checked as OpenID Connect Core §3.1.3.7 says, before
 //! anything in it is believed (security rule 37).
 //!
-//! The `openidconnect` crate's verifier does items 2, 3, 6 to 9 and 11
+//! The `openidconnect` crate's verifier does items 2, 3, 6, 7, 9, 10 and 11
 //! against the provider's JWK Set; this module adds what it leaves to its
 //! caller and reports each check with its section:
 //!
