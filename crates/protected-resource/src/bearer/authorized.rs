@@ -111,6 +111,7 @@ async fn authorize<S: RequiredScope>(
     let proof = proof_of(request, way, &token, now)?;
     let validated = validator.validate(&token, now).await?;
     sender_constraint(request, proof, &validated.grant, now)?;
+    log_accepted(&validated.grant);
     if validated.fresh {
         remember_username(&database, &validated.grant, now).await?;
     }
@@ -155,6 +156,17 @@ fn proof_of(
         nonces.check(&proof, now).map_err(ApiError::UseDpopNonce)?;
     }
     Ok(Some(proof))
+}
+
+/// One line per accepted token, naming its kind (never the token): an
+/// operator sees whether only DPoP-bound tokens get through.
+fn log_accepted(grant: &Grant) {
+    let token_type = match grant.binding {
+        Some(_) => "DPoP",
+        None => "Bearer",
+    };
+    let client_id = grant.client_id.as_deref().unwrap_or("-");
+    tracing::info!(token_type, client_id, "access token accepted");
 }
 
 /// A token bound to a key (RFC 9449 §6) counts only with a proof by that

@@ -20,6 +20,10 @@ async fn the_binary_never_logs_a_token_even_at_debug_level() {
 
     assert!(fake.calls() >= 2, "the tokens were introspected");
     assert!(logs.contains("/api/me"), "requests were logged: {logs}");
+    assert!(
+        logs.contains("access token accepted") && logs.contains("token_type=\"Bearer\""),
+        "the accepted token's kind was logged: {logs}"
+    );
     assert!(!logs.contains(&accepted), "a token leaked into the logs");
     assert!(!logs.contains(unknown), "a token leaked into the logs");
 }
