@@ -8,7 +8,10 @@
 //!   insert into a full cache;
 //! - `jwt`: of a token from the real authorization server, the EdDSA
 //!   signature and claims check a token seen for the first time costs, and
-//!   the whole validation of a token already verified with the current keys.
+//!   the whole validation of a token already verified with the current keys;
+//! - `dpop`: what a DPoP-bound request adds (RFC 9449 §4.3, §11.1): the
+//!   checks of an ES256 proof (`oauth_types::dpop::verify_proof`: header,
+//!   signature, claims, thumbprint) and the replay cache's first use.
 //!
 //! The end-to-end figures are `scripts/bench`'s; these show where a
 //! request's microseconds go when those figures move.
@@ -174,11 +177,48 @@ fn jwt_verification(c: &mut Criterion) {
     group.finish();
 }
 
+fn dpop_proofs(c: &mut Criterion) {
+    let key = oauth_types::dpop::DpopKey::generate().unwrap();
+    let url = url::Url::parse(&format!("{RESOURCE}/api/me")).unwrap();
+    let token = AccessToken::generate();
+    let now = service_kit::clock::now();
+    let proof = key.proof("GET", &url, now, Some(&token), None).unwrap();
+    let check = oauth_types::dpop::ProofCheck {
+        method: "GET",
+        url: &url,
+        now,
+        access_token: Some(&token),
+        nonce: None,
+    };
+    let mut group = c.benchmark_group("dpop");
+    group.bench_function("verify_es256_proof", |b| {
+        b.iter(|| oauth_types::dpop::verify_proof(black_box(&proof), &check).unwrap())
+    });
+    let verified = oauth_types::dpop::verify_proof(&proof, &check).unwrap();
+    let replay = protected_resource::dpop::ProofReplay::default();
+    let mut jti = 0u64;
+    group.bench_function("replay_cache_first_use", |b| {
+        b.iter_batched(
+            || {
+                jti += 1;
+                oauth_types::dpop::VerifiedProof {
+                    jti: jti.to_string(),
+                    ..verified.clone()
+                }
+            },
+            |fresh| replay.first_use(&fresh, now).unwrap(),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
 criterion_group!(
     hot_paths,
     token_location,
     scope_checks,
     introspection_cache,
-    jwt_verification
+    jwt_verification,
+    dpop_proofs
 );
 criterion_main!(hot_paths);
