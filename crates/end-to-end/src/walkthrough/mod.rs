@@ -1,7 +1,7 @@
 //! The recorded walkthrough (docs/walkthrough.md): one whole story across
 //! the three roles, captured by [`crate::recording`] proxies, with every
 //! credential replaced by a stable placeholder and every port by a role
-//! name, written to `docs/walkthrough/{recording,discovery,signin}.{json,md}`.
+//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop}.{json,md}`.
 //!
 //! ```text
 //!  browser ─▶ [client] ─▶ client ─▶ [protected-resource] ─▶ protected-resource
@@ -24,6 +24,9 @@
 //! server through the resource (RFC 9728 §5) before the first redirect.
 //! A third ([`record_sign_in`]) signs the person in with OpenID Connect
 //! and out again: OAuth is not authentication, the ID token is.
+//! A fourth ([`record_dpop`]) connects with DPoP (RFC 9449) and shows an
+//! attacker replaying the access token, copied from the resource's log,
+//! and being refused.
 //! [`shape`] is what the test compares with the committed
 //! recording: who talks to whom, which method, path and status, and the
 //! names of the parameters and fields, never their values.
@@ -32,6 +35,7 @@
 //! |---|---|
 //! | [`story`] | starts the roles behind the proxies and lives the story |
 //! | [`sign_in`] | the sign-in story, on the same stage |
+//! | [`dpop`] | the stolen-token story, on the same stage with DPoP |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -44,6 +48,9 @@ pub mod story;
 /// The OpenID Connect sign-in and sign-out.
 pub mod sign_in;
 
+/// A DPoP-bound token, stolen and replayed.
+pub mod dpop;
+
 /// Credentials and ports out, placeholders and role names in.
 pub mod redact;
 
@@ -53,6 +60,7 @@ pub mod shape;
 /// Reading and writing `docs/walkthrough/`, and the Markdown view.
 pub mod render;
 
+pub use dpop::{record_dpop, record_dpop_with_wire};
 pub use redact::redact;
 pub use render::{read, render, render_exchange, write, Recording};
 pub use shape::{shape, shape_difference, Shape};
@@ -70,6 +78,11 @@ pub struct Exchange {
     /// Query parameters, decoded.
     pub query: Vec<(String, String)>,
     pub request_headers: Vec<(String, String)>,
+    /// The request's `DPoP` proof (RFC 9449 §4.2), decoded for display:
+    /// `compact` (the placeholder of the `DPoP` header), `jkt` (its key's
+    /// thumbprint), `header` and `claims`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_proof: Option<serde_json::Value>,
     pub request_body: Body,
     pub status: u16,
     pub response_headers: Vec<(String, String)>,

@@ -1,16 +1,20 @@
 //! The recording, redacted: every credential becomes a stable placeholder
 //! (`‹access_token#1›`) and every loopback URL a role name. An ID token is
 //! shown decoded, its header and claims redacted like any JSON, because
-//! what it says is the point of showing it.
+//! what it says is the point of showing it; so is a DPoP proof (RFC 9449
+//! §4.2), with the thumbprint of the key in it.
 
 use std::collections::HashMap;
 
 use base64::Engine as _;
 
+use oauth_types::dpop::access_token_hash;
+use oauth_types::secret::AccessToken;
+
 use super::{Body, Exchange};
 use crate::recording::RawExchange;
 
-const REQUEST_HEADERS: [&str; 3] = ["authorization", "content-type", "cookie"];
+const REQUEST_HEADERS: [&str; 4] = ["authorization", "dpop", "content-type", "cookie"];
 /// Response headers worth reading.
 const RESPONSE_HEADERS: [&str; 5] = [
     "location",
@@ -23,9 +27,11 @@ const RESPONSE_HEADERS: [&str; 5] = [
 /// Parameters and fields whose values are credentials or random per run.
 /// `token` is labelled by the value it carries (an access or refresh token
 /// seen before keeps its placeholder); so is `id_token_hint` (the ID token
-/// issued before). `kid`, `n` and `x` name and make up the provider's keys,
-/// new on every run.
-const SECRET_NAMES: [&str; 20] = [
+/// issued before). `kid`, `n`, `x` and `y` name and make up the provider's
+/// keys and the DPoP keys, new on every run, and so does a key's thumbprint
+/// (`jkt` in `cnf`, `dpop_jkt` at `/authorize`: one placeholder,
+/// [`JKT`]).
+const SECRET_NAMES: [&str; 23] = [
     "code",
     "state",
     "code_verifier",
@@ -46,6 +52,9 @@ const SECRET_NAMES: [&str; 20] = [
     "kid",
     "n",
     "x",
+    "y",
+    "jkt",
+    "dpop_jkt",
 ];
 
 /// Fields holding a time (unix seconds), different on every run.
@@ -53,6 +62,17 @@ const TIME_NAMES: [&str; 5] = ["exp", "iat", "nbf", "auth_time", "created_at"];
 
 /// The JSON field that carries an ID token (OpenID Connect Core §3.1.3.3).
 const ID_TOKEN: &str = "id_token";
+
+/// The placeholder name of a JWK SHA-256 thumbprint (RFC 7638), whether it
+/// travels as `dpop_jkt` (RFC 9449 §10), as `cnf.jkt` (§6) or is computed
+/// from a proof's `jwk`.
+const JKT: &str = "jkt";
+
+/// The proof claim that hashes the access token (RFC 9449 §4.2).
+const ATH: &str = "ath";
+
+/// The placeholder name of an access token.
+const ACCESS_TOKEN: &str = "access_token";
 
 /// Replaces credentials by `‹name#n›` (the same value, the same
 /// placeholder, wherever it appears) and loopback URLs by role names.
@@ -88,7 +108,9 @@ impl Redactor {
 
     /// A parameter's value: a placeholder when the name says it is secret.
     fn param(&mut self, name: &str, value: &str) -> String {
-        if SECRET_NAMES.contains(&name) {
+        if name == "dpop_jkt" {
+            self.secret(JKT, value)
+        } else if SECRET_NAMES.contains(&name) {
             self.secret(name, value)
         } else if TIME_NAMES.contains(&name) {
             "‹unix time›".to_owned()
@@ -134,6 +156,9 @@ impl Redactor {
                     .map(|(name, field)| {
                         let field = match field {
                             Value::String(text) if name == ID_TOKEN => self.id_token(text),
+                            Value::String(text) if name == ATH => {
+                                Value::String(self.access_token_hash(text))
+                            }
                             Value::String(text) => Value::String(self.param(name, text)),
                             Value::Number(_) if TIME_NAMES.contains(&name.as_str()) => {
                                 Value::String("‹unix time›".to_owned())
@@ -169,6 +194,48 @@ impl Redactor {
             "header": self.json(&header),
             "claims": self.json(&claims),
         })
+    }
+
+    /// A DPoP proof as a reader wants it: `compact`, the placeholder of the
+    /// `DPoP` header (a replayed proof keeps its placeholder), `jkt`, the
+    /// RFC 7638 thumbprint of the `jwk` in its header (the placeholder of
+    /// `dpop_jkt` and `cnf.jkt` when it is the bound key), and its JOSE
+    /// `header` and `claims`, redacted. Decoded for display only: the
+    /// servers are the ones that verify it.
+    fn dpop_proof(&mut self, compact: &str) -> serde_json::Value {
+        let placeholder = self.secret("dpop_proof", compact);
+        let Ok(jwt) = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(compact) else {
+            return serde_json::json!({ "compact": placeholder });
+        };
+        let jkt = jwt
+            .header
+            .jwk
+            .as_ref()
+            .and_then(|jwk| {
+                jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+                    .ok()
+            })
+            .map(|thumbprint| self.secret(JKT, &thumbprint));
+        let header = serde_json::to_value(&jwt.header).unwrap_or_default();
+        serde_json::json!({
+            "compact": placeholder,
+            "jkt": jkt,
+            "header": self.json(&header),
+            "claims": self.json(&jwt.claims),
+        })
+    }
+
+    /// An `ath`: `base64url(SHA-256(‹access_token#n›))` when it is the
+    /// hash of an access token seen in the recording, else a placeholder.
+    fn access_token_hash(&mut self, ath: &str) -> String {
+        let hashed = self.by_value.iter().find(|(value, placeholder)| {
+            placeholder.starts_with(&format!("‹{ACCESS_TOKEN}#"))
+                && access_token_hash(&AccessToken::new(value.as_str())) == ath
+        });
+        match hashed {
+            Some((_, token)) => format!("base64url(SHA-256({token}))"),
+            None => self.secret(ATH, ath),
+        }
     }
 
     /// A URL (a `Location`): origin → role, query parameters redacted and
@@ -210,15 +277,18 @@ impl Redactor {
                 format!("{name}={value}{attributes}")
             }
             "authorization" => self.authorization(value),
+            "dpop" => self.secret("dpop_proof", value),
             _ => self.text(value),
         }
     }
 
     /// `Basic` credentials decoded (RFC 6749 §2.3.1), the secret hidden;
-    /// a `Bearer` token by its placeholder.
+    /// a `Bearer` or `DPoP` (RFC 9449 §7.1) token by its placeholder.
     fn authorization(&mut self, value: &str) -> String {
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return format!("Bearer {}", self.secret("access_token", token));
+        for scheme in ["Bearer", "DPoP"] {
+            if let Some(token) = value.strip_prefix(&format!("{scheme} ")) {
+                return format!("{scheme} {}", self.secret(ACCESS_TOKEN, token));
+            }
         }
         if let Some(encoded) = value.strip_prefix("Basic ") {
             let decoded = base64::engine::general_purpose::STANDARD
@@ -355,6 +425,8 @@ fn redact_with(redactor: &mut Redactor, raw: &[RawExchange]) -> Vec<Exchange> {
                     Some((name, value))
                 })
                 .collect();
+            let dpop_proof =
+                header(&exchange.request_headers, "dpop").map(|proof| redactor.dpop_proof(proof));
             let request_body = redactor.body(
                 header(&exchange.request_headers, "content-type"),
                 &exchange.request_body,
@@ -378,6 +450,7 @@ fn redact_with(redactor: &mut Redactor, raw: &[RawExchange]) -> Vec<Exchange> {
                 path: exchange.path.clone(),
                 query,
                 request_headers,
+                dpop_proof,
                 request_body,
                 status: exchange.status,
                 response_headers,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{record, record_discovery, record_sign_in, Body, Exchange};
+use super::{record, record_discovery, record_dpop, record_sign_in, Body, Exchange};
 
 /// The recordings kept in `docs/walkthrough/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,10 +14,12 @@ pub enum Recording {
     Discovery,
     /// Signing in with OpenID Connect and out again (`signin.*`).
     SignIn,
+    /// A DPoP-bound token, stolen and replayed in vain (`dpop.*`).
+    Dpop,
 }
 
 impl Recording {
-    pub const ALL: [Self; 3] = [Self::Story, Self::Discovery, Self::SignIn];
+    pub const ALL: [Self; 4] = [Self::Story, Self::Discovery, Self::SignIn, Self::Dpop];
 
     /// The file name, without extension.
     pub fn name(self) -> &'static str {
@@ -25,6 +27,7 @@ impl Recording {
             Self::Story => "recording",
             Self::Discovery => "discovery",
             Self::SignIn => "signin",
+            Self::Dpop => "dpop",
         }
     }
 
@@ -45,6 +48,19 @@ impl Recording {
                  sent (the same one as its `id_token_hint` later), `header` its JOSE\n\
                  header, `claims` what it says; its signature is left out.\n\n"
             }
+            Self::Dpop => {
+                "# The recorded stolen token\n\n\
+                 hamza connects Strava with DPoP and posts; the resource's log\n\
+                 gives away that request, token and proof; an `attacker` replays\n\
+                 the token as a bearer token, with a proof of their own key, and\n\
+                 with the captured proof, and is refused each time; hamza posts\n\
+                 again. Each `DPoP` proof is shown decoded under its request:\n\
+                 `‹dpop_proof#1›` is the placeholder of the header as sent (a replayed\n\
+                 proof keeps it), `‹jkt#1›` the RFC 7638 thumbprint of the key in\n\
+                 its header (the same placeholder as `dpop_jkt` and `cnf.jkt` when\n\
+                 it is the bound key), and `ath` is shown as the hash of the\n\
+                 access token it names; its signature is left out.\n\n"
+            }
         }
     }
 
@@ -54,6 +70,7 @@ impl Recording {
             Self::Story => record().await,
             Self::Discovery => record_discovery().await,
             Self::SignIn => record_sign_in().await,
+            Self::Dpop => record_dpop().await,
         }
     }
 }
@@ -147,7 +164,23 @@ pub fn render_exchange(exchange: &Exchange) -> String {
     }
     out.push_str(&body_text(&exchange.response_body));
     out.push_str("```\n");
+    if let Some(proof) = &exchange.dpop_proof {
+        out.push_str(&decoded_proof(proof));
+    }
     out
+}
+
+/// A request's DPoP proof, decoded: which proof, which key, then its
+/// header and claims.
+fn decoded_proof(proof: &serde_json::Value) -> String {
+    let name = |field: &str| proof[field].as_str().unwrap_or("none").to_owned();
+    let shown = serde_json::json!({ "header": proof["header"], "claims": proof["claims"] });
+    format!(
+        "\nThe `DPoP` proof `{}`, decoded (its key's thumbprint: `{}`):\n\n```json\n{}\n```\n",
+        name("compact"),
+        name("jkt"),
+        serde_json::to_string_pretty(&shown).unwrap(),
+    )
 }
 
 /// `?a=1` or, for several, one parameter per indented line.
@@ -207,6 +240,7 @@ fn body_text(body: &Body) -> String {
 fn title_case(name: &str) -> String {
     match name {
         "www-authenticate" => "WWW-Authenticate".to_owned(),
+        "dpop" => "DPoP".to_owned(),
         _ => name
             .split('-')
             .map(|word| {

@@ -3,7 +3,7 @@
 //! is greeted by name, then signs out of Strava and of the authorization
 //! server (RP-Initiated Logout 1.0).
 
-use super::story::{submit, IssuerSetting, Stage};
+use super::story::{submit, IssuerSetting, Stage, TokenBinding};
 use super::Exchange;
 use crate::{AtConsent, UserAgent};
 
@@ -14,7 +14,7 @@ const HAMZA_NAME: &str = "Hamza Ali";
 /// Signs hamza in and out again on fresh SQLite databases; returns the
 /// exchanges, redacted.
 pub async fn record_sign_in() -> Vec<Exchange> {
-    let stage = Stage::start(IssuerSetting::Configured).await;
+    let stage = Stage::start(IssuerSetting::Configured, TokenBinding::Bearer).await;
     let client_front = &stage.client_front;
     let hamza = UserAgent::new("hamza", "hamza-password");
 

@@ -1,6 +1,7 @@
 //! The story itself: the three roles in-process, each pair of parties
 //! behind its own recording proxy, and one person's whole connection.
-//! The sign-in story ([`super::sign_in`]) plays on the same stage.
+//! The sign-in story ([`super::sign_in`]) and the stolen-token story
+//! ([`super::dpop`]) play on the same stage.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use service_kit::server::Listener;
 use service_kit::Database;
 
 use super::{redact, Exchange};
-use crate::recording::{Log, Proxy};
+use crate::recording::{Log, Proxy, RawExchange};
 use crate::user_agent::absolute;
 use crate::{AtConsent, UserAgent};
 
@@ -24,6 +25,8 @@ const BROWSER: &str = "browser";
 const CLIENT: &str = "client";
 const AUTHORIZATION_SERVER: &str = "authorization-server";
 const PROTECTED_RESOURCE: &str = "protected-resource";
+/// Someone who has copied a token and calls the resource with it.
+const ATTACKER: &str = "attacker";
 
 /// Where the recording lives in the repository.
 pub fn recording_dir() -> PathBuf {
@@ -32,7 +35,7 @@ pub fn recording_dir() -> PathBuf {
 
 /// Runs the story on fresh SQLite databases and returns it, redacted.
 pub async fn record() -> Vec<Exchange> {
-    let stage = Stage::start(IssuerSetting::Configured).await;
+    let stage = Stage::start(IssuerSetting::Configured, TokenBinding::Bearer).await;
     live_the_story(&stage).await;
     stage.recording()
 }
@@ -41,7 +44,7 @@ pub async fn record() -> Vec<Exchange> {
 /// the authorization server (RFC 9728 §5), up to the redirect to
 /// `/authorize`. Redacted.
 pub async fn record_discovery() -> Vec<Exchange> {
-    let stage = Stage::start(IssuerSetting::Auto).await;
+    let stage = Stage::start(IssuerSetting::Auto, TokenBinding::Bearer).await;
     let hamza = UserAgent::new("hamza", "hamza-password");
     let response = hamza.get(&format!("{}/connect", stage.client_front)).await;
     assert_eq!(response.status(), 303, "/connect sends the browser on");
@@ -62,6 +65,16 @@ pub(super) enum IssuerSetting {
     Auto,
 }
 
+/// What the client's tokens are bound to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TokenBinding {
+    /// Bearer tokens (`--no-dpop`): stories that move the authorization
+    /// server's clock, which DPoP proofs' `iat` would not survive.
+    Bearer,
+    /// The client's default: a DPoP key per connection (RFC 9449).
+    Dpop,
+}
+
 /// The three roles running behind their proxies, and the log.
 pub(super) struct Stage {
     log: Log,
@@ -69,18 +82,24 @@ pub(super) struct Stage {
     origins: Vec<(String, String)>,
     /// The client as the browser reaches it.
     pub(super) client_front: String,
+    /// The resource as an attacker reaches it (its own proxy, so that its
+    /// exchanges are labelled `attacker`).
+    pub(super) attacker_front: String,
+    /// The resource's identifier, the URL its DPoP proofs' `htu` name.
+    pub(super) resource_id: String,
     issuer: String,
     clock: service_kit::clock::Clock,
 }
 
 impl Stage {
-    pub(super) async fn start(issuer_setting: IssuerSetting) -> Self {
+    pub(super) async fn start(issuer_setting: IssuerSetting, binding: TokenBinding) -> Self {
         let log = Log::new();
         let to_client = Proxy::bind(BROWSER, CLIENT);
         let browser_to_as = Proxy::bind(BROWSER, AUTHORIZATION_SERVER);
         let client_to_as = Proxy::bind(CLIENT, AUTHORIZATION_SERVER);
         let resource_to_as = Proxy::bind(PROTECTED_RESOURCE, AUTHORIZATION_SERVER);
         let client_to_resource = Proxy::bind(CLIENT, PROTECTED_RESOURCE);
+        let attacker_to_resource = Proxy::bind(ATTACKER, PROTECTED_RESOURCE);
 
         let issuer = browser_to_as.url().to_owned();
         let redirect_uri = format!("{}/callback", to_client.url());
@@ -109,6 +128,7 @@ impl Stage {
             client_to_as.url(),
             &redirect_uri,
             client_to_resource.url(),
+            binding,
         )
         .await;
 
@@ -127,25 +147,38 @@ impl Stage {
             (as_url.clone(), AUTHORIZATION_SERVER.to_owned()),
             (resource_id.clone(), PROTECTED_RESOURCE.to_owned()),
             (resource_url.clone(), PROTECTED_RESOURCE.to_owned()),
+            (
+                attacker_to_resource.url().to_owned(),
+                PROTECTED_RESOURCE.to_owned(),
+            ),
         ];
         origins.sort_by_key(|(url, _)| std::cmp::Reverse(url.len()));
         let client_front = to_client.url().to_owned();
+        let attacker_front = attacker_to_resource.url().to_owned();
         to_client.start(&client_url, &log);
         browser_to_as.start(&as_url, &log);
         client_to_as.start(&as_url, &log);
         resource_to_as.start(&as_url, &log);
         client_to_resource.start(&resource_url, &log);
+        attacker_to_resource.start(&resource_url, &log);
         Self {
             log,
             origins,
             client_front,
+            attacker_front,
+            resource_id,
             issuer,
             clock,
         }
     }
 
     pub(super) fn recording(&self) -> Vec<Exchange> {
-        redact(&self.log.exchanges(), &self.origins)
+        redact(&self.raw(), &self.origins)
+    }
+
+    /// The exchanges as they went over the wire, credentials included.
+    pub(super) fn raw(&self) -> Vec<RawExchange> {
+        self.log.exchanges()
     }
 }
 
@@ -205,7 +238,7 @@ pub(super) async fn submit(
 }
 
 /// Posts `message` to Facebook through the client's form on `page`.
-async fn post(person: &UserAgent, client: &str, page: &str, message: &str) -> String {
+pub(super) async fn post(person: &UserAgent, client: &str, page: &str, message: &str) -> String {
     submit(person, client, page, "/post", &[("message", message)]).await
 }
 
@@ -290,16 +323,17 @@ async fn start_client(
     issuer_internal_url: &str,
     redirect_uri: &str,
     resource_url: &str,
+    binding: TokenBinding,
 ) -> String {
     let database_url = service_kit::testing::sqlite_url();
     let mut config = client::testing::config(&database_url, trusted_issuer, resource_url);
     config.issuer = issuer.to_owned();
     config.issuer_internal_url = Some(issuer_internal_url.to_owned());
     config.redirect_uri = redirect_uri.to_owned();
-    // The story moves the authorization server's clock past the token's
-    // lifetime; DPoP proofs, whose `iat` must be within a minute of that
-    // clock (RFC 9449 §4.3), would then be refused. So the recording shows
-    // Bearer tokens (docs/walkthrough.md says so).
-    config.no_dpop = true;
+    // The OAuth story moves the authorization server's clock past the
+    // token's lifetime; DPoP proofs, whose `iat` must be within a minute of
+    // that clock (RFC 9449 §4.3), would then be refused. So that recording
+    // shows Bearer tokens (docs/walkthrough.md says so).
+    config.no_dpop = binding == TokenBinding::Bearer;
     client::testing::spawn_with(config).await.url
 }

@@ -4,6 +4,7 @@
 //! the committed one. `TRACE_WRITE=1` (what `scripts/trace` sets) writes the
 //! fresh recordings instead.
 
+use end_to_end::recording::RawExchange;
 use end_to_end::walkthrough::{self, Body, Exchange, Recording};
 
 #[actix_rt::test]
@@ -54,6 +55,32 @@ fn assert_no_credential_and_no_port(recording: &[Exchange]) {
         !text.contains("127.0.0.1"),
         "a loopback URL is left: {text}"
     );
+    for exchange in recording {
+        let bodies = [&exchange.request_body, &exchange.response_body];
+        for value in bodies
+            .into_iter()
+            .filter_map(|body| match body {
+                Body::Json { value } => Some(value),
+                _ => None,
+            })
+            .chain(&exchange.dpop_proof)
+        {
+            assert_no_private_key(value);
+        }
+    }
+}
+
+/// Fails when a JWK's private member (`d`, RFC 7518 §6.2.2.1 and §6.3.2.1)
+/// is anywhere in `value`.
+fn assert_no_private_key(value: &serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            assert!(!map.contains_key("d"), "private key material: {value}");
+            map.values().for_each(assert_no_private_key);
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(assert_no_private_key),
+        _ => {}
+    }
 }
 
 /// The JSON body of the first exchange at `path`.
@@ -124,4 +151,150 @@ async fn the_sign_in_recording_shows_the_id_token_decoded_with_the_placeholders_
         query_parameter(&recording, "/logout", "id_token_hint"),
         "‹id_token#1›"
     );
+}
+
+/// The value of the request header `name` of a raw exchange.
+fn raw_header<'a>(exchange: &'a RawExchange, name: &str) -> Option<&'a str> {
+    exchange
+        .request_headers
+        .iter()
+        .find(|(header, _)| header.eq_ignore_ascii_case(name))
+        .map(|(_, value)| value.as_str())
+}
+
+#[actix_rt::test]
+async fn the_dpop_recording_shows_no_token_and_no_proof_as_sent() {
+    let (wire, recording) = walkthrough::record_dpop_with_wire().await;
+    let text = serde_json::to_string(&recording).unwrap();
+    let mut sent = Vec::new();
+    for exchange in &wire {
+        if exchange.path == "/token" {
+            let issued: serde_json::Value = serde_json::from_str(&exchange.response_body).unwrap();
+            for name in ["access_token", "refresh_token"] {
+                sent.extend(issued[name].as_str().map(str::to_owned));
+            }
+        }
+        if let Some(authorization) = raw_header(exchange, "authorization") {
+            if let Some(token) = ["DPoP ", "Bearer "]
+                .iter()
+                .find_map(|scheme| authorization.strip_prefix(scheme))
+            {
+                sent.push(token.to_owned());
+            }
+        }
+        sent.extend(raw_header(exchange, "dpop").map(str::to_owned));
+    }
+    // Two tokens issued; the client's two posts and the attacker's three
+    // requests carry the access token; the code exchange, the client's
+    // posts and two of the attacker's requests carry a proof.
+    assert_eq!(sent.len(), 2 + 5 + 5, "{sent:?}");
+    for credential in sent {
+        assert!(
+            !text.contains(&credential),
+            "{credential} is left in the recording"
+        );
+    }
+    assert_no_credential_and_no_port(&recording);
+}
+
+/// The exchanges the attacker sent, in order.
+fn attacker_requests(recording: &[Exchange]) -> Vec<&Exchange> {
+    recording
+        .iter()
+        .filter(|exchange| exchange.from == "attacker")
+        .collect()
+}
+
+/// The value of the request header `name` of a redacted exchange.
+fn request_header<'a>(exchange: &'a Exchange, name: &str) -> &'a str {
+    exchange
+        .request_headers
+        .iter()
+        .find(|(header, _)| header == name)
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_else(|| panic!("no {name} header in {exchange:?}"))
+}
+
+#[actix_rt::test]
+async fn the_dpop_recording_names_one_key_from_authorize_to_introspection_and_refuses_the_thief() {
+    let recording = walkthrough::record_dpop().await;
+
+    // One key, one thumbprint placeholder: at /authorize, in every proof
+    // the client makes, in the introspection answer.
+    assert_eq!(
+        query_parameter(&recording, "/authorize", "dpop_jkt"),
+        "‹jkt#1›"
+    );
+    let token_response = response_json(&recording, "/token");
+    assert_eq!(token_response["token_type"], "DPoP", "{token_response}");
+    assert_eq!(token_response["access_token"], "‹access_token#1›");
+    let introspection = response_json(&recording, "/introspect");
+    assert_eq!(introspection["cnf"]["jkt"], "‹jkt#1›", "{introspection}");
+    assert_eq!(introspection["token_type"], "DPoP", "{introspection}");
+
+    let client_posts: Vec<&Exchange> = recording
+        .iter()
+        .filter(|exchange| exchange.from == "client" && exchange.path == "/api/posts")
+        .collect();
+    assert_eq!(client_posts.len(), 2);
+    for post in &client_posts {
+        assert_eq!(post.status, 201);
+        assert_eq!(
+            request_header(post, "authorization"),
+            "DPoP ‹access_token#1›"
+        );
+        let proof = post.dpop_proof.as_ref().expect("a proof with each post");
+        assert_eq!(proof["jkt"], "‹jkt#1›", "{proof}");
+        assert_eq!(proof["header"]["typ"], "dpop+jwt", "{proof}");
+        assert_eq!(proof["header"]["jwk"]["kty"], "EC", "{proof}");
+        let claims = &proof["claims"];
+        assert_eq!(claims["htm"], "POST", "{proof}");
+        assert_eq!(claims["htu"], "http://protected-resource/api/posts");
+        assert_eq!(claims["ath"], "base64url(SHA-256(‹access_token#1›))");
+        assert_eq!(claims["iat"], "‹unix time›", "{proof}");
+    }
+    let first_proof = &client_posts[0].dpop_proof;
+    assert_ne!(
+        first_proof, &client_posts[1].dpop_proof,
+        "a new proof for every request"
+    );
+
+    // The thief: as Bearer, with a key of their own, with the captured proof.
+    let attacks = attacker_requests(&recording);
+    assert_eq!(attacks.len(), 3, "{attacks:?}");
+    for attack in &attacks {
+        assert_eq!(attack.status, 401, "{attack:?}");
+    }
+    assert_eq!(
+        request_header(attacks[0], "authorization"),
+        "Bearer ‹access_token#1›"
+    );
+    let Body::Json { value: refusal } = &attacks[0].response_body else {
+        panic!("a JSON refusal: {:?}", attacks[0]);
+    };
+    assert_eq!(refusal["error"], "invalid_token", "{refusal}");
+    let own_key = attacks[1].dpop_proof.as_ref().expect("the thief's proof");
+    assert_eq!(own_key["jkt"], "‹jkt#2›", "another key: {own_key}");
+    assert_eq!(attacks[2].dpop_proof, *first_proof, "the captured proof");
+    for attack in &attacks[1..] {
+        assert_eq!(
+            request_header(attack, "authorization"),
+            "DPoP ‹access_token#1›"
+        );
+        let challenge = response_header(attack, "www-authenticate");
+        assert!(
+            challenge.starts_with("DPoP ") && challenge.contains("error=\"invalid_dpop_proof\""),
+            "{challenge}"
+        );
+    }
+}
+
+/// The value of the response header `name` of a redacted exchange.
+fn response_header<'a>(exchange: &'a Exchange, name: &str) -> &'a str {
+    exchange
+        .response_headers
+        .iter()
+        .find(|(header, _)| header == name)
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_else(|| panic!("no {name} response header in {exchange:?}"))
 }

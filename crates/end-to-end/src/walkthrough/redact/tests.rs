@@ -147,3 +147,58 @@ fn a_page_shows_its_title_and_form_fields_only() {
         }
     );
 }
+
+#[test]
+fn a_dpop_proof_is_shown_decoded_with_its_keys_thumbprint_and_the_hash_of_its_token() {
+    let mut redactor = redactor();
+    let key = oauth_types::dpop::DpopKey::generate().unwrap();
+    let thumbprint = key.thumbprint().unwrap();
+    let token = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    let proof = key
+        .proof(
+            "POST",
+            &url::Url::parse("http://127.0.0.1:4321/api/posts").unwrap(),
+            1_700_000_000,
+            Some(&AccessToken::new(token)),
+            None,
+        )
+        .unwrap();
+    let authorize = redactor.url(&format!(
+        "http://127.0.0.1:4321/authorize?dpop_jkt={}",
+        thumbprint.as_str()
+    ));
+    let presented = redactor.header("authorization", &format!("DPoP {token}"));
+    let header = redactor.header("dpop", &proof);
+    let decoded = redactor.dpop_proof(&proof);
+    let replayed = redactor.dpop_proof(&proof);
+    let introspected = redactor.body(
+        Some("application/json"),
+        &serde_json::json!({"cnf": {"jkt": thumbprint.as_str()}}).to_string(),
+    );
+
+    assert_eq!(authorize, "http://client/authorize?dpop_jkt=‹jkt#1›");
+    assert_eq!(presented, "DPoP ‹access_token#1›");
+    assert_eq!(header, "‹dpop_proof#1›");
+    assert_eq!(decoded["compact"], "‹dpop_proof#1›", "{decoded}");
+    assert_eq!(decoded["jkt"], "‹jkt#1›", "{decoded}");
+    assert_eq!(decoded["header"]["typ"], "dpop+jwt", "{decoded}");
+    assert_eq!(decoded["header"]["jwk"]["x"], "‹x#1›", "{decoded}");
+    assert_eq!(decoded["header"]["jwk"]["y"], "‹y#1›", "{decoded}");
+    assert_eq!(
+        decoded["claims"],
+        serde_json::json!({
+            "jti": "‹jti#1›",
+            "htm": "POST",
+            "htu": "http://client/api/posts",
+            "iat": "‹unix time›",
+            "ath": "base64url(SHA-256(‹access_token#1›))",
+        })
+    );
+    assert_eq!(replayed, decoded, "a replayed proof keeps its placeholders");
+    assert_eq!(
+        introspected,
+        Body::Json {
+            value: serde_json::json!({"cnf": {"jkt": "‹jkt#1›"}})
+        }
+    );
+}
