@@ -74,21 +74,68 @@ async fn authlib_completes_every_oauth_flow_against_our_authorization_server() {
     }
 }
 
+/// What an openid-client script is run against.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OurRoles {
+    /// The authorization server alone: the script gets its issuer.
+    AuthorizationServer,
+    /// Our protected resource too, over HTTPS, named by its URL and
+    /// registered at the authorization server, introspecting there: the
+    /// script gets the issuer and the resource's identifier.
+    WithProtectedResource,
+}
+
+/// Another fresh database on the backend of `database_url`.
+async fn another_database_like(database_url: &str) -> String {
+    if database_url.starts_with("sqlite:") {
+        service_kit::testing::sqlite_url()
+    } else {
+        service_kit::testing::postgres_url().await.unwrap()
+    }
+}
+
 /// Runs the JavaScript `script` with openid-client against an HTTPS
-/// server on every backend, `hamza` at the browser approving `scopes`;
-/// what it printed each time, which ends with `ok`.
-async fn run_openid_client_on_every_backend(script: &str, scopes: &str) -> Vec<String> {
+/// server (and, as `roles` says, our resource) on every backend, `hamza`
+/// at the browser approving `scopes`; what it printed each time, which
+/// ends with `ok`.
+async fn run_openid_client_on_every_backend(
+    script: &str,
+    scopes: &str,
+    roles: OurRoles,
+) -> Vec<String> {
     let Some(node) = end_to_end::third_party::node() else {
         return Vec::new();
     };
     let mut runs = Vec::new();
     for database_url in service_kit::testing::test_database_urls().await {
         let (server, pki) = https_server(&database_url).await;
+        let resource = match roles {
+            OurRoles::AuthorizationServer => None,
+            OurRoles::WithProtectedResource => {
+                let tls = end_to_end::Tls {
+                    pki: pki.clone(),
+                    back_channels_trust_ca: true,
+                };
+                let resource_database = another_database_like(&database_url).await;
+                let validation = end_to_end::Validation::Introspection;
+                let resource = end_to_end::ecosystem::start_resource(
+                    &server,
+                    &resource_database,
+                    validation,
+                    Some(&tls),
+                )
+                .await;
+                assert!(resource.url.starts_with("https://"), "{}", resource.url);
+                Some(resource)
+            }
+        };
+        let mut args = vec![server.url.as_str()];
+        args.extend(resource.as_ref().map(|resource| resource.url.as_str()));
         let person = UserAgent::trusting("hamza", "hamza-password", &pki.ca_pem);
         let printed = end_to_end::third_party::run_with_browser(
             &node,
             script,
-            &server.url,
+            &args,
             &pki.ca_path,
             &person,
             scopes,
@@ -106,8 +153,12 @@ async fn run_openid_client_on_every_backend(script: &str, scopes: &str) -> Vec<S
 /// (`interop/openid_client_oidc.mjs` lists the steps).
 #[actix_rt::test]
 async fn openid_client_signs_in_and_out_with_our_openid_provider() {
-    let runs =
-        run_openid_client_on_every_backend("openid_client_oidc.mjs", "openid profile email").await;
+    let runs = run_openid_client_on_every_backend(
+        "openid_client_oidc.mjs",
+        "openid profile email",
+        OurRoles::AuthorizationServer,
+    )
+    .await;
     for printed in runs {
         for step in [
             "discovery: valid for openid-client",
@@ -121,17 +172,29 @@ async fn openid_client_signs_in_and_out_with_our_openid_provider() {
 }
 
 /// openid-client's DPoP (RFC 9449) as the public client `strava-dpop`:
-/// `dpop_jkt`, a DPoP-bound token, UserInfo and a refresh with proofs, and
-/// both tokens worthless with another key
-/// (`interop/openid_client_dpop.mjs` lists the steps).
+/// `dpop_jkt`, a DPoP-bound token for our protected resource (RFC 8707
+/// `resource`), UserInfo, the resource's `/api/me` with openid-client's
+/// own proofs (`ath` included) and a refresh; the token refused at the
+/// resource with another key's proof (`invalid_dpop_proof`) and as a
+/// Bearer token (`invalid_token`), and both tokens worthless with another
+/// key at the authorization server (`interop/openid_client_dpop.mjs`
+/// lists the steps).
 #[actix_rt::test]
 async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_server() {
-    let runs =
-        run_openid_client_on_every_backend("openid_client_dpop.mjs", "openid profile post").await;
+    let runs = run_openid_client_on_every_backend(
+        "openid_client_dpop.mjs",
+        "openid profile post",
+        OurRoles::WithProtectedResource,
+    )
+    .await;
     for printed in runs {
         for step in [
             "code flow with dpop_jkt: a DPoP-bound access token",
             "userinfo: answered with the DPoP scheme and a proof",
+            "resource: /api/me answered for hamza with the DPoP scheme and a proof",
+            "resource: the same token with another key's proof is invalid_dpop_proof",
+            "resource: the same token as a Bearer token is invalid_token",
+            "resource: with its own key, the token still works",
             "another key: the refresh token and the access token are worthless",
         ] {
             assert!(printed.contains(step), "{step} missing:\n{printed}");
