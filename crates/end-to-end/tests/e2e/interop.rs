@@ -309,3 +309,131 @@ async fn our_client_signs_in_and_out_with_oidc_provider() {
         assert!(next_sign_in.contains("name=\"login\""), "{next_sign_in}");
     }
 }
+
+/// Our client and our resource with oidc-provider (npm) as the
+/// authorization server, issuing DPoP-bound RFC 9068 JWT access tokens for
+/// our resource (`interop/oidc_provider.mjs`: `features.dPoP`,
+/// `features.resourceIndicators`): ada connects Strava through the
+/// provider's login and consent pages, Strava exchanges the code with a
+/// DPoP proof (`token_type` DPoP) and posts to our resource in `jwt` mode,
+/// which checks the provider's token (`typ` `at+jwt`, signature against
+/// its JWK Set, `iss`, `aud`, `cnf.jkt` = Strava's key) and Strava's proof.
+/// The token copied out of Strava's database is refused as a Bearer token.
+/// On every backend of the client's and the resource's databases.
+#[actix_rt::test]
+async fn our_client_and_resource_use_dpop_bound_jwt_access_tokens_of_oidc_provider() {
+    let Some(node) = end_to_end::third_party::node() else {
+        return;
+    };
+    for database_url in service_kit::testing::test_database_urls().await {
+        // Addresses first: the provider registers the redirect URI and
+        // issues tokens for the resource's identifier, its URL.
+        let resource_database = another_database_like(&database_url).await;
+        let mut resource_config = protected_resource::testing::config(&resource_database, "");
+        let reserved_resource = protected_resource::testing::reserve(&resource_config.serve);
+        let resource_url = reserved_resource.url.clone();
+        let mut config = client::testing::config(&database_url, "", &resource_url);
+        let reserved = client::testing::reserve(&config.serve);
+        let client_url = reserved.url.clone();
+        let redirect_uri = format!("{client_url}/callback");
+        let provider = end_to_end::third_party::serve(
+            &node,
+            "oidc_provider.mjs",
+            &[&redirect_uri, &format!("{client_url}/"), "0", &resource_url],
+        )
+        .await;
+        resource_config.issuer = provider.url.clone();
+        resource_config.resource_id = resource_url.clone();
+        resource_config.validation = protected_resource::ValidationMethod::Jwt;
+        let _resource =
+            protected_resource::testing::start_on(reserved_resource, resource_config).await;
+        config.issuer = provider.url.clone();
+        config.trusted_issuer = vec![provider.url.clone()];
+        config.redirect_uri = redirect_uri.clone();
+        let _client = client::testing::start_on(reserved, config).await;
+        let ada = UserAgent::new("ada", "any password");
+
+        let callback = ada
+            .walk_through_forms(
+                &format!("{client_url}/connect"),
+                &redirect_uri,
+                &FOREIGN_PERSON,
+            )
+            .await;
+        let connected = ada.follow_to_page(&callback).await;
+        assert!(connected.contains("Facebook is connected"), "{connected}");
+        ada.post_to_facebook(&client_url, "a run through a foreign provider")
+            .await;
+
+        let wall = ada.page(&format!("{resource_url}/")).await;
+        assert!(
+            wall.contains("a run through a foreign provider") && wall.contains("strava"),
+            "the post, by Strava: {wall}"
+        );
+        let (token, key, token_type) = crate::dpop::stored_connection(&database_url).await;
+        assert_eq!(token_type, "DPoP");
+        let published: serde_json::Value = ada
+            .get(&format!("{}/jwks", provider.url))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_provider_jwt_bound_to(&token, &key, &published, &provider.url, &resource_url);
+        // The proofs Strava sent, at the token endpoint and the resource.
+        let thumbprint = key.thumbprint().unwrap();
+        let trace = ada
+            .page(&format!("{client_url}/behind-the-scenes"))
+            .await
+            .replace("&#34;", "\"");
+        for shown in [
+            r#""typ":"dpop+jwt""#,
+            "Authorization: DPoP",
+            r#""ath":"#,
+            &format!("cnf.jkt = {}: the same", thumbprint.as_str()),
+        ] {
+            assert!(trace.contains(shown), "{shown} missing from {trace}");
+        }
+
+        // RFC 9449 §7.2: a DPoP-bound token is no bearer token.
+        let replayed = reqwest::Client::new()
+            .get(format!("{resource_url}/api/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replayed.status(), 401);
+        let challenge = replayed.headers()["www-authenticate"].to_str().unwrap();
+        assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    }
+}
+
+/// `token` is the provider's RFC 9068 JWT access token for `resource`
+/// (`typ` `at+jwt`, signed with a key of its JWK Set `published`), bound
+/// to `key` (RFC 9449 §6.1 `cnf.jkt`), for ada through Strava.
+fn assert_provider_jwt_bound_to(
+    token: &str,
+    key: &oauth_types::dpop::DpopKey,
+    published: &serde_json::Value,
+    issuer: &str,
+    resource: &str,
+) {
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+    let kid = header.kid.unwrap();
+    let kids: Vec<_> = published["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|jwk| jwk["kid"].as_str())
+        .collect();
+    assert!(kids.contains(&kid.as_str()), "{kid} not in {published}");
+    let claims: serde_json::Value = jsonwebtoken::dangerous::insecure_decode_claims(token).unwrap();
+    assert_eq!(claims["iss"], issuer, "{claims}");
+    assert_eq!(claims["aud"], resource, "{claims}");
+    assert_eq!(claims["sub"], "ada", "{claims}");
+    assert_eq!(claims["client_id"], "strava", "{claims}");
+    let scope = claims["scope"].as_str().unwrap_or_default();
+    assert!(scope.split(' ').any(|scope| scope == "post"), "{claims}");
+    assert_eq!(claims["cnf"]["jkt"], key.thumbprint().unwrap().as_str());
+}
