@@ -12,18 +12,28 @@
 //   - its built-in development interactions as the person's pages: a
 //     login form (`login`, `password`; any password) and a consent form;
 //   - RP-initiated logout at its `end_session_endpoint`;
-//   - a fresh RSA key signs ID tokens (RS256), fresh keys sign its cookies.
+//   - DPoP (RFC 9449, `features.dPoP`): a token request with a proof gets
+//     a DPoP-bound access token (`token_type` DPoP, `cnf.jkt`);
+//   - one protected resource (RFC 8707, `features.resourceIndicators`),
+//     our resource "Facebook", named by its identifier RESOURCE: a token
+//     requested with `resource` = RESOURCE is for it alone (`aud`), holds
+//     the scopes `profile` and `post` it defines, and is an RFC 9068 JWT
+//     access token (`typ` `at+jwt`, RS256, signed with the key its JWK Set
+//     publishes); any other `resource` is `invalid_target`;
+//   - a fresh RSA key signs ID tokens and access tokens (RS256), fresh keys
+//     sign its cookies.
 // Everything else is oidc-provider's defaults. It speaks HTTP on loopback,
 // as its development settings allow.
 //
-// Usage: node oidc_provider.mjs REDIRECT_URI POST_LOGOUT_REDIRECT_URI [PORT]
+// Usage: node oidc_provider.mjs REDIRECT_URI POST_LOGOUT_REDIRECT_URI [PORT [RESOURCE]]
 // Listens on 127.0.0.1:PORT (default 0: a free port), prints its issuer
 // URL on one line once listening, and stops when stdin closes or on
-// SIGTERM.
+// SIGTERM. RESOURCE defaults to our resource's default identifier,
+// http://localhost:9002.
 
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import Provider from "oidc-provider";
+import Provider, { errors } from "oidc-provider";
 
 const CLIENT_ID = "strava";
 const CLIENT_SECRET = "strava-secret";
@@ -41,6 +51,31 @@ const CLAIMS = {
   profile: ["name", "preferred_username"],
   email: ["email"],
 };
+
+/** RFC 8707 §2: the scopes our resource defines (its API's). */
+const RESOURCE_SCOPES = "profile post";
+
+/** Seconds an access token for the resource lives. */
+const ACCESS_TOKEN_TTL = 600;
+
+/**
+ * `features.resourceIndicators.getResourceServerInfo`: the one resource
+ * this provider issues access tokens for, as RFC 9068 JWTs signed with its
+ * own key (RS256); any other is `invalid_target` (RFC 8707 §2).
+ */
+function resourceServers(resource) {
+  return async (_ctx, indicator) => {
+    if (indicator !== resource) {
+      throw new errors.InvalidTarget();
+    }
+    return {
+      scope: RESOURCE_SCOPES,
+      accessTokenTTL: ACCESS_TOKEN_TTL,
+      accessTokenFormat: "jwt",
+      jwt: { sign: { alg: "RS256" } },
+    };
+  };
+}
 
 /** The one person this provider knows; `undefined` for anyone else. */
 async function findAccount(_ctx, id) {
@@ -66,7 +101,7 @@ function signingKey() {
   };
 }
 
-function configuration(redirectUri, postLogoutRedirectUri) {
+function configuration(redirectUri, postLogoutRedirectUri, resource) {
   return {
     clients: [
       {
@@ -85,22 +120,28 @@ function configuration(redirectUri, postLogoutRedirectUri) {
     features: {
       devInteractions: { enabled: true },
       rpInitiatedLogout: { enabled: true },
+      dPoP: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        getResourceServerInfo: resourceServers(resource),
+      },
     },
     jwks: { keys: [signingKey()] },
     cookies: { keys: [randomBytes(32).toString("hex")] },
   };
 }
 
-function main([redirectUri, postLogoutRedirectUri, port = "0"]) {
+function main([redirectUri, postLogoutRedirectUri, port = "0", resource = "http://localhost:9002"]) {
   if (!redirectUri || !postLogoutRedirectUri) {
-    console.error("usage: node oidc_provider.mjs REDIRECT_URI POST_LOGOUT_REDIRECT_URI [PORT]");
+    console.error("usage: node oidc_provider.mjs REDIRECT_URI POST_LOGOUT_REDIRECT_URI [PORT [RESOURCE]]");
     process.exit(2);
   }
   // Bound first: the issuer names the port.
   const server = createServer();
   server.listen(Number(port), "127.0.0.1", () => {
     const issuer = `http://127.0.0.1:${server.address().port}`;
-    const provider = new Provider(issuer, configuration(redirectUri, postLogoutRedirectUri));
+    const settings = configuration(redirectUri, postLogoutRedirectUri, resource);
+    const provider = new Provider(issuer, settings);
     server.on("request", provider.callback());
     console.log(issuer);
   });

@@ -243,8 +243,8 @@ pub const RESOURCE_CLIENT_SECRET: &str = "protected-resource-e2e-secret";
 /// the client names it with `resource`, and the client checks the RFC 9728
 /// document's `resource` against the URL it called, §3.3), registered at the
 /// authorization server as [`RESOURCE_CLIENT_ID`]; with introspection, no
-/// cache, so a revocation shows at once.
-async fn start_resource(
+/// cache, so a revocation shows at once. Over HTTPS with `tls`.
+pub async fn start_resource(
     authorization_server: &TestAuthorizationServer,
     database_url: &str,
     validation: Validation,

@@ -154,8 +154,8 @@ impl Drop for ScriptServer {
     }
 }
 
-/// Runs `node interop/SCRIPT ISSUER` trusting the authority `ca` (a PEM
-/// file), with `person` as the browser: each `VISIT <url> UNTIL <prefix>`
+/// Runs `node interop/SCRIPT ARGS…` (the issuer first) trusting the
+/// authority `ca` (a PEM file), with `person` as the browser: each `VISIT <url> UNTIL <prefix>`
 /// line the script prints is walked from `<url>` (login, consent approving
 /// `scopes`) until a redirect leaves for `<prefix>`, and that redirect is
 /// written back on the script's stdin. What the script printed when it
@@ -163,14 +163,14 @@ impl Drop for ScriptServer {
 pub async fn run_with_browser(
     node: &Path,
     script: &str,
-    issuer: &str,
+    args: &[&str],
     ca: &Path,
     person: &UserAgent,
     scopes: &str,
 ) -> String {
     let mut child = Command::new(node)
         .arg(workspace().join("interop").join(script))
-        .arg(issuer)
+        .args(args)
         .env("NODE_EXTRA_CA_CERTS", ca)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

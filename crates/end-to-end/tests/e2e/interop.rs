@@ -74,21 +74,68 @@ async fn authlib_completes_every_oauth_flow_against_our_authorization_server() {
     }
 }
 
+/// What an openid-client script is run against.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OurRoles {
+    /// The authorization server alone: the script gets its issuer.
+    AuthorizationServer,
+    /// Our protected resource too, over HTTPS, named by its URL and
+    /// registered at the authorization server, introspecting there: the
+    /// script gets the issuer and the resource's identifier.
+    WithProtectedResource,
+}
+
+/// Another fresh database on the backend of `database_url`.
+async fn another_database_like(database_url: &str) -> String {
+    if database_url.starts_with("sqlite:") {
+        service_kit::testing::sqlite_url()
+    } else {
+        service_kit::testing::postgres_url().await.unwrap()
+    }
+}
+
 /// Runs the JavaScript `script` with openid-client against an HTTPS
-/// server on every backend, `hamza` at the browser approving `scopes`;
-/// what it printed each time, which ends with `ok`.
-async fn run_openid_client_on_every_backend(script: &str, scopes: &str) -> Vec<String> {
+/// server (and, as `roles` says, our resource) on every backend, `hamza`
+/// at the browser approving `scopes`; what it printed each time, which
+/// ends with `ok`.
+async fn run_openid_client_on_every_backend(
+    script: &str,
+    scopes: &str,
+    roles: OurRoles,
+) -> Vec<String> {
     let Some(node) = end_to_end::third_party::node() else {
         return Vec::new();
     };
     let mut runs = Vec::new();
     for database_url in service_kit::testing::test_database_urls().await {
         let (server, pki) = https_server(&database_url).await;
+        let resource = match roles {
+            OurRoles::AuthorizationServer => None,
+            OurRoles::WithProtectedResource => {
+                let tls = end_to_end::Tls {
+                    pki: pki.clone(),
+                    back_channels_trust_ca: true,
+                };
+                let resource_database = another_database_like(&database_url).await;
+                let validation = end_to_end::Validation::Introspection;
+                let resource = end_to_end::ecosystem::start_resource(
+                    &server,
+                    &resource_database,
+                    validation,
+                    Some(&tls),
+                )
+                .await;
+                assert!(resource.url.starts_with("https://"), "{}", resource.url);
+                Some(resource)
+            }
+        };
+        let mut args = vec![server.url.as_str()];
+        args.extend(resource.as_ref().map(|resource| resource.url.as_str()));
         let person = UserAgent::trusting("hamza", "hamza-password", &pki.ca_pem);
         let printed = end_to_end::third_party::run_with_browser(
             &node,
             script,
-            &server.url,
+            &args,
             &pki.ca_path,
             &person,
             scopes,
@@ -106,8 +153,12 @@ async fn run_openid_client_on_every_backend(script: &str, scopes: &str) -> Vec<S
 /// (`interop/openid_client_oidc.mjs` lists the steps).
 #[actix_rt::test]
 async fn openid_client_signs_in_and_out_with_our_openid_provider() {
-    let runs =
-        run_openid_client_on_every_backend("openid_client_oidc.mjs", "openid profile email").await;
+    let runs = run_openid_client_on_every_backend(
+        "openid_client_oidc.mjs",
+        "openid profile email",
+        OurRoles::AuthorizationServer,
+    )
+    .await;
     for printed in runs {
         for step in [
             "discovery: valid for openid-client",
@@ -121,17 +172,29 @@ async fn openid_client_signs_in_and_out_with_our_openid_provider() {
 }
 
 /// openid-client's DPoP (RFC 9449) as the public client `strava-dpop`:
-/// `dpop_jkt`, a DPoP-bound token, UserInfo and a refresh with proofs, and
-/// both tokens worthless with another key
-/// (`interop/openid_client_dpop.mjs` lists the steps).
+/// `dpop_jkt`, a DPoP-bound token for our protected resource (RFC 8707
+/// `resource`), UserInfo, the resource's `/api/me` with openid-client's
+/// own proofs (`ath` included) and a refresh; the token refused at the
+/// resource with another key's proof (`invalid_dpop_proof`) and as a
+/// Bearer token (`invalid_token`), and both tokens worthless with another
+/// key at the authorization server (`interop/openid_client_dpop.mjs`
+/// lists the steps).
 #[actix_rt::test]
 async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_server() {
-    let runs =
-        run_openid_client_on_every_backend("openid_client_dpop.mjs", "openid profile post").await;
+    let runs = run_openid_client_on_every_backend(
+        "openid_client_dpop.mjs",
+        "openid profile post",
+        OurRoles::WithProtectedResource,
+    )
+    .await;
     for printed in runs {
         for step in [
             "code flow with dpop_jkt: a DPoP-bound access token",
             "userinfo: answered with the DPoP scheme and a proof",
+            "resource: /api/me answered for hamza with the DPoP scheme and a proof",
+            "resource: the same token with another key's proof is invalid_dpop_proof",
+            "resource: the same token as a Bearer token is invalid_token",
+            "resource: with its own key, the token still works",
             "another key: the refresh token and the access token are worthless",
         ] {
             assert!(printed.contains(step), "{step} missing:\n{printed}");
@@ -245,4 +308,132 @@ async fn our_client_signs_in_and_out_with_oidc_provider() {
         let next_sign_in = ada.follow_to_page(&format!("{client_url}/signin")).await;
         assert!(next_sign_in.contains("name=\"login\""), "{next_sign_in}");
     }
+}
+
+/// Our client and our resource with oidc-provider (npm) as the
+/// authorization server, issuing DPoP-bound RFC 9068 JWT access tokens for
+/// our resource (`interop/oidc_provider.mjs`: `features.dPoP`,
+/// `features.resourceIndicators`): ada connects Strava through the
+/// provider's login and consent pages, Strava exchanges the code with a
+/// DPoP proof (`token_type` DPoP) and posts to our resource in `jwt` mode,
+/// which checks the provider's token (`typ` `at+jwt`, signature against
+/// its JWK Set, `iss`, `aud`, `cnf.jkt` = Strava's key) and Strava's proof.
+/// The token copied out of Strava's database is refused as a Bearer token.
+/// On every backend of the client's and the resource's databases.
+#[actix_rt::test]
+async fn our_client_and_resource_use_dpop_bound_jwt_access_tokens_of_oidc_provider() {
+    let Some(node) = end_to_end::third_party::node() else {
+        return;
+    };
+    for database_url in service_kit::testing::test_database_urls().await {
+        // Addresses first: the provider registers the redirect URI and
+        // issues tokens for the resource's identifier, its URL.
+        let resource_database = another_database_like(&database_url).await;
+        let mut resource_config = protected_resource::testing::config(&resource_database, "");
+        let reserved_resource = protected_resource::testing::reserve(&resource_config.serve);
+        let resource_url = reserved_resource.url.clone();
+        let mut config = client::testing::config(&database_url, "", &resource_url);
+        let reserved = client::testing::reserve(&config.serve);
+        let client_url = reserved.url.clone();
+        let redirect_uri = format!("{client_url}/callback");
+        let provider = end_to_end::third_party::serve(
+            &node,
+            "oidc_provider.mjs",
+            &[&redirect_uri, &format!("{client_url}/"), "0", &resource_url],
+        )
+        .await;
+        resource_config.issuer = provider.url.clone();
+        resource_config.resource_id = resource_url.clone();
+        resource_config.validation = protected_resource::ValidationMethod::Jwt;
+        let _resource =
+            protected_resource::testing::start_on(reserved_resource, resource_config).await;
+        config.issuer = provider.url.clone();
+        config.trusted_issuer = vec![provider.url.clone()];
+        config.redirect_uri = redirect_uri.clone();
+        let _client = client::testing::start_on(reserved, config).await;
+        let ada = UserAgent::new("ada", "any password");
+
+        let callback = ada
+            .walk_through_forms(
+                &format!("{client_url}/connect"),
+                &redirect_uri,
+                &FOREIGN_PERSON,
+            )
+            .await;
+        let connected = ada.follow_to_page(&callback).await;
+        assert!(connected.contains("Facebook is connected"), "{connected}");
+        ada.post_to_facebook(&client_url, "a run through a foreign provider")
+            .await;
+
+        let wall = ada.page(&format!("{resource_url}/")).await;
+        assert!(
+            wall.contains("a run through a foreign provider") && wall.contains("strava"),
+            "the post, by Strava: {wall}"
+        );
+        let (token, key, token_type) = crate::dpop::stored_connection(&database_url).await;
+        assert_eq!(token_type, "DPoP");
+        let published: serde_json::Value = ada
+            .get(&format!("{}/jwks", provider.url))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_provider_jwt_bound_to(&token, &key, &published, &provider.url, &resource_url);
+        // The proofs Strava sent, at the token endpoint and the resource.
+        let thumbprint = key.thumbprint().unwrap();
+        let trace = ada
+            .page(&format!("{client_url}/behind-the-scenes"))
+            .await
+            .replace("&#34;", "\"");
+        for shown in [
+            r#""typ":"dpop+jwt""#,
+            "Authorization: DPoP",
+            r#""ath":"#,
+            &format!("cnf.jkt = {}: the same", thumbprint.as_str()),
+        ] {
+            assert!(trace.contains(shown), "{shown} missing from {trace}");
+        }
+
+        // RFC 9449 §7.2: a DPoP-bound token is no bearer token.
+        let replayed = reqwest::Client::new()
+            .get(format!("{resource_url}/api/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replayed.status(), 401);
+        let challenge = replayed.headers()["www-authenticate"].to_str().unwrap();
+        assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    }
+}
+
+/// `token` is the provider's RFC 9068 JWT access token for `resource`
+/// (`typ` `at+jwt`, signed with a key of its JWK Set `published`), bound
+/// to `key` (RFC 9449 §6.1 `cnf.jkt`), for ada through Strava.
+fn assert_provider_jwt_bound_to(
+    token: &str,
+    key: &oauth_types::dpop::DpopKey,
+    published: &serde_json::Value,
+    issuer: &str,
+    resource: &str,
+) {
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
+    let kid = header.kid.unwrap();
+    let kids: Vec<_> = published["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|jwk| jwk["kid"].as_str())
+        .collect();
+    assert!(kids.contains(&kid.as_str()), "{kid} not in {published}");
+    let claims: serde_json::Value = jsonwebtoken::dangerous::insecure_decode_claims(token).unwrap();
+    assert_eq!(claims["iss"], issuer, "{claims}");
+    assert_eq!(claims["aud"], resource, "{claims}");
+    assert_eq!(claims["sub"], "ada", "{claims}");
+    assert_eq!(claims["client_id"], "strava", "{claims}");
+    let scope = claims["scope"].as_str().unwrap_or_default();
+    assert!(scope.split(' ').any(|scope| scope == "post"), "{claims}");
+    assert_eq!(claims["cnf"]["jkt"], key.thumbprint().unwrap().as_str());
 }

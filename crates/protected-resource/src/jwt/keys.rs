@@ -7,12 +7,17 @@
 //!     |---------------------------------------------->|
 //!     | {"issuer": …, "jwks_uri": …}                  |  issuer must be --issuer (§3.3)
 //!     |<----------------------------------------------|
+//!     | (on 404: GET /.well-known/openid-configuration, OpenID Connect
+//!     |  Discovery 1.0 §4, the same check, §4.3)      |
 //!     | GET <jwks_uri>                                |  RFC 7517 §5
 //!     |---------------------------------------------->|
 //!     | {"keys": [{"kid": …, "kty": "OKP", …}]}       |
 //!     |<----------------------------------------------|
 //! ```
 //!
+//! - An OpenID Provider may publish its metadata only as OpenID Connect
+//!   Discovery (RFC 8414 §5 keeps the two documents compatible): when the
+//!   RFC 8414 document is not there (404, and only then), that one is read.
 //! - Nothing is fetched at start-up: the resource starts and stays healthy
 //!   while the authorization server is down. The first token fetches.
 //! - Keys are used for `cache_ttl` seconds, then fetched again; keys that
@@ -40,6 +45,10 @@ use serde::Deserialize;
 
 /// The RFC 8414 §3 well-known path.
 pub const METADATA_PATH: &str = "/.well-known/oauth-authorization-server";
+
+/// The OpenID Connect Discovery 1.0 §4 well-known path, appended to the
+/// issuer (§4.1).
+pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 
 /// The largest metadata document or JWK Set read.
 const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -235,12 +244,11 @@ impl KeySource {
         fetched
     }
 
-    /// RFC 8414 metadata, then its `jwks_uri`.
+    /// RFC 8414 metadata (or OpenID Connect Discovery), then its `jwks_uri`.
     async fn fetch_documents(&self, now: i64) -> Result<Arc<KeySet>, KeyError> {
-        let metadata: IssuerMetadata = self
-            .get_json(self.metadata_url(), "the issuer's metadata")
-            .await?;
-        // RFC 8414 §3.3: the document must be the configured issuer's.
+        let metadata = self.fetch_metadata().await?;
+        // RFC 8414 §3.3 (Discovery §4.3): the document must be the
+        // configured issuer's.
         if metadata.issuer != self.settings.issuer {
             tracing::warn!(issuer = %metadata.issuer, "the metadata names another issuer");
             return Err(KeyError::Unavailable(
@@ -261,6 +269,38 @@ impl KeySource {
             keys: set.keys.into_iter().filter_map(usable_key).collect(),
             fetched_at: now,
         }))
+    }
+
+    /// The RFC 8414 document; when the issuer has none (404), its OpenID
+    /// Connect Discovery 1.0 document, which has the same two members.
+    /// Any other failure is not a reason to look elsewhere.
+    async fn fetch_metadata(&self) -> Result<IssuerMetadata, KeyError> {
+        let rfc_8414 = self
+            .get_json_if_published(self.metadata_url(), "the issuer's metadata")
+            .await?;
+        match rfc_8414 {
+            Some(metadata) => Ok(metadata),
+            None => {
+                self.get_json(
+                    self.openid_configuration_url(),
+                    "the issuer's OpenID Connect Discovery document",
+                )
+                .await
+            }
+        }
+    }
+
+    /// OpenID Connect Discovery 1.0 §4.1: the well-known path is appended
+    /// to the issuer, its path kept.
+    fn openid_configuration_url(&self) -> url::Url {
+        let issuer = &self.settings.issuer_url;
+        let mut url = issuer.clone();
+        url.set_path(&format!(
+            "{}{OPENID_CONFIGURATION_PATH}",
+            issuer.path().trim_end_matches('/')
+        ));
+        url.set_query(None);
+        self.internal(url)
     }
 
     /// RFC 8414 §3.1: the well-known path goes between the issuer's host
@@ -297,10 +337,18 @@ impl KeySource {
         url: url::Url,
         what: &'static str,
     ) -> Result<T, KeyError> {
-        let unavailable = |reason: &str| {
-            tracing::warn!(%url, reason, "{what} could not be fetched");
-            KeyError::Unavailable("the issuer's metadata or keys could not be fetched")
-        };
+        self.get_json_if_published(url.clone(), what)
+            .await?
+            .ok_or_else(|| unavailable(&url, what, "404"))
+    }
+
+    /// As [`Self::get_json`], but `None` for a 404 (nothing published there).
+    async fn get_json_if_published<T: DeserializeOwned>(
+        &self,
+        url: url::Url,
+        what: &'static str,
+    ) -> Result<Option<T>, KeyError> {
+        let unavailable = |reason: &str| unavailable(&url, what, reason);
         let mut response = self
             .http
             .get(url.clone())
@@ -308,6 +356,9 @@ impl KeySource {
             .send()
             .await
             .map_err(|err| unavailable(&err.to_string()))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
         if response.status() != reqwest::StatusCode::OK {
             return Err(unavailable(response.status().as_str()));
         }
@@ -322,7 +373,9 @@ impl KeySource {
             }
             body.extend_from_slice(&chunk);
         }
-        serde_json::from_slice(&body).map_err(|err| unavailable(&err.to_string()))
+        serde_json::from_slice(&body)
+            .map(Some)
+            .map_err(|err| unavailable(&err.to_string()))
     }
 
     /// A poisoned lock only means another thread panicked mid-update; the
@@ -394,6 +447,12 @@ fn usable_key(value: serde_json::Value) -> Option<UsableKey> {
     }
     let key = DecodingKey::from_jwk(&jwk).ok()?;
     Some(UsableKey { kid, alg, key })
+}
+
+/// Why `what` at `url` cannot be used, logged; the caller gets no detail.
+fn unavailable(url: &url::Url, what: &str, reason: &str) -> KeyError {
+    tracing::warn!(%url, reason, "{what} could not be fetched");
+    KeyError::Unavailable("the issuer's metadata or keys could not be fetched")
 }
 
 #[cfg(test)]

@@ -110,8 +110,8 @@ struct IssuerState {
     down: AtomicBool,
 }
 
-/// The fake issuer, serving `/.well-known/oauth-authorization-server` and
-/// `/jwks`.
+/// The fake issuer, serving `/.well-known/oauth-authorization-server` (or
+/// only `/.well-known/openid-configuration`) and `/jwks`.
 pub struct FakeIssuer {
     /// Where it listens.
     pub url: String,
@@ -130,6 +130,17 @@ impl FakeIssuer {
     /// An issuer that calls itself `name` (its metadata and `jwks_uri` use
     /// that origin), as behind a container network.
     pub async fn start_named(name: Option<&str>) -> Self {
+        Self::start_publishing_metadata_at(name, "/.well-known/oauth-authorization-server").await
+    }
+
+    /// An OpenID Provider that publishes its metadata only as OpenID
+    /// Connect Discovery 1.0 §4 (`/.well-known/openid-configuration`), and
+    /// nothing at the RFC 8414 path (404).
+    pub async fn start_openid_provider() -> Self {
+        Self::start_publishing_metadata_at(None, "/.well-known/openid-configuration").await
+    }
+
+    async fn start_publishing_metadata_at(name: Option<&str>, metadata_path: &str) -> Self {
         let server = MockServer::start().await;
         let url = server.uri();
         let issuer = name.map_or_else(|| url.clone(), str::to_owned);
@@ -140,13 +151,7 @@ impl FakeIssuer {
             requests: AtomicUsize::new(0),
             down: AtomicBool::new(false),
         });
-        for (route, answer) in [
-            (
-                "/.well-known/oauth-authorization-server",
-                metadata as Answer,
-            ),
-            ("/jwks", jwks),
-        ] {
+        for (route, answer) in [(metadata_path, metadata as Answer), ("/jwks", jwks)] {
             Mock::given(method("GET"))
                 .and(path(route))
                 .respond_with(Endpoint(state.clone(), answer))

@@ -1,5 +1,6 @@
 //! `--validation jwt`: the issuer's keys. Fetched lazily from the RFC 8414
-//! metadata's `jwks_uri`, cached, fetched again for an unknown `kid` at a
+//! metadata's `jwks_uri` (or, where the issuer publishes only that, its
+//! OpenID Connect Discovery document's), cached, fetched again for an unknown `kid` at a
 //! bounded rate, rotated without downtime, and never a reason to accept a
 //! token that could not be checked (503).
 
@@ -234,4 +235,42 @@ async fn behind_a_container_network_the_keys_come_from_the_internal_url() {
     assert_eq!(accepted.status(), 200);
     assert_eq!(issuer.jwks_fetches(), 1);
     app.assert_invalid_token(internal_iss).await;
+}
+
+/// An OpenID Provider may publish its metadata only as OpenID Connect
+/// Discovery (RFC 8414 §5): with nothing at the RFC 8414 path (404), the
+/// `jwks_uri` comes from `/.well-known/openid-configuration`.
+async fn spawn_in_front_of_an_openid_provider() -> (FakeIssuer, SigningKey, crate::helpers::TestApp)
+{
+    let issuer = FakeIssuer::start_openid_provider().await;
+    let key = SigningKey::p256("key-1");
+    issuer.publish(&[&key]);
+    let app = spawn_app_with(Options {
+        validation: ValidationMethod::Jwt,
+        issuer: issuer.issuer.clone(),
+        ..Options::default()
+    })
+    .await;
+    (issuer, key, app)
+}
+
+#[actix_rt::test]
+async fn an_openid_provider_without_rfc_8414_metadata_is_read_through_its_discovery_document() {
+    let (issuer, key, app) = spawn_in_front_of_an_openid_provider().await;
+    let claims = access_token_claims(&issuer.issuer, &app.resource_id, "alice", "profile");
+
+    let response = app.get("/api/me", &key.sign(&claims)).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(issuer.jwks_fetches(), 1);
+}
+
+#[actix_rt::test]
+async fn a_discovery_document_that_names_another_issuer_means_503() {
+    let (issuer, key, app) = spawn_in_front_of_an_openid_provider().await;
+    issuer.set_metadata_issuer("http://evil.example");
+    let claims = access_token_claims(&issuer.issuer, &app.resource_id, "alice", "profile");
+
+    assert_unavailable(app.get("/api/me", &key.sign(&claims)).await).await;
+    assert_eq!(issuer.jwks_fetches(), 0);
 }
