@@ -138,13 +138,15 @@ pub async fn retire_before(
     Ok(retiring)
 }
 
-/// Every key, oldest first (on the pool, or inside a transaction).
+/// Every key, oldest first, keys of the same moment by algorithm (so the
+/// JWK Set lists them in a stable order), on the pool or inside a
+/// transaction.
 pub async fn list<'c>(
     executor: impl Executor<'c, Database = Any>,
 ) -> Result<Vec<StoredKey>, sqlx::Error> {
     sqlx::query(
         "SELECT kid, algorithm, private_key, private_key_encryption, created_at, active_from, \
-         retired_at, publish_until FROM signing_keys ORDER BY active_from, kid",
+         retired_at, publish_until FROM signing_keys ORDER BY active_from, algorithm, kid",
     )
     .fetch_all(executor)
     .await?
