@@ -16,30 +16,21 @@
 //   6. the refresh token and the access token are worthless with another
 //      key: the refresh is `invalid_grant`, UserInfo `invalid_dpop_proof`.
 //
-// The person at the browser is played by the test that runs this script,
-// as for openid_client_oidc.mjs (`VISIT <url> UNTIL <prefix>` on stdout,
-// the redirect reached on stdin).
+// The person at the browser is played by the test that runs this script
+// (person.mjs says how).
 //
 // Usage: node openid_client_dpop.mjs ISSUER RESOURCE
 // (RESOURCE: the protected resource's identifier, which is its URL.)
 // Prints one line per step held and `ok` last; exits 1 at the first failure.
 
 import assert from "node:assert/strict";
-import { createInterface } from "node:readline";
 import * as client from "openid-client";
+
+import { run, visit } from "./person.mjs";
 
 const CLIENT_ID = "strava-dpop";
 const REDIRECT_URI = "http://127.0.0.1:8765/callback";
 const SCOPE = "openid profile post";
-
-const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-async function visit(url, until) {
-  console.log(`VISIT ${url} UNTIL ${until}`);
-  const { value, done } = await answers.next();
-  assert.ok(!done, "the browser side closed stdin");
-  return new URL(value.trim());
-}
 
 /** `GET RESOURCE/api/me` with `token`, through openid-client. */
 function callMe(config, resource, token, options) {
@@ -135,13 +126,4 @@ async function main(issuer, resource) {
   console.log("another key: the refresh token and the access token are worthless");
 }
 
-main(process.argv[2], process.argv[3]).then(
-  () => {
-    console.log("ok");
-    process.exit(0);
-  },
-  (failure) => {
-    console.log(`FAILED: ${failure?.stack ?? failure}`);
-    process.exit(1);
-  },
-);
+run(() => main(process.argv[2], process.argv[3]));

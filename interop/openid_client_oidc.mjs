@@ -15,34 +15,23 @@
 //      registered `post_logout_redirect_uri` with `state`, and the session
 //      over: `prompt=none` then answers `login_required` (Core §3.1.2.6).
 //
-// The person at the browser is played by the test that runs this script:
-// for each line `VISIT <url> UNTIL <prefix>` on stdout, it walks the pages
-// from <url> (logging in, approving the consent screen) until a redirect
-// leaves for <prefix>, and answers that redirect's URL on one line of stdin.
+// The person at the browser is played by the test that runs this script
+// (person.mjs says how).
 //
 // Usage: node openid_client_oidc.mjs ISSUER
 // (NODE_EXTRA_CA_CERTS names the test authority of an HTTPS issuer.)
 // Prints one line per step held and `ok` last; exits 1 at the first failure.
 
 import assert from "node:assert/strict";
-import { createInterface } from "node:readline";
 import * as client from "openid-client";
+
+import { run, visit } from "./person.mjs";
 
 const CLIENT_ID = "strava";
 const CLIENT_SECRET = "strava-secret";
 const REDIRECT_URI = "http://localhost:9000/callback";
 const POST_LOGOUT_REDIRECT_URI = "http://localhost:9000/";
 const SCOPE = "openid profile email";
-
-const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-
-/** Asks the person at the browser to go to `url`; where they end up. */
-async function visit(url, until) {
-  console.log(`VISIT ${url} UNTIL ${until}`);
-  const { value, done } = await answers.next();
-  assert.ok(!done, "the browser side closed stdin");
-  return new URL(value.trim());
-}
 
 async function signIn(config, extra = {}) {
   const pkceCodeVerifier = client.randomPKCECodeVerifier();
@@ -115,13 +104,4 @@ async function main(issuer) {
   console.log("logout: back with state, and the session is over (login_required)");
 }
 
-main(process.argv[2]).then(
-  () => {
-    console.log("ok");
-    process.exit(0);
-  },
-  (failure) => {
-    console.log(`FAILED: ${failure?.stack ?? failure}`);
-    process.exit(1);
-  },
-);
+run(() => main(process.argv[2]));
