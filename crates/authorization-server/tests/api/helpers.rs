@@ -306,6 +306,19 @@ pub fn error_of(status: u16, body: &serde_json::Value) -> (u16, Option<&str>) {
     (status, body["error"].as_str())
 }
 
+/// Asserts a refusal: `status` with the RFC 6749 §5.2 `error` (or the
+/// RFC 6750 §3.1 / RFC 9449 §7.1 one at `/userinfo`).
+fn assert_refused(
+    (status, body): &(u16, serde_json::Value),
+    (expected_status, error): (u16, &str),
+) {
+    assert_eq!(
+        error_of(*status, body),
+        (expected_status, Some(error)),
+        "{body}"
+    );
+}
+
 /// The `kid` in a JWT's header.
 pub fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
