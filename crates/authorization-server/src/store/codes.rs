@@ -10,7 +10,10 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{audience_column, audience_from_column, corrupt, scope_from_column, stamp};
+use super::{
+    audience_column, audience_from_column, corrupt, dpop_jkt_column, dpop_jkt_from_column,
+    scope_from_column, stamp,
+};
 
 /// What a code stands for.
 #[derive(Debug, Clone)]
@@ -53,9 +56,7 @@ impl sqlx::FromRow<'_, AnyRow> for CodeGrant {
             used_at: row.try_get("used_at")?,
             nonce: row.try_get("nonce")?,
             auth_time: row.try_get("auth_time")?,
-            dpop_jkt: row
-                .try_get::<Option<String>, _>("dpop_jkt")?
-                .map(JwkThumbprint::new),
+            dpop_jkt: dpop_jkt_from_column(row)?,
         })
     }
 }
@@ -88,7 +89,7 @@ pub async fn insert(
     .bind(grant.expires_at)
     .bind(grant.nonce.clone())
     .bind(grant.auth_time)
-    .bind(grant.dpop_jkt.as_ref().map(|jkt| jkt.as_str().to_owned()))
+    .bind(dpop_jkt_column(grant.dpop_jkt.as_ref()))
     .execute(pool)
     .await?;
     Ok(())
