@@ -338,11 +338,7 @@ pub fn jwt_config(database_url: &str) -> Config {
 
 /// The access token of a fresh demo flow.
 pub async fn demo_access_token(app: &TestAuthorizationServer) -> String {
-    app.obtain_tokens(&Flow::demo())
-        .await
-        .access_token
-        .secret()
-        .to_owned()
+    app.obtain_access_token(&Flow::demo()).await
 }
 
 /// A refresh token request by `strava` with its secret.
