@@ -11,8 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::{
-    audience_column, audience_from_column, corrupt, dpop_jkt_column, dpop_jkt_from_column,
-    scope_from_column, stamp,
+    audience_column, audience_from_column, corrupt, dpop_jkt_from_column, scope_from_column, stamp,
 };
 
 /// What a code stands for.
@@ -78,18 +77,13 @@ pub async fn insert(
     .bind(&grant.username)
     .bind(&grant.redirect_uri)
     .bind(grant.scope.to_string())
-    .bind(
-        grant
-            .code_challenge
-            .as_ref()
-            .map(|challenge| challenge.as_str().to_owned()),
-    )
+    .bind(grant.code_challenge.as_ref().map(CodeChallenge::as_str))
     .bind(audience_column(&grant.audience))
     .bind(now)
     .bind(grant.expires_at)
     .bind(grant.nonce.clone())
     .bind(grant.auth_time)
-    .bind(dpop_jkt_column(grant.dpop_jkt.as_ref()))
+    .bind(grant.dpop_jkt.as_ref().map(JwkThumbprint::as_str))
     .execute(pool)
     .await?;
     Ok(())

@@ -76,11 +76,6 @@ pub(crate) fn dpop_jkt_from_column(row: &AnyRow) -> Result<Option<JwkThumbprint>
     Ok(jkt.map(JwkThumbprint::new))
 }
 
-/// The column form of a binding: the thumbprint, or `NULL`.
-pub(crate) fn dpop_jkt_column(jkt: Option<&JwkThumbprint>) -> Option<String> {
-    jkt.map(|jkt| jkt.as_str().to_owned())
-}
-
 /// A column recording when something happened (`…_at`), read as whether
 /// it has.
 pub(crate) fn happened(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {

@@ -10,8 +10,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::{
-    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_column,
-    dpop_jkt_from_column, happened, scope_from_column, stamp,
+    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_from_column, happened,
+    scope_from_column, stamp,
 };
 
 /// A validated authorization request (RFC 6749 §4.1.1). Its `id` travels
@@ -119,7 +119,7 @@ pub async fn insert(
     .bind(request.oidc.login_hint.clone())
     .bind(request.oidc.login_required.then_some(now))
     .bind(request.oidc.consent_required.then_some(now))
-    .bind(dpop_jkt_column(request.dpop_jkt.as_ref()))
+    .bind(request.dpop_jkt.as_ref().map(JwkThumbprint::as_str))
     .execute(pool)
     .await?;
     Ok(())

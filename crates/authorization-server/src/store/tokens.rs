@@ -13,8 +13,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::{
-    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_column,
-    dpop_jkt_from_column, happened, scope_from_column, stamp,
+    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_from_column, happened,
+    scope_from_column, stamp,
 };
 
 /// Which of the two tokens of RFC 6749 §1.4 and §1.5 a row holds. The text
@@ -107,12 +107,7 @@ pub async fn insert(
     .bind(token_hash.as_str())
     .bind(token.kind.as_str())
     .bind(&token.family_id)
-    .bind(
-        token
-            .code_hash
-            .as_ref()
-            .map(|hash| hash.as_str().to_owned()),
-    )
+    .bind(token.code_hash.as_ref().map(CredentialHash::as_str))
     .bind(&token.client_id)
     .bind(token.user_id.clone())
     .bind(token.username.clone())
@@ -121,7 +116,7 @@ pub async fn insert(
     .bind(token.issued_at)
     .bind(token.expires_at)
     .bind(token.auth_time)
-    .bind(dpop_jkt_column(token.dpop_jkt.as_ref()))
+    .bind(token.dpop_jkt.as_ref().map(JwkThumbprint::as_str))
     .execute(pool)
     .await?;
     Ok(())

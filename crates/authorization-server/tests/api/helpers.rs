@@ -308,7 +308,7 @@ pub fn error_of(status: u16, body: &serde_json::Value) -> (u16, Option<&str>) {
 
 /// Asserts a refusal: `status` with the RFC 6749 §5.2 `error` (or the
 /// RFC 6750 §3.1 / RFC 9449 §7.1 one at `/userinfo`).
-fn assert_refused(
+pub fn assert_refused(
     (status, body): &(u16, serde_json::Value),
     (expected_status, error): (u16, &str),
 ) {
