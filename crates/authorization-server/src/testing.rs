@@ -229,6 +229,12 @@ impl TestAuthorizationServer {
         serde_json::from_str(&body).expect("a token response")
     }
 
+    /// The access token of [`Self::obtain_tokens`], as sent on the wire.
+    pub async fn obtain_access_token(&self, flow: &Flow<'_>) -> String {
+        let tokens = self.obtain_tokens(flow).await;
+        tokens.access_token.secret().to_owned()
+    }
+
     /// Drives `/authorize`, login and consent with a fresh browser; returns
     /// the code from the redirect (after checking `state` and `iss`).
     pub async fn obtain_code(&self, flow: &Flow<'_>) -> IssuedCode {

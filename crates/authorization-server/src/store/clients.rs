@@ -7,9 +7,10 @@
 
 use oauth_types::secret::CredentialHash;
 use oauth_types::{GrantType, ScopeSet};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::split_list;
+use super::{changed_one, split_list};
 use crate::jwt::SigningAlgorithm;
 
 /// RFC 6749 §2.1 client types, plus the resource servers that call
@@ -127,7 +128,7 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
         .secret
         .as_deref()
         .map(|secret| CredentialHash::of(secret).as_str().to_owned());
-    let result = sqlx::query(
+    let statement = sqlx::query(
         "INSERT INTO clients (client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
          resource_id, default_resource, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (client_id) DO NOTHING",
@@ -140,10 +141,8 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
     .bind(grant_list(&client.grant_types))
     .bind(client.resource_id.clone())
     .bind(client.default_resource.clone())
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .bind(now);
+    changed_one(pool, statement).await
 }
 
 const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
@@ -158,16 +157,14 @@ pub async fn set_openid_settings(
     post_logout_redirect_uris: &[String],
     id_token_alg: SigningAlgorithm,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let statement = sqlx::query(
         "UPDATE clients SET post_logout_redirect_uris = $2, id_token_signed_response_alg = $3 \
          WHERE client_id = $1",
     )
     .bind(client_id)
     .bind(post_logout_redirect_uris.join(" "))
-    .bind(id_token_alg.as_str())
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .bind(id_token_alg.as_str());
+    changed_one(pool, statement).await
 }
 
 /// Registers whether a client's tokens must be DPoP-bound (RFC 9449 §5.2
@@ -177,32 +174,26 @@ pub async fn set_dpop_bound(
     client_id: &str,
     bound: bool,
 ) -> Result<bool, sqlx::Error> {
-    let result =
+    let statement =
         sqlx::query("UPDATE clients SET dpop_bound_access_tokens = $2 WHERE client_id = $1")
             .bind(client_id)
-            .bind(i64::from(bound))
-            .execute(pool)
-            .await?;
-    Ok(result.rows_affected() == 1)
+            .bind(i64::from(bound));
+    changed_one(pool, statement).await
 }
 
 pub async fn find(pool: &AnyPool, client_id: &str) -> Result<Option<Client>, sqlx::Error> {
-    let row = sqlx::query(&format!(
+    sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM clients WHERE client_id = $1"
     ))
     .bind(client_id)
     .fetch_optional(pool)
-    .await?;
-    row.map(|row| from_row(&row)).transpose()
+    .await
 }
 
 pub async fn list(pool: &AnyPool) -> Result<Vec<Client>, sqlx::Error> {
-    sqlx::query(&format!("SELECT {COLUMNS} FROM clients ORDER BY client_id"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM clients ORDER BY client_id"))
         .fetch_all(pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+        .await
 }
 
 /// The resource identifiers (RFC 8707) of every registered protected resource.
@@ -244,13 +235,12 @@ pub async fn replace_scopes_if(
     current: &str,
     scopes: &ScopeSet,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("UPDATE clients SET scopes = $3 WHERE client_id = $1 AND scopes = $2")
-        .bind(client_id)
-        .bind(current)
-        .bind(scopes.to_string())
-        .execute(pool)
-        .await?;
-    Ok(result.rows_affected() == 1)
+    let statement =
+        sqlx::query("UPDATE clients SET scopes = $3 WHERE client_id = $1 AND scopes = $2")
+            .bind(client_id)
+            .bind(current)
+            .bind(scopes.to_string());
+    changed_one(pool, statement).await
 }
 
 /// Grant types as stored and listed: their names, space-separated.
@@ -259,35 +249,37 @@ pub fn grant_list(grants: &[GrantType]) -> String {
     names.join(" ")
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, sqlx::Error> {
-    let kind: String = row.try_get("kind")?;
-    let scopes: String = row.try_get("scopes")?;
-    let redirect_uris: String = row.try_get("redirect_uris")?;
-    let grant_types: String = row.try_get("grant_types")?;
-    let secret_hash: Option<String> = row.try_get("secret_hash")?;
-    let post_logout: String = row.try_get("post_logout_redirect_uris")?;
-    let id_token_alg: String = row.try_get("id_token_signed_response_alg")?;
-    Ok(Client {
-        client_id: row.try_get("client_id")?,
-        kind: ClientKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
-        secret_hash: secret_hash.map(CredentialHash::from_stored),
-        redirect_uris: split_list(&redirect_uris),
-        scopes: ScopeSet::parse(&scopes).map_err(|_| corrupt("scopes"))?,
-        grant_types: split_list(&grant_types)
-            .iter()
-            .map(|grant| GrantType::parse(grant).ok_or_else(|| corrupt("grant_types")))
-            .collect::<Result<_, _>>()?,
-        resource_id: row.try_get("resource_id")?,
-        default_resource: row.try_get("default_resource")?,
-        post_logout_redirect_uris: split_list(&post_logout),
-        id_token_alg: SigningAlgorithm::parse(&id_token_alg)
-            .ok_or_else(|| corrupt("id_token_signed_response_alg"))?,
-        dpop_bound_access_tokens: match row.try_get::<i64, _>("dpop_bound_access_tokens")? {
-            0 => false,
-            1 => true,
-            _ => return Err(corrupt("dpop_bound_access_tokens")),
-        },
-    })
+impl sqlx::FromRow<'_, AnyRow> for Client {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let kind: String = row.try_get("kind")?;
+        let scopes: String = row.try_get("scopes")?;
+        let redirect_uris: String = row.try_get("redirect_uris")?;
+        let grant_types: String = row.try_get("grant_types")?;
+        let secret_hash: Option<String> = row.try_get("secret_hash")?;
+        let post_logout: String = row.try_get("post_logout_redirect_uris")?;
+        let id_token_alg: String = row.try_get("id_token_signed_response_alg")?;
+        Ok(Self {
+            client_id: row.try_get("client_id")?,
+            kind: ClientKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+            secret_hash: secret_hash.map(CredentialHash::from_stored),
+            redirect_uris: split_list(&redirect_uris),
+            scopes: ScopeSet::parse(&scopes).map_err(|_| corrupt("scopes"))?,
+            grant_types: split_list(&grant_types)
+                .iter()
+                .map(|grant| GrantType::parse(grant).ok_or_else(|| corrupt("grant_types")))
+                .collect::<Result<_, _>>()?,
+            resource_id: row.try_get("resource_id")?,
+            default_resource: row.try_get("default_resource")?,
+            post_logout_redirect_uris: split_list(&post_logout),
+            id_token_alg: SigningAlgorithm::parse(&id_token_alg)
+                .ok_or_else(|| corrupt("id_token_signed_response_alg"))?,
+            dpop_bound_access_tokens: match row.try_get::<i64, _>("dpop_bound_access_tokens")? {
+                0 => false,
+                1 => true,
+                _ => return Err(corrupt("dpop_bound_access_tokens")),
+            },
+        })
+    }
 }
 
 fn corrupt(column: &str) -> sqlx::Error {

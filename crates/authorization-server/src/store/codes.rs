@@ -10,7 +10,9 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{audience_column, audience_from_column, corrupt, scope_from_column, stamp};
+use super::{
+    audience_column, audience_from_column, corrupt, dpop_jkt_from_column, scope_from_column, stamp,
+};
 
 /// What a code stands for.
 #[derive(Debug, Clone)]
@@ -53,9 +55,7 @@ impl sqlx::FromRow<'_, AnyRow> for CodeGrant {
             used_at: row.try_get("used_at")?,
             nonce: row.try_get("nonce")?,
             auth_time: row.try_get("auth_time")?,
-            dpop_jkt: row
-                .try_get::<Option<String>, _>("dpop_jkt")?
-                .map(JwkThumbprint::new),
+            dpop_jkt: dpop_jkt_from_column(row)?,
         })
     }
 }
@@ -77,18 +77,13 @@ pub async fn insert(
     .bind(&grant.username)
     .bind(&grant.redirect_uri)
     .bind(grant.scope.to_string())
-    .bind(
-        grant
-            .code_challenge
-            .as_ref()
-            .map(|challenge| challenge.as_str().to_owned()),
-    )
+    .bind(grant.code_challenge.as_ref().map(CodeChallenge::as_str))
     .bind(audience_column(&grant.audience))
     .bind(now)
     .bind(grant.expires_at)
     .bind(grant.nonce.clone())
     .bind(grant.auth_time)
-    .bind(grant.dpop_jkt.as_ref().map(|jkt| jkt.as_str().to_owned()))
+    .bind(grant.dpop_jkt.as_ref().map(JwkThumbprint::as_str))
     .execute(pool)
     .await?;
     Ok(())

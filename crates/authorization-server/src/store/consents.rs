@@ -5,7 +5,7 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::scope_from_column;
+use super::{changed_one, scope_from_column};
 
 /// One approval, as listed on the account page.
 #[derive(Debug, Clone)]
@@ -74,10 +74,8 @@ pub async fn list_for_user(pool: &AnyPool, user_id: &str) -> Result<Vec<Consent>
 
 /// Forgets an approval; returns whether there was one.
 pub async fn forget(pool: &AnyPool, user_id: &str, client_id: &str) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
+    let statement = sqlx::query("DELETE FROM consents WHERE user_id = $1 AND client_id = $2")
         .bind(user_id)
-        .bind(client_id)
-        .execute(pool)
-        .await?;
-    Ok(result.rows_affected() == 1)
+        .bind(client_id);
+    changed_one(pool, statement).await
 }

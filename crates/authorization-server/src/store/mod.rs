@@ -8,9 +8,12 @@
 //! `sqlx::Error::ColumnDecode`, which the endpoints answer as a 500 and log,
 //! like any other database error. Callers never re-parse a column.
 
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::introspection::Audience;
 use oauth_types::ScopeSet;
-use sqlx::AnyPool;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyPool, Row};
 
 /// Registered clients, public and confidential, and protected resources.
 pub mod clients;
@@ -64,6 +67,28 @@ pub(crate) fn audience_from_column(list: &str) -> Audience {
 /// The column form of an audience.
 pub(crate) fn audience_column(audience: &Audience) -> String {
     audience.iter().collect::<Vec<_>>().join(" ")
+}
+
+/// The `dpop_jkt` column: the key a code, request or token is bound to
+/// (RFC 9449 §6, §10); `NULL` when it is not bound.
+pub(crate) fn dpop_jkt_from_column(row: &AnyRow) -> Result<Option<JwkThumbprint>, sqlx::Error> {
+    let jkt: Option<String> = row.try_get("dpop_jkt")?;
+    Ok(jkt.map(JwkThumbprint::new))
+}
+
+/// A column recording when something happened (`…_at`), read as whether
+/// it has.
+pub(crate) fn happened(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.is_some())
+}
+
+/// Runs a statement meant to change one row; whether it did (`false`: the
+/// row is missing, or a condition of the statement did not hold).
+pub(crate) async fn changed_one<'q>(
+    pool: &AnyPool,
+    statement: Query<'q, Any, AnyArguments<'q>>,
+) -> Result<bool, sqlx::Error> {
+    Ok(statement.execute(pool).await?.rows_affected() == 1)
 }
 
 /// Runs an UPDATE that sets a time once: `statement` binds `key` as `$1`

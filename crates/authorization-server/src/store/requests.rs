@@ -9,7 +9,10 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{audience_column, audience_from_column, corrupt, scope_from_column};
+use super::{
+    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_from_column, happened,
+    scope_from_column, stamp,
+};
 
 /// A validated authorization request (RFC 6749 §4.1.1). Its `id` travels
 /// in the consent form and opens the request: `Debug` leaves it out.
@@ -81,17 +84,11 @@ impl sqlx::FromRow<'_, AnyRow> for PendingRequest {
             oidc: OpenIdRequest {
                 nonce: row.try_get("nonce")?,
                 login_hint: row.try_get("login_hint")?,
-                login_required: row
-                    .try_get::<Option<i64>, _>("login_required_at")?
-                    .is_some(),
-                consent_required: row
-                    .try_get::<Option<i64>, _>("consent_required_at")?
-                    .is_some(),
-                authenticated: row.try_get::<Option<i64>, _>("authenticated_at")?.is_some(),
+                login_required: happened(row, "login_required_at")?,
+                consent_required: happened(row, "consent_required_at")?,
+                authenticated: happened(row, "authenticated_at")?,
             },
-            dpop_jkt: row
-                .try_get::<Option<String>, _>("dpop_jkt")?
-                .map(JwkThumbprint::new),
+            dpop_jkt: dpop_jkt_from_column(row)?,
         })
     }
 }
@@ -122,7 +119,7 @@ pub async fn insert(
     .bind(request.oidc.login_hint.clone())
     .bind(request.oidc.login_required.then_some(now))
     .bind(request.oidc.consent_required.then_some(now))
-    .bind(request.dpop_jkt.as_ref().map(|jkt| jkt.as_str().to_owned()))
+    .bind(request.dpop_jkt.as_ref().map(JwkThumbprint::as_str))
     .execute(pool)
     .await?;
     Ok(())
@@ -148,14 +145,9 @@ pub async fn find_open(
 /// Records that the user logged in for this open request (Core §3.1.2.1
 /// `prompt=login`, `max_age`).
 pub async fn mark_authenticated(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE authorization_requests SET authenticated_at = $2 WHERE id = $1 \
-         AND used_at IS NULL AND expires_at > $2",
-    )
-    .bind(id)
-    .bind(now)
-    .execute(pool)
-    .await?;
+    let statement = "UPDATE authorization_requests SET authenticated_at = $2 WHERE id = $1 \
+                     AND used_at IS NULL AND expires_at > $2";
+    stamp(pool, statement, id, now).await?;
     Ok(())
 }
 
@@ -194,13 +186,8 @@ async fn update_one(
     (id, user_id): (&str, &str),
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(statement)
-        .bind(id)
-        .bind(user_id)
-        .bind(now)
-        .execute(pool)
-        .await?;
-    Ok(result.rows_affected() == 1)
+    let statement = sqlx::query(statement).bind(id).bind(user_id).bind(now);
+    changed_one(pool, statement).await
 }
 
 #[cfg(test)]

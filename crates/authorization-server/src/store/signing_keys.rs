@@ -11,6 +11,7 @@
 
 use sqlx::{Any, AnyPool, Executor, Row};
 
+use super::changed_one;
 use crate::jwt::key_encryption::{CLEAR, SEALED};
 
 /// How a row's `private_key` is protected (`private_key_encryption`).
@@ -23,9 +24,11 @@ pub enum PrivateKeyProtection {
     Sealed,
 }
 
-impl PrivateKeyProtection {
-    fn parse(stored: &str) -> Result<Self, sqlx::Error> {
-        match stored {
+impl TryFrom<String> for PrivateKeyProtection {
+    type Error = sqlx::Error;
+
+    fn try_from(stored: String) -> Result<Self, sqlx::Error> {
+        match stored.as_str() {
             CLEAR => Ok(Self::Clear),
             SEALED => Ok(Self::Sealed),
             other => Err(sqlx::Error::Decode(
@@ -36,12 +39,13 @@ impl PrivateKeyProtection {
 }
 
 /// A stored key: its id, its private half as stored, and its life cycle.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredKey {
     pub kid: String,
     pub algorithm: String,
     /// Sealed (or, in rows older than encryption at rest, clear).
     pub private_key: String,
+    #[sqlx(rename = "private_key_encryption", try_from = "String")]
     pub protection: PrivateKeyProtection,
     pub created_at: i64,
     /// Signs from this time on (unless a newer key is active).
@@ -94,16 +98,14 @@ pub async fn insert(
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (algorithm, active_from) DO NOTHING"
         }
     };
-    let inserted = sqlx::query(statement)
+    let statement = sqlx::query(statement)
         .bind(key.kid)
         .bind(key.algorithm)
         .bind(key.sealed_private_key)
         .bind(SEALED)
         .bind(key.created_at)
-        .bind(key.active_from)
-        .execute(pool)
-        .await?;
-    Ok(inserted.rows_affected() == 1)
+        .bind(key.active_from);
+    changed_one(pool, statement).await
 }
 
 /// Retires every `algorithm` key that signs before `successor_from` and is
@@ -144,44 +146,26 @@ pub async fn retire_before(
 pub async fn list<'c>(
     executor: impl Executor<'c, Database = Any>,
 ) -> Result<Vec<StoredKey>, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "SELECT kid, algorithm, private_key, private_key_encryption, created_at, active_from, \
          retired_at, publish_until FROM signing_keys ORDER BY active_from, algorithm, kid",
     )
     .fetch_all(executor)
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(StoredKey {
-            kid: row.try_get("kid")?,
-            algorithm: row.try_get("algorithm")?,
-            private_key: row.try_get("private_key")?,
-            protection: PrivateKeyProtection::parse(
-                &row.try_get::<String, _>("private_key_encryption")?,
-            )?,
-            created_at: row.try_get("created_at")?,
-            active_from: row.try_get("active_from")?,
-            retired_at: row.try_get("retired_at")?,
-            publish_until: row.try_get("publish_until")?,
-        })
-    })
-    .collect()
+    .await
 }
 
 /// Replaces a clear private key by its sealed form, once: an instance that
 /// sealed it first wins, the others change nothing. `true` when replaced.
 pub async fn seal_clear(pool: &AnyPool, kid: &str, sealed: &str) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
+    let statement = sqlx::query(
         "UPDATE signing_keys SET private_key = $1, private_key_encryption = $2 \
          WHERE kid = $3 AND private_key_encryption = $4",
     )
     .bind(sealed)
     .bind(SEALED)
     .bind(kid)
-    .bind(CLEAR)
-    .execute(pool)
-    .await?;
-    Ok(updated.rows_affected() == 1)
+    .bind(CLEAR);
+    changed_one(pool, statement).await
 }
 
 /// Stores a key's private half sealed anew (`key rewrap`, in its transaction).

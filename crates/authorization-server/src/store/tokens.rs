@@ -12,7 +12,10 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{audience_column, audience_from_column, corrupt, scope_from_column, stamp};
+use super::{
+    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_from_column, happened,
+    scope_from_column, stamp,
+};
 
 /// Which of the two tokens of RFC 6749 §1.4 and §1.5 a row holds. The text
 /// form exists only for the `kind` column.
@@ -86,9 +89,7 @@ impl sqlx::FromRow<'_, AnyRow> for StoredToken {
             used_at: row.try_get("used_at")?,
             revoked_at: row.try_get("revoked_at")?,
             auth_time: row.try_get("auth_time")?,
-            dpop_jkt: row
-                .try_get::<Option<String>, _>("dpop_jkt")?
-                .map(JwkThumbprint::new),
+            dpop_jkt: dpop_jkt_from_column(row)?,
         })
     }
 }
@@ -106,12 +107,7 @@ pub async fn insert(
     .bind(token_hash.as_str())
     .bind(token.kind.as_str())
     .bind(&token.family_id)
-    .bind(
-        token
-            .code_hash
-            .as_ref()
-            .map(|hash| hash.as_str().to_owned()),
-    )
+    .bind(token.code_hash.as_ref().map(CredentialHash::as_str))
     .bind(&token.client_id)
     .bind(token.user_id.clone())
     .bind(token.username.clone())
@@ -120,7 +116,7 @@ pub async fn insert(
     .bind(token.issued_at)
     .bind(token.expires_at)
     .bind(token.auth_time)
-    .bind(token.dpop_jkt.as_ref().map(|jkt| jkt.as_str().to_owned()))
+    .bind(token.dpop_jkt.as_ref().map(JwkThumbprint::as_str))
     .execute(pool)
     .await?;
     Ok(())
@@ -148,16 +144,14 @@ pub async fn spend_refresh(
     token_hash: &CredentialHash,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let statement = sqlx::query(
         "UPDATE tokens SET used_at = $2 WHERE token_hash = $1 AND kind = $3 \
          AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash.as_str())
     .bind(now)
-    .bind(TokenKind::Refresh.as_str())
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .bind(TokenKind::Refresh.as_str());
+    changed_one(pool, statement).await
 }
 
 /// Whether a token was revoked (a spent refresh token is revoked only with
@@ -168,7 +162,7 @@ pub async fn is_revoked(pool: &AnyPool, token_hash: &CredentialHash) -> Result<b
         .fetch_optional(pool)
         .await?;
     match row {
-        Some(row) => Ok(row.try_get::<Option<i64>, _>("revoked_at")?.is_some()),
+        Some(row) => happened(&row, "revoked_at"),
         None => Ok(true),
     }
 }

@@ -1,7 +1,10 @@
 //! Resource owners (RFC 6749 §1.1), with the standard claims (OpenID
 //! Connect Core §5.1) an ID token and the UserInfo endpoint release.
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
+
+use super::{changed_one, happened};
 
 /// A user as the login needs it.
 #[derive(Debug, Clone)]
@@ -29,17 +32,15 @@ pub async fn insert(
     password_hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let statement = sqlx::query(
         "INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (username) DO NOTHING",
     )
     .bind(uuid::Uuid::new_v4().to_string())
     .bind(username)
     .bind(password_hash)
-    .bind(now)
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .bind(now);
+    changed_one(pool, statement).await
 }
 
 const COLUMNS: &str = "id, username, password_hash, name, email, email_verified_at";
@@ -52,32 +53,28 @@ pub async fn set_claims(
     claims: &UserClaims,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+    let statement = sqlx::query(
         "UPDATE users SET name = $2, email = $3, email_verified_at = $4 WHERE username = $1",
     )
     .bind(username)
     .bind(claims.name.clone())
     .bind(claims.email.clone())
-    .bind(claims.email_verified.then_some(now))
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .bind(claims.email_verified.then_some(now));
+    changed_one(pool, statement).await
 }
 
 pub async fn find_by_username(pool: &AnyPool, username: &str) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
         .bind(username)
         .fetch_optional(pool)
-        .await?;
-    row.map(|row| from_row(&row)).transpose()
+        .await
 }
 
 pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
-        .await?;
-    row.map(|row| from_row(&row)).transpose()
+        .await
 }
 
 /// Every username, sorted.
@@ -90,17 +87,17 @@ pub async fn list_usernames(pool: &AnyPool) -> Result<Vec<String>, sqlx::Error> 
         .collect()
 }
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<User, sqlx::Error> {
-    Ok(User {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        password_hash: row.try_get("password_hash")?,
-        claims: UserClaims {
-            name: row.try_get("name")?,
-            email: row.try_get("email")?,
-            email_verified: row
-                .try_get::<Option<i64>, _>("email_verified_at")?
-                .is_some(),
-        },
-    })
+impl sqlx::FromRow<'_, AnyRow> for User {
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            username: row.try_get("username")?,
+            password_hash: row.try_get("password_hash")?,
+            claims: UserClaims {
+                name: row.try_get("name")?,
+                email: row.try_get("email")?,
+                email_verified: happened(row, "email_verified_at")?,
+            },
+        })
+    }
 }

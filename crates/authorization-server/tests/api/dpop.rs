@@ -5,7 +5,9 @@ use authorization_server::testing::{browser, Flow, IssuedCode, TestAuthorization
 use oauth_types::dpop::DpopKey;
 use serde_json::{json, Value};
 
-use crate::helpers::{client_credentials_client, introspect, json, jwt_config, spawn_apps};
+use crate::helpers::{
+    assert_refused, client_credentials_client, error_of, introspect, json, jwt_config, spawn_apps,
+};
 
 /// A proof by `key` for `POST {issuer}/token` at the server's time.
 pub fn token_proof(app: &TestAuthorizationServer, key: &DpopKey) -> String {
@@ -24,6 +26,11 @@ pub fn proof_for(
     let token = access_token.map(oauth_types::secret::AccessToken::new);
     key.proof(method, &url, app.clock.now(), token.as_ref(), None)
         .unwrap()
+}
+
+/// Two fresh keys: the client's, and another (a thief's).
+pub fn two_keys() -> (DpopKey, DpopKey) {
+    (DpopKey::generate().unwrap(), DpopKey::generate().unwrap())
 }
 
 /// A proof by `key` with `claims` changed from those of a valid one.
@@ -67,6 +74,15 @@ async fn exchange(
     json(app.exchange_code_proving(flow, code, proof).await).await
 }
 
+/// A fresh key, and the answer to the demo client's code exchange with a
+/// proof by it.
+async fn demo_exchange_proven(app: &TestAuthorizationServer) -> (DpopKey, (u16, Value)) {
+    let key = DpopKey::generate().unwrap();
+    let code = app.obtain_code(&Flow::demo()).await;
+    let answer = exchange(app, &Flow::demo(), &code, Some(&token_proof(app, &key))).await;
+    (key, answer)
+}
+
 async fn refresh(
     app: &TestAuthorizationServer,
     flow: &Flow<'_>,
@@ -82,6 +98,16 @@ async fn refresh(
             .await,
     )
     .await
+}
+
+/// Asserts that `/token` issued tokens of `token_type` (RFC 9449 §5: `DPoP`
+/// when they are bound to the proof's key).
+fn assert_issued((status, tokens): &(u16, Value), token_type: &str) {
+    assert_eq!(
+        (*status, tokens["token_type"].as_str()),
+        (200, Some(token_type)),
+        "{tokens}"
+    );
 }
 
 #[actix_rt::test]
@@ -102,11 +128,7 @@ async fn both_metadata_documents_list_the_dpop_algorithms() {
 #[actix_rt::test]
 async fn a_proof_binds_the_access_token_which_introspection_reports_with_cnf_jkt() {
     for app in spawn_apps().await {
-        let key = DpopKey::generate().unwrap();
-        let code = app.obtain_code(&Flow::demo()).await;
-
-        let (status, tokens) =
-            exchange(&app, &Flow::demo(), &code, Some(&token_proof(&app, &key))).await;
+        let (key, (status, tokens)) = demo_exchange_proven(&app).await;
 
         assert_eq!(status, 200, "{tokens}");
         assert_eq!(tokens["token_type"], "DPoP");
@@ -127,11 +149,7 @@ async fn a_proof_binds_the_access_token_which_introspection_reports_with_cnf_jkt
 async fn a_jwt_access_token_carries_the_keys_thumbprint_in_cnf() {
     for url in service_kit::testing::test_database_urls().await {
         let app = authorization_server::testing::spawn_with(jwt_config(&url)).await;
-        let key = DpopKey::generate().unwrap();
-        let code = app.obtain_code(&Flow::demo()).await;
-
-        let (_, tokens) =
-            exchange(&app, &Flow::demo(), &code, Some(&token_proof(&app, &key))).await;
+        let (key, (_, tokens)) = demo_exchange_proven(&app).await;
 
         let token = tokens["access_token"].as_str().unwrap();
         let payload = token.split('.').nth(1).unwrap();
@@ -169,7 +187,7 @@ async fn refused_proofs_answer_invalid_dpop_proof_and_spend_nothing() {
         for (what, proof) in &refused {
             let (status, body) = exchange(&app, &Flow::demo(), &code, Some(proof)).await;
             assert_eq!(
-                (status, body["error"].as_str()),
+                error_of(status, &body),
                 (400, Some("invalid_dpop_proof")),
                 "{what}: {body}"
             );
@@ -196,11 +214,7 @@ async fn two_dpop_headers_are_refused() {
             .send()
             .await
             .unwrap();
-        let (status, body) = json(response).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_dpop_proof"))
-        );
+        assert_refused(&json(response).await, (400, "invalid_dpop_proof"));
     }
 }
 
@@ -243,10 +257,7 @@ async fn a_proof_is_accepted_once_even_when_raced() {
             let winners = answers.iter().filter(|(status, _)| *status == 200).count();
             assert_eq!(winners, 1, "round {round}: {answers:?}");
             for (status, body) in answers.iter().filter(|(status, _)| *status != 200) {
-                assert_eq!(
-                    (*status, body["error"].as_str()),
-                    (400, Some("invalid_dpop_proof"))
-                );
+                assert_eq!(error_of(*status, body), (400, Some("invalid_dpop_proof")));
             }
         }
     }
@@ -258,57 +269,31 @@ async fn a_dpop_bound_client_is_refused_without_a_proof() {
         let flow = dpop_client();
         let code = app.obtain_code(&flow).await;
 
-        let (status, body) = exchange(&app, &flow, &code, None).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_dpop_proof")),
-            "{body}"
-        );
+        let unproven = exchange(&app, &flow, &code, None).await;
+        assert_refused(&unproven, (400, "invalid_dpop_proof"));
 
         let key = DpopKey::generate().unwrap();
-        let (status, tokens) = exchange(&app, &flow, &code, Some(&token_proof(&app, &key))).await;
-        assert_eq!(
-            (status, tokens["token_type"].as_str()),
-            (200, Some("DPoP")),
-            "{tokens}"
-        );
+        let proven = exchange(&app, &flow, &code, Some(&token_proof(&app, &key))).await;
+        assert_issued(&proven, "DPoP");
     }
 }
 
 #[actix_rt::test]
 async fn a_public_clients_refresh_token_is_bound_to_its_key() {
     for app in spawn_apps().await {
-        let (flow, key, thief) = (
-            mobile(),
-            DpopKey::generate().unwrap(),
-            DpopKey::generate().unwrap(),
-        );
+        let (flow, (key, thief)) = (mobile(), two_keys());
         let code = app.obtain_code(&flow).await;
         let (_, tokens) = exchange(&app, &flow, &code, Some(&token_proof(&app, &key))).await;
         let refresh_token = tokens["refresh_token"].as_str().unwrap();
 
-        let (status, body) = refresh(&app, &flow, refresh_token, None).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant")),
-            "{body}"
-        );
-        let (status, body) =
-            refresh(&app, &flow, refresh_token, Some(&token_proof(&app, &thief))).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant")),
-            "{body}"
-        );
+        let unproven = refresh(&app, &flow, refresh_token, None).await;
+        assert_refused(&unproven, (400, "invalid_grant"));
+        let by_thief = refresh(&app, &flow, refresh_token, Some(&token_proof(&app, &thief))).await;
+        assert_refused(&by_thief, (400, "invalid_grant"));
 
-        let (status, renewed) =
-            refresh(&app, &flow, refresh_token, Some(&token_proof(&app, &key))).await;
-        assert_eq!(
-            (status, renewed["token_type"].as_str()),
-            (200, Some("DPoP")),
-            "{renewed}"
-        );
-        let rotated = renewed["refresh_token"].as_str().unwrap();
+        let renewed = refresh(&app, &flow, refresh_token, Some(&token_proof(&app, &key))).await;
+        assert_issued(&renewed, "DPoP");
+        let rotated = renewed.1["refresh_token"].as_str().unwrap();
         let (status, _) = refresh(&app, &flow, rotated, Some(&token_proof(&app, &thief))).await;
         assert_eq!(status, 400, "the rotated refresh token is bound too");
     }
@@ -317,54 +302,31 @@ async fn a_public_clients_refresh_token_is_bound_to_its_key() {
 #[actix_rt::test]
 async fn a_confidential_clients_refresh_token_is_not_bound() {
     for app in spawn_apps().await {
-        let key = DpopKey::generate().unwrap();
-        let code = app.obtain_code(&Flow::demo()).await;
-        let (_, tokens) =
-            exchange(&app, &Flow::demo(), &code, Some(&token_proof(&app, &key))).await;
+        let (_, (_, tokens)) = demo_exchange_proven(&app).await;
 
         let refresh_token = tokens["refresh_token"].as_str().unwrap();
-        let (status, renewed) = refresh(&app, &Flow::demo(), refresh_token, None).await;
+        let renewed = refresh(&app, &Flow::demo(), refresh_token, None).await;
 
-        assert_eq!(
-            (status, renewed["token_type"].as_str()),
-            (200, Some("Bearer")),
-            "{renewed}"
-        );
+        assert_issued(&renewed, "Bearer");
     }
 }
 
 #[actix_rt::test]
 async fn a_code_requested_with_dpop_jkt_needs_a_proof_by_that_key() {
     for app in spawn_apps().await {
-        let (flow, key, other) = (
-            mobile(),
-            DpopKey::generate().unwrap(),
-            DpopKey::generate().unwrap(),
-        );
+        let (flow, (key, other)) = (mobile(), two_keys());
         let jkt = key.thumbprint().unwrap();
         let code = app
             .obtain_code_asking(&browser(), &flow, &[("dpop_jkt", jkt.as_str())])
             .await;
 
-        let (status, body) = exchange(&app, &flow, &code, None).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant")),
-            "{body}"
-        );
-        let (status, body) = exchange(&app, &flow, &code, Some(&token_proof(&app, &other))).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("invalid_grant")),
-            "{body}"
-        );
+        let unproven = exchange(&app, &flow, &code, None).await;
+        assert_refused(&unproven, (400, "invalid_grant"));
+        let by_other = exchange(&app, &flow, &code, Some(&token_proof(&app, &other))).await;
+        assert_refused(&by_other, (400, "invalid_grant"));
 
-        let (status, tokens) = exchange(&app, &flow, &code, Some(&token_proof(&app, &key))).await;
-        assert_eq!(
-            (status, tokens["token_type"].as_str()),
-            (200, Some("DPoP")),
-            "{tokens}"
-        );
+        let proven = exchange(&app, &flow, &code, Some(&token_proof(&app, &key))).await;
+        assert_issued(&proven, "DPoP");
     }
 }
 
@@ -403,26 +365,16 @@ async fn under_dpop_nonce_a_token_request_needs_a_current_nonce_from_any_instanc
         let asked = batch_token_request(&first, &key, None).await;
         let nonce = asked.headers()["dpop-nonce"].to_str().unwrap().to_owned();
         let (status, body) = json(asked).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("use_dpop_nonce"))
-        );
-        let (status, body) = json(batch_token_request(&second, &key, Some(&nonce)).await).await;
-        assert_eq!(
-            (status, body["token_type"].as_str()),
-            (200, Some("DPoP")),
-            "{body}"
-        );
+        assert_eq!(error_of(status, &body), (400, Some("use_dpop_nonce")));
+        let with_nonce = json(batch_token_request(&second, &key, Some(&nonce)).await).await;
+        assert_issued(&with_nonce, "DPoP");
 
         second.advance_clock(2 * oauth_types::dpop_nonce::WINDOW_SECONDS);
         let stale = batch_token_request(&second, &key, Some(&nonce)).await;
         let fresh = stale.headers()["dpop-nonce"].to_str().unwrap().to_owned();
         assert_ne!(fresh, nonce);
         let (status, body) = json(stale).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (400, Some("use_dpop_nonce"))
-        );
+        assert_eq!(error_of(status, &body), (400, Some("use_dpop_nonce")));
     }
 }
 

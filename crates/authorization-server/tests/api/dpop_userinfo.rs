@@ -3,19 +3,24 @@
 
 use authorization_server::testing::TestAuthorizationServer;
 use oauth_types::dpop::DpopKey;
+use service_kit::testing::challenges;
 
 use crate::dpop::{mobile, proof_for, token_proof};
-use crate::helpers::{json, spawn_apps};
+use crate::helpers::{assert_refused, error_of, json, spawn_apps};
 
-/// An access token of `strava-mobile` bound to `key`.
-async fn bound_token(app: &TestAuthorizationServer, key: &DpopKey) -> String {
+/// A fresh key, an access token of `strava-mobile` bound to it, and a
+/// proof by the key for `GET /userinfo` with that token.
+async fn bound_token_and_proof(app: &TestAuthorizationServer) -> (DpopKey, String, String) {
+    let key = DpopKey::generate().unwrap();
     let code = app.obtain_code(&mobile()).await;
     let response = app
-        .exchange_code_proving(&mobile(), &code, Some(&token_proof(app, key)))
+        .exchange_code_proving(&mobile(), &code, Some(&token_proof(app, &key)))
         .await;
     let (status, tokens) = json(response).await;
     assert_eq!(status, 200, "{tokens}");
-    tokens["access_token"].as_str().unwrap().to_owned()
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let proof = proof_for(app, &key, "GET", "/userinfo", Some(&token));
+    (key, token, proof)
 }
 
 async fn userinfo(
@@ -32,21 +37,10 @@ async fn userinfo(
     request.send().await.unwrap()
 }
 
-fn challenges(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all("www-authenticate")
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect()
-}
-
 #[actix_rt::test]
 async fn a_bound_token_with_a_proof_by_its_key_is_answered() {
     for app in spawn_apps().await {
-        let key = DpopKey::generate().unwrap();
-        let token = bound_token(&app, &key).await;
-        let proof = proof_for(&app, &key, "GET", "/userinfo", Some(&token));
+        let (_, token, proof) = bound_token_and_proof(&app).await;
 
         let (status, claims) =
             json(userinfo(&app, &format!("DPoP {token}"), Some(&proof)).await).await;
@@ -59,9 +53,7 @@ async fn a_bound_token_with_a_proof_by_its_key_is_answered() {
 #[actix_rt::test]
 async fn a_bound_token_sent_as_a_bearer_token_is_invalid() {
     for app in spawn_apps().await {
-        let key = DpopKey::generate().unwrap();
-        let token = bound_token(&app, &key).await;
-        let proof = proof_for(&app, &key, "GET", "/userinfo", Some(&token));
+        let (_, token, proof) = bound_token_and_proof(&app).await;
 
         let as_bearer = userinfo(&app, &format!("Bearer {token}"), Some(&proof)).await;
         let in_a_form = reqwest::Client::new()
@@ -72,11 +64,7 @@ async fn a_bound_token_sent_as_a_bearer_token_is_invalid() {
             .unwrap();
 
         for response in [as_bearer, in_a_form] {
-            let (status, body) = json(response).await;
-            assert_eq!(
-                (status, body["error"].as_str()),
-                (401, Some("invalid_token"))
-            );
+            assert_refused(&json(response).await, (401, "invalid_token"));
         }
     }
 }
@@ -84,10 +72,9 @@ async fn a_bound_token_sent_as_a_bearer_token_is_invalid() {
 #[actix_rt::test]
 async fn proofs_by_another_key_for_another_token_or_replayed_are_refused() {
     for app in spawn_apps().await {
-        let (key, thief) = (DpopKey::generate().unwrap(), DpopKey::generate().unwrap());
-        let token = bound_token(&app, &key).await;
+        let (key, token, good) = bound_token_and_proof(&app).await;
+        let thief = DpopKey::generate().unwrap();
         let authorization = format!("DPoP {token}");
-        let good = proof_for(&app, &key, "GET", "/userinfo", Some(&token));
         let refused = [
             (
                 "another key",
@@ -110,7 +97,7 @@ async fn proofs_by_another_key_for_another_token_or_replayed_are_refused() {
             let challenge = challenges(&response).join(", ");
             let (status, body) = json(response).await;
             assert_eq!(
-                (status, body["error"].as_str()),
+                error_of(status, &body),
                 (401, Some("invalid_dpop_proof")),
                 "{what}"
             );
@@ -121,10 +108,7 @@ async fn proofs_by_another_key_for_another_token_or_replayed_are_refused() {
         let replay = userinfo(&app, &authorization, Some(&good)).await;
         assert_eq!(first.status(), 200);
         let (status, body) = json(replay).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_dpop_proof"))
-        );
+        assert_eq!(error_of(status, &body), (401, Some("invalid_dpop_proof")));
     }
 }
 
@@ -140,10 +124,7 @@ async fn an_unbound_token_is_not_sent_as_dpop() {
         let (status, body) =
             json(userinfo(&app, &format!("DPoP {token}"), Some(&proof)).await).await;
 
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("invalid_token"))
-        );
+        assert_eq!(error_of(status, &body), (401, Some("invalid_token")));
     }
 }
 
@@ -208,10 +189,7 @@ async fn under_dpop_nonce_userinfo_asks_for_a_nonce_and_answers_the_retry() {
         let challenge = challenges(&without).join(", ");
         let fresh = without.headers()["dpop-nonce"].to_str().unwrap().to_owned();
         let (status, body) = json(without).await;
-        assert_eq!(
-            (status, body["error"].as_str()),
-            (401, Some("use_dpop_nonce"))
-        );
+        assert_eq!(error_of(status, &body), (401, Some("use_dpop_nonce")));
         assert!(
             challenge.starts_with("DPoP ") && challenge.contains("use_dpop_nonce"),
             "{challenge}"

@@ -306,6 +306,19 @@ pub fn error_of(status: u16, body: &serde_json::Value) -> (u16, Option<&str>) {
     (status, body["error"].as_str())
 }
 
+/// Asserts a refusal: `status` with the RFC 6749 §5.2 `error` (or the
+/// RFC 6750 §3.1 / RFC 9449 §7.1 one at `/userinfo`).
+pub fn assert_refused(
+    (status, body): &(u16, serde_json::Value),
+    (expected_status, error): (u16, &str),
+) {
+    assert_eq!(
+        error_of(*status, body),
+        (expected_status, Some(error)),
+        "{body}"
+    );
+}
+
 /// The `kid` in a JWT's header.
 pub fn kid_of(token: &str) -> String {
     jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
@@ -325,11 +338,7 @@ pub fn jwt_config(database_url: &str) -> Config {
 
 /// The access token of a fresh demo flow.
 pub async fn demo_access_token(app: &TestAuthorizationServer) -> String {
-    app.obtain_tokens(&Flow::demo())
-        .await
-        .access_token
-        .secret()
-        .to_owned()
+    app.obtain_access_token(&Flow::demo()).await
 }
 
 /// A refresh token request by `strava` with its secret.

@@ -22,13 +22,21 @@ async fn https_server(
     (server, pki)
 }
 
+/// Asserts that a third-party run printed every one of `steps` and ended
+/// with `ok`.
+fn assert_printed(printed: &str, steps: &[&str]) {
+    assert!(printed.trim_end().ends_with("ok"), "{printed}");
+    for step in steps {
+        assert!(printed.contains(step), "{step} missing:\n{printed}");
+    }
+}
+
 /// Runs `interop/SCRIPT ISSUER CA` against an HTTPS server on every
-/// backend; what it printed each time, which ends with `ok`.
-async fn run_on_every_backend(script: &'static str) -> Vec<String> {
+/// backend and asserts that each run printed `steps` (see [`assert_printed`]).
+async fn run_on_every_backend(script: &'static str, steps: &[&str]) {
     let Some(python) = end_to_end::third_party::python() else {
-        return Vec::new();
+        return;
     };
-    let mut runs = Vec::new();
     for database_url in service_kit::testing::test_database_urls().await {
         let (server, pki) = https_server(&database_url).await;
         let ca = pki.ca_path.display().to_string();
@@ -39,10 +47,8 @@ async fn run_on_every_backend(script: &'static str) -> Vec<String> {
         })
         .await
         .unwrap();
-        assert!(printed.trim_end().ends_with("ok"), "{printed}");
-        runs.push(printed);
+        assert_printed(&printed, steps);
     }
-    runs
 }
 
 /// Authlib as an OpenID Connect relying party: discovery, the code flow
@@ -52,16 +58,11 @@ async fn run_on_every_backend(script: &'static str) -> Vec<String> {
 /// (`interop/authlib_oidc.py` lists the steps).
 #[actix_rt::test]
 async fn authlib_signs_in_with_our_openid_provider() {
-    for printed in run_on_every_backend("authlib_oidc.py").await {
-        assert!(
-            printed.contains("discovery: valid for Authlib"),
-            "{printed}"
-        );
-        assert!(
-            printed.contains("ID token: signature, iss, aud, exp, nonce and at_hash valid"),
-            "{printed}"
-        );
-    }
+    let steps = [
+        "discovery: valid for Authlib",
+        "ID token: signature, iss, aud, exp, nonce and at_hash valid",
+    ];
+    run_on_every_backend("authlib_oidc.py", &steps).await;
 }
 
 /// Authlib's client drives metadata, the code flow with PKCE for a
@@ -69,9 +70,7 @@ async fn authlib_signs_in_with_our_openid_provider() {
 /// and a refused grant (`interop/authlib_oauth2.py` lists the steps).
 #[actix_rt::test]
 async fn authlib_completes_every_oauth_flow_against_our_authorization_server() {
-    for printed in run_on_every_backend("authlib_oauth2.py").await {
-        assert!(printed.contains("metadata: valid for Authlib"), "{printed}");
-    }
+    run_on_every_backend("authlib_oauth2.py", &["metadata: valid for Authlib"]).await;
 }
 
 /// What an openid-client script is run against.
@@ -96,17 +95,17 @@ async fn another_database_like(database_url: &str) -> String {
 
 /// Runs the JavaScript `script` with openid-client against an HTTPS
 /// server (and, as `roles` says, our resource) on every backend, `hamza`
-/// at the browser approving `scopes`; what it printed each time, which
-/// ends with `ok`.
+/// at the browser approving `scopes`, and asserts that each run printed
+/// `steps` (see [`assert_printed`]).
 async fn run_openid_client_on_every_backend(
     script: &str,
     scopes: &str,
     roles: OurRoles,
-) -> Vec<String> {
+    steps: &[&str],
+) {
     let Some(node) = end_to_end::third_party::node() else {
-        return Vec::new();
+        return;
     };
-    let mut runs = Vec::new();
     for database_url in service_kit::testing::test_database_urls().await {
         let (server, pki) = https_server(&database_url).await;
         let resource = match roles {
@@ -141,10 +140,8 @@ async fn run_openid_client_on_every_backend(
             scopes,
         )
         .await;
-        assert!(printed.trim_end().ends_with("ok"), "{printed}");
-        runs.push(printed);
+        assert_printed(&printed, steps);
     }
-    runs
 }
 
 /// openid-client (npm), a strict relying party, unchanged: discovery, the
@@ -153,22 +150,20 @@ async fn run_openid_client_on_every_backend(
 /// (`interop/openid_client_oidc.mjs` lists the steps).
 #[actix_rt::test]
 async fn openid_client_signs_in_and_out_with_our_openid_provider() {
-    let runs = run_openid_client_on_every_backend(
+    let steps = [
+        "discovery: valid for openid-client",
+        "ID token valid for openid-client",
+        "refresh: a new ID token with the same sub and auth_time",
+        "the session is over (login_required)",
+    ];
+    let roles = OurRoles::AuthorizationServer;
+    run_openid_client_on_every_backend(
         "openid_client_oidc.mjs",
         "openid profile email",
-        OurRoles::AuthorizationServer,
+        roles,
+        &steps,
     )
     .await;
-    for printed in runs {
-        for step in [
-            "discovery: valid for openid-client",
-            "ID token valid for openid-client",
-            "refresh: a new ID token with the same sub and auth_time",
-            "the session is over (login_required)",
-        ] {
-            assert!(printed.contains(step), "{step} missing:\n{printed}");
-        }
-    }
 }
 
 /// openid-client's DPoP (RFC 9449) as the public client `strava-dpop`:
@@ -181,25 +176,23 @@ async fn openid_client_signs_in_and_out_with_our_openid_provider() {
 /// lists the steps).
 #[actix_rt::test]
 async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_server() {
-    let runs = run_openid_client_on_every_backend(
+    let steps = [
+        "code flow with dpop_jkt: a DPoP-bound access token",
+        "userinfo: answered with the DPoP scheme and a proof",
+        "resource: /api/me answered for hamza with the DPoP scheme and a proof",
+        "resource: the same token with another key's proof is invalid_dpop_proof",
+        "resource: the same token as a Bearer token is invalid_token",
+        "resource: with its own key, the token still works",
+        "another key: the refresh token and the access token are worthless",
+    ];
+    let roles = OurRoles::WithProtectedResource;
+    run_openid_client_on_every_backend(
         "openid_client_dpop.mjs",
         "openid profile post",
-        OurRoles::WithProtectedResource,
+        roles,
+        &steps,
     )
     .await;
-    for printed in runs {
-        for step in [
-            "code flow with dpop_jkt: a DPoP-bound access token",
-            "userinfo: answered with the DPoP scheme and a proof",
-            "resource: /api/me answered for hamza with the DPoP scheme and a proof",
-            "resource: the same token with another key's proof is invalid_dpop_proof",
-            "resource: the same token as a Bearer token is invalid_token",
-            "resource: with its own key, the token still works",
-            "another key: the refresh token and the access token are worthless",
-        ] {
-            assert!(printed.contains(step), "{step} missing:\n{printed}");
-        }
-    }
 }
 
 /// The person `interop/oidc_provider.mjs` knows: the login form takes any

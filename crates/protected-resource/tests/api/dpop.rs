@@ -4,6 +4,7 @@
 use oauth_types::dpop::DpopKey;
 use oauth_types::secret::AccessToken;
 use serde_json::{json, Value};
+use service_kit::testing::challenges;
 
 use crate::helpers::{active_answer, spawn_app, FakeAnswer, TestApp};
 
@@ -41,15 +42,6 @@ async fn dpop_get(app: &TestApp, path: &str, token: &str, proofs: &[&str]) -> re
         request = request.header("DPoP", *proof);
     }
     request.send().await.unwrap()
-}
-
-fn challenges(response: &reqwest::Response) -> Vec<String> {
-    response
-        .headers()
-        .get_all("www-authenticate")
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect()
 }
 
 /// A 401 whose only challenge is `DPoP` with `error` and the algorithms.

@@ -14,23 +14,44 @@ use crate::helpers::{assert_refused, assert_unavailable, spawn_app_with, Options
 const RESOURCE_CLIENT_ID: &str = "facebook-under-test";
 const RESOURCE_SECRET: &str = "facebook-under-test-secret";
 
-/// The authorization server, and this resource in front of it (cache off,
-/// so that revocation shows at once), registered there under its real URL.
+/// The authorization server, and this resource in front of it.
 async fn spawn_both() -> (TestAuthorizationServer, TestApp) {
     let server = testing::spawn(&service_kit::testing::sqlite_url()).await;
+    let app = spawn_resource_of(&server, RESOURCE_CLIENT_ID, ValidationMethod::Introspection).await;
+    (server, app)
+}
+
+/// An authorization server on SQLite whose access tokens are JWTs (RFC 9068).
+async fn spawn_jwt_server() -> TestAuthorizationServer {
+    testing::spawn_with(Config {
+        access_token_format: AccessTokenFormat::Jwt,
+        ..Config::for_test(&service_kit::testing::sqlite_url())
+    })
+    .await
+}
+
+/// This resource in front of `server`, validating tokens by `validation`
+/// (cache off, so that revocation shows at once), registered there as
+/// `client_id` under its real URL.
+async fn spawn_resource_of(
+    server: &TestAuthorizationServer,
+    client_id: &str,
+    validation: ValidationMethod,
+) -> TestApp {
     let app = spawn_app_with(Options {
         introspection_url: Some(format!("{}/introspect", server.url)),
-        client_id: RESOURCE_CLIENT_ID.to_owned(),
+        client_id: client_id.to_owned(),
         client_secret: RESOURCE_SECRET.to_owned(),
         issuer: server.url.clone(),
+        validation,
         cache_ttl: 0,
         ..Options::default()
     })
     .await;
     server
-        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_SECRET, &app.resource_id)
+        .register_protected_resource(client_id, RESOURCE_SECRET, &app.resource_id)
         .await;
-    (server, app)
+    app
 }
 
 /// Tokens for `username` from the client `strava`, for this resource.
@@ -55,12 +76,7 @@ async fn tokens(
         resource: Some(&app.resource_id),
         ..Flow::demo()
     };
-    server
-        .obtain_tokens(&flow)
-        .await
-        .access_token
-        .secret()
-        .to_owned()
+    server.obtain_access_token(&flow).await
 }
 
 #[actix_rt::test]
@@ -145,12 +161,7 @@ async fn a_token_for_another_resource_is_refused() {
         resource: Some("http://localhost:9002"),
         ..Flow::demo()
     };
-    let token = server
-        .obtain_tokens(&flow)
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+    let token = server.obtain_access_token(&flow).await;
 
     let response = app.get("/api/me", &token).await;
 
@@ -178,12 +189,7 @@ async fn wrong_resource_credentials_at_the_real_server_mean_503_not_access() {
         ..Options::default()
     })
     .await;
-    let token = server
-        .obtain_tokens(&Flow::demo())
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+    let token = server.obtain_access_token(&Flow::demo()).await;
 
     let response = app.get("/api/me", &token).await;
 
@@ -195,27 +201,11 @@ async fn wrong_resource_credentials_at_the_real_server_mean_503_not_access() {
 /// mode, where the answer names nobody.
 #[actix_rt::test]
 async fn a_client_credentials_token_opens_no_user_endpoint_in_either_mode() {
-    let server = testing::spawn_with(Config {
-        access_token_format: AccessTokenFormat::Jwt,
-        ..Config::for_test(&service_kit::testing::sqlite_url())
-    })
-    .await;
+    let server = spawn_jwt_server().await;
     for validation in [ValidationMethod::Jwt, ValidationMethod::Introspection] {
         let suffix = format!("{validation:?}").to_lowercase();
         let resource_client = format!("{RESOURCE_CLIENT_ID}-{suffix}");
-        let app = spawn_app_with(Options {
-            introspection_url: Some(format!("{}/introspect", server.url)),
-            client_id: resource_client.clone(),
-            client_secret: RESOURCE_SECRET.to_owned(),
-            issuer: server.url.clone(),
-            validation,
-            cache_ttl: 0,
-            ..Options::default()
-        })
-        .await;
-        server
-            .register_protected_resource(&resource_client, RESOURCE_SECRET, &app.resource_id)
-            .await;
+        let app = spawn_resource_of(&server, &resource_client, validation).await;
         let machine = format!("nightly-export-{suffix}");
         server
             .register_client(NewClient {
@@ -267,15 +257,7 @@ async fn rs256_jwt_access_tokens_of_the_real_server_are_accepted_in_jwt_mode() {
         ..Config::for_test(&service_kit::testing::sqlite_url())
     })
     .await;
-    let app = spawn_app_with(Options {
-        issuer: server.url.clone(),
-        validation: ValidationMethod::Jwt,
-        ..Options::default()
-    })
-    .await;
-    server
-        .register_protected_resource(RESOURCE_CLIENT_ID, RESOURCE_SECRET, &app.resource_id)
-        .await;
+    let app = spawn_resource_of(&server, RESOURCE_CLIENT_ID, ValidationMethod::Jwt).await;
     let token = tokens(&server, &app, "hamza", "profile post").await;
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
@@ -296,26 +278,10 @@ async fn rs256_jwt_access_tokens_of_the_real_server_are_accepted_in_jwt_mode() {
 /// `Authorization: DPoP` with a proof by that key.
 #[actix_rt::test]
 async fn a_dpop_bound_token_of_the_real_server_needs_its_key_in_either_mode() {
-    let server = testing::spawn_with(Config {
-        access_token_format: AccessTokenFormat::Jwt,
-        ..Config::for_test(&service_kit::testing::sqlite_url())
-    })
-    .await;
+    let server = spawn_jwt_server().await;
     for validation in [ValidationMethod::Jwt, ValidationMethod::Introspection] {
         let resource_client = format!("{RESOURCE_CLIENT_ID}-dpop-{validation:?}").to_lowercase();
-        let app = spawn_app_with(Options {
-            introspection_url: Some(format!("{}/introspect", server.url)),
-            client_id: resource_client.clone(),
-            client_secret: RESOURCE_SECRET.to_owned(),
-            issuer: server.url.clone(),
-            validation,
-            cache_ttl: 0,
-            ..Options::default()
-        })
-        .await;
-        server
-            .register_protected_resource(&resource_client, RESOURCE_SECRET, &app.resource_id)
-            .await;
+        let app = spawn_resource_of(&server, &resource_client, validation).await;
         let (key, thief) = (DpopKey::generate().unwrap(), DpopKey::generate().unwrap());
         let flow = Flow {
             resource: Some(&app.resource_id),

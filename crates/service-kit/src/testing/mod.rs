@@ -186,6 +186,18 @@ fn announce_postgres_skipped() {
     });
 }
 
+/// The `WWW-Authenticate` challenges of `response` (RFC 9110 §11.6.1), one
+/// per header field, as sent: a resource or `/userinfo` refusing a token
+/// names each scheme it accepts (RFC 6750 §3, RFC 9449 §7.1).
+pub fn challenges(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect()
+}
+
 /// Starting a role's real binary and checking its life cycle.
 pub mod binary;
 

@@ -25,22 +25,14 @@ async fn two_hundred_concurrent_posts_on_sqlite_are_each_stored_exactly_once() {
         resource: Some(&ecosystem.resource_url),
         ..Flow::demo()
     };
-    let hamza = server
-        .obtain_tokens(&for_the_resource)
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+    let hamza = server.obtain_access_token(&for_the_resource).await;
     let alice = server
-        .obtain_tokens(&Flow {
+        .obtain_access_token(&Flow {
             username: "alice",
             password: "alice-password",
             ..for_the_resource.clone()
         })
-        .await
-        .access_token
-        .secret()
-        .to_owned();
+        .await;
     let tokens = [hamza, alice];
 
     let http = load_client(Duration::from_secs(30));
