@@ -41,7 +41,7 @@ make_certificates() {
 # register KIND CLIENT_ID ARGS...: `client add` once; prints the secret.
 register() {
     local output
-    output=$(target/release/authorization-server client add \
+    output=$("$release_dir/authorization-server" client add \
         --database-url "sqlite://$tls_dir/authorization-server.db" "$@")
     sed -n 's/^client_secret: //p' <<<"$output"
 }
@@ -49,7 +49,7 @@ register() {
 register_tls_clients() {
     local secrets="$tls_dir/secrets.env"
     local listed
-    listed=$(target/release/authorization-server client list \
+    listed=$("$release_dir/authorization-server" client list \
         --database-url "sqlite://$tls_dir/authorization-server.db")
     if grep -q "strava-tls" <<<"$listed" && ! grep -q "$strava/callback" <<<"$listed"; then
         echo "$tls_dir/ was made by an older demo that served every role on localhost;" >&2
