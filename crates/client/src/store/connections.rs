@@ -86,10 +86,7 @@ pub async fn upsert(
         Owner::Browser(_) => upsert_statement!("session_hash"),
         Owner::Person(_) => upsert_statement!("person_id"),
     };
-    let (session, person) = owner.columns();
-    sqlx::query(statement)
-        .bind(session)
-        .bind(person)
+    super::query_for_owner(statement, owner)
         .bind(connection.access_token.secret())
         .bind(
             connection
@@ -109,26 +106,24 @@ pub async fn upsert(
 
 /// The owner's tokens, if connected.
 pub async fn find(pool: &AnyPool, owner: &Owner) -> Result<Option<Connection>, sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query_as(
+    super::query_as_for_owner(
         "SELECT access_token, refresh_token, scope, expires_at, dpop_key, token_type \
          FROM connections \
          WHERE session_hash = $1 OR person_id = $2",
+        owner,
     )
-    .bind(session)
-    .bind(person)
     .fetch_optional(pool)
     .await
 }
 
 /// Forgets the owner's tokens.
 pub async fn delete(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query("DELETE FROM connections WHERE session_hash = $1 OR person_id = $2")
-        .bind(session)
-        .bind(person)
-        .execute(pool)
-        .await?;
+    super::query_for_owner(
+        "DELETE FROM connections WHERE session_hash = $1 OR person_id = $2",
+        owner,
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -144,15 +139,13 @@ pub async fn claim_refresh(
     now: i64,
     stale_before: i64,
 ) -> Result<bool, sqlx::Error> {
-    let (session, person) = owner.columns();
-    let claimed = sqlx::query(
-        "UPDATE connections SET refreshing_since = $1 \
-         WHERE (session_hash = $2 OR person_id = $3) AND access_token = $4 \
+    let claimed = super::query_for_owner(
+        "UPDATE connections SET refreshing_since = $3 \
+         WHERE (session_hash = $1 OR person_id = $2) AND access_token = $4 \
          AND (refreshing_since IS NULL OR refreshing_since < $5)",
+        owner,
     )
     .bind(now)
-    .bind(session)
-    .bind(person)
     .bind(access_token.secret())
     .bind(stale_before)
     .execute(pool)
@@ -162,12 +155,10 @@ pub async fn claim_refresh(
 
 /// Gives up a claim without new tokens (the server could not be reached).
 pub async fn release_refresh(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query(
+    super::query_for_owner(
         "UPDATE connections SET refreshing_since = NULL WHERE session_hash = $1 OR person_id = $2",
+        owner,
     )
-    .bind(session)
-    .bind(person)
     .execute(pool)
     .await?;
     Ok(())

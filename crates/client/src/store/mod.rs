@@ -23,7 +23,11 @@ pub mod trace;
 pub mod housekeeping;
 
 use oauth_types::secret::CredentialHash;
-use sqlx::AnyPool;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::{Query, QueryAs};
+use sqlx::{Any, AnyPool};
+
+use crate::owner::Owner;
 
 /// Runs `statement`, whose only parameter `$1` is a session's hash: the
 /// one shape of every "forget this" or "reset that" for one session.
@@ -37,4 +41,27 @@ pub(crate) async fn execute_for_session(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// `statement` with the owner columns bound first: `$1` is `session_hash`
+/// and `$2` is `person_id` (see [`Owner::columns`]), so that
+/// `session_hash = $1 OR person_id = $2` picks exactly the owner's rows.
+pub(crate) fn query_for_owner<'q>(
+    statement: &'q str,
+    owner: &'q Owner,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    let (session, person) = owner.columns();
+    sqlx::query(statement).bind(session).bind(person)
+}
+
+/// [`query_for_owner`] for a statement whose rows are read as `O`.
+pub(crate) fn query_as_for_owner<'q, O>(
+    statement: &'q str,
+    owner: &'q Owner,
+) -> QueryAs<'q, Any, O, AnyArguments<'q>>
+where
+    O: for<'r> sqlx::FromRow<'r, AnyRow>,
+{
+    let (session, person) = owner.columns();
+    sqlx::query_as(statement).bind(session).bind(person)
 }
