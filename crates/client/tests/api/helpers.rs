@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use oauth_types::pkce::CodeChallenge;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::LOCATION;
 use service_kit::Database;
@@ -173,6 +174,28 @@ pub struct AuthorizationRedirect {
 impl AuthorizationRedirect {
     pub fn state(&self) -> &str {
         &self.params["state"]
+    }
+
+    /// Asserts what every authorization request of Strava carries, and
+    /// that `next` (a second request) got fresh values: sent to the
+    /// authorization endpoint of `issuer` for the code flow (RFC 6749
+    /// §4.1.1), a 256-bit `state`, an S256 challenge (RFC 7636 §4.3).
+    pub fn assert_code_flow_request(&self, issuer: &str, next: &AuthorizationRedirect) {
+        assert_eq!(
+            self.location.as_str().split('?').next(),
+            Some(format!("{issuer}/authorize").as_str())
+        );
+        let p = &self.params;
+        assert_eq!(p["response_type"], "code");
+        assert_eq!(p["client_id"], "strava");
+        assert_eq!(p["code_challenge_method"], "S256");
+        assert!(CodeChallenge::parse(&p["code_challenge"]).is_ok());
+        assert!(self.state().len() >= 43, "256-bit state");
+        assert_ne!(self.state(), next.state(), "a fresh state per request");
+        assert_ne!(
+            p["code_challenge"], next.params["code_challenge"],
+            "a fresh verifier per request"
+        );
     }
 }
 
