@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
-use oauth_types::secret::{AccessToken, CredentialHash, RefreshToken};
+use oauth_types::secret::{AccessToken, RefreshToken};
 use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::Adoption;
 use crate::dpop::{self, DpopKey, TokenType};
-use crate::owner::{Owner, PersonId};
+use crate::owner::Owner;
 
 /// An owner's tokens.
 #[derive(Debug, Clone)]
@@ -166,22 +167,8 @@ pub async fn release_refresh(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::
 
 /// The person adopts the browser session's connection when they have none
 /// yet; otherwise the person's stays and the browser's is forgotten.
-pub async fn adopt(
-    connection: &mut sqlx::AnyConnection,
-    session: &CredentialHash,
-    person: &PersonId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE connections SET person_id = $1, session_hash = NULL WHERE session_hash = $2 \
+pub(crate) const ADOPTION: Adoption = Adoption {
+    adopt: "UPDATE connections SET person_id = $1, session_hash = NULL WHERE session_hash = $2 \
          AND NOT EXISTS (SELECT 1 FROM connections AS own WHERE own.person_id = $1)",
-    )
-    .bind(person.as_str())
-    .bind(session.as_str())
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query("DELETE FROM connections WHERE session_hash = $1")
-        .bind(session.as_str())
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
-}
+    forget: "DELETE FROM connections WHERE session_hash = $1",
+};

@@ -27,7 +27,7 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::{Query, QueryAs};
 use sqlx::{Any, AnyPool};
 
-use crate::owner::Owner;
+use crate::owner::{Owner, PersonId};
 
 /// Runs `statement`, whose only parameter `$1` is a session's hash: the
 /// one shape of every "forget this" or "reset that" for one session.
@@ -64,4 +64,36 @@ where
 {
     let (session, person) = owner.columns();
     sqlx::query_as(statement).bind(session).bind(person)
+}
+
+/// How a person adopts a browser session's rows of one table at sign-in
+/// (see [`crate::owner`]).
+pub(crate) struct Adoption {
+    /// Moves the rows the person may take: `$1` is the person's id, `$2`
+    /// the session's hash.
+    pub adopt: &'static str,
+    /// Deletes what the session still owns: `$1` is its hash.
+    pub forget: &'static str,
+}
+
+impl Adoption {
+    /// The person adopts what they may of `session`'s rows; the rest are
+    /// forgotten.
+    pub(crate) async fn run(
+        &self,
+        connection: &mut sqlx::AnyConnection,
+        session: &CredentialHash,
+        person: &PersonId,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(self.adopt)
+            .bind(person.as_str())
+            .bind(session.as_str())
+            .execute(&mut *connection)
+            .await?;
+        sqlx::query(self.forget)
+            .bind(session.as_str())
+            .execute(&mut *connection)
+            .await?;
+        Ok(())
+    }
 }

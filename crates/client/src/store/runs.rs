@@ -1,11 +1,11 @@
 //! Runs, each owned by a browser session or a person
 //! ([`crate::owner`]).
 
-use oauth_types::secret::CredentialHash;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::owner::{Owner, PersonId};
+use super::Adoption;
+use crate::owner::Owner;
 use crate::runs::Run;
 
 impl sqlx::FromRow<'_, AnyRow> for Run {
@@ -63,24 +63,10 @@ pub async fn find(pool: &AnyPool, owner: &Owner, id: &str) -> Result<Option<Run>
 /// The person adopts the browser session's runs, except those they already
 /// have (same title, date, distance and time: the demo runs every new
 /// browser starts with are not counted twice); the rest are forgotten.
-pub async fn adopt(
-    connection: &mut sqlx::AnyConnection,
-    session: &CredentialHash,
-    person: &PersonId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE runs SET person_id = $1, session_hash = NULL \
+pub(crate) const ADOPTION: Adoption = Adoption {
+    adopt: "UPDATE runs SET person_id = $1, session_hash = NULL \
          WHERE session_hash = $2 AND NOT EXISTS (SELECT 1 FROM runs AS own \
          WHERE own.person_id = $1 AND own.title = runs.title AND own.run_date = runs.run_date \
          AND own.distance_m = runs.distance_m AND own.duration_s = runs.duration_s)",
-    )
-    .bind(person.as_str())
-    .bind(session.as_str())
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query("DELETE FROM runs WHERE session_hash = $1")
-        .bind(session.as_str())
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
-}
+    forget: "DELETE FROM runs WHERE session_hash = $1",
+};
