@@ -98,10 +98,7 @@ async fn tokens_codes_and_verifiers_never_reach_a_page_or_a_cookie() {
     };
     let verifier = app.world().last_token_request()["code_verifier"].clone();
 
-    let pages = [
-        app.home().await,
-        app.get("/behind-the-scenes").await.text().await.unwrap(),
-    ];
+    let pages = [app.home().await, app.behind_the_scenes().await];
     let cookie = app.session_cookie();
 
     for secret in [

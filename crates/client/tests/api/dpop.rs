@@ -274,9 +274,9 @@ async fn the_behind_the_scenes_page_shows_each_proof_decoded_and_never_the_priva
     let key = DpopKey::from_pkcs8(&URL_SAFE_NO_PAD.decode(&stored).unwrap()).unwrap();
     let thumbprint = key.thumbprint().unwrap();
 
-    let callback_page = app.get("/behind-the-scenes").await.text().await.unwrap();
+    let callback_page = app.behind_the_scenes().await;
     app.act("/post", &[("message", "shown")]).await;
-    let post_page = app.get("/behind-the-scenes").await.text().await.unwrap();
+    let post_page = app.behind_the_scenes().await;
 
     // askama escapes quotes; the JSON reads better unescaped.
     let callback_page = callback_page.replace("&#34;", "\"");

@@ -214,6 +214,19 @@ impl TestApp {
         response.text().await.unwrap()
     }
 
+    /// The "behind the scenes" page: every step of the session's last flow.
+    pub async fn behind_the_scenes(&self) -> String {
+        self.get("/behind-the-scenes").await.text().await.unwrap()
+    }
+
+    /// Asserts that the "behind the scenes" page shows each of `expected`.
+    pub async fn assert_behind_the_scenes_shows(&self, expected: &[&str]) {
+        let trace = self.behind_the_scenes().await;
+        for text in expected {
+            assert!(trace.contains(text), "{text} missing from {trace}");
+        }
+    }
+
     pub async fn connect(&self) -> AuthorizationRedirect {
         self.connect_path("/connect").await
     }
@@ -374,7 +387,13 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+        self.count_where(table, "TRUE").await
+    }
+
+    /// How many rows of `table` meet `condition` (SQL).
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        let statement = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
+        sqlx::query_scalar::<_, i64>(&statement)
             .fetch_one(self.database.pool())
             .await
             .unwrap()

@@ -92,7 +92,7 @@ async fn a_name_released_only_at_userinfo_is_read_there_for_the_same_subject() {
             authorization.starts_with("Bearer ") && authorization.len() > "Bearer ".len(),
             "the sign-in's access token, as a Bearer token: {authorization}"
         );
-        let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
+        let trace = app.behind_the_scenes().await;
         crate::helpers::assert_in_order(
             &trace,
             &[
@@ -119,11 +119,10 @@ async fn a_userinfo_answer_about_another_subject_is_not_used() {
 
     assert_signed_in(&app, response, "you").await;
     assert!(!app.home().await.contains("Mallory"));
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(
-        trace.contains("its sub is not the ID token&#39;s (Core §5.3.2): nothing in it is used"),
-        "{trace}"
-    );
+    app.assert_behind_the_scenes_shows(&[
+        "its sub is not the ID token&#39;s (Core §5.3.2): nothing in it is used",
+    ])
+    .await;
 }
 
 #[actix_rt::test]
@@ -137,13 +136,9 @@ async fn behind_the_scenes_shows_the_decoded_id_token_and_each_check_but_never_t
         &nonce,
     ));
     app.callback_of(&redirect, &[("code", "c")]).await;
-    let id_token: String =
-        sqlx::query_scalar("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
-            .fetch_one(app.database.pool())
-            .await
-            .unwrap();
+    let id_token = stored_id_token(&app).await;
 
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
+    let trace = app.behind_the_scenes().await;
 
     crate::helpers::assert_in_order(
         &trace,
@@ -258,11 +253,9 @@ async fn an_anonymous_browsers_runs_and_connection_are_adopted_at_sign_in() {
         app.home().await.contains("name=\"message\""),
         "the connection is kept"
     );
-    let owned_by_the_person: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE person_id IS NOT NULL")
-            .fetch_one(app.database.pool())
-            .await
-            .unwrap();
+    let owned_by_the_person = app
+        .count_where("connections", "person_id IS NOT NULL")
+        .await;
     assert_eq!(owned_by_the_person, 1);
 }
 
@@ -366,8 +359,7 @@ async fn signin_falls_back_to_rfc8414_metadata_when_there_is_no_openid_configura
     let response = app.sign_in_as("user-hamza", "Hamza Ali").await;
 
     assert_signed_in(&app, response, "Hamza Ali").await;
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(trace.contains("RFC 8414 §3"), "{trace}");
+    app.assert_behind_the_scenes_shows(&["RFC 8414 §3"]).await;
 }
 
 #[actix_rt::test]
@@ -383,12 +375,11 @@ async fn connect_falls_back_to_the_openid_configuration_of_a_provider_without_rf
         (world.metadata_requests, world.openid_configuration_requests)
     };
     assert_eq!(requests, (1, 1), "RFC 8414 first, then the fallback");
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(trace.contains("OpenID Connect Discovery 1.0 §4"), "{trace}");
-    assert!(
-        trace.contains("does not publish the RFC 8414 §3 document"),
-        "{trace}"
-    );
+    app.assert_behind_the_scenes_shows(&[
+        "OpenID Connect Discovery 1.0 §4",
+        "does not publish the RFC 8414 §3 document",
+    ])
+    .await;
 }
 
 #[actix_rt::test]
