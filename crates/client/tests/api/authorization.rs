@@ -37,10 +37,8 @@ async fn assert_nothing_stored(app: &TestApp) {
 async fn connect_redirects_to_the_authorization_endpoint_with_state_and_an_s256_challenge() {
     let app = spawn_app().await;
 
-    let first = app.connect().await;
-    let second = app.connect().await;
+    let (first, _) = app.two_code_flow_requests("/connect").await;
 
-    first.assert_code_flow_request(&app.issuer, &second);
     let p = &first.params;
     assert_eq!(p["redirect_uri"], format!("{}/callback", app.url));
     assert_eq!(scopes(&p["scope"]), scopes("profile post"));

@@ -54,9 +54,7 @@ async fn behind_the_scenes_lists_the_discovery_steps_before_the_authorization_re
     let app = spawn_auto(|_| {}).await;
     app.connect().await;
 
-    let trace = app.behind_the_scenes().await;
-
-    let in_order = [
+    app.assert_behind_the_scenes_in_order(&[
         "Call the API without a token",
         "RFC 9728 §5.1",
         "401 Unauthorized",
@@ -67,8 +65,8 @@ async fn behind_the_scenes_lists_the_discovery_steps_before_the_authorization_re
         "Read the authorization server",
         "RFC 8414 §3",
         "Send the browser to the authorization endpoint",
-    ];
-    crate::helpers::assert_in_order(&trace, &in_order);
+    ])
+    .await;
 }
 
 #[actix_rt::test]

@@ -43,10 +43,8 @@ pub fn verified(
 
 /// The stored connection: its key (as stored) and token type.
 async fn stored_connection(app: &TestApp) -> (Option<String>, String) {
-    sqlx::query_as("SELECT dpop_key, token_type FROM connections")
-        .fetch_one(app.database.pool())
+    app.fetch_one("SELECT dpop_key, token_type FROM connections")
         .await
-        .unwrap()
 }
 
 #[actix_rt::test]

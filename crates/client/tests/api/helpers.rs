@@ -227,6 +227,27 @@ impl TestApp {
         }
     }
 
+    /// Asserts that the "behind the scenes" page shows `expected` in this
+    /// order; returns the page for further checks.
+    pub async fn assert_behind_the_scenes_in_order(&self, expected: &[&str]) -> String {
+        let trace = self.behind_the_scenes().await;
+        assert_in_order(&trace, expected);
+        trace
+    }
+
+    /// Starts two authorization requests at `path` (`/connect` or
+    /// `/signin`), asserting what each carries and that the second got
+    /// fresh values (see [`AuthorizationRedirect::assert_code_flow_request`]).
+    pub async fn two_code_flow_requests(
+        &self,
+        path: &str,
+    ) -> (AuthorizationRedirect, AuthorizationRedirect) {
+        let first = self.connect_path(path).await;
+        let second = self.connect_path(path).await;
+        first.assert_code_flow_request(&self.issuer, &second);
+        (first, second)
+    }
+
     pub async fn connect(&self) -> AuthorizationRedirect {
         self.connect_path("/connect").await
     }
@@ -393,7 +414,17 @@ impl TestApp {
     /// How many rows of `table` meet `condition` (SQL).
     pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
         let statement = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
-        sqlx::query_scalar::<_, i64>(&statement)
+        let (count,) = self.fetch_one::<(i64,)>(&statement).await;
+        count
+    }
+
+    /// The one row `statement` reads from the client's database, as a tuple
+    /// of its columns.
+    pub async fn fetch_one<T>(&self, statement: &str) -> T
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        sqlx::query_as(statement)
             .fetch_one(self.database.pool())
             .await
             .unwrap()

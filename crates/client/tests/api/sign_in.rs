@@ -29,10 +29,8 @@ async fn assert_signed_in(app: &TestApp, response: reqwest::Response, name: &str
 async fn signin_asks_for_openid_profile_with_a_nonce_state_and_an_s256_challenge() {
     let app = spawn_app().await;
 
-    let first = app.start_sign_in().await;
-    let second = app.start_sign_in().await;
+    let (first, second) = app.two_code_flow_requests("/signin").await;
 
-    first.assert_code_flow_request(&app.issuer, &second);
     let p = &first.params;
     let scopes: std::collections::BTreeSet<&str> = p["scope"].split(' ').collect();
     assert_eq!(scopes, ["openid", "profile"].into());
@@ -92,16 +90,13 @@ async fn a_name_released_only_at_userinfo_is_read_there_for_the_same_subject() {
             authorization.starts_with("Bearer ") && authorization.len() > "Bearer ".len(),
             "the sign-in's access token, as a Bearer token: {authorization}"
         );
-        let trace = app.behind_the_scenes().await;
-        crate::helpers::assert_in_order(
-            &trace,
-            &[
-                "Check the ID token",
-                "Ask UserInfo for the person",
-                "OpenID Connect Core §5.3, §5.4",
-                "sub is the ID token&#39;s; name = Ada Lovelace",
-            ],
-        );
+        app.assert_behind_the_scenes_in_order(&[
+            "Check the ID token",
+            "Ask UserInfo for the person",
+            "OpenID Connect Core §5.3, §5.4",
+            "sub is the ID token&#39;s; name = Ada Lovelace",
+        ])
+        .await;
     }
 }
 
@@ -138,11 +133,8 @@ async fn behind_the_scenes_shows_the_decoded_id_token_and_each_check_but_never_t
     app.callback_of(&redirect, &[("code", "c")]).await;
     let id_token = stored_id_token(&app).await;
 
-    let trace = app.behind_the_scenes().await;
-
-    crate::helpers::assert_in_order(
-        &trace,
-        &[
+    let trace = app
+        .assert_behind_the_scenes_in_order(&[
             "OpenID Connect Discovery 1.0 §4",
             "OpenID Connect Core §3.1.2.1",
             "OpenID Connect Core §3.1.3.1",
@@ -159,8 +151,8 @@ async fn behind_the_scenes_shows_the_decoded_id_token_and_each_check_but_never_t
             "Core §3.1.3.7 item 10",
             "Core §3.1.3.7 item 11",
             "Core §3.1.3.8",
-        ],
-    );
+        ])
+        .await;
     assert!(
         !trace.contains(&id_token),
         "the raw ID token is never shown"
@@ -286,10 +278,10 @@ async fn a_signed_in_person_posts_through_their_connection_and_refreshes_it() {
 
 /// The signed-in session's stored ID token.
 async fn stored_id_token(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
-        .fetch_one(app.database.pool())
-        .await
-        .unwrap()
+    let (id_token,) = app
+        .fetch_one::<(String,)>("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
+        .await;
+    id_token
 }
 
 #[actix_rt::test]
