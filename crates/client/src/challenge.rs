@@ -74,6 +74,17 @@ pub fn parse_all<'a>(fields: impl IntoIterator<Item = &'a str>) -> Vec<Challenge
         .collect()
 }
 
+/// The text of every `WWW-Authenticate` field of a response, in the order
+/// sent; a field that is not visible ASCII (RFC 9110 §5.5) is skipped.
+pub fn fields(headers: &reqwest::header::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
 struct Parser<'a> {
     input: &'a [u8],
     at: usize,

@@ -212,13 +212,7 @@ async fn send(
             .map(str::to_owned)
     };
     let status = response.status().as_u16();
-    let challenges: Vec<String> = response
-        .headers()
-        .get_all(reqwest::header::WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .collect();
+    let challenges = challenge::fields(response.headers());
     let nonce = header(dpop::NONCE_HEADER);
     let body = response.bytes().await.unwrap_or_default().to_vec();
     let mut described = format!("HTTP {status}");

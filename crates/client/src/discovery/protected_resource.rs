@@ -132,13 +132,7 @@ async fn unauthenticated_call(
             url: probe.to_string(),
         })?;
     let status = response.status();
-    let fields: Vec<String> = response
-        .headers()
-        .get_all(reqwest::header::WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .map(str::to_owned)
-        .collect();
+    let fields = challenge::fields(response.headers());
     drop(response);
     let pointer = (status == reqwest::StatusCode::UNAUTHORIZED)
         .then(|| resource_metadata_param(&fields))

@@ -9,6 +9,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::connection::{self, Outcome};
 use crate::notice::Notice;
@@ -62,36 +63,48 @@ impl ResponseError for ActionError {
     }
 }
 
-/// A form that carries the anti-CSRF token of the page it was posted from.
-pub trait CsrfProtected {
-    /// The anti-CSRF token as the form sent it.
-    fn csrf_token(&self) -> &str;
+/// A form as posted: the anti-CSRF token of the page it came from (a
+/// hidden field in every form), beside the form's own `fields`.
+#[derive(Debug, Deserialize)]
+struct Posted<F> {
+    csrf_token: String,
+    #[serde(flatten)]
+    fields: F,
 }
+
+/// The fields of a form that is only a button (sign out, disconnect).
+#[derive(Debug, Deserialize)]
+pub struct NoFields {}
 
 /// A form posted from one of Strava's own pages, with the live session it
 /// came from. Extracting it checks the session and the form's anti-CSRF
 /// token (see [`checked_session`]) before the handler runs, so every POST
 /// route gets the same protection by taking this type as its argument.
 pub struct CheckedForm<F> {
+    /// The form's own fields, the anti-CSRF token aside.
     pub form: F,
     pub session: Session,
     /// The clock's reading when the form was checked, in Unix seconds.
     pub now: i64,
 }
 
-impl<F: DeserializeOwned + CsrfProtected + 'static> FromRequest for CheckedForm<F> {
+impl<F: DeserializeOwned + 'static> FromRequest for CheckedForm<F> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let form = web::Form::<F>::from_request(request, payload);
+        let posted = web::Form::<Posted<F>>::from_request(request, payload);
         let request = request.clone();
         Box::pin(async move {
-            let form = form.await?.into_inner();
+            let Posted { csrf_token, fields } = posted.await?.into_inner();
             let state = web::Data::<AppState>::extract(&request).await?;
             let now = state.clock.now();
-            let session = checked_session(&request, &state, form.csrf_token(), now).await?;
-            Ok(Self { form, session, now })
+            let session = checked_session(&request, &state, &csrf_token, now).await?;
+            Ok(Self {
+                form: fields,
+                session,
+                now,
+            })
         })
     }
 }

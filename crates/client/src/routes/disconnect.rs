@@ -6,11 +6,10 @@
 //! security rule 16), then the access token itself.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::oauth::{self, Recorder, RevocableToken, TokenError};
-use crate::routes::actions::{ActionError, CheckedForm, CsrfProtected};
+use crate::routes::actions::{ActionError, CheckedForm, NoFields};
 use crate::routes::see_other;
 use crate::session::Session;
 use crate::state::AppState;
@@ -18,19 +17,8 @@ use crate::store;
 use crate::store::connections::Connection;
 use crate::trace::Step;
 
-#[derive(Debug, Deserialize)]
-pub struct DisconnectForm {
-    csrf_token: String,
-}
-
-impl CsrfProtected for DisconnectForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
 pub async fn post(
-    CheckedForm { session, now, .. }: CheckedForm<DisconnectForm>,
+    CheckedForm { session, now, .. }: CheckedForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
     let pool = state.pool();

@@ -8,20 +8,13 @@ use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::resource::ResourceCall;
-use crate::routes::actions::{call_and_report, ActionError, CheckedForm, CsrfProtected};
+use crate::routes::actions::{call_and_report, ActionError, CheckedForm};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct MessageForm {
-    csrf_token: String,
     to: String,
     text: String,
-}
-
-impl CsrfProtected for MessageForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
 }
 
 pub async fn post(

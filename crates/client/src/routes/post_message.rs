@@ -7,19 +7,12 @@ use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::resource::ResourceCall;
-use crate::routes::actions::{call_and_report, ActionError, CheckedForm, CsrfProtected};
+use crate::routes::actions::{call_and_report, ActionError, CheckedForm};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct PostForm {
-    csrf_token: String,
     message: String,
-}
-
-impl CsrfProtected for PostForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
 }
 
 pub async fn post(

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::notice::Notice;
 use crate::resource::ResourceCall;
-use crate::routes::actions::{call_and_report, ActionError, CheckedForm, CsrfProtected};
+use crate::routes::actions::{call_and_report, ActionError, CheckedForm};
 use crate::routes::post_message::posted;
 use crate::routes::see_other;
 use crate::state::AppState;
@@ -13,14 +13,7 @@ use crate::store;
 
 #[derive(Debug, Deserialize)]
 pub struct ShareForm {
-    csrf_token: String,
     run_id: String,
-}
-
-impl CsrfProtected for ShareForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
 }
 
 pub async fn post(

@@ -13,30 +13,18 @@
 //! A form from a browser that is not signed in changes nothing.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 use crate::discovery::Document;
 use crate::notice::Notice;
 use crate::openid::logout;
-use crate::routes::actions::{ActionError, CheckedForm, CsrfProtected};
+use crate::routes::actions::{ActionError, CheckedForm, NoFields};
 use crate::routes::see_other;
 use crate::session;
 use crate::state::AppState;
 use crate::store;
 
-#[derive(Debug, Deserialize)]
-pub struct SignOutForm {
-    csrf_token: String,
-}
-
-impl CsrfProtected for SignOutForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
 pub async fn post(
-    CheckedForm { session, .. }: CheckedForm<SignOutForm>,
+    CheckedForm { session, .. }: CheckedForm<NoFields>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ActionError> {
     let pool = state.pool();

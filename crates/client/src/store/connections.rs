@@ -5,13 +5,14 @@
 
 use std::sync::Arc;
 
-use oauth_types::secret::{AccessToken, CredentialHash, RefreshToken};
+use oauth_types::secret::{AccessToken, RefreshToken};
 use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::Adoption;
 use crate::dpop::{self, DpopKey, TokenType};
-use crate::owner::{Owner, PersonId};
+use crate::owner::Owner;
 
 /// An owner's tokens.
 #[derive(Debug, Clone)]
@@ -86,10 +87,7 @@ pub async fn upsert(
         Owner::Browser(_) => upsert_statement!("session_hash"),
         Owner::Person(_) => upsert_statement!("person_id"),
     };
-    let (session, person) = owner.columns();
-    sqlx::query(statement)
-        .bind(session)
-        .bind(person)
+    super::query_for_owner(statement, owner)
         .bind(connection.access_token.secret())
         .bind(
             connection
@@ -109,26 +107,24 @@ pub async fn upsert(
 
 /// The owner's tokens, if connected.
 pub async fn find(pool: &AnyPool, owner: &Owner) -> Result<Option<Connection>, sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query_as(
+    super::query_as_for_owner(
         "SELECT access_token, refresh_token, scope, expires_at, dpop_key, token_type \
          FROM connections \
          WHERE session_hash = $1 OR person_id = $2",
+        owner,
     )
-    .bind(session)
-    .bind(person)
     .fetch_optional(pool)
     .await
 }
 
 /// Forgets the owner's tokens.
 pub async fn delete(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query("DELETE FROM connections WHERE session_hash = $1 OR person_id = $2")
-        .bind(session)
-        .bind(person)
-        .execute(pool)
-        .await?;
+    super::query_for_owner(
+        "DELETE FROM connections WHERE session_hash = $1 OR person_id = $2",
+        owner,
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -144,15 +140,13 @@ pub async fn claim_refresh(
     now: i64,
     stale_before: i64,
 ) -> Result<bool, sqlx::Error> {
-    let (session, person) = owner.columns();
-    let claimed = sqlx::query(
-        "UPDATE connections SET refreshing_since = $1 \
-         WHERE (session_hash = $2 OR person_id = $3) AND access_token = $4 \
+    let claimed = super::query_for_owner(
+        "UPDATE connections SET refreshing_since = $3 \
+         WHERE (session_hash = $1 OR person_id = $2) AND access_token = $4 \
          AND (refreshing_since IS NULL OR refreshing_since < $5)",
+        owner,
     )
     .bind(now)
-    .bind(session)
-    .bind(person)
     .bind(access_token.secret())
     .bind(stale_before)
     .execute(pool)
@@ -162,12 +156,10 @@ pub async fn claim_refresh(
 
 /// Gives up a claim without new tokens (the server could not be reached).
 pub async fn release_refresh(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query(
+    super::query_for_owner(
         "UPDATE connections SET refreshing_since = NULL WHERE session_hash = $1 OR person_id = $2",
+        owner,
     )
-    .bind(session)
-    .bind(person)
     .execute(pool)
     .await?;
     Ok(())
@@ -175,22 +167,8 @@ pub async fn release_refresh(pool: &AnyPool, owner: &Owner) -> Result<(), sqlx::
 
 /// The person adopts the browser session's connection when they have none
 /// yet; otherwise the person's stays and the browser's is forgotten.
-pub async fn adopt(
-    connection: &mut sqlx::AnyConnection,
-    session: &CredentialHash,
-    person: &PersonId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE connections SET person_id = $1, session_hash = NULL WHERE session_hash = $2 \
+pub(crate) const ADOPTION: Adoption = Adoption {
+    adopt: "UPDATE connections SET person_id = $1, session_hash = NULL WHERE session_hash = $2 \
          AND NOT EXISTS (SELECT 1 FROM connections AS own WHERE own.person_id = $1)",
-    )
-    .bind(person.as_str())
-    .bind(session.as_str())
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query("DELETE FROM connections WHERE session_hash = $1")
-        .bind(session.as_str())
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
-}
+    forget: "DELETE FROM connections WHERE session_hash = $1",
+};

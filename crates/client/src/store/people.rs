@@ -44,8 +44,11 @@ pub async fn sign_in(
 ) -> Result<Option<PersonId>, sqlx::Error> {
     let mut transaction = pool.begin().await?;
     let person = remember(&mut transaction, &sign_in.identity, now).await?;
-    store::runs::adopt(&mut transaction, sign_in.session, &person).await?;
-    store::connections::adopt(&mut transaction, sign_in.session, &person).await?;
+    for adoption in [&store::runs::ADOPTION, &store::connections::ADOPTION] {
+        adoption
+            .run(&mut transaction, sign_in.session, &person)
+            .await?;
+    }
     let renamed = sqlx::query(
         "UPDATE sessions SET id_hash = $1, csrf_token = $2, expires_at = $3, person_id = $4, \
          id_token = $5 WHERE id_hash = $6",

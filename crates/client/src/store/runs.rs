@@ -1,11 +1,11 @@
 //! Runs, each owned by a browser session or a person
 //! ([`crate::owner`]).
 
-use oauth_types::secret::CredentialHash;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::owner::{Owner, PersonId};
+use super::Adoption;
+use crate::owner::Owner;
 use crate::runs::Run;
 
 impl sqlx::FromRow<'_, AnyRow> for Run {
@@ -22,14 +22,12 @@ impl sqlx::FromRow<'_, AnyRow> for Run {
 
 /// Stores a run for `owner`.
 pub async fn insert(pool: &AnyPool, owner: &Owner, run: &Run) -> Result<(), sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query(
-        "INSERT INTO runs (id, session_hash, person_id, title, distance_m, duration_s, run_date) \
+    super::query_for_owner(
+        "INSERT INTO runs (session_hash, person_id, id, title, distance_m, duration_s, run_date) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        owner,
     )
     .bind(&run.id)
-    .bind(session)
-    .bind(person)
     .bind(&run.title)
     .bind(run.distance_m)
     .bind(run.duration_s)
@@ -41,26 +39,22 @@ pub async fn insert(pool: &AnyPool, owner: &Owner, run: &Run) -> Result<(), sqlx
 
 /// The owner's runs, newest first.
 pub async fn list(pool: &AnyPool, owner: &Owner) -> Result<Vec<Run>, sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query_as(
+    super::query_as_for_owner(
         "SELECT id, title, distance_m, duration_s, run_date FROM runs \
          WHERE session_hash = $1 OR person_id = $2 ORDER BY run_date DESC, id",
+        owner,
     )
-    .bind(session)
-    .bind(person)
     .fetch_all(pool)
     .await
 }
 
 /// One of the owner's runs (never anyone else's).
 pub async fn find(pool: &AnyPool, owner: &Owner, id: &str) -> Result<Option<Run>, sqlx::Error> {
-    let (session, person) = owner.columns();
-    sqlx::query_as(
+    super::query_as_for_owner(
         "SELECT id, title, distance_m, duration_s, run_date FROM runs \
          WHERE (session_hash = $1 OR person_id = $2) AND id = $3",
+        owner,
     )
-    .bind(session)
-    .bind(person)
     .bind(id)
     .fetch_optional(pool)
     .await
@@ -69,24 +63,10 @@ pub async fn find(pool: &AnyPool, owner: &Owner, id: &str) -> Result<Option<Run>
 /// The person adopts the browser session's runs, except those they already
 /// have (same title, date, distance and time: the demo runs every new
 /// browser starts with are not counted twice); the rest are forgotten.
-pub async fn adopt(
-    connection: &mut sqlx::AnyConnection,
-    session: &CredentialHash,
-    person: &PersonId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE runs SET person_id = $1, session_hash = NULL \
+pub(crate) const ADOPTION: Adoption = Adoption {
+    adopt: "UPDATE runs SET person_id = $1, session_hash = NULL \
          WHERE session_hash = $2 AND NOT EXISTS (SELECT 1 FROM runs AS own \
          WHERE own.person_id = $1 AND own.title = runs.title AND own.run_date = runs.run_date \
          AND own.distance_m = runs.distance_m AND own.duration_s = runs.duration_s)",
-    )
-    .bind(person.as_str())
-    .bind(session.as_str())
-    .execute(&mut *connection)
-    .await?;
-    sqlx::query("DELETE FROM runs WHERE session_hash = $1")
-        .bind(session.as_str())
-        .execute(&mut *connection)
-        .await?;
-    Ok(())
-}
+    forget: "DELETE FROM runs WHERE session_hash = $1",
+};

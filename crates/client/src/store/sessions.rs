@@ -107,12 +107,27 @@ pub async fn id_token(
     pool: &AnyPool,
     id_hash: &CredentialHash,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT id_token FROM sessions WHERE id_hash = $1")
+    text_column(
+        pool,
+        "SELECT id_token FROM sessions WHERE id_hash = $1",
+        id_hash,
+    )
+    .await
+}
+
+/// The one nullable text column `statement` selects from the session whose
+/// hash is `$1`: `None` when it is empty or the session is gone.
+async fn text_column(
+    pool: &AnyPool,
+    statement: &'static str,
+    id_hash: &CredentialHash,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(statement)
         .bind(id_hash.as_str())
         .fetch_optional(pool)
         .await?;
     Ok(row
-        .map(|row| row.try_get("id_token"))
+        .map(|row| row.try_get::<Option<String>, _>(0))
         .transpose()?
         .flatten())
 }
@@ -154,14 +169,12 @@ pub async fn take_notice(
     pool: &AnyPool,
     id_hash: &CredentialHash,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT notice FROM sessions WHERE id_hash = $1")
-        .bind(id_hash.as_str())
-        .fetch_optional(pool)
-        .await?;
-    let notice: Option<String> = match row {
-        Some(row) => row.try_get(0)?,
-        None => None,
-    };
+    let notice = text_column(
+        pool,
+        "SELECT notice FROM sessions WHERE id_hash = $1",
+        id_hash,
+    )
+    .await?;
     if let Some(notice) = &notice {
         sqlx::query("UPDATE sessions SET notice = NULL WHERE id_hash = $1 AND notice = $2")
             .bind(id_hash.as_str())

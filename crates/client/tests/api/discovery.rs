@@ -54,9 +54,7 @@ async fn behind_the_scenes_lists_the_discovery_steps_before_the_authorization_re
     let app = spawn_auto(|_| {}).await;
     app.connect().await;
 
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-
-    let in_order = [
+    app.assert_behind_the_scenes_in_order(&[
         "Call the API without a token",
         "RFC 9728 §5.1",
         "401 Unauthorized",
@@ -67,8 +65,8 @@ async fn behind_the_scenes_lists_the_discovery_steps_before_the_authorization_re
         "Read the authorization server",
         "RFC 8414 §3",
         "Send the browser to the authorization endpoint",
-    ];
-    crate::helpers::assert_in_order(&trace, &in_order);
+    ])
+    .await;
 }
 
 #[actix_rt::test]
@@ -86,11 +84,8 @@ async fn a_401_without_resource_metadata_falls_back_to_the_well_known_url() {
         app.world().resource_metadata_requests,
         ["/.well-known/oauth-protected-resource"]
     );
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(
-        trace.contains("the RFC 9728 §3.1 well-known URL"),
-        "{trace}"
-    );
+    app.assert_behind_the_scenes_shows(&["the RFC 9728 §3.1 well-known URL"])
+        .await;
 }
 
 #[actix_rt::test]
@@ -111,7 +106,7 @@ async fn a_document_that_describes_another_resource_is_refused_and_nothing_in_it
         0,
         "the authorization server it names was never asked"
     );
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
+    let trace = app.behind_the_scenes().await;
     assert!(!trace.contains("Send the browser"), "{trace}");
 }
 

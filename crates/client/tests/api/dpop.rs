@@ -43,10 +43,8 @@ pub fn verified(
 
 /// The stored connection: its key (as stored) and token type.
 async fn stored_connection(app: &TestApp) -> (Option<String>, String) {
-    sqlx::query_as("SELECT dpop_key, token_type FROM connections")
-        .fetch_one(app.database.pool())
+    app.fetch_one("SELECT dpop_key, token_type FROM connections")
         .await
-        .unwrap()
 }
 
 #[actix_rt::test]
@@ -274,9 +272,9 @@ async fn the_behind_the_scenes_page_shows_each_proof_decoded_and_never_the_priva
     let key = DpopKey::from_pkcs8(&URL_SAFE_NO_PAD.decode(&stored).unwrap()).unwrap();
     let thumbprint = key.thumbprint().unwrap();
 
-    let callback_page = app.get("/behind-the-scenes").await.text().await.unwrap();
+    let callback_page = app.behind_the_scenes().await;
     app.act("/post", &[("message", "shown")]).await;
-    let post_page = app.get("/behind-the-scenes").await.text().await.unwrap();
+    let post_page = app.behind_the_scenes().await;
 
     // askama escapes quotes; the JSON reads better unescaped.
     let callback_page = callback_page.replace("&#34;", "\"");

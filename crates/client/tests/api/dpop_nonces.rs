@@ -25,7 +25,7 @@ async fn the_authorization_server_asking_for_a_nonce_gets_the_token_request_once
         assert!(claims(first).get("nonce").is_none());
         verified(second, &token_endpoint, None, Some("as-nonce-1"));
         assert_ne!(claims(first)["jti"], claims(second)["jti"]);
-        let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
+        let trace = app.behind_the_scenes().await;
         assert!(trace.contains("use_dpop_nonce"), "{trace}");
         assert!(
             trace.contains("DPoP-Nonce: as-nonce-1") || trace.contains("dpop-nonce: as-nonce-1"),

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use oauth_types::pkce::CodeChallenge;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::LOCATION;
 use service_kit::Database;
@@ -174,6 +175,28 @@ impl AuthorizationRedirect {
     pub fn state(&self) -> &str {
         &self.params["state"]
     }
+
+    /// Asserts what every authorization request of Strava carries, and
+    /// that `next` (a second request) got fresh values: sent to the
+    /// authorization endpoint of `issuer` for the code flow (RFC 6749
+    /// §4.1.1), a 256-bit `state`, an S256 challenge (RFC 7636 §4.3).
+    pub fn assert_code_flow_request(&self, issuer: &str, next: &AuthorizationRedirect) {
+        assert_eq!(
+            self.location.as_str().split('?').next(),
+            Some(format!("{issuer}/authorize").as_str())
+        );
+        let p = &self.params;
+        assert_eq!(p["response_type"], "code");
+        assert_eq!(p["client_id"], "strava");
+        assert_eq!(p["code_challenge_method"], "S256");
+        assert!(CodeChallenge::parse(&p["code_challenge"]).is_ok());
+        assert!(self.state().len() >= 43, "256-bit state");
+        assert_ne!(self.state(), next.state(), "a fresh state per request");
+        assert_ne!(
+            p["code_challenge"], next.params["code_challenge"],
+            "a fresh verifier per request"
+        );
+    }
 }
 
 impl TestApp {
@@ -189,6 +212,40 @@ impl TestApp {
         let response = self.get("/").await;
         assert_eq!(response.status().as_u16(), 200);
         response.text().await.unwrap()
+    }
+
+    /// The "behind the scenes" page: every step of the session's last flow.
+    pub async fn behind_the_scenes(&self) -> String {
+        self.get("/behind-the-scenes").await.text().await.unwrap()
+    }
+
+    /// Asserts that the "behind the scenes" page shows each of `expected`.
+    pub async fn assert_behind_the_scenes_shows(&self, expected: &[&str]) {
+        let trace = self.behind_the_scenes().await;
+        for text in expected {
+            assert!(trace.contains(text), "{text} missing from {trace}");
+        }
+    }
+
+    /// Asserts that the "behind the scenes" page shows `expected` in this
+    /// order; returns the page for further checks.
+    pub async fn assert_behind_the_scenes_in_order(&self, expected: &[&str]) -> String {
+        let trace = self.behind_the_scenes().await;
+        assert_in_order(&trace, expected);
+        trace
+    }
+
+    /// Starts two authorization requests at `path` (`/connect` or
+    /// `/signin`), asserting what each carries and that the second got
+    /// fresh values (see [`AuthorizationRedirect::assert_code_flow_request`]).
+    pub async fn two_code_flow_requests(
+        &self,
+        path: &str,
+    ) -> (AuthorizationRedirect, AuthorizationRedirect) {
+        let first = self.connect_path(path).await;
+        let second = self.connect_path(path).await;
+        first.assert_code_flow_request(&self.issuer, &second);
+        (first, second)
     }
 
     pub async fn connect(&self) -> AuthorizationRedirect {
@@ -351,7 +408,23 @@ impl TestApp {
     }
 
     pub async fn count(&self, table: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+        self.count_where(table, "TRUE").await
+    }
+
+    /// How many rows of `table` meet `condition` (SQL).
+    pub async fn count_where(&self, table: &str, condition: &str) -> i64 {
+        let statement = format!("SELECT COUNT(*) FROM {table} WHERE {condition}");
+        let (count,) = self.fetch_one::<(i64,)>(&statement).await;
+        count
+    }
+
+    /// The one row `statement` reads from the client's database, as a tuple
+    /// of its columns.
+    pub async fn fetch_one<T>(&self, statement: &str) -> T
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        sqlx::query_as(statement)
             .fetch_one(self.database.pool())
             .await
             .unwrap()

@@ -56,6 +56,11 @@ impl Eco {
         }
     }
 
+    /// The client's "behind the scenes" page for Hamza's session.
+    async fn behind_the_scenes(&self) -> String {
+        self.get("/behind-the-scenes").await.text().await.unwrap()
+    }
+
     /// From `start` (a client path), follows every hop through login and
     /// consent until the authorization server sends the browser back to the
     /// client's callback; returns that callback URL.
@@ -127,7 +132,7 @@ async fn connect_consent_callback_then_a_posted_message_shows_its_outcome() {
 
         assert!(home.contains("Posted to Facebook"), "{home}");
         assert!(home.contains("First run with Strava!"));
-        let trace = eco.get("/behind-the-scenes").await.text().await.unwrap();
+        let trace = eco.behind_the_scenes().await;
         for step in [
             "RFC 8414",
             "RFC 6749 §4.1.1",
@@ -225,7 +230,7 @@ async fn an_access_token_the_server_expired_is_refreshed_and_the_call_retried() 
     assert!(home.contains("Posted to Facebook"), "{home}");
     let after = eco.stored_access_token().await.unwrap();
     assert_ne!(before, after, "a new access token");
-    let trace = eco.get("/behind-the-scenes").await.text().await.unwrap();
+    let trace = eco.behind_the_scenes().await;
     assert!(trace.contains("Refresh the access token"));
 }
 
@@ -281,7 +286,7 @@ async fn a_client_that_knows_only_the_api_finds_the_real_authorization_server_an
         .await;
 
     assert!(home.contains("Posted to Facebook"), "{home}");
-    let trace = eco.get("/behind-the-scenes").await.text().await.unwrap();
+    let trace = eco.behind_the_scenes().await;
     let in_order = [
         "Call the API without a token",
         "RFC 9728 §5.1",

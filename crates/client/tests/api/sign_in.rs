@@ -29,28 +29,16 @@ async fn assert_signed_in(app: &TestApp, response: reqwest::Response, name: &str
 async fn signin_asks_for_openid_profile_with_a_nonce_state_and_an_s256_challenge() {
     let app = spawn_app().await;
 
-    let first = app.start_sign_in().await;
-    let second = app.start_sign_in().await;
+    let (first, second) = app.two_code_flow_requests("/signin").await;
 
-    assert_eq!(
-        first.location.as_str().split('?').next(),
-        Some(format!("{}/authorize", app.issuer).as_str())
-    );
     let p = &first.params;
-    assert_eq!(p["response_type"], "code");
-    assert_eq!(p["client_id"], "strava");
     let scopes: std::collections::BTreeSet<&str> = p["scope"].split(' ').collect();
     assert_eq!(scopes, ["openid", "profile"].into());
-    assert_eq!(p["code_challenge_method"], "S256");
-    assert!(
-        first.state().len() >= 43 && p["nonce"].len() >= 43,
-        "256-bit state and nonce"
-    );
+    assert!(p["nonce"].len() >= 43, "256-bit nonce");
     assert_ne!(
         p["nonce"], second.params["nonce"],
         "a fresh nonce per request"
     );
-    assert_ne!(first.state(), second.state());
     assert_eq!(
         app.world().openid_configuration_requests,
         2,
@@ -102,16 +90,13 @@ async fn a_name_released_only_at_userinfo_is_read_there_for_the_same_subject() {
             authorization.starts_with("Bearer ") && authorization.len() > "Bearer ".len(),
             "the sign-in's access token, as a Bearer token: {authorization}"
         );
-        let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-        crate::helpers::assert_in_order(
-            &trace,
-            &[
-                "Check the ID token",
-                "Ask UserInfo for the person",
-                "OpenID Connect Core §5.3, §5.4",
-                "sub is the ID token&#39;s; name = Ada Lovelace",
-            ],
-        );
+        app.assert_behind_the_scenes_in_order(&[
+            "Check the ID token",
+            "Ask UserInfo for the person",
+            "OpenID Connect Core §5.3, §5.4",
+            "sub is the ID token&#39;s; name = Ada Lovelace",
+        ])
+        .await;
     }
 }
 
@@ -129,11 +114,10 @@ async fn a_userinfo_answer_about_another_subject_is_not_used() {
 
     assert_signed_in(&app, response, "you").await;
     assert!(!app.home().await.contains("Mallory"));
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(
-        trace.contains("its sub is not the ID token&#39;s (Core §5.3.2): nothing in it is used"),
-        "{trace}"
-    );
+    app.assert_behind_the_scenes_shows(&[
+        "its sub is not the ID token&#39;s (Core §5.3.2): nothing in it is used",
+    ])
+    .await;
 }
 
 #[actix_rt::test]
@@ -147,17 +131,10 @@ async fn behind_the_scenes_shows_the_decoded_id_token_and_each_check_but_never_t
         &nonce,
     ));
     app.callback_of(&redirect, &[("code", "c")]).await;
-    let id_token: String =
-        sqlx::query_scalar("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
-            .fetch_one(app.database.pool())
-            .await
-            .unwrap();
+    let id_token = stored_id_token(&app).await;
 
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-
-    crate::helpers::assert_in_order(
-        &trace,
-        &[
+    let trace = app
+        .assert_behind_the_scenes_in_order(&[
             "OpenID Connect Discovery 1.0 §4",
             "OpenID Connect Core §3.1.2.1",
             "OpenID Connect Core §3.1.3.1",
@@ -174,8 +151,8 @@ async fn behind_the_scenes_shows_the_decoded_id_token_and_each_check_but_never_t
             "Core §3.1.3.7 item 10",
             "Core §3.1.3.7 item 11",
             "Core §3.1.3.8",
-        ],
-    );
+        ])
+        .await;
     assert!(
         !trace.contains(&id_token),
         "the raw ID token is never shown"
@@ -268,11 +245,9 @@ async fn an_anonymous_browsers_runs_and_connection_are_adopted_at_sign_in() {
         app.home().await.contains("name=\"message\""),
         "the connection is kept"
     );
-    let owned_by_the_person: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE person_id IS NOT NULL")
-            .fetch_one(app.database.pool())
-            .await
-            .unwrap();
+    let owned_by_the_person = app
+        .count_where("connections", "person_id IS NOT NULL")
+        .await;
     assert_eq!(owned_by_the_person, 1);
 }
 
@@ -303,10 +278,10 @@ async fn a_signed_in_person_posts_through_their_connection_and_refreshes_it() {
 
 /// The signed-in session's stored ID token.
 async fn stored_id_token(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
-        .fetch_one(app.database.pool())
-        .await
-        .unwrap()
+    let (id_token,) = app
+        .fetch_one::<(String,)>("SELECT id_token FROM sessions WHERE id_token IS NOT NULL")
+        .await;
+    id_token
 }
 
 #[actix_rt::test]
@@ -376,8 +351,7 @@ async fn signin_falls_back_to_rfc8414_metadata_when_there_is_no_openid_configura
     let response = app.sign_in_as("user-hamza", "Hamza Ali").await;
 
     assert_signed_in(&app, response, "Hamza Ali").await;
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(trace.contains("RFC 8414 §3"), "{trace}");
+    app.assert_behind_the_scenes_shows(&["RFC 8414 §3"]).await;
 }
 
 #[actix_rt::test]
@@ -393,12 +367,11 @@ async fn connect_falls_back_to_the_openid_configuration_of_a_provider_without_rf
         (world.metadata_requests, world.openid_configuration_requests)
     };
     assert_eq!(requests, (1, 1), "RFC 8414 first, then the fallback");
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(trace.contains("OpenID Connect Discovery 1.0 §4"), "{trace}");
-    assert!(
-        trace.contains("does not publish the RFC 8414 §3 document"),
-        "{trace}"
-    );
+    app.assert_behind_the_scenes_shows(&[
+        "OpenID Connect Discovery 1.0 §4",
+        "does not publish the RFC 8414 §3 document",
+    ])
+    .await;
 }
 
 #[actix_rt::test]

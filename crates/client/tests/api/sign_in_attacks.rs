@@ -30,16 +30,12 @@ async fn assert_refused(app: &TestApp, response: reqwest::Response, check: &str)
     assert!(page.contains("The ID token was refused"), "{page}");
     assert!(page.contains(check), "{check} missing from {page}");
     assert_eq!(app.count("people").await, 0);
-    let id_tokens: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE id_token IS NOT NULL")
-            .fetch_one(app.database.pool())
-            .await
-            .unwrap();
+    let id_tokens = app.count_where("sessions", "id_token IS NOT NULL").await;
     assert_eq!(id_tokens, 0);
     let home = app.home().await;
     assert!(home.contains("href=\"/signin\""), "not signed in: {home}");
-    let trace = app.get("/behind-the-scenes").await.text().await.unwrap();
-    assert!(trace.contains("Check the ID token: refused"), "{trace}");
+    app.assert_behind_the_scenes_shows(&["Check the ID token: refused"])
+        .await;
 }
 
 #[actix_rt::test]
