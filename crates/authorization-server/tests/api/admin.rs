@@ -121,65 +121,24 @@ async fn admin_commands_refuse_incomplete_registrations_with_exit_code_2() {
     let database = service_kit::testing::sqlite_url();
     let db = ["--database-url", database.as_str()];
 
-    let no_resource = run(
-        &[
-            &[
-                "client",
-                "add",
-                "--client-id",
-                "api",
-                "--kind",
-                "protected-resource",
-            ][..],
-            &db,
-        ]
-        .concat(),
-        "",
-    );
-    let no_redirect = run(
-        &[
-            &[
-                "client",
-                "add",
-                "--client-id",
-                "web",
-                "--kind",
-                "confidential",
-                "--grant",
-                "authorization_code",
-            ][..],
-            &db,
-        ]
-        .concat(),
-        "",
-    );
-    let bad_grant = run(
-        &[
-            &[
-                "client",
-                "add",
-                "--client-id",
-                "web",
-                "--kind",
-                "public",
-                "--grant",
-                "password",
-            ][..],
-            &db,
-        ]
-        .concat(),
-        "",
-    );
-    let no_password = run(
-        &[&["user", "add", "--username", "carol"][..], &db].concat(),
-        "",
-    );
+    let incomplete = [
+        // A protected resource without its resource identifier.
+        "client add --client-id api --kind protected-resource",
+        // The code grant without a redirect URI.
+        "client add --client-id web --kind confidential --grant authorization_code",
+        // A grant this server does not offer.
+        "client add --client-id web --kind public --grant password",
+        // A user without a password on stdin.
+        "user add --username carol",
+    ];
 
-    for output in [no_resource, no_redirect, bad_grant, no_password] {
+    for command in incomplete {
+        let args: Vec<&str> = command.split_whitespace().chain(db).collect();
+        let output = run(&args, "");
         assert_eq!(
             output.status.code(),
             Some(2),
-            "{}",
+            "{command}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
