@@ -25,6 +25,13 @@ pub fn run(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs an admin command line written as at a shell (words split on white
+/// space, no quoting) with `db`'s `--database-url`, and no stdin.
+fn run_line(command: &str, db: [&str; 2]) -> Output {
+    let args: Vec<&str> = command.split_whitespace().chain(db).collect();
+    run(&args, "")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -133,8 +140,7 @@ async fn admin_commands_refuse_incomplete_registrations_with_exit_code_2() {
     ];
 
     for command in incomplete {
-        let args: Vec<&str> = command.split_whitespace().chain(db).collect();
-        let output = run(&args, "");
+        let output = run_line(command, db);
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -392,26 +398,10 @@ async fn user_add_records_the_openid_claims_and_client_add_the_post_logout_uris(
 async fn client_add_dpop_bound_makes_the_server_refuse_its_token_requests_without_a_proof() {
     for database in service_kit::testing::test_database_urls().await {
         let db = ["--database-url", database.as_str()];
-        let added = run(
-            &[
-                &[
-                    "client",
-                    "add",
-                    "--client-id",
-                    "batch",
-                    "--kind",
-                    "confidential",
-                ][..],
-                &["--scope", "post", "--grant", "client_credentials"],
-                &[
-                    "--default-resource",
-                    "http://localhost:9002",
-                    "--dpop-bound",
-                ],
-                &db,
-            ]
-            .concat(),
-            "",
+        let added = run_line(
+            "client add --client-id batch --kind confidential --scope post \
+             --grant client_credentials --default-resource http://localhost:9002 --dpop-bound",
+            db,
         );
         assert!(
             added.status.success(),
