@@ -369,6 +369,25 @@ impl TestAuthorizationServer {
         request.form(&form).send().await.expect("POST /token")
     }
 
+    /// POSTs `token` to `/introspect` (RFC 7662 §2.1) as the resource
+    /// server `resource_id` with HTTP Basic; the 200 answer's JSON.
+    pub async fn introspect_as(
+        &self,
+        resource_id: &str,
+        secret: &str,
+        token: &str,
+    ) -> serde_json::Value {
+        let response = reqwest::Client::new()
+            .post(format!("{}/introspect", self.url))
+            .basic_auth(resource_id, Some(secret))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .expect("POST /introspect");
+        assert_eq!(response.status(), 200, "introspection answered");
+        response.json().await.expect("introspection JSON")
+    }
+
     fn read_callback(&self, location: &str, state: &str) -> String {
         let url = url::Url::parse(location).expect("callback URL");
         let params: std::collections::HashMap<String, String> =

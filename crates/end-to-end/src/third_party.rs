@@ -117,19 +117,33 @@ pub struct ScriptServer {
     _stdout: BufReader<ChildStdout>,
 }
 
+/// `node interop/SCRIPT ARGS…`, not started yet.
+fn node_script(node: &Path, script: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(node);
+    command
+        .arg(workspace().join("interop").join(script))
+        .args(args);
+    command
+}
+
+/// Starts `command` with its stdin and stdout piped to the test; the child
+/// and its stdout, read line by line.
+fn spawn_talking(command: &mut Command, script: &str) -> (Child, BufReader<ChildStdout>) {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot run {script}: {err}"));
+    let lines = BufReader::new(child.stdout.take().unwrap());
+    (child, lines)
+}
+
 /// Runs `node interop/SCRIPT ARGS…`, a server, until it prints the URL it
 /// listens on (the first stdout line that is an `http(s)` URL; other
 /// lines are its notices). Its stderr goes to the test's.
 pub async fn serve(node: &Path, script: &str, args: &[&str]) -> ScriptServer {
-    let mut child = Command::new(node)
-        .arg(workspace().join("interop").join(script))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot run {script}: {err}"));
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut command = node_script(node, script, args);
+    let (mut child, mut lines) = spawn_talking(command.stderr(Stdio::inherit()), script);
     loop {
         let Some((rest, line)) = next_line(lines).await else {
             let status = child.wait().unwrap();
@@ -168,16 +182,11 @@ pub async fn run_with_browser(
     person: &UserAgent,
     scopes: &str,
 ) -> String {
-    let mut child = Command::new(node)
-        .arg(workspace().join("interop").join(script))
-        .args(args)
+    let mut command = node_script(node, script, args);
+    command
         .env("NODE_EXTRA_CA_CERTS", ca)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot run {script}: {err}"));
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
+        .stderr(Stdio::piped());
+    let (mut child, mut lines) = spawn_talking(&mut command, script);
     let mut printed = String::new();
     while let Some((rest, line)) = next_line(lines).await {
         lines = rest;

@@ -237,6 +237,14 @@ impl UserAgent {
         self.follow_to_page(&callback).await
     }
 
+    /// Signs in at the client at `client_url` (its `/signin`, an OpenID
+    /// Connect authentication request), approving `openid profile`; returns
+    /// the page the callback leads to.
+    pub async fn sign_in(&self, client_url: &str) -> String {
+        self.connect(client_url, "/signin", AtConsent::Approve("openid profile"))
+            .await
+    }
+
     /// GETs `url` and follows redirects on the same site to the final page.
     pub async fn follow_to_page(&self, url: &str) -> String {
         let mut url = url.to_owned();

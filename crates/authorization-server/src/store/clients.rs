@@ -10,7 +10,7 @@ use oauth_types::{GrantType, ScopeSet};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{changed_one, split_list};
+use super::{changed_one, find_one, split_list};
 use crate::jwt::SigningAlgorithm;
 
 /// RFC 6749 §2.1 client types, plus the resource servers that call
@@ -182,12 +182,8 @@ pub async fn set_dpop_bound(
 }
 
 pub async fn find(pool: &AnyPool, client_id: &str) -> Result<Option<Client>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM clients WHERE client_id = $1"
-    ))
-    .bind(client_id)
-    .fetch_optional(pool)
-    .await
+    let statement = format!("SELECT {COLUMNS} FROM clients WHERE client_id = $1");
+    find_one(pool, &statement, client_id).await
 }
 
 pub async fn list(pool: &AnyPool) -> Result<Vec<Client>, sqlx::Error> {

@@ -11,7 +11,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::{
-    audience_column, audience_from_column, corrupt, dpop_jkt_from_column, scope_from_column, stamp,
+    audience_column, audience_from_column, corrupt, dpop_jkt_from_column, find_one,
+    scope_from_column, stamp,
 };
 
 /// What a code stands for.
@@ -93,14 +94,10 @@ pub async fn find(
     pool: &AnyPool,
     code_hash: &CredentialHash,
 ) -> Result<Option<CodeGrant>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT client_id, user_id, username, redirect_uri, scope, code_challenge, audience, \
-         expires_at, used_at, nonce, auth_time, dpop_jkt FROM authorization_codes \
-         WHERE code_hash = $1",
-    )
-    .bind(code_hash.as_str())
-    .fetch_optional(pool)
-    .await
+    let statement = "SELECT client_id, user_id, username, redirect_uri, scope, code_challenge, \
+                     audience, expires_at, used_at, nonce, auth_time, dpop_jkt \
+                     FROM authorization_codes WHERE code_hash = $1";
+    find_one(pool, statement, code_hash.as_str()).await
 }
 
 /// Claims the code for one redemption. False when it was redeemed already

@@ -13,7 +13,7 @@ use oauth_types::introspection::Audience;
 use oauth_types::ScopeSet;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, AnyPool, Row};
+use sqlx::{Any, AnyPool, FromRow, Row};
 
 /// Registered clients, public and confidential, and protected resources.
 pub mod clients;
@@ -89,6 +89,22 @@ pub(crate) async fn changed_one<'q>(
     statement: Query<'q, Any, AnyArguments<'q>>,
 ) -> Result<bool, sqlx::Error> {
     Ok(statement.execute(pool).await?.rows_affected() == 1)
+}
+
+/// Runs a SELECT of at most one row that binds `key` as `$1` (a primary or
+/// unique key); the row, typed by its `FromRow` mapping.
+pub(crate) async fn find_one<'q, T>(
+    pool: &AnyPool,
+    statement: &'q str,
+    key: &'q str,
+) -> Result<Option<T>, sqlx::Error>
+where
+    T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+{
+    sqlx::query_as(statement)
+        .bind(key)
+        .fetch_optional(pool)
+        .await
 }
 
 /// Runs an UPDATE that sets a time once: `statement` binds `key` as `$1`

@@ -13,8 +13,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 use super::{
-    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_from_column, happened,
-    scope_from_column, stamp,
+    audience_column, audience_from_column, changed_one, corrupt, dpop_jkt_from_column, find_one,
+    happened, scope_from_column, stamp,
 };
 
 /// Which of the two tokens of RFC 6749 §1.4 and §1.5 a row holds. The text
@@ -127,14 +127,10 @@ pub async fn find(
     pool: &AnyPool,
     token_hash: &CredentialHash,
 ) -> Result<Option<StoredToken>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT kind, family_id, code_hash, client_id, user_id, username, scope, audience, \
-         issued_at, expires_at, used_at, revoked_at, auth_time, dpop_jkt FROM tokens \
-         WHERE token_hash = $1",
-    )
-    .bind(token_hash.as_str())
-    .fetch_optional(pool)
-    .await
+    let statement = "SELECT kind, family_id, code_hash, client_id, user_id, username, scope, \
+                     audience, issued_at, expires_at, used_at, revoked_at, auth_time, dpop_jkt \
+                     FROM tokens WHERE token_hash = $1";
+    find_one(pool, statement, token_hash.as_str()).await
 }
 
 /// Spends a refresh token for one rotation. False when it was spent,

@@ -4,7 +4,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use super::{changed_one, happened};
+use super::{changed_one, find_one, happened};
 
 /// A user as the login needs it.
 #[derive(Debug, Clone)]
@@ -64,17 +64,13 @@ pub async fn set_claims(
 }
 
 pub async fn find_by_username(pool: &AnyPool, username: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
-        .bind(username)
-        .fetch_optional(pool)
-        .await
+    let statement = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
+    find_one(pool, &statement, username).await
 }
 
 pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    let statement = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    find_one(pool, &statement, id).await
 }
 
 /// Every username, sorted.

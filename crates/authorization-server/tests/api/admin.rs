@@ -25,6 +25,13 @@ pub fn run(args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs an admin command line written as at a shell (words split on white
+/// space, no quoting) with `db`'s `--database-url`, and no stdin.
+fn run_line(command: &str, db: [&str; 2]) -> Output {
+    let args: Vec<&str> = command.split_whitespace().chain(db).collect();
+    run(&args, "")
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -121,65 +128,23 @@ async fn admin_commands_refuse_incomplete_registrations_with_exit_code_2() {
     let database = service_kit::testing::sqlite_url();
     let db = ["--database-url", database.as_str()];
 
-    let no_resource = run(
-        &[
-            &[
-                "client",
-                "add",
-                "--client-id",
-                "api",
-                "--kind",
-                "protected-resource",
-            ][..],
-            &db,
-        ]
-        .concat(),
-        "",
-    );
-    let no_redirect = run(
-        &[
-            &[
-                "client",
-                "add",
-                "--client-id",
-                "web",
-                "--kind",
-                "confidential",
-                "--grant",
-                "authorization_code",
-            ][..],
-            &db,
-        ]
-        .concat(),
-        "",
-    );
-    let bad_grant = run(
-        &[
-            &[
-                "client",
-                "add",
-                "--client-id",
-                "web",
-                "--kind",
-                "public",
-                "--grant",
-                "password",
-            ][..],
-            &db,
-        ]
-        .concat(),
-        "",
-    );
-    let no_password = run(
-        &[&["user", "add", "--username", "carol"][..], &db].concat(),
-        "",
-    );
+    let incomplete = [
+        // A protected resource without its resource identifier.
+        "client add --client-id api --kind protected-resource",
+        // The code grant without a redirect URI.
+        "client add --client-id web --kind confidential --grant authorization_code",
+        // A grant this server does not offer.
+        "client add --client-id web --kind public --grant password",
+        // A user without a password on stdin.
+        "user add --username carol",
+    ];
 
-    for output in [no_resource, no_redirect, bad_grant, no_password] {
+    for command in incomplete {
+        let output = run_line(command, db);
         assert_eq!(
             output.status.code(),
             Some(2),
-            "{}",
+            "{command}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
         assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
@@ -433,26 +398,10 @@ async fn user_add_records_the_openid_claims_and_client_add_the_post_logout_uris(
 async fn client_add_dpop_bound_makes_the_server_refuse_its_token_requests_without_a_proof() {
     for database in service_kit::testing::test_database_urls().await {
         let db = ["--database-url", database.as_str()];
-        let added = run(
-            &[
-                &[
-                    "client",
-                    "add",
-                    "--client-id",
-                    "batch",
-                    "--kind",
-                    "confidential",
-                ][..],
-                &["--scope", "post", "--grant", "client_credentials"],
-                &[
-                    "--default-resource",
-                    "http://localhost:9002",
-                    "--dpop-bound",
-                ],
-                &db,
-            ]
-            .concat(),
-            "",
+        let added = run_line(
+            "client add --client-id batch --kind confidential --scope post \
+             --grant client_credentials --default-resource http://localhost:9002 --dpop-bound",
+            db,
         );
         assert!(
             added.status.success(),

@@ -240,15 +240,8 @@ pub async fn follow(
 
 /// POST `/introspect` as the demo resource server; the JSON answer.
 pub async fn introspect(app: &TestAuthorizationServer, token: &str) -> serde_json::Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}/introspect", app.url))
-        .basic_auth("protected-resource-1", Some("protected-resource-secret-1"))
-        .form(&[("token", token)])
-        .send()
+    app.introspect_as("protected-resource-1", "protected-resource-secret-1", token)
         .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
 }
 
 /// POST `/revoke` (RFC 7009 §2.1) of `token`, authenticated as `client`
@@ -278,6 +271,21 @@ pub async fn authorization_server_metadata(app: &TestAuthorizationServer) -> ser
     .json()
     .await
     .unwrap()
+}
+
+/// Asserts that each metadata member names the endpoint at its path under
+/// `issuer` (RFC 8414 §2, Discovery 1.0 §3).
+pub fn assert_endpoints(document: &serde_json::Value, issuer: &str, endpoints: &[(&str, &str)]) {
+    for (member, path) in endpoints {
+        assert_eq!(document[member], format!("{issuer}{path}"), "{member}");
+    }
+}
+
+/// Asserts the value of each metadata member.
+pub fn assert_members(document: &serde_json::Value, members: &[(&str, serde_json::Value)]) {
+    for (member, value) in members {
+        assert_eq!(&document[member], value, "{member}");
+    }
 }
 
 /// GET `path` from a fresh browser, redirects not followed.

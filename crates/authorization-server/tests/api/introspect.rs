@@ -20,6 +20,18 @@ async fn introspect_as(
     request.form(form).send().await.unwrap()
 }
 
+/// The demo access token introspected by `client` with the `extra`
+/// parameters: status and JSON answer.
+async fn introspect_demo_token_as(
+    client: Option<(&str, &str)>,
+    extra: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let (app, tokens) = spawn_app_with_demo_tokens().await;
+    let mut form = vec![("token", tokens.access_token.secret())];
+    form.extend_from_slice(extra);
+    json(introspect_as(&app, client, &form).await).await
+}
+
 #[actix_rt::test]
 async fn introspection_without_or_with_wrong_credentials_is_401() {
     let (app, tokens) = spawn_app_with_demo_tokens().await;
@@ -37,16 +49,8 @@ async fn introspection_without_or_with_wrong_credentials_is_401() {
 
 #[actix_rt::test]
 async fn an_ordinary_client_may_not_introspect() {
-    let (app, tokens) = spawn_app_with_demo_tokens().await;
+    let (status, body) = introspect_demo_token_as(Some(STRAVA), &[]).await;
 
-    let response = introspect_as(
-        &app,
-        Some(STRAVA),
-        &[("token", tokens.access_token.secret())],
-    )
-    .await;
-
-    let (status, body) = json(response).await;
     assert_eq!(status, 403);
     assert!(body.get("active").is_none());
 }
@@ -129,38 +133,22 @@ async fn unknown_expired_revoked_and_refresh_tokens_are_exactly_active_false() {
 
 #[actix_rt::test]
 async fn a_misleading_token_type_hint_does_not_change_the_answer() {
-    let (app, tokens) = spawn_app_with_demo_tokens().await;
+    let hint = [("token_type_hint", "refresh_token")];
 
-    let response = introspect_as(
-        &app,
-        Some(DEMO_RESOURCE_SERVER),
-        &[
-            ("token", tokens.access_token.secret()),
-            ("token_type_hint", "refresh_token"),
-        ],
-    )
-    .await;
+    let (_, answer) = introspect_demo_token_as(Some(DEMO_RESOURCE_SERVER), &hint).await;
 
-    let (_, answer) = json(response).await;
     assert_eq!(answer["active"], true);
 }
 
 #[actix_rt::test]
 async fn client_secret_post_works_for_introspection_too() {
-    let (app, tokens) = spawn_app_with_demo_tokens().await;
+    let credentials_in_the_body = [
+        ("client_id", "protected-resource-1"),
+        ("client_secret", "protected-resource-secret-1"),
+    ];
 
-    let response = introspect_as(
-        &app,
-        None,
-        &[
-            ("token", tokens.access_token.secret()),
-            ("client_id", "protected-resource-1"),
-            ("client_secret", "protected-resource-secret-1"),
-        ],
-    )
-    .await;
+    let (status, answer) = introspect_demo_token_as(None, &credentials_in_the_body).await;
 
-    let (status, answer) = json(response).await;
     assert_eq!((status, answer["active"].as_bool()), (200, Some(true)));
 }
 

@@ -1,6 +1,8 @@
 //! RFC 8414 metadata and the headers every page carries (rule 13).
 
-use crate::helpers::{authorization_server_metadata, get_in_new_browser, spawn_app};
+use crate::helpers::{
+    assert_endpoints, assert_members, authorization_server_metadata, get_in_new_browser, spawn_app,
+};
 
 #[actix_rt::test]
 async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_method() {
@@ -9,34 +11,33 @@ async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_
     let document = authorization_server_metadata(&app).await;
 
     assert_eq!(document["issuer"], app.url);
-    assert_eq!(
-        document["authorization_endpoint"],
-        format!("{}/authorize", app.url)
+    assert_endpoints(
+        &document,
+        &app.url,
+        &[
+            ("authorization_endpoint", "/authorize"),
+            ("token_endpoint", "/token"),
+            ("introspection_endpoint", "/introspect"),
+            ("revocation_endpoint", "/revoke"),
+        ],
     );
-    assert_eq!(document["token_endpoint"], format!("{}/token", app.url));
-    assert_eq!(
-        document["introspection_endpoint"],
-        format!("{}/introspect", app.url)
-    );
-    assert_eq!(
-        document["revocation_endpoint"],
-        format!("{}/revoke", app.url)
-    );
-    assert_eq!(
-        document["response_types_supported"],
-        serde_json::json!(["code"])
-    );
-    assert_eq!(
-        document["code_challenge_methods_supported"],
-        serde_json::json!(["S256"])
-    );
-    assert_eq!(
-        document["grant_types_supported"],
-        serde_json::json!(["authorization_code", "refresh_token", "client_credentials"])
-    );
-    assert_eq!(
-        document["introspection_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    assert_members(
+        &document,
+        &[
+            ("response_types_supported", serde_json::json!(["code"])),
+            (
+                "code_challenge_methods_supported",
+                serde_json::json!(["S256"]),
+            ),
+            (
+                "grant_types_supported",
+                serde_json::json!(["authorization_code", "refresh_token", "client_credentials"]),
+            ),
+            (
+                "introspection_endpoint_auth_methods_supported",
+                serde_json::json!(["client_secret_basic", "client_secret_post"]),
+            ),
+        ],
     );
     let token_methods = document["token_endpoint_auth_methods_supported"].to_string();
     assert!(

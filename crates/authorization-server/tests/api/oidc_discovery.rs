@@ -3,7 +3,7 @@
 
 use authorization_server::testing::TestAuthorizationServer;
 
-use crate::helpers::{spawn_app, spawn_apps};
+use crate::helpers::{assert_endpoints, assert_members, spawn_app, spawn_apps};
 
 async fn document(app: &TestAuthorizationServer, path: &str) -> serde_json::Value {
     let response = reqwest::get(format!("{}{path}", app.url)).await.unwrap();
@@ -17,23 +17,26 @@ async fn the_discovery_document_has_every_required_member_of_an_openid_provider(
         let discovery = document(&app, "/.well-known/openid-configuration").await;
 
         assert_eq!(discovery["issuer"], app.url);
-        for (member, path) in [
-            ("userinfo_endpoint", "/userinfo"),
-            ("end_session_endpoint", "/logout"),
-            ("jwks_uri", "/jwks.json"),
-        ] {
-            assert_eq!(discovery[member], format!("{}{path}", app.url), "{member}");
-        }
-        for (member, values) in [
-            ("subject_types_supported", serde_json::json!(["public"])),
-            (
-                "id_token_signing_alg_values_supported",
-                serde_json::json!(["RS256", "EdDSA"]),
-            ),
-            ("response_types_supported", serde_json::json!(["code"])),
-        ] {
-            assert_eq!(discovery[member], values, "{member}");
-        }
+        assert_endpoints(
+            &discovery,
+            &app.url,
+            &[
+                ("userinfo_endpoint", "/userinfo"),
+                ("end_session_endpoint", "/logout"),
+                ("jwks_uri", "/jwks.json"),
+            ],
+        );
+        assert_members(
+            &discovery,
+            &[
+                ("subject_types_supported", serde_json::json!(["public"])),
+                (
+                    "id_token_signing_alg_values_supported",
+                    serde_json::json!(["RS256", "EdDSA"]),
+                ),
+                ("response_types_supported", serde_json::json!(["code"])),
+            ],
+        );
         let scopes = discovery["scopes_supported"].to_string();
         assert!(scopes.contains("\"openid\""), "{scopes}");
         let claims = discovery["claims_supported"].to_string();

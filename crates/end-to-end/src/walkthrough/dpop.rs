@@ -11,10 +11,10 @@
 use oauth_types::dpop::DpopKey;
 use oauth_types::secret::AccessToken;
 
-use super::story::{post, IssuerSetting, Stage, TokenBinding};
+use super::story::{connect, post, IssuerSetting, Stage, TokenBinding};
 use super::Exchange;
 use crate::recording::RawExchange;
-use crate::{AtConsent, UserAgent};
+use crate::UserAgent;
 
 /// The resource's endpoint the story posts to.
 const POSTS: &str = "/api/posts";
@@ -35,14 +35,10 @@ pub async fn record_dpop_with_wire() -> (Vec<RawExchange>, Vec<Exchange>) {
 
     // Connect: `dpop_jkt` at /authorize, a proof with the code exchange,
     // `token_type: DPoP` back.
-    let connected = hamza
-        .connect(client_front, "/connect", AtConsent::Approve("profile post"))
-        .await;
-    assert!(connected.contains("Facebook is connected"), "{connected}");
+    let connected = connect(&hamza, client_front).await;
 
     // A post: `Authorization: DPoP` and a proof; introspection says `cnf`.
     let posted = post(&hamza, client_front, &connected, "10 km along the river").await;
-    assert!(posted.contains("Posted to Facebook"), "{posted}");
 
     // The resource logged that request, headers and all; someone read it.
     let stolen = StolenRequest::from_the_log(&stage.raw());
@@ -52,11 +48,7 @@ pub async fn record_dpop_with_wire() -> (Vec<RawExchange>, Vec<Exchange>) {
     attacker.replays_the_proof(&stolen).await;
 
     // The client, which holds the key, goes on posting.
-    let posted_again = post(&hamza, client_front, &posted, "and back").await;
-    assert!(
-        posted_again.contains("Posted to Facebook"),
-        "{posted_again}"
-    );
+    post(&hamza, client_front, &posted, "and back").await;
     (stage.raw(), stage.recording())
 }
 

@@ -5,7 +5,7 @@
 
 use super::story::{submit, IssuerSetting, Stage, TokenBinding};
 use super::Exchange;
-use crate::{AtConsent, UserAgent};
+use crate::UserAgent;
 
 /// The name the authorization server's demo data gives hamza (scope
 /// `profile`, Core §5.4), which the home page greets him with.
@@ -20,14 +20,7 @@ pub async fn record_sign_in() -> Vec<Exchange> {
 
     // Sign in: the authentication request, login, consent, the callback
     // with its code exchange (an ID token) and the JWK Set fetch.
-    let callback = hamza
-        .walk_to(
-            &format!("{client_front}/signin"),
-            &format!("{client_front}/callback"),
-            AtConsent::Approve("openid profile"),
-        )
-        .await;
-    let home = hamza.follow_to_page(&callback).await;
+    let home = hamza.sign_in(client_front).await;
     assert!(
         home.contains(&format!("Signed in as <strong>{HAMZA_NAME}</strong>")),
         "{home}"

@@ -188,22 +188,14 @@ async fn live_the_story(stage: &Stage) {
     let hamza = UserAgent::new("hamza", "hamza-password");
 
     // Connect: authorize, log in, consent, callback, code exchange.
-    let connected = hamza
-        .connect(client_front, "/connect", AtConsent::Approve("profile post"))
-        .await;
-    assert!(connected.contains("Facebook is connected"), "{connected}");
+    let connected = connect(&hamza, client_front).await;
 
     // A call to the resource, which introspects the token.
     let posted = post(&hamza, client_front, &connected, "10 km along the river").await;
-    assert!(posted.contains("Posted to Facebook"), "{posted}");
 
     // The access token expires; the next call is refused, refreshed, retried.
     stage.clock.advance(ACCESS_TOKEN_TTL + 1);
     let posted_again = post(&hamza, client_front, &posted, "and back").await;
-    assert!(
-        posted_again.contains("Posted to Facebook"),
-        "{posted_again}"
-    );
 
     // Disconnect: the client revokes its tokens.
     let disconnected = submit(&hamza, client_front, &posted_again, "/disconnect", &[]).await;
@@ -237,9 +229,22 @@ pub(super) async fn submit(
     person.follow_to_page(&absolute(client, &next)).await
 }
 
-/// Posts `message` to Facebook through the client's form on `page`.
+/// Connects Facebook to the client, approving `profile post`; the page
+/// that says it is connected.
+pub(super) async fn connect(person: &UserAgent, client: &str) -> String {
+    let connected = person
+        .connect(client, "/connect", AtConsent::Approve("profile post"))
+        .await;
+    assert!(connected.contains("Facebook is connected"), "{connected}");
+    connected
+}
+
+/// Posts `message` to Facebook through the client's form on `page`; the
+/// page that says it was posted.
 pub(super) async fn post(person: &UserAgent, client: &str, page: &str, message: &str) -> String {
-    submit(person, client, page, "/post", &[("message", message)]).await
+    let posted = submit(person, client, page, "/post", &[("message", message)]).await;
+    assert!(posted.contains("Posted to Facebook"), "{posted}");
+    posted
 }
 
 /// The authorization server with the demo data, whose `strava` client

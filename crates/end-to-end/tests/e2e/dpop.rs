@@ -26,20 +26,6 @@ pub async fn stored_connection(client_database: &str) -> (String, DpopKey, Strin
     (token, DpopKey::from_pkcs8(&key).unwrap(), token_type)
 }
 
-/// RFC 7662, as the resource asks.
-async fn introspect(ecosystem: &Ecosystem, token: &str) -> serde_json::Value {
-    reqwest::Client::new()
-        .post(format!("{}/introspect", ecosystem.authorization_server.url))
-        .basic_auth(RESOURCE_CLIENT_ID, Some(RESOURCE_CLIENT_SECRET))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
 #[actix_rt::test]
 async fn a_person_connects_and_posts_with_dpop_bound_tokens_on_every_backend() {
     let mut every = Options::every_backend().await;
@@ -59,7 +45,11 @@ async fn a_person_connects_and_posts_with_dpop_bound_tokens_on_every_backend() {
         let (token, key, token_type) = stored_connection(&client_database).await;
         assert_eq!(token_type, "DPoP");
         let thumbprint = key.thumbprint().unwrap();
-        let introspected = introspect(&ecosystem, &token).await;
+        // RFC 7662, as the resource asks.
+        let introspected = ecosystem
+            .authorization_server
+            .introspect_as(RESOURCE_CLIENT_ID, RESOURCE_CLIENT_SECRET, &token)
+            .await;
         assert_eq!(introspected["active"], true, "{introspected}");
         assert_eq!(introspected["token_type"], "DPoP", "{introspected}");
         assert_eq!(introspected["cnf"]["jkt"], thumbprint.as_str());

@@ -2,6 +2,7 @@
 //! HTTPS as in production (see `end_to_end::third_party`).
 
 use authorization_server::Config;
+use end_to_end::third_party::ScriptServer;
 use end_to_end::user_agent::UserAgent;
 use service_kit::testing::pki::TestPki;
 
@@ -199,6 +200,29 @@ async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_se
 /// password.
 const FOREIGN_PERSON: [(&str, &str); 2] = [("login", "ada"), ("password", "any password")];
 
+/// Our client on `reserved`, with `provider` as its issuer (the only one
+/// it trusts) and `redirect_uri` registered there.
+async fn start_client_of(
+    provider: &ScriptServer,
+    reserved: client::testing::Reserved,
+    mut config: client::Config,
+    redirect_uri: &str,
+) -> client::testing::TestClient {
+    config.issuer = provider.url.clone();
+    config.trusted_issuer = vec![provider.url.clone()];
+    config.redirect_uri = redirect_uri.to_owned();
+    client::testing::start_on(reserved, config).await
+}
+
+/// `person` from the client's `start` through the provider's login and
+/// consent pages back to `redirect_uri`: the page the callback leads to.
+async fn through_the_provider(person: &UserAgent, start: &str, redirect_uri: &str) -> String {
+    let callback = person
+        .walk_through_forms(start, redirect_uri, &FOREIGN_PERSON)
+        .await;
+    person.follow_to_page(&callback).await
+}
+
 /// Our client signs a person in against oidc-provider (npm), a certified
 /// OpenID Provider that is not ours, and signs them out there: discovery
 /// at its `/.well-known/openid-configuration`, the code flow with PKCE
@@ -214,7 +238,7 @@ async fn our_client_signs_in_and_out_with_oidc_provider() {
     };
     for database_url in service_kit::testing::test_database_urls().await {
         // Our client's address first: the provider registers its redirect URIs.
-        let mut config = client::testing::config(&database_url, "", "http://localhost:9002");
+        let config = client::testing::config(&database_url, "", "http://localhost:9002");
         let reserved = client::testing::reserve(&config.serve);
         let client_url = reserved.url.clone();
         let redirect_uri = format!("{client_url}/callback");
@@ -225,21 +249,11 @@ async fn our_client_signs_in_and_out_with_oidc_provider() {
             &[&redirect_uri, &post_logout_redirect_uri],
         )
         .await;
-        config.issuer = provider.url.clone();
-        config.trusted_issuer = vec![provider.url.clone()];
-        config.redirect_uri = redirect_uri.clone();
-        let _client = client::testing::start_on(reserved, config).await;
+        let _client = start_client_of(&provider, reserved, config, &redirect_uri).await;
         let ada = UserAgent::new("ada", "any password");
 
         // Sign in: the provider's login and consent pages, back at the callback.
-        let callback = ada
-            .walk_through_forms(
-                &format!("{client_url}/signin"),
-                &redirect_uri,
-                &FOREIGN_PERSON,
-            )
-            .await;
-        let home = ada.follow_to_page(&callback).await;
+        let home = through_the_provider(&ada, &format!("{client_url}/signin"), &redirect_uri).await;
         assert!(
             home.contains("Signed in as <strong>Ada Lovelace</strong>"),
             "{home}"
@@ -325,7 +339,7 @@ async fn our_client_and_resource_use_dpop_bound_jwt_access_tokens_of_oidc_provid
         let mut resource_config = protected_resource::testing::config(&resource_database, "");
         let reserved_resource = protected_resource::testing::reserve(&resource_config.serve);
         let resource_url = reserved_resource.url.clone();
-        let mut config = client::testing::config(&database_url, "", &resource_url);
+        let config = client::testing::config(&database_url, "", &resource_url);
         let reserved = client::testing::reserve(&config.serve);
         let client_url = reserved.url.clone();
         let redirect_uri = format!("{client_url}/callback");
@@ -340,20 +354,11 @@ async fn our_client_and_resource_use_dpop_bound_jwt_access_tokens_of_oidc_provid
         resource_config.validation = protected_resource::ValidationMethod::Jwt;
         let _resource =
             protected_resource::testing::start_on(reserved_resource, resource_config).await;
-        config.issuer = provider.url.clone();
-        config.trusted_issuer = vec![provider.url.clone()];
-        config.redirect_uri = redirect_uri.clone();
-        let _client = client::testing::start_on(reserved, config).await;
+        let _client = start_client_of(&provider, reserved, config, &redirect_uri).await;
         let ada = UserAgent::new("ada", "any password");
 
-        let callback = ada
-            .walk_through_forms(
-                &format!("{client_url}/connect"),
-                &redirect_uri,
-                &FOREIGN_PERSON,
-            )
-            .await;
-        let connected = ada.follow_to_page(&callback).await;
+        let connected =
+            through_the_provider(&ada, &format!("{client_url}/connect"), &redirect_uri).await;
         assert!(connected.contains("Facebook is connected"), "{connected}");
         ada.post_to_facebook(&client_url, "a run through a foreign provider")
             .await;

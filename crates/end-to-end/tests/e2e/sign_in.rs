@@ -11,20 +11,7 @@
 
 use authorization_server::jwt::SigningAlgorithm;
 use end_to_end::user_agent::absolute;
-use end_to_end::{AtConsent, Ecosystem, Options, UserAgent};
-
-/// Signs `person` in at the client; returns the home page that follows.
-async fn sign_in(ecosystem: &Ecosystem, person: &UserAgent) -> String {
-    let client = &ecosystem.client_url;
-    let callback = person
-        .walk_to(
-            &format!("{client}/signin"),
-            &format!("{client}/callback"),
-            AtConsent::Approve("openid profile"),
-        )
-        .await;
-    person.follow_to_page(&callback).await
-}
+use end_to_end::{Ecosystem, Options};
 
 /// The run ids a home page lists.
 fn run_ids(home: &str) -> Vec<String> {
@@ -40,7 +27,7 @@ async fn live_the_sign_in_story(ecosystem: &Ecosystem) {
 
     // 1. Sign in.
     let hamza = ecosystem.user_agent("hamza", "hamza-password");
-    let home = sign_in(ecosystem, &hamza).await;
+    let home = hamza.sign_in(&ecosystem.client_url).await;
     assert!(
         home.contains("Signed in as <strong>Hamza Ali</strong>"),
         "{home}"
@@ -55,7 +42,7 @@ async fn live_the_sign_in_story(ecosystem: &Ecosystem) {
 
     // 3. A second browser of hamza's: the same runs, the same connection.
     let hamza_elsewhere = ecosystem.user_agent("hamza", "hamza-password");
-    let home = sign_in(ecosystem, &hamza_elsewhere).await;
+    let home = hamza_elsewhere.sign_in(&ecosystem.client_url).await;
     assert!(home.contains("Hamza Ali"), "{home}");
     assert_eq!(run_ids(&home), runs);
     hamza_elsewhere
@@ -63,7 +50,7 @@ async fn live_the_sign_in_story(ecosystem: &Ecosystem) {
         .await;
     // Alice sees none of it.
     let alice = ecosystem.user_agent("alice", "alice-password");
-    let home = sign_in(ecosystem, &alice).await;
+    let home = alice.sign_in(&ecosystem.client_url).await;
     assert!(home.contains("Alice Martin"), "{home}");
     assert!(
         !home.contains("name=\"message\""),
@@ -118,7 +105,7 @@ async fn the_client_accepts_eddsa_signed_id_tokens_too() {
     let ecosystem = Ecosystem::start(options).await;
     let hamza = ecosystem.user_agent("hamza", "hamza-password");
 
-    let home = sign_in(&ecosystem, &hamza).await;
+    let home = hamza.sign_in(&ecosystem.client_url).await;
 
     assert!(
         home.contains("Signed in as <strong>Hamza Ali</strong>"),

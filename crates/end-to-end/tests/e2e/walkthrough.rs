@@ -207,12 +207,16 @@ fn attacker_requests(recording: &[Exchange]) -> Vec<&Exchange> {
 
 /// The value of the request header `name` of a redacted exchange.
 fn request_header<'a>(exchange: &'a Exchange, name: &str) -> &'a str {
-    exchange
-        .request_headers
+    header_value(&exchange.request_headers, name)
+        .unwrap_or_else(|| panic!("no {name} header in {exchange:?}"))
+}
+
+/// The value of the header `name` among `headers`.
+fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
         .iter()
         .find(|(header, _)| header == name)
         .map(|(_, value)| value.as_str())
-        .unwrap_or_else(|| panic!("no {name} header in {exchange:?}"))
 }
 
 #[actix_rt::test]
@@ -291,10 +295,6 @@ async fn the_dpop_recording_names_one_key_from_authorize_to_introspection_and_re
 
 /// The value of the response header `name` of a redacted exchange.
 fn response_header<'a>(exchange: &'a Exchange, name: &str) -> &'a str {
-    exchange
-        .response_headers
-        .iter()
-        .find(|(header, _)| header == name)
-        .map(|(_, value)| value.as_str())
+    header_value(&exchange.response_headers, name)
         .unwrap_or_else(|| panic!("no {name} response header in {exchange:?}"))
 }

@@ -293,26 +293,23 @@ impl KeySource {
     /// OpenID Connect Discovery 1.0 §4.1: the well-known path is appended
     /// to the issuer, its path kept.
     fn openid_configuration_url(&self) -> url::Url {
-        let issuer = &self.settings.issuer_url;
-        let mut url = issuer.clone();
-        url.set_path(&format!(
-            "{}{OPENID_CONFIGURATION_PATH}",
-            issuer.path().trim_end_matches('/')
-        ));
-        url.set_query(None);
-        self.internal(url)
+        let issuer_path = self.settings.issuer_url.path().trim_end_matches('/');
+        self.on_issuer_origin(&format!("{issuer_path}{OPENID_CONFIGURATION_PATH}"))
     }
 
     /// RFC 8414 §3.1: the well-known path goes between the issuer's host
     /// and its path (`https://as.example/tenant` →
     /// `https://as.example/.well-known/oauth-authorization-server/tenant`).
     fn metadata_url(&self) -> url::Url {
-        let issuer = &self.settings.issuer_url;
-        let mut url = issuer.clone();
-        url.set_path(&format!(
-            "{METADATA_PATH}{}",
-            issuer.path().trim_end_matches('/')
-        ));
+        let issuer_path = self.settings.issuer_url.path().trim_end_matches('/');
+        self.on_issuer_origin(&format!("{METADATA_PATH}{issuer_path}"))
+    }
+
+    /// The issuer's URL with `path` in place of its own and no query,
+    /// fetched where [`Self::internal`] says.
+    fn on_issuer_origin(&self, path: &str) -> url::Url {
+        let mut url = self.settings.issuer_url.clone();
+        url.set_path(path);
         url.set_query(None);
         self.internal(url)
     }

@@ -109,8 +109,7 @@ async fn without_the_cache_a_revoked_token_is_refused_at_once() {
 
     app.fake.revoke(&token);
 
-    let response = app.get("/api/me", &token).await;
-    app.assert_invalid_token(response).await;
+    app.assert_me_refuses(&token).await;
 }
 
 #[actix_rt::test]

@@ -273,7 +273,12 @@ pub async fn spawn_jwt_app_with_alices_claims() -> (JwtApp, Value) {
 /// `options` with `validation`, `issuer` set for the fake issuer.
 pub async fn spawn_jwt_app_with(options: Options) -> JwtApp {
     let issuer = FakeIssuer::start().await;
-    let key = SigningKey::ed25519("key-1");
+    spawn_jwt_app_of(issuer, SigningKey::ed25519("key-1"), options).await
+}
+
+/// `options` with `validation`, `issuer` set for `issuer`, which publishes
+/// `key`.
+pub async fn spawn_jwt_app_of(issuer: FakeIssuer, key: SigningKey, options: Options) -> JwtApp {
     issuer.publish(&[&key]);
     let app = spawn_app_with(Options {
         validation: ValidationMethod::Jwt,

@@ -442,6 +442,13 @@ impl TestApp {
         self.get("/api/me", token).await
     }
 
+    /// Asserts that `GET /api/me` with `token` is the RFC 6750
+    /// `invalid_token` refusal (401).
+    pub async fn assert_me_refuses(&self, token: &str) -> Value {
+        let response = self.get("/api/me", token).await;
+        self.assert_invalid_token(response).await
+    }
+
     /// The status of `GET /api/me` with `token`.
     pub async fn me_status(&self, token: &str) -> u16 {
         self.get("/api/me", token).await.status().as_u16()

@@ -96,9 +96,7 @@ async fn an_inactive_token_is_invalid_token() {
     let (app, token) = spawn_app_with_token_of("alice", "profile").await;
     app.fake.revoke(&token);
 
-    let response = app.get("/api/me", &token).await;
-
-    app.assert_invalid_token(response).await;
+    app.assert_me_refuses(&token).await;
 }
 
 #[actix_rt::test]

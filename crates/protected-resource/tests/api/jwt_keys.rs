@@ -8,7 +8,8 @@ use serde_json::json;
 use service_kit::testing::sqlite_url;
 
 use crate::fake_issuer::{
-    access_token_claims, spawn_jwt_app, spawn_jwt_app_with, FakeIssuer, SigningKey,
+    access_token_claims, spawn_jwt_app, spawn_jwt_app_of, spawn_jwt_app_with, FakeIssuer, JwtApp,
+    SigningKey,
 };
 use crate::helpers::{assert_refused, assert_unavailable, spawn_app_with, Options};
 use protected_resource::ValidationMethod;
@@ -243,14 +244,8 @@ async fn behind_a_container_network_the_keys_come_from_the_internal_url() {
 async fn spawn_in_front_of_an_openid_provider() -> (FakeIssuer, SigningKey, crate::helpers::TestApp)
 {
     let issuer = FakeIssuer::start_openid_provider().await;
-    let key = SigningKey::p256("key-1");
-    issuer.publish(&[&key]);
-    let app = spawn_app_with(Options {
-        validation: ValidationMethod::Jwt,
-        issuer: issuer.issuer.clone(),
-        ..Options::default()
-    })
-    .await;
+    let JwtApp { app, issuer, key } =
+        spawn_jwt_app_of(issuer, SigningKey::p256("key-1"), Options::default()).await;
     (issuer, key, app)
 }
 

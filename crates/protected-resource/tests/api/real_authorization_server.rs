@@ -138,8 +138,7 @@ async fn a_token_revoked_at_the_authorization_server_is_refused() {
         .unwrap();
     assert_eq!(revoked.status(), 200);
 
-    let response = app.get("/api/me", &token).await;
-    app.assert_invalid_token(response).await;
+    app.assert_me_refuses(&token).await;
 }
 
 #[actix_rt::test]
@@ -149,8 +148,7 @@ async fn a_token_expired_at_the_authorization_server_is_refused() {
 
     server.advance_clock(24 * 3600);
 
-    let response = app.get("/api/me", &token).await;
-    app.assert_invalid_token(response).await;
+    app.assert_me_refuses(&token).await;
 }
 
 #[actix_rt::test]
@@ -163,9 +161,7 @@ async fn a_token_for_another_resource_is_refused() {
     };
     let token = server.obtain_access_token(&flow).await;
 
-    let response = app.get("/api/me", &token).await;
-
-    app.assert_invalid_token(response).await;
+    app.assert_me_refuses(&token).await;
 }
 
 #[actix_rt::test]

@@ -83,6 +83,41 @@ async fn post_with_basic(
     (status, response.json().await.unwrap_or_default())
 }
 
+/// `person` approves `profile post` for `strava-logs` at `/authorize`, with
+/// a fresh PKCE pair (RFC 7636) and `state`, which comes back: the
+/// verifier and the code.
+async fn approve_strava_logs(
+    person: &UserAgent,
+    as_url: &str,
+    redirect_uri: &str,
+    state: &str,
+) -> (String, String) {
+    let verifier = generate_credential();
+    let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&verifier).unwrap());
+    let authorize = url::Url::parse_with_params(
+        &format!("{as_url}/authorize"),
+        &[
+            ("response_type", "code"),
+            ("client_id", "strava-logs"),
+            ("redirect_uri", redirect_uri),
+            ("scope", "profile post"),
+            ("state", state),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .unwrap();
+    let back = person
+        .walk_to(
+            authorize.as_str(),
+            redirect_uri,
+            AtConsent::Approve("profile post"),
+        )
+        .await;
+    assert_eq!(query_param(&back, "state"), state);
+    (verifier, query_param(&back, "code"))
+}
+
 #[actix_rt::test]
 async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries() {
     let directory = std::env::temp_dir().join(format!("e2e-logs-{}", uuid::Uuid::new_v4()));
@@ -236,31 +271,8 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
     // credential is known: state, verifier, code, access and refresh
     // tokens, the refreshed pair; each used where it goes.
     let alice = UserAgent::new("alice", "alice-password");
-    let verifier = generate_credential();
-    let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&verifier).unwrap());
     let state = generate_credential();
-    let authorize = url::Url::parse_with_params(
-        &format!("{as_url}/authorize"),
-        &[
-            ("response_type", "code"),
-            ("client_id", "strava-logs"),
-            ("redirect_uri", &redirect_uri),
-            ("scope", "profile post"),
-            ("state", &state),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ],
-    )
-    .unwrap();
-    let back = alice
-        .walk_to(
-            authorize.as_str(),
-            &redirect_uri,
-            AtConsent::Approve("profile post"),
-        )
-        .await;
-    let code = query_param(&back, "code");
-    assert_eq!(query_param(&back, "state"), state);
+    let (verifier, code) = approve_strava_logs(&alice, &as_url, &redirect_uri, &state).await;
     secrets.push(("alice's state".into(), state.clone()));
     secrets.push(("alice's verifier".into(), verifier.clone()));
     secrets.push(("alice's code".into(), code.clone()));
@@ -283,28 +295,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
 
     // A fresh flow's tokens, refreshed, used at the resource, introspected
     // and revoked.
-    let (verifier, code) = {
-        let verifier = generate_credential();
-        let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&verifier).unwrap());
-        let mut again = authorize.clone();
-        again.query_pairs_mut().clear().extend_pairs([
-            ("response_type", "code"),
-            ("client_id", "strava-logs"),
-            ("redirect_uri", redirect_uri.as_str()),
-            ("scope", "profile post"),
-            ("state", "second-flow"),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ]);
-        let back = alice
-            .walk_to(
-                again.as_str(),
-                &redirect_uri,
-                AtConsent::Approve("profile post"),
-            )
-            .await;
-        (verifier, query_param(&back, "code"))
-    };
+    let (verifier, code) = approve_strava_logs(&alice, &as_url, &redirect_uri, "second-flow").await;
     secrets.push(("the second verifier".into(), verifier.clone()));
     secrets.push(("the second code".into(), code.clone()));
     let (_, tokens) = post_with_basic(
