@@ -57,3 +57,17 @@ pub async fn spawn_called_back_at_itself(mut config: Config) -> TestClient {
     config.redirect_uri = format!("{}/callback", reserved.url);
     start_on(reserved, config).await
 }
+
+/// The private scalar `d` of a P-256 PKCS#8 key as the client stores it
+/// (RFC 5915's `privateKey`, after `version 1`), base64url: how a JWK
+/// would show it. For tests that search pages and logs for the key.
+pub fn private_scalar(pkcs8: &[u8]) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let marker = [0x02, 0x01, 0x01, 0x04, 0x20];
+    let at = pkcs8
+        .windows(marker.len())
+        .position(|window| window == marker)
+        .map_or(pkcs8.len(), |at| at + marker.len());
+    URL_SAFE_NO_PAD.encode(pkcs8.get(at..at + 32).unwrap_or_default())
+}

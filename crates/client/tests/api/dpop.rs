@@ -251,18 +251,6 @@ async fn a_token_answered_as_bearer_stays_a_bearer_token() {
     }
 }
 
-/// The private scalar `d` of a P-256 PKCS#8 key (RFC 5915's `privateKey`,
-/// after `version 1`), base64url: how a JWK would show it.
-fn private_scalar(pkcs8: &[u8]) -> String {
-    let marker = [0x02, 0x01, 0x01, 0x04, 0x20];
-    let at = pkcs8
-        .windows(marker.len())
-        .position(|window| window == marker)
-        .unwrap()
-        + marker.len();
-    URL_SAFE_NO_PAD.encode(&pkcs8[at..at + 32])
-}
-
 #[actix_rt::test]
 async fn the_behind_the_scenes_page_shows_each_proof_decoded_and_never_the_private_key() {
     let app = dpop_app(service_kit::testing::sqlite_url()).await;
@@ -304,7 +292,7 @@ async fn the_behind_the_scenes_page_shows_each_proof_decoded_and_never_the_priva
             assert!(page.contains(wanted), "{wanted} missing from {page}");
         }
     }
-    let private = private_scalar(key.pkcs8());
+    let private = client::testing::private_scalar(key.pkcs8());
     let home = app.home().await;
     for page in [&callback_page, &post_page, &home] {
         assert!(!page.contains(&stored), "the stored key on a page");

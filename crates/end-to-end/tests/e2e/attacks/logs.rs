@@ -1,5 +1,7 @@
 //! Rules 23 and 31: no secret in the logs of the three real binaries.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use std::path::Path;
 
 use authorization_server::testing::hidden_input;
@@ -25,21 +27,6 @@ fn start_role(directory: &Path, name: &str, args: &[&str]) -> ChildServer {
 /// Stops it with SIGTERM and returns everything it logged.
 fn stop(role: ChildServer) -> String {
     role.terminate_and_read_log().1
-}
-
-/// The private scalar `d` of a stored P-256 PKCS#8 key (RFC 5915's
-/// `privateKey`, after `version 1`), base64url: how a JWK would show it.
-fn private_scalar(stored: &str) -> String {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
-    let pkcs8 = URL_SAFE_NO_PAD.decode(stored).unwrap();
-    let marker = [0x02, 0x01, 0x01, 0x04, 0x20];
-    let at = pkcs8
-        .windows(marker.len())
-        .position(|window| window == marker)
-        .unwrap()
-        + marker.len();
-    URL_SAFE_NO_PAD.encode(&pkcs8[at..at + 32])
 }
 
 /// The query parameter `name` of `url`.
@@ -400,7 +387,7 @@ async fn no_secret_of_a_whole_flow_reaches_the_debug_logs_of_the_three_binaries(
         let dpop_key = dpop_key.expect("the demo server offers DPoP");
         secrets.push((
             "the private scalar of the client's DPoP key".into(),
-            private_scalar(&dpop_key),
+            client::testing::private_scalar(&URL_SAFE_NO_PAD.decode(&dpop_key).unwrap()),
         ));
         secrets.push(("the client's DPoP key".into(), dpop_key));
     }
