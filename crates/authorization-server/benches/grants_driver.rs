@@ -44,7 +44,12 @@ use oauth_types::introspection::Audience;
 use oauth_types::pkce::{CodeChallenge, CodeVerifier};
 use oauth_types::secret::{generate_credential, AuthorizationCode};
 use oauth_types::token_response::TokenResponse;
-use service_kit::{Backend, Database};
+use service_kit::Database;
+
+#[path = "grants_driver/databases.rs"]
+mod databases;
+#[path = "grants_driver/dpop.rs"]
+mod dpop;
 
 const CLIENT_ID: &str = "strava";
 const CLIENT_SECRET: &str = "strava-secret";
@@ -144,13 +149,16 @@ fn main() {
                 url,
                 token,
                 count,
-            } => dpop_proofs(&key_file, &url, &token, count),
+            } => dpop::proofs(&key_file, &url, &token, count),
             Command::SeedTokens {
                 database_url,
                 count,
-            } => seed_tokens(&database_url, count).await,
+            } => databases::seed_tokens(&database_url, count).await,
             Command::PostgresDatabase { server, name, drop } => {
-                println!("{}", postgres_database(&server, &name, drop).await);
+                println!(
+                    "{}",
+                    databases::postgres_database(&server, &name, drop).await
+                );
             }
             Command::LoginBurst { as_url, burst } => login_burst(&as_url, burst).await,
             Command::Grants {
@@ -196,7 +204,7 @@ async fn access_token(as_url: &str, dpop_key_file: Option<&std::path::Path>) -> 
         if let Some(target) = location(&response) {
             if target.starts_with(REDIRECT_URI) {
                 let code = code_from_callback(&target, &state);
-                let proof = dpop_key_file.map(|file| token_request_proof(as_url, file));
+                let proof = dpop_key_file.map(|file| dpop::token_request_proof(as_url, file));
                 let http = reqwest::Client::new();
                 let tokens = redeem(&http, as_url, &code, &verifier_text, proof.as_deref()).await;
                 return tokens.access_token.secret().to_owned();
@@ -337,117 +345,6 @@ async fn token_request(
     let body = response.text().await.expect("a body");
     assert_eq!(status, 200, "POST /token answered {body}");
     serde_json::from_str(&body).expect("a token response")
-}
-
-/// A new DPoP key, written to `file` (PKCS#8, base64url), and its proof
-/// for `POST {as_url}/token`.
-fn token_request_proof(as_url: &str, file: &std::path::Path) -> String {
-    use base64::Engine;
-    let key = oauth_types::dpop::DpopKey::generate().expect("a DPoP key");
-    let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.pkcs8());
-    std::fs::write(file, encoded).expect("the key file");
-    let url = url::Url::parse(&format!("{as_url}/token")).expect("the token endpoint");
-    key.proof("POST", &url, service_kit::clock::now(), None, None)
-        .expect("a proof")
-}
-
-/// `count` proofs by the key in `key_file` for `GET url` with `token`.
-fn dpop_proofs(key_file: &std::path::Path, url: &str, token: &str, count: usize) {
-    use base64::Engine;
-    use std::io::Write;
-    let encoded = std::fs::read_to_string(key_file).expect("the key file");
-    let pkcs8 = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(encoded.trim())
-        .expect("base64url");
-    let key = oauth_types::dpop::DpopKey::from_pkcs8(&pkcs8).expect("a P-256 key");
-    let url = url::Url::parse(url).expect("a URL");
-    let token = oauth_types::secret::AccessToken::new(token);
-    let now = service_kit::clock::now();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for _ in 0..count {
-        let proof = key
-            .proof("GET", &url, now, Some(&token), None)
-            .expect("a proof");
-        writeln!(out, "{proof}").expect("stdout");
-    }
-}
-
-/// One statement: N rows shaped like real access tokens, random hashes.
-async fn seed_tokens(database_url: &str, count: i64) {
-    let database = Database::connect(database_url).await.expect("the database");
-    let now = service_kit::clock::now();
-    let statement = match database.backend() {
-        Backend::Sqlite => {
-            "INSERT INTO tokens (token_hash, kind, family_id, client_id, user_id, username, \
-             scope, audience, issued_at, expires_at) \
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
-             SELECT lower(hex(randomblob(32))), 'access', lower(hex(randomblob(16))), 'strava', \
-             'bench-user', 'bench', 'profile post', $2, $3, $4 FROM n"
-        }
-        Backend::Postgres => {
-            "INSERT INTO tokens (token_hash, kind, family_id, client_id, user_id, username, \
-             scope, audience, issued_at, expires_at) \
-             SELECT md5(random()::text) || md5(random()::text), 'access', md5(random()::text), \
-             'strava', 'bench-user', 'bench', 'profile post', $2, $3, $4 \
-             FROM generate_series(1, $1::bigint)"
-        }
-    };
-    let started = Instant::now();
-    let inserted = sqlx::query(statement)
-        .bind(count)
-        .bind(RESOURCE_ID)
-        .bind(now)
-        .bind(now + 24 * 3600)
-        .execute(database.pool())
-        .await
-        .expect("seeding tokens");
-    // Let the database settle before it is measured, as it would on its own
-    // a while after a bulk load: statistics, the visibility map and the
-    // dirty pages written (Postgres), the write-ahead log folded into the
-    // file (SQLite). A CHECKPOINT needs a privileged role; without it the
-    // server's own checkpoint comes later.
-    let settle: &[&str] = match database.backend() {
-        Backend::Postgres => &["VACUUM (ANALYZE) tokens", "CHECKPOINT"],
-        Backend::Sqlite => &["PRAGMA wal_checkpoint(TRUNCATE)"],
-    };
-    for statement in settle {
-        if let Err(err) = sqlx::query(statement).execute(database.pool()).await {
-            eprintln!("note: {statement} failed: {err}");
-        }
-    }
-    eprintln!(
-        "seeded {} tokens in {:.1} s",
-        inserted.rows_affected(),
-        started.elapsed().as_secs_f64()
-    );
-}
-
-/// Drops (if present) and, unless `drop_only`, creates database `name`;
-/// its URL.
-async fn postgres_database(server: &str, name: &str, drop_only: bool) -> String {
-    use sqlx::Connection;
-    assert!(
-        name.bytes()
-            .all(|byte| byte.is_ascii_lowercase() || byte == b'_'),
-        "a database name of lowercase letters and underscores"
-    );
-    sqlx::any::install_default_drivers();
-    let mut connection = sqlx::AnyConnection::connect(server)
-        .await
-        .expect("the Postgres server");
-    let mut statements = vec![format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")];
-    if !drop_only {
-        statements.push(format!("CREATE DATABASE {name}"));
-    }
-    for statement in statements {
-        sqlx::query(&statement)
-            .execute(&mut connection)
-            .await
-            .expect("a database statement");
-    }
-    let mut url = url::Url::parse(server).expect("a Postgres URL");
-    url.set_path(name);
-    url.into()
 }
 
 /// Where and how hard to push.

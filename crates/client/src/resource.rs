@@ -156,7 +156,10 @@ impl Answered {
         self.status == 401
             && challenge::parse_all(self.challenges.iter().map(String::as_str))
                 .iter()
-                .any(|found| found.is("dpop") && found.param("error") == Some(dpop::USE_DPOP_NONCE))
+                .any(|found| {
+                    found.is("dpop")
+                        && found.param("error") == Some(BearerErrorCode::UseDpopNonce.as_str())
+                })
     }
 }
 

@@ -46,9 +46,6 @@ pub const PROOF_HEADER: &str = "DPoP";
 /// §8.1, §9: the answer header that carries a server's nonce.
 pub const NONCE_HEADER: &str = "DPoP-Nonce";
 
-/// §8, §9: the error code of an answer that asks for a nonce.
-pub const USE_DPOP_NONCE: &str = "use_dpop_nonce";
-
 /// Whether a new connection uses DPoP: the server lists an algorithm we
 /// sign with in `dpop_signing_alg_values_supported` (§5.1), and the client
 /// was not started with `--no-dpop`.

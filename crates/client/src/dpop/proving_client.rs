@@ -16,7 +16,9 @@ use oauth2::http::{HeaderValue, Request, StatusCode};
 use oauth2::{AsyncHttpClient, HttpClientError, HttpRequest, HttpResponse};
 use url::Url;
 
-use super::{Prover, NONCE_HEADER, PROOF_HEADER, USE_DPOP_NONCE};
+use oauth_types::OAuthErrorCode;
+
+use super::{Prover, NONCE_HEADER, PROOF_HEADER};
 
 /// What signs the proofs of one token request.
 pub struct TokenProofs<'a> {
@@ -101,7 +103,7 @@ fn nonce_of(answer: &HttpResponse) -> Option<String> {
 fn asks_for_a_nonce(answer: &HttpResponse) -> bool {
     answer.status() == StatusCode::BAD_REQUEST
         && serde_json::from_slice::<oauth_types::ErrorResponse>(answer.body())
-            .is_ok_and(|refusal| refusal.error == USE_DPOP_NONCE)
+            .is_ok_and(|refusal| refusal.error == OAuthErrorCode::UseDpopNonce.as_str())
 }
 
 #[cfg(test)]
