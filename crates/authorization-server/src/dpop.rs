@@ -14,7 +14,7 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use oauth_types::dpop::{self, JwkThumbprint, ProofCheck, VerifiedProof};
-use oauth_types::dpop_nonce::NonceSecret;
+use oauth_types::dpop_nonce::{NonceSecret, SECRET_NAME};
 use oauth_types::secret::AccessToken;
 use service_kit::database::secrets::server_secret;
 use service_kit::StartupError;
@@ -94,20 +94,16 @@ fn check_nonce(state: &AppState, proof: &VerifiedProof) -> Result<(), EndpointEr
     let Some(secret) = &state.dpop_nonce else {
         return Ok(());
     };
-    let now = state.now();
-    match &proof.nonce {
-        Some(nonce) if secret.accepts(nonce, now) => Ok(()),
-        _ => Err(EndpointError::UseDpopNonce {
-            nonce: secret.nonce(now),
-        }),
-    }
+    secret
+        .require(proof.nonce.as_deref(), state.now())
+        .map_err(|nonce| EndpointError::UseDpopNonce { nonce })
 }
 
 /// The DPoP nonce secret of this server's database, made by the first
 /// instance that needs it.
 pub async fn nonce_secret(pool: &sqlx::AnyPool) -> Result<NonceSecret, StartupError> {
     let unusable = |why: String| StartupError::Config(format!("the DPoP nonce secret: {why}"));
-    let encoded = server_secret(pool, "dpop-nonce", NonceSecret::generate_encoded)
+    let encoded = server_secret(pool, SECRET_NAME, NonceSecret::generate_encoded)
         .await
         .map_err(|error| unusable(error.to_string()))?;
     NonceSecret::from_encoded(&encoded).ok_or_else(|| unusable("corrupt".to_owned()))

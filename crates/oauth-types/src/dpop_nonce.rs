@@ -17,6 +17,10 @@ use base64::Engine;
 /// How long a nonce is handed out, in seconds (our policy).
 pub const WINDOW_SECONDS: i64 = 60;
 
+/// The name a role stores its nonce secret under (service-kit's
+/// `server_secrets`).
+pub const SECRET_NAME: &str = "dpop-nonce";
+
 /// The secret that makes and checks nonces. Its `Debug` shows nothing.
 pub struct NonceSecret(hmac::Key);
 
@@ -60,6 +64,16 @@ impl NonceSecret {
         let fresh = window == current || window == current - 1;
         fresh && hmac::verify(&self.0, &window.to_be_bytes(), &tag).is_ok()
     }
+
+    /// What a server that requires nonces does with a proof's `nonce`
+    /// (RFC 9449 §8, §9): `Ok` for a current one of ours, else `Err` with a
+    /// fresh one to hand out with `use_dpop_nonce`.
+    pub fn require(&self, presented: Option<&str>, now: i64) -> Result<(), String> {
+        match presented {
+            Some(nonce) if self.accepts(nonce, now) => Ok(()),
+            _ => Err(self.nonce(now)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +113,20 @@ mod tests {
         assert!(!secret.accepts(&format!("{window}.{}", &tag[1..]), NOW));
         assert!(!secret.accepts("", NOW));
         assert!(!secret.accepts("not-a-nonce", NOW));
+    }
+
+    #[test]
+    fn a_server_requiring_nonces_hands_out_a_fresh_one_for_a_missing_or_stale_one() {
+        let secret = secret();
+        let current = secret.nonce(NOW);
+
+        assert_eq!(secret.require(Some(&current), NOW), Ok(()));
+        let later = NOW + 2 * WINDOW_SECONDS;
+        assert_eq!(
+            secret.require(Some(&current), later),
+            Err(secret.nonce(later))
+        );
+        assert_eq!(secret.require(None, NOW), Err(current));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use actix_web::http::header::{HeaderMap, HeaderName};
 use oauth_types::dpop::{ProofError, VerifiedProof, IAT_WINDOW_SECONDS};
-use oauth_types::dpop_nonce::NonceSecret;
+use oauth_types::dpop_nonce::{NonceSecret, SECRET_NAME};
 use oauth_types::secret::CredentialHash;
 use service_kit::database::secrets::server_secret;
 
@@ -60,7 +60,7 @@ impl NonceRequirement {
     /// The secret of this resource's database, made by the first instance
     /// that needs it.
     pub async fn load(pool: &sqlx::AnyPool) -> Result<Self, sqlx::Error> {
-        let encoded = server_secret(pool, "dpop-nonce", NonceSecret::generate_encoded).await?;
+        let encoded = server_secret(pool, SECRET_NAME, NonceSecret::generate_encoded).await?;
         let secret = NonceSecret::from_encoded(&encoded)
             .ok_or_else(|| sqlx::Error::Decode("the stored DPoP nonce secret is corrupt".into()))?;
         Ok(Self(Some(secret)))
@@ -68,10 +68,9 @@ impl NonceRequirement {
 
     /// `Err` with a fresh nonce when the proof lacks a current one.
     pub fn check(&self, proof: &VerifiedProof, now: i64) -> Result<(), String> {
-        match (&self.0, &proof.nonce) {
-            (None, _) => Ok(()),
-            (Some(secret), Some(nonce)) if secret.accepts(nonce, now) => Ok(()),
-            (Some(secret), _) => Err(secret.nonce(now)),
+        match &self.0 {
+            Some(secret) => secret.require(proof.nonce.as_deref(), now),
+            None => Ok(()),
         }
     }
 }
