@@ -8,6 +8,7 @@ mod attacks;
 mod dpop;
 mod in_browser;
 mod interop;
+mod labs;
 mod over_http;
 mod resilience;
 mod sign_in;
