@@ -155,7 +155,9 @@ impl Redactor {
                 map.iter()
                     .map(|(name, field)| {
                         let field = match field {
-                            Value::String(text) if name == ID_TOKEN => self.id_token(text),
+                            Value::String(text) if name == ID_TOKEN || name == ACCESS_TOKEN => {
+                                self.jwt(name, text)
+                            }
                             Value::String(text) if name == ATH => {
                                 Value::String(self.access_token_hash(text))
                             }
@@ -175,14 +177,17 @@ impl Redactor {
         }
     }
 
-    /// An ID token as a reader wants it: `compact`, the placeholder of the
-    /// token as sent (which an `id_token_hint` shares), its JOSE `header`
-    /// and its `claims`, both redacted (`nonce`, `sub`, `at_hash` keep the
-    /// placeholders they have elsewhere; times become `‹unix time›`).
-    /// Decoded for display only: the client is the one that validates it.
-    /// Something that is not a JWT stays a placeholder.
-    fn id_token(&mut self, compact: &str) -> serde_json::Value {
-        let placeholder = self.secret(ID_TOKEN, compact);
+    /// An ID token, or an RFC 9068 JWT access token, as a reader wants it:
+    /// `compact`, the placeholder of the token as sent (which an
+    /// `id_token_hint` or an `Authorization` header shares), its JOSE
+    /// `header` and its `claims`, both redacted (`nonce`, `sub`, `at_hash`
+    /// keep the placeholders they have elsewhere; times become
+    /// `‹unix time›`); its signature is left out. Decoded for display
+    /// only: the client or the resource is the one that validates it.
+    /// Something that is not a JWT (an opaque access token) stays a
+    /// placeholder.
+    fn jwt(&mut self, name: &str, compact: &str) -> serde_json::Value {
+        let placeholder = self.secret(name, compact);
         let decoded = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(compact)
             .ok()
             .and_then(|jwt| Some((serde_json::to_value(jwt.header).ok()?, jwt.claims)));

@@ -1,14 +1,19 @@
 //! The story itself: the three roles in-process, each pair of parties
 //! behind its own recording proxy, and one person's whole connection.
-//! The sign-in story ([`super::sign_in`]) and the stolen-token story
-//! ([`super::dpop`]) play on the same stage.
+//! The sign-in story ([`super::sign_in`]), the stolen-token story
+//! ([`super::dpop`]) and the shorter stories ([`super::refused_consent`],
+//! [`super::client_credentials`], [`super::jwt`], [`super::refresh_replay`],
+//! [`super::public_client`]) play on the same stage; a [`Setup`] says how its roles are configured, and
+//! [`Stage::open_proxy`] puts a new party in front of a role.
 
 use std::path::{Path, PathBuf};
 
 use authorization_server::jwt::SigningAlgorithm;
 use authorization_server::store::clients::{self, ClientKind, NewClient};
 use authorization_server::testing::{hidden_input, location};
+use authorization_server::AccessTokenFormat;
 use oauth_types::ScopeSet;
+use protected_resource::ValidationMethod;
 use service_kit::server::Listener;
 use service_kit::Database;
 
@@ -18,15 +23,15 @@ use crate::user_agent::absolute;
 use crate::{AtConsent, UserAgent};
 
 /// The access token lifetime the story runs with (the default one).
-const ACCESS_TOKEN_TTL: i64 = 600;
+pub(super) const ACCESS_TOKEN_TTL: i64 = 600;
 
 /// Role names that replace the per-run loopback URLs.
 const BROWSER: &str = "browser";
 const CLIENT: &str = "client";
-const AUTHORIZATION_SERVER: &str = "authorization-server";
-const PROTECTED_RESOURCE: &str = "protected-resource";
+pub(super) const AUTHORIZATION_SERVER: &str = "authorization-server";
+pub(super) const PROTECTED_RESOURCE: &str = "protected-resource";
 /// Someone who has copied a token and calls the resource with it.
-const ATTACKER: &str = "attacker";
+pub(super) const ATTACKER: &str = "attacker";
 
 /// Where the recording lives in the repository.
 pub fn recording_dir() -> PathBuf {
@@ -75,9 +80,43 @@ pub(super) enum TokenBinding {
     Dpop,
 }
 
+/// How the roles of a [`Stage`] are configured.
+pub(super) struct Setup {
+    pub(super) issuer_setting: IssuerSetting,
+    pub(super) binding: TokenBinding,
+    /// `--access-token-format` of the authorization server.
+    pub(super) access_token_format: AccessTokenFormat,
+    /// `--validation` of the resource.
+    pub(super) validation: ValidationMethod,
+    /// Clients registered besides `strava` and the resource; their
+    /// `default_resource`, if `None`, becomes the resource behind its
+    /// proxy.
+    pub(super) more_clients: Vec<NewClient>,
+}
+
+impl Setup {
+    /// The roles as in the OAuth story: opaque tokens, introspection.
+    pub(super) fn new(issuer_setting: IssuerSetting, binding: TokenBinding) -> Self {
+        Self {
+            issuer_setting,
+            binding,
+            access_token_format: AccessTokenFormat::Opaque,
+            validation: ValidationMethod::Introspection,
+            more_clients: Vec::new(),
+        }
+    }
+}
+
+/// The URLs the roles themselves listen on, behind every proxy.
+struct Roles {
+    authorization_server: String,
+    protected_resource: String,
+}
+
 /// The three roles running behind their proxies, and the log.
 pub(super) struct Stage {
     log: Log,
+    roles: Roles,
     /// Longest first, so that no URL is replaced inside a longer one.
     origins: Vec<(String, String)>,
     /// The client as the browser reaches it.
@@ -93,6 +132,10 @@ pub(super) struct Stage {
 
 impl Stage {
     pub(super) async fn start(issuer_setting: IssuerSetting, binding: TokenBinding) -> Self {
+        Self::start_with(Setup::new(issuer_setting, binding)).await
+    }
+
+    pub(super) async fn start_with(setup: Setup) -> Self {
         let log = Log::new();
         let to_client = Proxy::bind(BROWSER, CLIENT);
         let browser_to_as = Proxy::bind(BROWSER, AUTHORIZATION_SERVER);
@@ -115,10 +158,17 @@ impl Stage {
             &redirect_uri,
             &post_logout_redirect_uri,
             &resource_id,
+            &setup,
         )
         .await;
-        let resource_url = start_resource(&issuer, resource_to_as.url(), &resource_id).await;
-        let client_issuer = match issuer_setting {
+        let resource_url = start_resource(
+            &issuer,
+            resource_to_as.url(),
+            &resource_id,
+            setup.validation,
+        )
+        .await;
+        let client_issuer = match setup.issuer_setting {
             IssuerSetting::Configured => issuer.clone(),
             IssuerSetting::Auto => "auto".to_owned(),
         };
@@ -128,7 +178,7 @@ impl Stage {
             client_to_as.url(),
             &redirect_uri,
             client_to_resource.url(),
-            binding,
+            setup.binding,
         )
         .await;
 
@@ -163,6 +213,10 @@ impl Stage {
         attacker_to_resource.start(&resource_url, &log);
         Self {
             log,
+            roles: Roles {
+                authorization_server: as_url,
+                protected_resource: resource_url,
+            },
             origins,
             client_front,
             attacker_front,
@@ -170,6 +224,39 @@ impl Stage {
             issuer,
             clock,
         }
+    }
+
+    /// The issuer, as the browser reaches it.
+    pub(super) fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Moves the authorization server's clock forward.
+    pub(super) fn advance_clock(&self, seconds: i64) {
+        self.clock.advance(seconds);
+    }
+
+    /// A proxy for a new party `from` in front of the role `to`
+    /// ([`AUTHORIZATION_SERVER`] or [`PROTECTED_RESOURCE`]), so that its
+    /// exchanges are labelled `from → to`; returns its URL.
+    pub(super) fn open_proxy(&mut self, from: &str, to: &str) -> String {
+        let target = if to == AUTHORIZATION_SERVER {
+            &self.roles.authorization_server
+        } else {
+            &self.roles.protected_resource
+        };
+        let proxy = Proxy::bind(from, to);
+        let url = proxy.url().to_owned();
+        proxy.start(target, &self.log);
+        self.name_origin(&url, to);
+        url
+    }
+
+    /// Shows `url` (an origin) as `http://{role}` in the recording.
+    pub(super) fn name_origin(&mut self, url: &str, role: &str) {
+        self.origins.push((url.to_owned(), role.to_owned()));
+        self.origins
+            .sort_by_key(|(url, _)| std::cmp::Reverse(url.len()));
     }
 
     pub(super) fn recording(&self) -> Vec<Exchange> {
@@ -257,6 +344,7 @@ async fn start_authorization_server(
     redirect_uri: &str,
     post_logout_redirect_uri: &str,
     resource_id: &str,
+    setup: &Setup,
 ) -> (String, service_kit::clock::Clock) {
     let database_url = service_kit::testing::sqlite_url();
     let database = Database::connect(&database_url).await.unwrap();
@@ -284,7 +372,16 @@ async fn start_authorization_server(
             "protected-resource-secret-1",
             resource_id,
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(setup.more_clients.iter().cloned().map(|client| {
+        NewClient {
+            default_resource: client
+                .default_resource
+                .or_else(|| Some(resource_id.to_owned())),
+            ..client
+        }
+    })) {
         assert!(clients::insert(database.pool(), &client, now)
             .await
             .unwrap());
@@ -301,6 +398,7 @@ async fn start_authorization_server(
     let mut config = authorization_server::Config::for_test(&database_url);
     config.issuer = issuer.to_owned();
     config.access_token_ttl = ACCESS_TOKEN_TTL;
+    config.access_token_format = setup.access_token_format;
     let clock = config.clock.clone();
     let listener = Listener::bind(&config.serve).unwrap();
     let (url, _handle) = authorization_server::build_on(config, listener)
@@ -311,11 +409,19 @@ async fn start_authorization_server(
 }
 
 /// The resource, introspecting every request (cache off, so each call
-/// shows its introspection).
-async fn start_resource(issuer: &str, authorization_server: &str, resource_id: &str) -> String {
+/// shows its introspection), or with `--validation jwt` fetching the
+/// issuer's keys through its proxy.
+async fn start_resource(
+    issuer: &str,
+    authorization_server: &str,
+    resource_id: &str,
+    validation: ValidationMethod,
+) -> String {
     let mut config =
         protected_resource::testing::config(&service_kit::testing::sqlite_url(), issuer);
     config.introspection_url = format!("{authorization_server}/introspect");
+    config.issuer_internal_url = Some(authorization_server.to_owned());
+    config.validation = validation;
     config.resource_id = resource_id.to_owned();
     protected_resource::testing::spawn_with(config).await.url
 }
