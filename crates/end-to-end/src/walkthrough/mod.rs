@@ -36,6 +36,7 @@
 //! | [`story`] | starts the roles behind the proxies and lives the story |
 //! | [`sign_in`] | the sign-in story, on the same stage |
 //! | [`dpop`] | the stolen-token story, on the same stage with DPoP |
+//! | [`refused_consent`] | the person says no at the consent screen |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -51,6 +52,9 @@ pub mod sign_in;
 /// A DPoP-bound token, stolen and replayed.
 pub mod dpop;
 
+/// A refused consent: `access_denied`, and no token.
+pub mod refused_consent;
+
 /// Credentials and ports out, placeholders and role names in.
 pub mod redact;
 
@@ -62,6 +66,7 @@ pub mod render;
 
 pub use dpop::{record_dpop, record_dpop_with_wire};
 pub use redact::redact;
+pub use refused_consent::record_refused_consent;
 pub use render::{read, render, render_exchange, write, Recording};
 pub use shape::{shape, shape_difference, Shape};
 pub use sign_in::record_sign_in;

@@ -16,10 +16,18 @@ pub enum Recording {
     SignIn,
     /// A DPoP-bound token, stolen and replayed in vain (`dpop.*`).
     Dpop,
+    /// Consent denied: `access_denied`, no token (`refused-consent.*`).
+    RefusedConsent,
 }
 
 impl Recording {
-    pub const ALL: [Self; 4] = [Self::Story, Self::Discovery, Self::SignIn, Self::Dpop];
+    pub const ALL: [Self; 5] = [
+        Self::Story,
+        Self::Discovery,
+        Self::SignIn,
+        Self::Dpop,
+        Self::RefusedConsent,
+    ];
 
     /// The file name, without extension.
     pub fn name(self) -> &'static str {
@@ -28,6 +36,7 @@ impl Recording {
             Self::Discovery => "discovery",
             Self::SignIn => "signin",
             Self::Dpop => "dpop",
+            Self::RefusedConsent => "refused-consent",
         }
     }
 
@@ -61,6 +70,12 @@ impl Recording {
                  it is the bound key), and `ath` is shown as the hash of the\n\
                  access token it names; its signature is left out.\n\n"
             }
+            Self::RefusedConsent => {
+                "# The recorded refused consent\n\n\
+                 hamza starts connecting Facebook, logs in and denies at the\n\
+                 consent screen. The browser comes back with `error=access_denied`,\n\
+                 `state` and `iss`; Strava shows the refusal and asks for no token.\n\n"
+            }
         }
     }
 
@@ -71,6 +86,7 @@ impl Recording {
             Self::Discovery => record_discovery().await,
             Self::SignIn => record_sign_in().await,
             Self::Dpop => record_dpop().await,
+            Self::RefusedConsent => super::refused_consent::record_refused_consent().await,
         }
     }
 }

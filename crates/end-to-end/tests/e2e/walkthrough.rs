@@ -7,6 +7,9 @@
 use end_to_end::recording::RawExchange;
 use end_to_end::walkthrough::{self, Body, Exchange, Recording};
 
+/// The shorter stories' own checks.
+mod stories;
+
 #[actix_rt::test]
 async fn the_committed_walkthrough_recording_matches_the_story_the_roles_tell_today() {
     let dir = walkthrough::recording_dir();

@@ -1,0 +1,62 @@
+//! The shorter recordings of docs/walkthrough.md ("More stories") show the
+//! rule each of them is about: the placeholders and fields the chapter
+//! points at are really there.
+
+use end_to_end::walkthrough::{self, Body, Exchange};
+
+use super::{request_header, response_json};
+
+/// The exchanges of `recording` at `path`, in order.
+fn at<'a>(recording: &'a [Exchange], path: &str) -> Vec<&'a Exchange> {
+    recording
+        .iter()
+        .filter(|exchange| exchange.path == path)
+        .collect()
+}
+
+/// The value of the form field `name` of a request.
+fn form_field<'a>(exchange: &'a Exchange, name: &str) -> Option<&'a str> {
+    let Body::Form { fields } = &exchange.request_body else {
+        panic!("a form: {exchange:?}");
+    };
+    fields
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// The JSON answer of an exchange.
+fn json_answer(exchange: &Exchange) -> &serde_json::Value {
+    let Body::Json { value } = &exchange.response_body else {
+        panic!("a JSON answer: {exchange:?}");
+    };
+    value
+}
+
+/// The value of the query parameter `name` of a request.
+fn query<'a>(exchange: &'a Exchange, name: &str) -> Option<&'a str> {
+    exchange
+        .query
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+#[actix_rt::test]
+async fn the_refused_consent_recording_brings_access_denied_with_state_and_iss_and_no_token_request(
+) {
+    let recording = walkthrough::record_refused_consent().await;
+
+    let callbacks = at(&recording, "/callback");
+    assert_eq!(callbacks.len(), 1);
+    let callback = callbacks[0];
+    assert_eq!(query(callback, "error"), Some("access_denied"));
+    assert_eq!(query(callback, "state"), Some("‹state#1›"));
+    assert_eq!(query(callback, "iss"), Some("http://authorization-server"));
+    assert_eq!(query(callback, "code"), None);
+    assert_eq!(callback.status, 400);
+    // The `state` is the one Strava sent to /authorize.
+    let authorize = at(&recording, "/authorize");
+    assert_eq!(query(authorize[0], "state"), Some("‹state#1›"));
+    assert!(at(&recording, "/token").is_empty(), "no token request");
+}
