@@ -37,6 +37,8 @@
 //! | [`sign_in`] | the sign-in story, on the same stage |
 //! | [`dpop`] | the stolen-token story, on the same stage with DPoP |
 //! | [`refused_consent`] | the person says no at the consent screen |
+//! | [`client_credentials`] | a service's own token, refused as a person |
+//! | [`direct`] | a party sending plain HTTP through a proxy of its own |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -55,6 +57,12 @@ pub mod dpop;
 /// A refused consent: `access_denied`, and no token.
 pub mod refused_consent;
 
+/// A client acting for itself (RFC 6749 §4.4).
+pub mod client_credentials;
+
+/// Parties that speak plain HTTP from the story.
+mod direct;
+
 /// Credentials and ports out, placeholders and role names in.
 pub mod redact;
 
@@ -64,6 +72,7 @@ pub mod shape;
 /// Reading and writing `docs/walkthrough/`, and the Markdown view.
 pub mod render;
 
+pub use client_credentials::record_client_credentials;
 pub use dpop::{record_dpop, record_dpop_with_wire};
 pub use redact::redact;
 pub use refused_consent::record_refused_consent;

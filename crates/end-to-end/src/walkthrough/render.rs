@@ -18,15 +18,19 @@ pub enum Recording {
     Dpop,
     /// Consent denied: `access_denied`, no token (`refused-consent.*`).
     RefusedConsent,
+    /// A service's own token, refused by user endpoints
+    /// (`client-credentials.*`).
+    ClientCredentials,
 }
 
 impl Recording {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
         Self::Dpop,
         Self::RefusedConsent,
+        Self::ClientCredentials,
     ];
 
     /// The file name, without extension.
@@ -37,6 +41,7 @@ impl Recording {
             Self::SignIn => "signin",
             Self::Dpop => "dpop",
             Self::RefusedConsent => "refused-consent",
+            Self::ClientCredentials => "client-credentials",
         }
     }
 
@@ -76,6 +81,14 @@ impl Recording {
                  consent screen. The browser comes back with `error=access_denied`,\n\
                  `state` and `iss`; Strava shows the refusal and asks for no token.\n\n"
             }
+            Self::ClientCredentials => {
+                "# The recorded client credentials\n\n\
+                 `nightly-export`, a confidential client with no person behind it,\n\
+                 gets a token for itself with `grant_type=client_credentials` and\n\
+                 calls `/api/me`. The introspection answer names no `sub` and no\n\
+                 `username`, and every endpoint of the resource acts for a person:\n\
+                 the token is refused.\n\n"
+            }
         }
     }
 
@@ -87,6 +100,7 @@ impl Recording {
             Self::SignIn => record_sign_in().await,
             Self::Dpop => record_dpop().await,
             Self::RefusedConsent => super::refused_consent::record_refused_consent().await,
+            Self::ClientCredentials => super::client_credentials::record_client_credentials().await,
         }
     }
 }

@@ -49,6 +49,7 @@ fn assert_no_credential_and_no_port(recording: &[Exchange]) {
         "strava-secret",
         "protected-resource-secret-1",
         "hamza-password",
+        walkthrough::client_credentials::SERVICE_SECRET,
     ] {
         assert!(!text.contains(secret), "{secret} leaked into the recording");
     }

@@ -60,3 +60,32 @@ async fn the_refused_consent_recording_brings_access_denied_with_state_and_iss_a
     assert_eq!(query(authorize[0], "state"), Some("‹state#1›"));
     assert!(at(&recording, "/token").is_empty(), "no token request");
 }
+
+#[actix_rt::test]
+async fn the_client_credentials_recording_shows_a_token_for_no_person_refused_by_the_resource() {
+    let recording = walkthrough::record_client_credentials().await;
+
+    let token = at(&recording, "/token")[0];
+    assert_eq!(token.from, "nightly-export");
+    assert_eq!(
+        form_field(token, "grant_type"),
+        Some("client_credentials"),
+        "{token:?}"
+    );
+    assert_eq!(
+        request_header(token, "authorization"),
+        "Basic base64(nightly-export:‹client_secret#1›)"
+    );
+    let issued = json_answer(token);
+    assert_eq!(issued["access_token"], "‹access_token#1›");
+    assert!(issued.get("refresh_token").is_none(), "{issued}");
+
+    let me = at(&recording, "/api/me")[0];
+    assert_eq!(me.status, 401);
+    assert_eq!(json_answer(me)["error"], "invalid_token");
+    let introspection = json_answer(at(&recording, "/introspect")[0]);
+    assert_eq!(introspection["active"], true, "{introspection}");
+    assert_eq!(introspection["client_id"], "nightly-export");
+    assert!(introspection.get("sub").is_none(), "{introspection}");
+    assert!(introspection.get("username").is_none(), "{introspection}");
+}
