@@ -38,6 +38,7 @@
 //! | [`dpop`] | the stolen-token story, on the same stage with DPoP |
 //! | [`refused_consent`] | the person says no at the consent screen |
 //! | [`client_credentials`] | a service's own token, refused as a person |
+//! | [`jwt`] | JWT access tokens, validated with the issuer's keys |
 //! | [`direct`] | a party sending plain HTTP through a proxy of its own |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
@@ -60,6 +61,9 @@ pub mod refused_consent;
 /// A client acting for itself (RFC 6749 §4.4).
 pub mod client_credentials;
 
+/// RFC 9068 JWT access tokens, validated locally.
+pub mod jwt;
+
 /// Parties that speak plain HTTP from the story.
 mod direct;
 
@@ -74,6 +78,7 @@ pub mod render;
 
 pub use client_credentials::record_client_credentials;
 pub use dpop::{record_dpop, record_dpop_with_wire};
+pub use jwt::record_jwt;
 pub use redact::redact;
 pub use refused_consent::record_refused_consent;
 pub use render::{read, render, render_exchange, write, Recording};

@@ -21,16 +21,19 @@ pub enum Recording {
     /// A service's own token, refused by user endpoints
     /// (`client-credentials.*`).
     ClientCredentials,
+    /// JWT access tokens, validated by the resource (`jwt.*`).
+    Jwt,
 }
 
 impl Recording {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
         Self::Dpop,
         Self::RefusedConsent,
         Self::ClientCredentials,
+        Self::Jwt,
     ];
 
     /// The file name, without extension.
@@ -42,6 +45,7 @@ impl Recording {
             Self::Dpop => "dpop",
             Self::RefusedConsent => "refused-consent",
             Self::ClientCredentials => "client-credentials",
+            Self::Jwt => "jwt",
         }
     }
 
@@ -89,6 +93,17 @@ impl Recording {
                  `username`, and every endpoint of the resource acts for a person:\n\
                  the token is refused.\n\n"
             }
+            Self::Jwt => {
+                "# The recorded JWT access tokens\n\n\
+                 hamza connects Strava and posts twice, with the authorization\n\
+                 server issuing RFC 9068 JWT access tokens and the resource\n\
+                 validating them itself. The access token is shown decoded in the\n\
+                 token response: `compact` is the placeholder of the token as sent\n\
+                 (the same one as in the `Authorization` headers), `header` its JOSE\n\
+                 header, `claims` what it says; its signature is left out. The\n\
+                 resource fetches the issuer's metadata and keys once, and never\n\
+                 introspects.\n\n"
+            }
         }
     }
 
@@ -101,6 +116,7 @@ impl Recording {
             Self::Dpop => record_dpop().await,
             Self::RefusedConsent => super::refused_consent::record_refused_consent().await,
             Self::ClientCredentials => super::client_credentials::record_client_credentials().await,
+            Self::Jwt => super::jwt::record_jwt().await,
         }
     }
 }

@@ -89,3 +89,44 @@ async fn the_client_credentials_recording_shows_a_token_for_no_person_refused_by
     assert!(introspection.get("sub").is_none(), "{introspection}");
     assert!(introspection.get("username").is_none(), "{introspection}");
 }
+
+#[actix_rt::test]
+async fn the_jwt_recording_shows_the_access_token_decoded_and_the_keys_fetched_instead_of_introspection(
+) {
+    let recording = walkthrough::record_jwt().await;
+
+    let access_token = &response_json(&recording, "/token")["access_token"];
+    assert_eq!(access_token["compact"], "‹access_token#1›");
+    // RFC 9068 §2.1: the header names the type; §2.2: the claims.
+    assert_eq!(access_token["header"]["typ"], "at+jwt", "{access_token}");
+    let claims = &access_token["claims"];
+    assert_eq!(claims["iss"], "http://authorization-server");
+    assert_eq!(claims["aud"], "http://protected-resource");
+    assert_eq!(claims["client_id"], "strava");
+    assert_eq!(claims["sub"], "‹sub#1›");
+    assert!(access_token.get("signature").is_none(), "{access_token}");
+
+    let posts = at(&recording, "/api/posts");
+    assert_eq!(posts.len(), 2);
+    for post in posts {
+        assert_eq!(post.status, 201);
+        assert_eq!(
+            request_header(post, "authorization"),
+            "Bearer ‹access_token#1›"
+        );
+    }
+    let keys = at(&recording, "/jwks.json");
+    assert_eq!(keys.len(), 1, "fetched once, then cached");
+    assert_eq!(keys[0].from, "protected-resource");
+    let key_ids: Vec<&serde_json::Value> = json_answer(keys[0])["keys"]
+        .as_array()
+        .expect("a JWK Set")
+        .iter()
+        .map(|key| &key["kid"])
+        .collect();
+    assert!(
+        key_ids.contains(&&access_token["header"]["kid"]),
+        "{key_ids:?}"
+    );
+    assert!(at(&recording, "/introspect").is_empty(), "no introspection");
+}
