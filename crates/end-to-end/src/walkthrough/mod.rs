@@ -39,6 +39,7 @@
 //! | [`refused_consent`] | the person says no at the consent screen |
 //! | [`client_credentials`] | a service's own token, refused as a person |
 //! | [`jwt`] | JWT access tokens, validated with the issuer's keys |
+//! | [`refresh_replay`] | a spent refresh token replayed: the family revoked |
 //! | [`direct`] | a party sending plain HTTP through a proxy of its own |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
@@ -64,6 +65,9 @@ pub mod client_credentials;
 /// RFC 9068 JWT access tokens, validated locally.
 pub mod jwt;
 
+/// A spent refresh token, replayed (RFC 9700 §4.14.2).
+pub mod refresh_replay;
+
 /// Parties that speak plain HTTP from the story.
 mod direct;
 
@@ -80,6 +84,7 @@ pub use client_credentials::record_client_credentials;
 pub use dpop::{record_dpop, record_dpop_with_wire};
 pub use jwt::record_jwt;
 pub use redact::redact;
+pub use refresh_replay::record_refresh_replay;
 pub use refused_consent::record_refused_consent;
 pub use render::{read, render, render_exchange, write, Recording};
 pub use shape::{shape, shape_difference, Shape};

@@ -23,10 +23,13 @@ pub enum Recording {
     ClientCredentials,
     /// JWT access tokens, validated by the resource (`jwt.*`).
     Jwt,
+    /// A spent refresh token replayed, the family revoked
+    /// (`refresh-replay.*`).
+    RefreshReplay,
 }
 
 impl Recording {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
@@ -34,6 +37,7 @@ impl Recording {
         Self::RefusedConsent,
         Self::ClientCredentials,
         Self::Jwt,
+        Self::RefreshReplay,
     ];
 
     /// The file name, without extension.
@@ -46,6 +50,7 @@ impl Recording {
             Self::RefusedConsent => "refused-consent",
             Self::ClientCredentials => "client-credentials",
             Self::Jwt => "jwt",
+            Self::RefreshReplay => "refresh-replay",
         }
     }
 
@@ -104,6 +109,14 @@ impl Recording {
                  resource fetches the issuer's metadata and keys once, and never\n\
                  introspects.\n\n"
             }
+            Self::RefreshReplay => {
+                "# The recorded refresh-token replay\n\n\
+                 hamza connects; his access token expires and Strava's refresh\n\
+                 rotates the refresh token. An `attacker` with a copy of the spent\n\
+                 refresh token and Strava's credentials presents it: `invalid_grant`,\n\
+                 and the whole family is revoked, so hamza's next post finds the\n\
+                 access token inactive and the rotated refresh token refused.\n\n"
+            }
         }
     }
 
@@ -117,6 +130,7 @@ impl Recording {
             Self::RefusedConsent => super::refused_consent::record_refused_consent().await,
             Self::ClientCredentials => super::client_credentials::record_client_credentials().await,
             Self::Jwt => super::jwt::record_jwt().await,
+            Self::RefreshReplay => super::refresh_replay::record_refresh_replay().await,
         }
     }
 }

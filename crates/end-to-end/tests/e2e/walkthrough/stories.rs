@@ -130,3 +130,48 @@ async fn the_jwt_recording_shows_the_access_token_decoded_and_the_keys_fetched_i
     );
     assert!(at(&recording, "/introspect").is_empty(), "no introspection");
 }
+
+#[actix_rt::test]
+async fn the_refresh_replay_recording_shows_the_spent_token_refused_and_its_family_revoked() {
+    let recording = walkthrough::record_refresh_replay().await;
+
+    let tokens = at(&recording, "/token");
+    assert_eq!(tokens.len(), 4, "code, refresh, replay, refresh");
+    let (rotation, replay, after) = (tokens[1], tokens[2], tokens[3]);
+    assert_eq!(
+        form_field(rotation, "refresh_token"),
+        Some("‹refresh_token#1›")
+    );
+    assert_eq!(
+        json_answer(rotation)["refresh_token"],
+        "‹refresh_token#2›",
+        "rotated"
+    );
+    assert_eq!(replay.from, "attacker");
+    assert_eq!(
+        form_field(replay, "refresh_token"),
+        Some("‹refresh_token#1›")
+    );
+    assert_eq!(replay.status, 400);
+    assert_eq!(json_answer(replay)["error"], "invalid_grant");
+    // The family is revoked: the rotated refresh token, and the access
+    // token it came with.
+    assert_eq!(after.from, "client");
+    assert_eq!(
+        form_field(after, "refresh_token"),
+        Some("‹refresh_token#2›")
+    );
+    assert_eq!(json_answer(after)["error"], "invalid_grant");
+    let last_introspection = at(&recording, "/introspect")
+        .into_iter()
+        .next_back()
+        .expect("introspections");
+    assert_eq!(
+        form_field(last_introspection, "token"),
+        Some("‹access_token#2›")
+    );
+    assert_eq!(
+        *json_answer(last_introspection),
+        serde_json::json!({ "active": false })
+    );
+}
