@@ -1,7 +1,8 @@
 //! The recorded walkthrough (docs/walkthrough.md): one whole story across
 //! the three roles, captured by [`crate::recording`] proxies, with every
 //! credential replaced by a stable placeholder and every port by a role
-//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop}.{json,md}`.
+//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop}.{json,md}`
+//! and to one pair of files per shorter story ([`Recording::ALL`]).
 //!
 //! ```text
 //!  browser ─▶ [client] ─▶ client ─▶ [protected-resource] ─▶ protected-resource
@@ -27,6 +28,9 @@
 //! A fourth ([`record_dpop`]) connects with DPoP (RFC 9449) and shows an
 //! attacker replaying the access token, copied from the resource's log,
 //! and being refused.
+//! Five shorter ones tell one rule each: a refused consent, a token for a
+//! client with no person behind it, JWT access tokens validated by the
+//! resource itself, a spent refresh token replayed, and a public client.
 //! [`shape`] is what the test compares with the committed
 //! recording: who talks to whom, which method, path and status, and the
 //! names of the parameters and fields, never their values.
@@ -40,6 +44,7 @@
 //! | [`client_credentials`] | a service's own token, refused as a person |
 //! | [`jwt`] | JWT access tokens, validated with the issuer's keys |
 //! | [`refresh_replay`] | a spent refresh token replayed: the family revoked |
+//! | [`public_client`] | a native app: PKCE, no secret, a rotating refresh token |
 //! | [`direct`] | a party sending plain HTTP through a proxy of its own |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
@@ -68,6 +73,9 @@ pub mod jwt;
 /// A spent refresh token, replayed (RFC 9700 §4.14.2).
 pub mod refresh_replay;
 
+/// A native app's code flow (RFC 8252, RFC 7636).
+pub mod public_client;
+
 /// Parties that speak plain HTTP from the story.
 mod direct;
 
@@ -83,6 +91,7 @@ pub mod render;
 pub use client_credentials::record_client_credentials;
 pub use dpop::{record_dpop, record_dpop_with_wire};
 pub use jwt::record_jwt;
+pub use public_client::record_public_client;
 pub use redact::redact;
 pub use refresh_replay::record_refresh_replay;
 pub use refused_consent::record_refused_consent;

@@ -26,10 +26,12 @@ pub enum Recording {
     /// A spent refresh token replayed, the family revoked
     /// (`refresh-replay.*`).
     RefreshReplay,
+    /// A native app: PKCE, no secret, rotation (`public-client.*`).
+    PublicClient,
 }
 
 impl Recording {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
@@ -38,6 +40,7 @@ impl Recording {
         Self::ClientCredentials,
         Self::Jwt,
         Self::RefreshReplay,
+        Self::PublicClient,
     ];
 
     /// The file name, without extension.
@@ -51,6 +54,7 @@ impl Recording {
             Self::ClientCredentials => "client-credentials",
             Self::Jwt => "jwt",
             Self::RefreshReplay => "refresh-replay",
+            Self::PublicClient => "public-client",
         }
     }
 
@@ -117,6 +121,15 @@ impl Recording {
                  and the whole family is revoked, so hamza's next post finds the\n\
                  access token inactive and the rotated refresh token refused.\n\n"
             }
+            Self::PublicClient => {
+                "# The recorded public client\n\n\
+                 `strava-mobile`, a native app with no secret, opens the browser at\n\
+                 `/authorize` with PKCE; hamza logs in and consents; the code comes\n\
+                 back to the app's loopback redirect URI (`http://127.0.0.1:8765`,\n\
+                 shown as `http://mobile-app` like every loopback URL here). The app\n\
+                 redeems it with only `client_id` and `code_verifier`, then refreshes:\n\
+                 the refresh token rotates.\n\n"
+            }
         }
     }
 
@@ -131,6 +144,7 @@ impl Recording {
             Self::ClientCredentials => super::client_credentials::record_client_credentials().await,
             Self::Jwt => super::jwt::record_jwt().await,
             Self::RefreshReplay => super::refresh_replay::record_refresh_replay().await,
+            Self::PublicClient => super::public_client::record_public_client().await,
         }
     }
 }

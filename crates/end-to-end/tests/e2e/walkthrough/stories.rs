@@ -175,3 +175,40 @@ async fn the_refresh_replay_recording_shows_the_spent_token_refused_and_its_fami
         serde_json::json!({ "active": false })
     );
 }
+
+#[actix_rt::test]
+async fn the_public_client_recording_sends_no_secret_and_rotates_the_refresh_token() {
+    let recording = walkthrough::record_public_client().await;
+
+    let authorize = at(&recording, "/authorize")[0];
+    assert_eq!(query(authorize, "client_id"), Some("strava-mobile"));
+    assert_eq!(query(authorize, "code_challenge_method"), Some("S256"));
+    assert_eq!(
+        query(authorize, "redirect_uri"),
+        Some("http://mobile-app/callback")
+    );
+    let tokens = at(&recording, "/token");
+    assert_eq!(tokens.len(), 2);
+    for token in &tokens {
+        assert_eq!(token.from, "mobile-app");
+        assert_eq!(form_field(token, "client_id"), Some("strava-mobile"));
+        assert_eq!(form_field(token, "client_secret"), None);
+        assert!(
+            token
+                .request_headers
+                .iter()
+                .all(|(name, _)| name != "authorization"),
+            "no client authentication: {token:?}"
+        );
+        assert_eq!(token.status, 200);
+    }
+    assert_eq!(
+        form_field(tokens[0], "code_verifier"),
+        Some("‹code_verifier#1›")
+    );
+    assert_eq!(
+        form_field(tokens[1], "refresh_token"),
+        Some("‹refresh_token#1›")
+    );
+    assert_eq!(json_answer(tokens[1])["refresh_token"], "‹refresh_token#2›");
+}
