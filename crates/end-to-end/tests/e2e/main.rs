@@ -9,6 +9,7 @@ mod dpop;
 mod in_browser;
 mod interop;
 mod over_http;
+mod private_key_jwt;
 mod resilience;
 mod sign_in;
 mod walkthrough;
