@@ -10,6 +10,9 @@
 //!     --default-resource https://api.example            # prints the secret once
 //! authorization-server client add --client-id api --kind protected-resource \
 //!     --resource-id https://api.example
+//! authorization-server client add --client-id signer --kind confidential \
+//!     --grant client_credentials --auth-method private_key_jwt \
+//!     --jwks signer.jwks.json                           # no secret: RFC 7523 keys
 //! authorization-server client list
 //! authorization-server key generate-encryption-key --file as.kek
 //! authorization-server --key-encryption-key-file as.kek key rotate   # see crate::jwt
@@ -24,8 +27,9 @@
 use std::io::BufRead;
 use std::process::ExitCode;
 
+use oauth_types::client_assertion::ClientJwkSet;
 use oauth_types::secret::ClientSecret;
-use oauth_types::{GrantType, ScopeSet};
+use oauth_types::{GrantType, ScopeSet, TokenEndpointAuthMethod};
 use service_kit::Database;
 
 use crate::config::{AdminCommand, ClientCommand, Config, KeyCommand, UserCommand};
@@ -108,12 +112,15 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             post_logout_redirect_uris,
             id_token_alg,
             dpop_bound,
+            auth_method,
+            jwks,
             database,
         }) => {
+            let (auth_method, jwks) = client_authentication(kind, auth_method, jwks.as_deref())?;
             for uri in &post_logout_redirect_uris {
                 redirect_uris::check(uri).map_err(|error| AdminError::Usage(error.to_string()))?;
             }
-            let client = new_client(
+            let mut client = new_client(
                 client_id,
                 kind,
                 redirect_uris,
@@ -122,10 +129,14 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
                 resource_id,
                 default_resource,
             )?;
+            // A `private_key_jwt` client proves itself with its key: no secret.
+            client.secret = client.secret.filter(|_| auth_method.uses_secret());
             let settings = ClientSettings {
                 post_logout_redirect_uris,
                 id_token_alg,
                 dpop_bound,
+                auth_method,
+                jwks,
             };
             (database.database_url, Action::AddClient(client, settings))
         }
@@ -158,11 +169,14 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
 }
 
 /// What `client add` registers beyond the client itself: its OpenID
-/// Connect settings, and whether its tokens must be DPoP-bound.
+/// Connect settings, whether its tokens must be DPoP-bound, and how it
+/// authenticates.
 struct ClientSettings {
     post_logout_redirect_uris: Vec<String>,
     id_token_alg: jwt::SigningAlgorithm,
     dpop_bound: bool,
+    auth_method: TokenEndpointAuthMethod,
+    jwks: Option<ClientJwkSet>,
 }
 
 enum Action {
@@ -212,6 +226,13 @@ impl Action {
                 )
                 .await?;
                 clients::set_dpop_bound(pool, &client.client_id, settings.dpop_bound).await?;
+                clients::set_auth_method(
+                    pool,
+                    &client.client_id,
+                    settings.auth_method,
+                    settings.jwks.as_ref(),
+                )
+                .await?;
                 Ok(match &client.secret {
                     Some(secret) => format!(
                         "added client {}\nclient_secret: {secret}\n(shown once; only its hash is stored)\n",
@@ -278,10 +299,11 @@ impl Action {
     }
 }
 
-/// A client's settings as `client list` shows them: its post-logout
+/// A client's settings as `client list` shows them: how it authenticates,
+/// its post-logout
 /// redirect URIs, its ID token `alg` when not RS256, `dpop_bound` when set.
 fn client_settings(client: &clients::Client) -> String {
-    let mut shown = String::new();
+    let mut shown = format!("\tauth_method={}", client.auth_method);
     if !client.post_logout_redirect_uris.is_empty() {
         shown.push_str(&format!(
             "\tpost_logout_redirect_uris=[{}]",
@@ -410,6 +432,50 @@ fn new_client(
         resource_id,
         default_resource,
     })
+}
+
+/// `--auth-method` and `--jwks`: the method (the kind's by default) and,
+/// for `private_key_jwt`, the client's public keys. Combinations that
+/// cannot work are refused.
+fn client_authentication(
+    kind: ClientKind,
+    method: Option<TokenEndpointAuthMethod>,
+    jwks: Option<&std::path::Path>,
+) -> Result<(TokenEndpointAuthMethod, Option<ClientJwkSet>), AdminError> {
+    let usage = |message: &str| Err(AdminError::Usage(message.to_owned()));
+    let method = method.unwrap_or_else(|| kind.default_auth_method());
+    match (kind, method) {
+        (ClientKind::Public, TokenEndpointAuthMethod::None) => {}
+        (ClientKind::Public, _) => {
+            return usage(
+                "a public client has no credentials: its --auth-method is none (it uses PKCE)",
+            )
+        }
+        (_, TokenEndpointAuthMethod::None) => {
+            return usage("--auth-method none is for public clients; this kind must authenticate")
+        }
+        _ => {}
+    }
+    let Some(path) = jwks else {
+        if method == TokenEndpointAuthMethod::PrivateKeyJwt {
+            return usage(
+                "--auth-method private_key_jwt needs --jwks FILE (the client's public keys)",
+            );
+        }
+        return Ok((method, None));
+    };
+    if method != TokenEndpointAuthMethod::PrivateKeyJwt {
+        return usage("--jwks is for --auth-method private_key_jwt");
+    }
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        AdminError::Usage(format!(
+            "--jwks {}: cannot read it: {error}",
+            path.display()
+        ))
+    })?;
+    let keys = ClientJwkSet::parse(&text)
+        .map_err(|error| AdminError::Usage(format!("--jwks {}: {error}", path.display())))?;
+    Ok((method, Some(keys)))
 }
 
 /// RFC 8707 §2: a resource indicator is an absolute URI without a fragment.

@@ -4,7 +4,13 @@
 //! - `client_secret_basic`: `Authorization: Basic base64(id ":" secret)`,
 //!   where id and secret are each form-urlencoded first (§2.3.1).
 //! - `client_secret_post`: `client_id` and `client_secret` in the body.
+//! - `private_key_jwt` (RFC 7523 §2.2): `client_assertion_type` and a
+//!   `client_assertion` JWT signed with the client's key
+//!   ([`crate::client_assertion`]).
 //! - public clients (§2.1): `client_id` only; they prove themselves with PKCE.
+//!
+//! Each client uses the method it registered (RFC 7591 §2
+//! `token_endpoint_auth_method`).
 //!
 //! Using two methods in one request is `invalid_request` (§2.3: "MUST NOT
 //! use more than one authentication method in each request"). Secrets are
@@ -26,6 +32,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use oauth_types::params::UniqueParams;
 
+use oauth_types::TokenEndpointAuthMethod;
+
+use crate::client_assertion;
 use crate::errors::EndpointError;
 use crate::form;
 use crate::state::AppState;
@@ -37,9 +46,9 @@ use service_kit::database::text::holds_nul;
 ///
 /// A refusal is `invalid_client`, 401, with `WWW-Authenticate: Basic` when
 /// Basic was tried (RFC 6749 §5.2). Every client authentication method is
-/// recognised in `authenticate` and `presented` below; later ones
-/// (`private_key_jwt`, RFC 7523 §2.2) plug in there, and every endpoint
-/// taking this extractor accepts them at once.
+/// recognised in `authenticate` and `presented` below, `private_key_jwt`
+/// (RFC 7523 §2.2) included, and every endpoint taking this extractor
+/// accepts them all.
 #[derive(Debug)]
 pub struct ClientAuthentication<F = StrictForm> {
     pub client: Client,
@@ -95,10 +104,20 @@ impl<F: FormRule + 'static> FromRequest for ClientAuthentication<F> {
     }
 }
 
+/// What the request presented to prove who it is.
+enum Credential {
+    /// Nothing: a public client (§2.1), which proves itself with PKCE.
+    Nothing,
+    /// A secret, in HTTP Basic or in the body (§2.3.1).
+    Secret(String),
+    /// A `private_key_jwt` assertion (RFC 7523 §2.2).
+    Assertion(String),
+}
+
 /// What the request presented.
 struct Presented {
     client_id: String,
-    secret: Option<String>,
+    credential: Credential,
     used_basic: bool,
 }
 
@@ -119,16 +138,46 @@ async fn authenticate(
     let Some(client) = found else {
         return Err(refused);
     };
-    let proven = match (client.kind, &client.secret_hash, &presented.secret) {
-        (ClientKind::Public, _, None) => true,
-        (ClientKind::Public, _, Some(_)) => false,
-        (_, Some(stored), Some(secret)) => stored.matches(secret),
-        _ => false,
-    };
-    if !proven {
-        return Err(refused);
+    check_registered_method(&client, &presented)?;
+    match &presented.credential {
+        Credential::Assertion(assertion) => {
+            client_assertion::verify(state, &client, assertion).await?;
+        }
+        Credential::Secret(secret) => {
+            let proven = (client.kind != ClientKind::Public)
+                && client
+                    .secret_hash
+                    .as_ref()
+                    .is_some_and(|stored| stored.matches(secret));
+            if !proven {
+                return Err(refused);
+            }
+        }
+        Credential::Nothing => {}
     }
     Ok((client, used_basic))
+}
+
+/// A client authenticates the way it registered (RFC 7591 §2
+/// `token_endpoint_auth_method`): a `private_key_jwt` client never with a
+/// secret, a client with a secret never with an assertion, a public client
+/// with neither. Basic and the body carry the same secret, so a client of
+/// `client_secret_basic` may use `client_secret_post` and the reverse
+/// (our policy: both prove the one secret it was given).
+fn check_registered_method(client: &Client, presented: &Presented) -> Result<(), EndpointError> {
+    let method = client.auth_method;
+    let fits = match &presented.credential {
+        Credential::Assertion(_) => method == TokenEndpointAuthMethod::PrivateKeyJwt,
+        Credential::Secret(_) => method.uses_secret(),
+        Credential::Nothing => method == TokenEndpointAuthMethod::None,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(EndpointError::ClientAuthRefused {
+        basic: presented.used_basic,
+        reason: format!("this client is registered to authenticate with {method}"),
+    })
 }
 
 fn presented(request: &HttpRequest, params: &UniqueParams) -> Result<Presented, EndpointError> {
@@ -138,24 +187,35 @@ fn presented(request: &HttpRequest, params: &UniqueParams) -> Result<Presented, 
         .map(|value| value.to_str().unwrap_or_default());
     let body_id = params.get("client_id");
     let body_secret = params.get("client_secret");
-    match header {
-        Some(header) => {
+    let assertion = client_assertion::presented(params)?;
+    let one_method_only = || {
+        EndpointError::InvalidRequest("use one client authentication method per request".to_owned())
+    };
+    match (header, assertion) {
+        (Some(_), Some(_)) => Err(one_method_only()),
+        (None, Some(_)) if body_secret.is_some() => Err(one_method_only()),
+        (None, Some(assertion)) => Ok(Presented {
+            client_id: client_assertion::client_id(body_id, assertion)?,
+            credential: Credential::Assertion(assertion.to_owned()),
+            used_basic: false,
+        }),
+        (Some(header), None) => {
             let (id, secret) = parse_basic(header)?;
             if body_secret.is_some() || body_id.is_some_and(|body_id| body_id != id) {
-                return Err(EndpointError::InvalidRequest(
-                    "use one client authentication method per request".to_owned(),
-                ));
+                return Err(one_method_only());
             }
             Ok(Presented {
                 client_id: id,
-                secret: Some(secret),
+                credential: Credential::Secret(secret),
                 used_basic: true,
             })
         }
-        None => match body_id {
+        (None, None) => match body_id {
             Some(id) => Ok(Presented {
                 client_id: id.to_owned(),
-                secret: body_secret.map(str::to_owned),
+                credential: body_secret.map_or(Credential::Nothing, |secret| {
+                    Credential::Secret(secret.to_owned())
+                }),
                 used_basic: false,
             }),
             None => Err(EndpointError::InvalidClient { basic: false }),

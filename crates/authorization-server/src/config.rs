@@ -228,6 +228,16 @@ pub enum ClientCommand {
         /// a DPoP proof is refused (RFC 9449 §5.2 `dpop_bound_access_tokens`).
         #[arg(long)]
         dpop_bound: bool,
+        /// How the client authenticates (RFC 7591 §2
+        /// `token_endpoint_auth_method`): client_secret_basic,
+        /// client_secret_post, private_key_jwt or none. Default: none for a
+        /// public client, client_secret_basic otherwise.
+        #[arg(long, value_parser = parse_auth_method)]
+        auth_method: Option<oauth_types::TokenEndpointAuthMethod>,
+        /// A file holding the JWK Set (RFC 7517 §5) of the client's public
+        /// keys, for `--auth-method private_key_jwt` (RFC 7523).
+        #[arg(long, value_name = "FILE")]
+        jwks: Option<std::path::PathBuf>,
         #[command(flatten)]
         database: AdminDatabase,
     },
@@ -279,6 +289,19 @@ pub fn check_issuer(issuer: &str) -> Result<(), String> {
 }
 
 /// `--grant`: one of [`oauth_types::GrantType`]'s names.
+fn parse_auth_method(value: &str) -> Result<oauth_types::TokenEndpointAuthMethod, String> {
+    oauth_types::TokenEndpointAuthMethod::parse(value).ok_or_else(|| {
+        let known: Vec<&str> = oauth_types::TokenEndpointAuthMethod::ALL
+            .iter()
+            .map(|method| method.as_str())
+            .collect();
+        format!(
+            "unknown client authentication method; use one of {}",
+            known.join(", ")
+        )
+    })
+}
+
 fn parse_grant_type(value: &str) -> Result<oauth_types::GrantType, String> {
     oauth_types::GrantType::parse(value).ok_or_else(|| {
         let known: Vec<&str> = oauth_types::GrantType::ALL

@@ -32,6 +32,10 @@ pub enum EndpointError {
     /// the answer then carries `WWW-Authenticate: Basic`.
     #[error("client authentication failed")]
     InvalidClient { basic: bool },
+    /// Client authentication failed for a reason the client can act on (a
+    /// refused `private_key_jwt` assertion, another registered method).
+    #[error("{reason}")]
+    ClientAuthRefused { basic: bool, reason: String },
     #[error("{0}")]
     InvalidGrant(String),
     #[error("{0}")]
@@ -82,7 +86,9 @@ impl EndpointError {
                 OAuthErrorCode::TemporarilyUnavailable
             }
             Self::InvalidRequest(_) => OAuthErrorCode::InvalidRequest,
-            Self::InvalidClient { .. } => OAuthErrorCode::InvalidClient,
+            Self::InvalidClient { .. } | Self::ClientAuthRefused { .. } => {
+                OAuthErrorCode::InvalidClient
+            }
             Self::InvalidGrant(_) => OAuthErrorCode::InvalidGrant,
             Self::UnauthorizedClient(_) | Self::Forbidden(_) => OAuthErrorCode::UnauthorizedClient,
             Self::UnsupportedGrantType(_) => OAuthErrorCode::UnsupportedGrantType,
@@ -103,7 +109,7 @@ impl ResponseError for EndpointError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Internal(error) if is_unavailable(error) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
+            Self::InvalidClient { .. } | Self::ClientAuthRefused { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) | Self::NoState => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -128,7 +134,9 @@ impl ResponseError for EndpointError {
         response
             .insert_header((CACHE_CONTROL, "no-store"))
             .insert_header((PRAGMA, "no-cache"));
-        if let Self::InvalidClient { basic: true } = self {
+        if let Self::InvalidClient { basic: true } | Self::ClientAuthRefused { basic: true, .. } =
+            self
+        {
             response.insert_header((WWW_AUTHENTICATE, "Basic realm=\"authorization-server\""));
         }
         // RFC 9449 §8: the nonce the next proof must carry.

@@ -14,6 +14,8 @@ pub mod admin;
 pub mod audience;
 /// The redirect back to the client (RFC 6749 §4.1.2, RFC 9207).
 pub mod authorization_response;
+/// `private_key_jwt` client assertions (RFC 7523): checked, and spent once.
+pub mod client_assertion;
 /// Client authentication (RFC 6749 §2.3).
 pub mod client_auth;
 /// Registered clients cached for a few seconds.

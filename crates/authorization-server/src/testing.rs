@@ -161,6 +161,30 @@ impl TestAuthorizationServer {
         assert!(added, "client {} already exists", client.client_id);
     }
 
+    /// Registers a client that authenticates with `private_key_jwt` (RFC
+    /// 7523) by a key of `jwks`; it has no secret.
+    pub async fn register_private_key_jwt_client(
+        &self,
+        client: NewClient,
+        jwks: &oauth_types::client_assertion::ClientJwkSet,
+    ) {
+        let client_id = client.client_id.clone();
+        self.register_client(NewClient {
+            secret: None,
+            ..client
+        })
+        .await;
+        let method = oauth_types::TokenEndpointAuthMethod::PrivateKeyJwt;
+        crate::store::clients::set_auth_method(
+            self.database.pool(),
+            &client_id,
+            method,
+            Some(jwks),
+        )
+        .await
+        .expect("register the client's keys");
+    }
+
     /// Registers a protected resource that may call `/introspect`.
     pub async fn register_protected_resource(
         &self,

@@ -15,6 +15,8 @@ use service_kit::clock::Clock;
 use service_kit::{ServeArgs, StartupError};
 use url::Url;
 
+use crate::client_assertion::AssertionSigner;
+
 #[derive(clap::Parser, Debug, Clone)]
 #[command(
     version,
@@ -87,6 +89,14 @@ pub struct Config {
     #[arg(long)]
     pub no_dpop: bool,
 
+    /// A PKCS#8 PEM private key (EC P-256, Ed25519 or RSA): this client
+    /// then authenticates with `private_key_jwt` (RFC 7523), a fresh
+    /// assertion signed by it on each token and revocation request, and
+    /// sends no secret. Register its public key with `client add
+    /// --auth-method private_key_jwt --jwks FILE`.
+    #[arg(long, value_name = "PEM")]
+    pub client_key: Option<PathBuf>,
+
     /// The clock every handler reads (tests move it forward).
     #[arg(skip)]
     pub clock: Clock,
@@ -133,6 +143,9 @@ pub struct Settings {
     /// Whether a connection may use DPoP (RFC 9449) when the authorization
     /// server offers it; `--no-dpop` turns it off.
     pub dpop: bool,
+    /// `--client-key`: authenticate with `private_key_jwt` (RFC 7523)
+    /// instead of the secret.
+    pub client_key: Option<AssertionSigner>,
 }
 
 impl Settings {
@@ -189,6 +202,11 @@ impl Settings {
             secure_cookies,
             ca_cert: config.ca_cert.clone(),
             dpop: !config.no_dpop,
+            client_key: config
+                .client_key
+                .as_deref()
+                .map(|path| AssertionSigner::read(path, config.clock.clone()))
+                .transpose()?,
         })
     }
 }

@@ -40,6 +40,10 @@ pub mod oauth;
 /// validated per Core §3.1.3.7, RP-initiated logout.
 pub mod openid;
 
+/// `private_key_jwt` (RFC 7523): with `--client-key`, assertions signed
+/// by the client's key instead of its secret.
+pub mod client_assertion;
+
 /// DPoP (RFC 9449): a key pair per connection, proofs on the token
 /// requests and the resource calls, server nonces.
 pub mod dpop;

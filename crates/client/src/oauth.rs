@@ -32,9 +32,10 @@ use std::sync::Mutex;
 use base64::prelude::{Engine, BASE64_STANDARD};
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AsyncHttpClient, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet, ErrorResponseType,
-    HttpClientError, HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, StandardErrorResponse, TokenResponse, TokenUrl,
+    AsyncHttpClient, AuthType, AuthUrl, ClientId, CsrfToken, EndpointNotSet, EndpointSet,
+    ErrorResponseType, HttpClientError, HttpRequest, HttpResponse, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, RequestTokenError, StandardErrorResponse, TokenResponse,
+    TokenUrl,
 };
 use oauth_types::secret::{generate_credential, AccessToken, AuthorizationCode, RefreshToken};
 use oauth_types::ScopeSet;
@@ -51,13 +52,34 @@ type OAuthClient =
     BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
 fn oauth_client(settings: &Settings, endpoints: &Endpoints) -> OAuthClient {
-    BasicClient::new(ClientId::new(settings.client_id.clone()))
-        .set_client_secret(oauth2::ClientSecret::new(
-            settings.client_secret.secret().to_owned(),
-        ))
+    let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
         .set_auth_uri(AuthUrl::from_url(endpoints.authorization_endpoint.clone()))
         .set_token_uri(TokenUrl::from_url(endpoints.token_endpoint.clone()))
-        .set_redirect_uri(RedirectUrl::from_url(settings.redirect_uri.clone()))
+        .set_redirect_uri(RedirectUrl::from_url(settings.redirect_uri.clone()));
+    match settings.client_key {
+        // RFC 7523 §2.2: no secret; `client_id` and the assertion go in
+        // the body (see [`client_assertion`]).
+        Some(_) => client.set_auth_type(AuthType::RequestBody),
+        None => client.set_client_secret(oauth2::ClientSecret::new(
+            settings.client_secret.secret().to_owned(),
+        )),
+    }
+}
+
+/// With `--client-key`, the `client_assertion_type` and a fresh
+/// `client_assertion` of a token or revocation request (RFC 7523 §2.2);
+/// none otherwise.
+pub(crate) fn client_assertion(
+    settings: &Settings,
+    endpoints: &Endpoints,
+) -> Result<Vec<(&'static str, String)>, TokenError> {
+    let Some(signer) = &settings.client_key else {
+        return Ok(Vec::new());
+    };
+    signer
+        .params(&settings.client_id, &endpoints.issuer)
+        .map(Vec::from)
+        .ok_or(TokenError::Malformed)
 }
 
 /// The first hop of the flow, and what must be kept to finish it.
@@ -135,7 +157,8 @@ pub enum TokenError {
 }
 
 /// RFC 6749 §4.1.3 with RFC 7636 §4.5: trades the code and the verifier for
-/// tokens, authenticating with `client_secret_basic`; with `prover`, each
+/// tokens, authenticating with `client_secret_basic` (or, with
+/// `--client-key`, `private_key_jwt`); with `prover`, each
 /// request carries a DPoP proof (RFC 9449 §5).
 pub async fn exchange_code(
     settings: &Settings,
@@ -146,10 +169,15 @@ pub async fn exchange_code(
     code_verifier: String,
 ) -> Result<Tokens, TokenError> {
     let http = proving(recorder, prover, endpoints);
-    oauth_client(settings, endpoints)
+    let client = oauth_client(settings, endpoints);
+    let mut request = client
         .exchange_code(oauth2::AuthorizationCode::new(code.secret().to_owned()))
         .set_pkce_verifier(PkceCodeVerifier::new(code_verifier))
-        .add_extra_param("resource", settings.resource_indicator.clone())
+        .add_extra_param("resource", settings.resource_indicator.clone());
+    for (name, value) in client_assertion(settings, endpoints)? {
+        request = request.add_extra_param(name, value);
+    }
+    request
         .request_async(&http)
         .await
         .map(|answer| tokens_of(&answer))
@@ -167,9 +195,14 @@ pub async fn refresh(
 ) -> Result<Tokens, TokenError> {
     let refresh_token = oauth2::RefreshToken::new(refresh_token.secret().to_owned());
     let http = proving(recorder, prover, endpoints);
-    oauth_client(settings, endpoints)
+    let client = oauth_client(settings, endpoints);
+    let mut request = client
         .exchange_refresh_token(&refresh_token)
-        .add_extra_param("resource", settings.resource_indicator.clone())
+        .add_extra_param("resource", settings.resource_indicator.clone());
+    for (name, value) in client_assertion(settings, endpoints)? {
+        request = request.add_extra_param(name, value);
+    }
+    request
         .request_async(&http)
         .await
         .map(|answer| tokens_of(&answer))
@@ -191,7 +224,8 @@ fn proving<'a, 'h>(
 }
 
 /// RFC 7009 §2.1: asks the server to revoke a token, authenticating with
-/// `client_secret_basic` (RFC 6749 §2.3.1). Revoking the refresh token also
+/// `client_secret_basic` (RFC 6749 §2.3.1), or `private_key_jwt` (RFC 7523
+/// §2.2) with `--client-key`. Revoking the refresh token also
 /// ends the access tokens issued from it (security rule 16).
 ///
 /// The `oauth2` crate refuses revocation endpoints that are not `https`,
@@ -212,17 +246,24 @@ pub async fn revoke(
         RevocableToken::Refresh(token) => (token.secret(), "refresh_token"),
         RevocableToken::Access(token) => (token.secret(), "access_token"),
     };
-    let body = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", value)
-        .append_pair("token_type_hint", hint)
-        .finish();
-    let request = oauth2::http::Request::builder()
+    let mut body = url::form_urlencoded::Serializer::new(String::new());
+    body.append_pair("token", value)
+        .append_pair("token_type_hint", hint);
+    let assertion = client_assertion(settings, endpoints)?;
+    let mut request = oauth2::http::Request::builder()
         .method(oauth2::http::Method::POST)
-        .uri(url.as_str())
-        .header(
+        .uri(url.as_str());
+    if assertion.is_empty() {
+        request = request.header(
             oauth2::http::header::AUTHORIZATION,
             client_secret_basic(settings),
-        )
+        );
+    } else {
+        body.append_pair("client_id", &settings.client_id);
+        body.extend_pairs(assertion);
+    }
+    let body = body.finish();
+    let request = request
         .header(
             oauth2::http::header::CONTENT_TYPE,
             "application/x-www-form-urlencoded",
@@ -381,6 +422,7 @@ fn describe_request(request: &HttpRequest) -> String {
     if !request.body().is_empty() {
         lines.push(String::new());
         lines.push(trace::describe_form(request.body()));
+        lines.extend(crate::client_assertion::describe(request.body()));
     }
     lines.join("\n")
 }

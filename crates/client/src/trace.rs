@@ -61,6 +61,7 @@ const SECRET_NAMES: &[&str] = &[
     "nonce",
     "token",
     "client_secret",
+    "client_assertion",
     "csrf_token",
 ];
 

@@ -16,6 +16,7 @@ use protected_resource::ValidationMethod;
 use service_kit::testing::pki::TestPki;
 use service_kit::ServeArgs;
 
+use crate::client_key::ClientKeyFiles;
 use crate::user_agent::{AtConsent, UserAgent};
 
 pub use authorization_server::testing::TestAuthorizationServer;
@@ -55,6 +56,10 @@ pub struct Options {
     /// The client uses DPoP (RFC 9449), which the authorization server
     /// offers; `false`: started with `--no-dpop`.
     pub client_dpop: bool,
+    /// The client authenticates with `private_key_jwt` (RFC 7523): added
+    /// with `client add --auth-method private_key_jwt --jwks`, started
+    /// with `--client-key`.
+    pub client_key: Option<ClientKeyFiles>,
 }
 
 /// HTTPS for the three roles (security.md 30).
@@ -112,6 +117,7 @@ impl Options {
             default_resource: true,
             id_token_alg: SigningAlgorithm::RS256,
             client_dpop: true,
+            client_key: None,
         }
     }
 
@@ -146,6 +152,15 @@ impl Options {
     pub fn without_dpop(self) -> Self {
         Self {
             client_dpop: false,
+            ..self
+        }
+    }
+
+    /// These options with the client authenticating with a key of its
+    /// own (`private_key_jwt`) instead of a secret.
+    pub fn with_client_key(self) -> Self {
+        Self {
+            client_key: Some(ClientKeyFiles::generate()),
             ..self
         }
     }
@@ -285,11 +300,16 @@ async fn start_client(
         config.issuer = "auto".to_owned();
     }
     config.no_dpop = !options.client_dpop;
+    config.client_key = options.client_key.as_ref().map(|files| files.pem.clone());
     if let Some(tls) = &options.tls {
         config.serve = tls.serve(database_url);
         config.ca_cert = tls.back_channel_ca().map(Into::into);
     }
     let client = client_testing::spawn_called_back_at_itself(config).await;
+    if let Some(files) = &options.client_key {
+        add_signing_client(authorization_server, &client.url, resource_url, files).await;
+        return client;
+    }
     authorization_server
         .register_client(NewClient {
             client_id: CLIENT_ID.to_owned(),
@@ -316,4 +336,56 @@ async fn start_client(
     .unwrap();
     assert!(registered, "the client's OpenID Connect settings");
     client
+}
+
+/// `client add` of the client as a `private_key_jwt` client with the JWK
+/// Set of its key, run in-process at the server's clock; what it
+/// registers is what [`start_client`] registers for a client with a secret.
+async fn add_signing_client(
+    authorization_server: &TestAuthorizationServer,
+    client_url: &str,
+    resource_url: &str,
+    files: &ClientKeyFiles,
+) {
+    let redirect_uri = format!("{client_url}/callback");
+    let home = format!("{client_url}/");
+    let jwks = files.jwks.display().to_string();
+    let args = [
+        "authorization-server",
+        "--addr",
+        "127.0.0.1:0",
+        "--database-url",
+        &authorization_server.database_url,
+        "client",
+        "add",
+        "--client-id",
+        CLIENT_ID,
+        "--kind",
+        "confidential",
+        "--redirect-uri",
+        &redirect_uri,
+        "--scope",
+        "openid profile post personal-message",
+        "--grant",
+        "authorization_code",
+        "--grant",
+        "refresh_token",
+        "--default-resource",
+        resource_url,
+        "--post-logout-redirect-uri",
+        &home,
+        "--auth-method",
+        "private_key_jwt",
+        "--jwks",
+        &jwks,
+        "--database-url",
+        &authorization_server.database_url,
+    ];
+    let mut config = <AsConfig as clap::Parser>::try_parse_from(args).unwrap();
+    config.clock = authorization_server.clock.clone();
+    let command = config.command.take().unwrap();
+    let added = authorization_server::admin::execute(command, &config)
+        .await
+        .unwrap();
+    assert!(!added.contains("client_secret"), "{added}");
 }

@@ -12,6 +12,9 @@
 /// The three roles, started and wired together.
 pub mod ecosystem;
 
+/// A client key pair for `private_key_jwt` (RFC 7523), as files.
+pub mod client_key;
+
 /// A cookie-keeping HTTP user agent that follows redirects by hand.
 pub mod user_agent;
 

@@ -71,6 +71,13 @@ pub mod dpop;
 /// RFC 9449 §8, §9 server-provided nonces, without server state.
 pub mod dpop_nonce;
 
+/// RFC 7591 §2 `token_endpoint_auth_method`: how a client authenticates.
+pub mod client_auth_method;
+
+/// RFC 7523 `private_key_jwt`: client assertions, the JWK Sets that verify
+/// them and the key that signs them.
+pub mod client_assertion;
+
 /// OpenID Connect Core 1.0 ID token claims and UserInfo answer.
 pub mod id_token;
 
@@ -82,6 +89,7 @@ pub mod metadata;
 /// RFC 6749 §3.1's rule that no parameter may appear twice.
 pub mod params;
 
+pub use client_auth_method::TokenEndpointAuthMethod;
 pub use error::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
 pub use grant_type::GrantType;
 pub use scope::{Scope, ScopeSet};

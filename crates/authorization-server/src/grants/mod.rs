@@ -133,6 +133,8 @@ mod tests {
             post_logout_redirect_uris: vec![],
             id_token_alg: crate::jwt::SigningAlgorithm::RS256,
             dpop_bound_access_tokens: false,
+            auth_method: oauth_types::TokenEndpointAuthMethod::ClientSecretBasic,
+            jwks: None,
         }
     }
 

@@ -14,9 +14,10 @@
 
 use actix_web::web::Data;
 use actix_web::HttpResponse;
+use oauth_types::client_assertion;
 use oauth_types::id_token::CLAIMS_SUPPORTED;
 use oauth_types::metadata::{AuthorizationServerMetadata, OpenIdProviderMetadata};
-use oauth_types::ScopeSet;
+use oauth_types::{ScopeSet, TokenEndpointAuthMethod};
 
 use crate::errors::EndpointError;
 use crate::jwt::{SigningAlgorithm, JWKS_MAX_AGE_SECONDS};
@@ -53,14 +54,25 @@ pub async fn openid_configuration(
 /// The RFC 8414 §2 members.
 async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata, EndpointError> {
     let client_auth = || {
-        vec![
-            "client_secret_basic".to_owned(),
-            "client_secret_post".to_owned(),
+        [
+            TokenEndpointAuthMethod::ClientSecretBasic,
+            TokenEndpointAuthMethod::ClientSecretPost,
+            TokenEndpointAuthMethod::PrivateKeyJwt,
         ]
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+    };
+    // RFC 8414 §2: the `alg`s of `private_key_jwt` assertions (RFC 7523).
+    let assertion_algs = || -> Vec<String> {
+        client_assertion::algorithm_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     };
     let mut token_auth = client_auth();
     // Public clients authenticate with PKCE only.
-    token_auth.push("none".to_owned());
+    token_auth.push(TokenEndpointAuthMethod::None.to_string());
     let scopes = clients::list(&state.pool)
         .await?
         .iter()
@@ -79,10 +91,13 @@ async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata,
             .map(ToString::to_string)
             .collect(),
         token_endpoint_auth_methods_supported: token_auth.clone(),
+        token_endpoint_auth_signing_alg_values_supported: assertion_algs(),
         revocation_endpoint: Some(state.endpoint("/revoke")),
         revocation_endpoint_auth_methods_supported: token_auth,
+        revocation_endpoint_auth_signing_alg_values_supported: assertion_algs(),
         introspection_endpoint: Some(state.endpoint("/introspect")),
         introspection_endpoint_auth_methods_supported: client_auth(),
+        introspection_endpoint_auth_signing_alg_values_supported: assertion_algs(),
         code_challenge_methods_supported: vec!["S256".to_owned()],
         authorization_response_iss_parameter_supported: true,
         dpop_signing_alg_values_supported: oauth_types::dpop::algorithm_names()

@@ -5,8 +5,9 @@
 //! a resource server introspecting thousands of times a second, while a
 //! leaked table still leaks no usable secret.
 
+use oauth_types::client_assertion::ClientJwkSet;
 use oauth_types::secret::CredentialHash;
-use oauth_types::{GrantType, ScopeSet};
+use oauth_types::{GrantType, ScopeSet, TokenEndpointAuthMethod};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
@@ -32,6 +33,17 @@ impl ClientKind {
             Self::Confidential => "confidential",
             Self::Public => "public",
             Self::ProtectedResource => "protected_resource",
+        }
+    }
+
+    /// RFC 7591 §2: the `token_endpoint_auth_method` of a client of this
+    /// kind registered without one.
+    pub fn default_auth_method(self) -> TokenEndpointAuthMethod {
+        match self {
+            Self::Public => TokenEndpointAuthMethod::None,
+            Self::Confidential | Self::ProtectedResource => {
+                TokenEndpointAuthMethod::ClientSecretBasic
+            }
         }
     }
 
@@ -66,6 +78,11 @@ pub struct Client {
     /// RFC 9449 §5.2 `dpop_bound_access_tokens`: a token request without a
     /// DPoP proof is refused.
     pub dpop_bound_access_tokens: bool,
+    /// RFC 7591 §2 `token_endpoint_auth_method`: how it authenticates.
+    pub auth_method: TokenEndpointAuthMethod,
+    /// RFC 7591 §2 `jwks`: the public keys of its `private_key_jwt`
+    /// assertions (RFC 7523).
+    pub jwks: Option<ClientJwkSet>,
 }
 
 impl Client {
@@ -147,7 +164,8 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
 
 const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
                        resource_id, default_resource, post_logout_redirect_uris, \
-                       id_token_signed_response_alg, dpop_bound_access_tokens";
+                       id_token_signed_response_alg, dpop_bound_access_tokens, \
+                       token_endpoint_auth_method, jwks";
 
 /// Registers the OpenID Connect settings of a client: its post-logout
 /// redirect URIs and the `alg` of its ID tokens. Returns whether it exists.
@@ -178,6 +196,24 @@ pub async fn set_dpop_bound(
         sqlx::query("UPDATE clients SET dpop_bound_access_tokens = $2 WHERE client_id = $1")
             .bind(client_id)
             .bind(i64::from(bound));
+    changed_one(pool, statement).await
+}
+
+/// Registers how a client authenticates (RFC 7591 §2
+/// `token_endpoint_auth_method`) and, for `private_key_jwt`, its public
+/// keys (`jwks`). Returns whether the client exists.
+pub async fn set_auth_method(
+    pool: &AnyPool,
+    client_id: &str,
+    method: TokenEndpointAuthMethod,
+    jwks: Option<&ClientJwkSet>,
+) -> Result<bool, sqlx::Error> {
+    let statement = sqlx::query(
+        "UPDATE clients SET token_endpoint_auth_method = $2, jwks = $3 WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .bind(method.as_str())
+    .bind(jwks.map(|jwks| jwks.to_json().to_owned()));
     changed_one(pool, statement).await
 }
 
@@ -254,9 +290,20 @@ impl sqlx::FromRow<'_, AnyRow> for Client {
         let secret_hash: Option<String> = row.try_get("secret_hash")?;
         let post_logout: String = row.try_get("post_logout_redirect_uris")?;
         let id_token_alg: String = row.try_get("id_token_signed_response_alg")?;
+        let kind = ClientKind::parse(&kind).ok_or_else(|| corrupt("kind"))?;
+        let auth_method: Option<String> = row.try_get("token_endpoint_auth_method")?;
+        let auth_method = match auth_method {
+            None => kind.default_auth_method(),
+            Some(method) => TokenEndpointAuthMethod::parse(&method)
+                .ok_or_else(|| corrupt("token_endpoint_auth_method"))?,
+        };
+        let jwks: Option<String> = row.try_get("jwks")?;
+        let jwks = jwks
+            .map(|jwks| ClientJwkSet::parse(&jwks).map_err(|_| corrupt("jwks")))
+            .transpose()?;
         Ok(Self {
             client_id: row.try_get("client_id")?,
-            kind: ClientKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+            kind,
             secret_hash: secret_hash.map(CredentialHash::from_stored),
             redirect_uris: split_list(&redirect_uris),
             scopes: ScopeSet::parse(&scopes).map_err(|_| corrupt("scopes"))?,
@@ -274,6 +321,8 @@ impl sqlx::FromRow<'_, AnyRow> for Client {
                 1 => true,
                 _ => return Err(corrupt("dpop_bound_access_tokens")),
             },
+            auth_method,
+            jwks,
         })
     }
 }

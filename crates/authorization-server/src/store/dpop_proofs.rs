@@ -11,15 +11,14 @@ use sqlx::AnyPool;
 
 /// Remembers `proof`; false when it was seen before (a replay).
 pub async fn remember(pool: &AnyPool, proof: &VerifiedProof) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
+    super::spend_once(
+        pool,
         "INSERT INTO dpop_proofs (proof_hash, expires_at) VALUES ($1, $2) \
          ON CONFLICT (proof_hash) DO NOTHING",
+        &proof_hash(proof),
+        proof.iat + IAT_WINDOW_SECONDS + 1,
     )
-    .bind(proof_hash(proof).as_str())
-    .bind(proof.iat + IAT_WINDOW_SECONDS + 1)
-    .execute(pool)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
+    .await
 }
 
 /// The key of a proof: its `jti` is unique per key (§4.2), and hashing

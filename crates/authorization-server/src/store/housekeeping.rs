@@ -1,6 +1,6 @@
 //! Forgetting what can no longer matter: expired sessions (anonymous ones
 //! live 15 minutes) and pending authorization requests, old login failures,
-//! DPoP proofs too old to be replayed, and codes and tokens a day after they expired (kept that long so a
+//! DPoP proofs and client assertions too old to be replayed, and codes and tokens a day after they expired (kept that long so a
 //! replay shortly after expiry is still recognised as one).
 //!
 //! [`purge_expired`] runs on service-kit's sweeper timer (see `build_on`),
@@ -43,6 +43,14 @@ pub async fn purge_expired(pool: &AnyPool, now: i64, window: i64) -> Result<u64,
     // DPoP proofs whose `iat` window has passed: a replay of one is refused
     // for its age already (RFC 9449 §11.1).
     swept += delete_where(pool, "DELETE FROM dpop_proofs WHERE expires_at <= $1", now).await?;
+    // Client assertions past their `exp`: a replay of one is refused as
+    // expired already (RFC 7523 §3 items 4 and 7).
+    swept += delete_where(
+        pool,
+        "DELETE FROM client_assertion_jtis WHERE expires_at <= $1",
+        now,
+    )
+    .await?;
     // Retired signing keys, once every token they signed has expired.
     swept += super::signing_keys::delete_unpublished(pool, now).await?;
     Ok(swept)

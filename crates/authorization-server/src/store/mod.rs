@@ -15,6 +15,8 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyPool, FromRow, Row};
 
+/// Client assertions (`private_key_jwt`) already accepted: each once.
+pub mod client_assertions;
 /// Registered clients, public and confidential, and protected resources.
 pub mod clients;
 /// Authorization codes: single use, 60 s.
@@ -37,6 +39,24 @@ pub mod signing_keys;
 pub mod tokens;
 /// Resource owners and their argon2id password hashes.
 pub mod users;
+
+/// Spends a single-use value: `insert` is one `INSERT … ON CONFLICT DO
+/// NOTHING` of its hash (`$1`) and the time it may be forgotten (`$2`), so
+/// of concurrent presentations exactly one inserts, on either backend and
+/// across instances. False when it was spent before (a replay).
+pub(crate) async fn spend_once(
+    pool: &AnyPool,
+    insert: &'static str,
+    hash: &oauth_types::secret::CredentialHash,
+    expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(insert)
+        .bind(hash.as_str())
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(inserted.rows_affected() == 1)
+}
 
 /// Splits a space-separated list column.
 pub(crate) fn split_list(list: &str) -> Vec<String> {

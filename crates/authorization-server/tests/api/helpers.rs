@@ -390,3 +390,18 @@ pub fn client_credentials_client(client_id: &str, secret: &str) -> NewClient {
         default_resource: Some("http://localhost:9002".to_owned()),
     }
 }
+
+/// Runs `twins` copies of `request` at once and collects their answers:
+/// a race for a single-use value (rule 32).
+pub async fn simultaneously<F, Fut>(twins: usize, request: F) -> Vec<(u16, serde_json::Value)>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = (u16, serde_json::Value)> + 'static,
+{
+    let running: Vec<_> = (0..twins).map(|_| actix_rt::spawn(request())).collect();
+    let mut answers = Vec::new();
+    for twin in running {
+        answers.push(twin.await.unwrap());
+    }
+    answers
+}

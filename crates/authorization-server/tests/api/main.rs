@@ -24,6 +24,8 @@ mod oidc_logout;
 mod oidc_prompt;
 mod oidc_tokens;
 mod oidc_userinfo;
+mod private_key_jwt;
+mod private_key_jwt_flows;
 mod races;
 mod revoke;
 mod signing_alg;

@@ -35,7 +35,11 @@ async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_
             ),
             (
                 "introspection_endpoint_auth_methods_supported",
-                serde_json::json!(["client_secret_basic", "client_secret_post"]),
+                serde_json::json!([
+                    "client_secret_basic",
+                    "client_secret_post",
+                    "private_key_jwt"
+                ]),
             ),
         ],
     );

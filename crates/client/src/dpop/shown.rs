@@ -11,18 +11,22 @@ use super::{DpopKey, TokenType};
 /// A `DPoP` header's proof, decoded: `header` (`typ`, `alg`, `jwk`) and
 /// `claims` (`jti`, `htm`, `htu`, `iat`, `ath`, `nonce`).
 pub fn describe_proof(proof: &str) -> String {
-    let header = jsonwebtoken::decode_header(proof)
-        .ok()
-        .and_then(|header| serde_json::to_value(header).ok());
-    let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Value>(proof).ok();
-    match (header, claims) {
-        (Some(header), Some(claims)) => format!(
-            "DPoP: a proof JWT signed by Strava's key for this connection (RFC 9449 §4.2), decoded:\n  header: {}\n  claims: {}",
-            compact(&without_nulls(header)),
-            compact(&claims)
+    match decoded(proof) {
+        Some((header, claims)) => format!(
+            "DPoP: a proof JWT signed by Strava's key for this connection (RFC 9449 §4.2), decoded:\n  header: {header}\n  claims: {claims}"
         ),
-        _ => "DPoP: (a proof that cannot be decoded)".to_owned(),
+        None => "DPoP: (a proof that cannot be decoded)".to_owned(),
     }
+}
+
+/// A JWT's header (without the members jsonwebtoken leaves `null`) and
+/// claims, each as compact JSON, read without any check: for display.
+pub fn decoded(jwt: &str) -> Option<(String, String)> {
+    let header = jsonwebtoken::decode_header(jwt)
+        .ok()
+        .and_then(|header| serde_json::to_value(header).ok())?;
+    let claims = jsonwebtoken::dangerous::insecure_decode_claims::<Value>(jwt).ok()?;
+    Some((compact(&without_nulls(header)), compact(&claims)))
 }
 
 /// What a token answer bound: the key's RFC 7638 thumbprint, and the

@@ -8,16 +8,16 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreJsonWebKeySet, CoreTokenResponse,
 };
 use openidconnect::{
-    AuthUrl, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, IssuerUrl, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
-    TokenUrl,
+    AuthType, AuthUrl, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse, TokenUrl,
 };
 use url::Url;
 
 use super::SIGN_IN_SCOPE;
 use crate::config::Settings;
 use crate::discovery::Endpoints;
-use crate::oauth::{token_error, Recorder, TokenError};
+use crate::oauth::{client_assertion, token_error, Recorder, TokenError};
 
 /// The `openidconnect` client with an authorization and a token endpoint.
 type OpenIdClient = CoreClient<
@@ -35,17 +35,21 @@ fn openid_client(
     settings: &Settings,
     endpoints: &Endpoints,
 ) -> Result<OpenIdClient, url::ParseError> {
-    Ok(CoreClient::new(
+    let client = CoreClient::new(
         ClientId::new(settings.client_id.clone()),
         IssuerUrl::new(endpoints.issuer.clone())?,
         CoreJsonWebKeySet::new(Vec::new()),
     )
-    .set_client_secret(ClientSecret::new(
-        settings.client_secret.secret().to_owned(),
-    ))
     .set_auth_uri(AuthUrl::from_url(endpoints.authorization_endpoint.clone()))
     .set_token_uri(TokenUrl::from_url(endpoints.token_endpoint.clone()))
-    .set_redirect_uri(RedirectUrl::from_url(settings.redirect_uri.clone())))
+    .set_redirect_uri(RedirectUrl::from_url(settings.redirect_uri.clone()));
+    Ok(match settings.client_key {
+        // RFC 7523 §2.2: the assertion goes in the body, no secret.
+        Some(_) => client.set_auth_type(AuthType::RequestBody),
+        None => client.set_client_secret(ClientSecret::new(
+            settings.client_secret.secret().to_owned(),
+        )),
+    })
 }
 
 /// The first hop of a sign-in, and what must be kept to finish it.
@@ -101,7 +105,8 @@ pub struct SignInTokens {
 }
 
 /// Core §3.1.3.1 (RFC 6749 §4.1.3 with RFC 7636 §4.5): trades the code and
-/// the verifier for tokens, authenticating with `client_secret_basic`.
+/// the verifier for tokens, authenticating with `client_secret_basic` (or
+/// `private_key_jwt` with `--client-key`).
 /// An answer without an ID token is malformed (Core §3.1.3.3).
 pub async fn exchange_code(
     settings: &Settings,
@@ -111,14 +116,15 @@ pub async fn exchange_code(
     code_verifier: String,
 ) -> Result<SignInTokens, TokenError> {
     let client = openid_client(settings, endpoints).map_err(|_| TokenError::Malformed)?;
-    let answer: CoreTokenResponse = client
+    let mut request = client
         .exchange_code(openidconnect::AuthorizationCode::new(
             code.secret().to_owned(),
         ))
-        .set_pkce_verifier(PkceCodeVerifier::new(code_verifier))
-        .request_async(recorder)
-        .await
-        .map_err(token_error)?;
+        .set_pkce_verifier(PkceCodeVerifier::new(code_verifier));
+    for (name, value) in client_assertion(settings, endpoints)? {
+        request = request.add_extra_param(name, value);
+    }
+    let answer: CoreTokenResponse = request.request_async(recorder).await.map_err(token_error)?;
     let id_token = answer.id_token().cloned().ok_or(TokenError::Malformed)?;
     Ok(SignInTokens {
         id_token,

@@ -95,6 +95,8 @@ pub struct World {
     pub access_tokens: HashMap<String, String>,
     pub refresh_tokens: HashMap<String, String>,
     pub revoked: Vec<String>,
+    /// Form pairs and `Authorization` header of every `/revoke` request.
+    pub revocation_requests: Vec<SeenRevocation>,
     pub resource_calls: Vec<SeenResourceCall>,
     pub issued: u64,
     /// The fake resource's own URL: its resource identifier.
@@ -173,6 +175,9 @@ impl World {
 }
 
 pub type SharedWorld = Arc<Mutex<World>>;
+
+/// A `/revoke` request: its form pairs and its `Authorization` header.
+pub type SeenRevocation = (Vec<(String, String)>, Option<String>);
 
 /// One endpoint of a fake: answers each request from the shared world.
 type Answer = fn(&Request, &mut World) -> ResponseTemplate;
@@ -467,6 +472,9 @@ fn token(request: &Request, world: &mut World) -> ResponseTemplate {
 }
 
 fn revoke(request: &Request, world: &mut World) -> ResponseTemplate {
+    world
+        .revocation_requests
+        .push((form(request), header(request, "authorization")));
     if let Some((_, token)) = form(request).into_iter().find(|(name, _)| name == "token") {
         world.access_tokens.remove(&token);
         world.refresh_tokens.remove(&token);

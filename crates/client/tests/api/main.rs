@@ -13,6 +13,7 @@ mod fake_provider;
 mod fakes;
 mod helpers;
 mod inputs;
+mod private_key_jwt;
 mod real_roles;
 mod resource_calls;
 mod sessions;

@@ -2,6 +2,7 @@
 //! HTTPS as in production (see `end_to_end::third_party`).
 
 use authorization_server::Config;
+use end_to_end::client_key::ClientKeyFiles;
 use end_to_end::third_party::ScriptServer;
 use end_to_end::user_agent::UserAgent;
 use service_kit::testing::pki::TestPki;
@@ -83,6 +84,38 @@ enum OurRoles {
     /// registered at the authorization server, introspecting there: the
     /// script gets the issuer and the resource's identifier.
     WithProtectedResource,
+    /// A `private_key_jwt` client registered with the JWK Set of a fresh
+    /// key: the script gets the issuer, the client id and the key's PEM
+    /// file.
+    WithSigningClient,
+}
+
+/// The `private_key_jwt` client of [`OurRoles::WithSigningClient`].
+const SIGNING_CLIENT_ID: &str = "strava-signer";
+
+/// Registers [`SIGNING_CLIENT_ID`] at `server` with the public key of
+/// `files`: code and refresh grants, `profile post`, the demo client's
+/// redirect URI and default resource.
+async fn register_signing_client(
+    server: &authorization_server::testing::TestAuthorizationServer,
+    files: &ClientKeyFiles,
+) {
+    let jwks = std::fs::read_to_string(&files.jwks).unwrap();
+    let jwks = oauth_types::client_assertion::ClientJwkSet::parse(&jwks).unwrap();
+    let client = authorization_server::testing::NewClient {
+        client_id: SIGNING_CLIENT_ID.to_owned(),
+        kind: authorization_server::testing::ClientKind::Confidential,
+        secret: None,
+        redirect_uris: vec!["http://localhost:9000/callback".to_owned()],
+        scopes: oauth_types::ScopeSet::parse("profile post").unwrap(),
+        grant_types: vec![
+            oauth_types::GrantType::AuthorizationCode,
+            oauth_types::GrantType::RefreshToken,
+        ],
+        resource_id: None,
+        default_resource: Some("http://localhost:9002".to_owned()),
+    };
+    server.register_private_key_jwt_client(client, &jwks).await;
 }
 
 /// Another fresh database on the backend of `database_url`.
@@ -110,7 +143,7 @@ async fn run_openid_client_on_every_backend(
     for database_url in service_kit::testing::test_database_urls().await {
         let (server, pki) = https_server(&database_url).await;
         let resource = match roles {
-            OurRoles::AuthorizationServer => None,
+            OurRoles::AuthorizationServer | OurRoles::WithSigningClient => None,
             OurRoles::WithProtectedResource => {
                 let tls = end_to_end::Tls {
                     pki: pki.clone(),
@@ -129,8 +162,15 @@ async fn run_openid_client_on_every_backend(
                 Some(resource)
             }
         };
+        let key_files = (roles == OurRoles::WithSigningClient).then(ClientKeyFiles::generate);
+        if let Some(files) = &key_files {
+            register_signing_client(&server, files).await;
+        }
         let mut args = vec![server.url.as_str()];
         args.extend(resource.as_ref().map(|resource| resource.url.as_str()));
+        if let Some(files) = &key_files {
+            args.extend([SIGNING_CLIENT_ID, files.pem.to_str().unwrap()]);
+        }
         let person = UserAgent::trusting("hamza", "hamza-password", &pki.ca_pem);
         let printed = end_to_end::third_party::run_with_browser(
             &node,
@@ -190,6 +230,29 @@ async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_se
     run_openid_client_on_every_backend(
         "openid_client_dpop.mjs",
         "openid profile post",
+        roles,
+        &steps,
+    )
+    .await;
+}
+
+/// openid-client's own `private_key_jwt` (RFC 7523, its `PrivateKeyJwt`)
+/// as a client registered with `--auth-method private_key_jwt`: the
+/// metadata offering it, the code flow with PKCE and a refresh each
+/// authenticated by its assertions, and the same client with another key
+/// refused (`interop/openid_client_private_key_jwt.mjs` lists the steps).
+#[actix_rt::test]
+async fn openid_client_authenticates_with_private_key_jwt_at_our_authorization_server() {
+    let steps = [
+        "metadata: private_key_jwt with ES256 offered",
+        "code flow with PKCE: the code exchanged with a private_key_jwt assertion",
+        "refresh: a new access token with a fresh assertion",
+        "another key: invalid_client",
+    ];
+    let roles = OurRoles::WithSigningClient;
+    run_openid_client_on_every_backend(
+        "openid_client_private_key_jwt.mjs",
+        "profile post",
         roles,
         &steps,
     )

@@ -10,6 +10,7 @@ mod in_browser;
 mod interop;
 mod labs;
 mod over_http;
+mod private_key_jwt;
 mod resilience;
 mod sign_in;
 mod walkthrough;
