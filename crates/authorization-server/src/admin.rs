@@ -108,6 +108,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             post_logout_redirect_uris,
             id_token_alg,
             dpop_bound,
+            require_par,
             database,
         }) => {
             for uri in &post_logout_redirect_uris {
@@ -126,6 +127,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
                 post_logout_redirect_uris,
                 id_token_alg,
                 dpop_bound,
+                require_par,
             };
             (database.database_url, Action::AddClient(client, settings))
         }
@@ -163,6 +165,8 @@ struct ClientSettings {
     post_logout_redirect_uris: Vec<String>,
     id_token_alg: jwt::SigningAlgorithm,
     dpop_bound: bool,
+    /// RFC 9126 §6: the client must push its authorization requests.
+    require_par: bool,
 }
 
 enum Action {
@@ -212,6 +216,8 @@ impl Action {
                 )
                 .await?;
                 clients::set_dpop_bound(pool, &client.client_id, settings.dpop_bound).await?;
+                clients::set_require_pushed_requests(pool, &client.client_id, settings.require_par)
+                    .await?;
                 Ok(match &client.secret {
                     Some(secret) => format!(
                         "added client {}\nclient_secret: {secret}\n(shown once; only its hash is stored)\n",
@@ -279,7 +285,8 @@ impl Action {
 }
 
 /// A client's settings as `client list` shows them: its post-logout
-/// redirect URIs, its ID token `alg` when not RS256, `dpop_bound` when set.
+/// redirect URIs, its ID token `alg` when not RS256, `dpop_bound` and
+/// `require_par` when set.
 fn client_settings(client: &clients::Client) -> String {
     let mut shown = String::new();
     if !client.post_logout_redirect_uris.is_empty() {
@@ -293,6 +300,9 @@ fn client_settings(client: &clients::Client) -> String {
     }
     if client.dpop_bound_access_tokens {
         shown.push_str("\tdpop_bound");
+    }
+    if client.require_pushed_authorization_requests {
+        shown.push_str("\trequire_par");
     }
     shown
 }

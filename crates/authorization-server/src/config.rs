@@ -228,6 +228,11 @@ pub enum ClientCommand {
         /// a DPoP proof is refused (RFC 9449 §5.2 `dpop_bound_access_tokens`).
         #[arg(long)]
         dpop_bound: bool,
+        /// This client must push its authorization requests to `/par`
+        /// first: `/authorize` refuses it without a `request_uri` (RFC 9126
+        /// §6 `require_pushed_authorization_requests`).
+        #[arg(long)]
+        require_par: bool,
         #[command(flatten)]
         database: AdminDatabase,
     },

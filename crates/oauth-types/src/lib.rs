@@ -82,6 +82,9 @@ pub mod metadata;
 /// RFC 6749 §3.1's rule that no parameter may appear twice.
 pub mod params;
 
+/// RFC 9126 pushed authorization requests: the answer of the endpoint.
+pub mod pushed_authorization;
+
 pub use error::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
 pub use grant_type::GrantType;
 pub use scope::{Scope, ScopeSet};

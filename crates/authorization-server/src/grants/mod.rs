@@ -133,6 +133,7 @@ mod tests {
             post_logout_redirect_uris: vec![],
             id_token_alg: crate::jwt::SigningAlgorithm::RS256,
             dpop_bound_access_tokens: false,
+            require_pushed_authorization_requests: false,
         }
     }
 

@@ -24,6 +24,7 @@ mod oidc_logout;
 mod oidc_prompt;
 mod oidc_tokens;
 mod oidc_userinfo;
+mod par;
 mod races;
 mod revoke;
 mod signing_alg;
