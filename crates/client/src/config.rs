@@ -87,6 +87,12 @@ pub struct Config {
     #[arg(long)]
     pub no_dpop: bool,
 
+    /// Never push authorization requests (RFC 9126), even when the
+    /// authorization server names a pushed authorization request endpoint:
+    /// the browser then carries every parameter.
+    #[arg(long)]
+    pub no_par: bool,
+
     /// The clock every handler reads (tests move it forward).
     #[arg(skip)]
     pub clock: Clock,
@@ -133,6 +139,9 @@ pub struct Settings {
     /// Whether a connection may use DPoP (RFC 9449) when the authorization
     /// server offers it; `--no-dpop` turns it off.
     pub dpop: bool,
+    /// Whether authorization requests are pushed (RFC 9126) when the
+    /// authorization server names its endpoint; `--no-par` turns it off.
+    pub par: bool,
 }
 
 impl Settings {
@@ -189,6 +198,7 @@ impl Settings {
             secure_cookies,
             ca_cert: config.ca_cert.clone(),
             dpop: !config.no_dpop,
+            par: !config.no_par,
         })
     }
 }
@@ -233,6 +243,12 @@ mod tests {
     #[test]
     fn no_dpop_turns_dpop_off() {
         assert!(!settings(&["--no-dpop"]).unwrap().dpop);
+    }
+
+    #[test]
+    fn par_is_used_when_offered_unless_no_par() {
+        assert!(settings(&[]).unwrap().par);
+        assert!(!settings(&["--no-par"]).unwrap().par);
     }
 
     #[test]

@@ -216,6 +216,23 @@ pub async fn revoke(
         .append_pair("token", value)
         .append_pair("token_type_hint", hint)
         .finish();
+    let response = post_authenticated(settings, recorder, url, body).await?;
+    if response.status().is_success() {
+        return Ok(());
+    }
+    Err(refusal(&response))
+}
+
+/// POSTs the form `body` to `url` as this client, authenticated with
+/// `client_secret_basic` (RFC 6749 §2.3.1), through the recording,
+/// redirect-free client: for the requests the `oauth2` crate does not make
+/// (RFC 7009 revocation, RFC 9126 pushed authorization requests).
+pub(crate) async fn post_authenticated(
+    settings: &Settings,
+    recorder: &Recorder<'_>,
+    url: &Url,
+    body: String,
+) -> Result<HttpResponse, TokenError> {
     let request = oauth2::http::Request::builder()
         .method(oauth2::http::Method::POST)
         .uri(url.as_str())
@@ -230,19 +247,21 @@ pub async fn revoke(
         .header(oauth2::http::header::ACCEPT, "application/json")
         .body(body.into_bytes())
         .map_err(|_| TokenError::Malformed)?;
-    let response = recorder
+    recorder
         .call(request)
         .await
-        .map_err(|_| TokenError::Unreachable)?;
-    if response.status().is_success() {
-        return Ok(());
-    }
+        .map_err(|_| TokenError::Unreachable)
+}
+
+/// What an error answer says: its RFC 6749 §5.2 `error`, or that it is
+/// not one.
+pub(crate) fn refusal(response: &HttpResponse) -> TokenError {
     match serde_json::from_slice::<oauth_types::ErrorResponse>(response.body()) {
-        Ok(refusal) => Err(TokenError::Refused {
+        Ok(refusal) => TokenError::Refused {
             error: refusal.error,
             description: refusal.error_description,
-        }),
-        Err(_) => Err(TokenError::Malformed),
+        },
+        Err(_) => TokenError::Malformed,
     }
 }
 

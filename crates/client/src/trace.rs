@@ -62,6 +62,7 @@ const SECRET_NAMES: &[&str] = &[
     "token",
     "client_secret",
     "csrf_token",
+    "request_uri",
 ];
 
 fn is_secret_name(name: &str) -> bool {

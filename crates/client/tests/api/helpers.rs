@@ -38,6 +38,8 @@ pub struct Options {
     pub trusted_issuer: Option<String>,
     /// `--no-dpop`.
     pub no_dpop: bool,
+    /// `--no-par`.
+    pub no_par: bool,
 }
 
 impl Options {
@@ -55,6 +57,7 @@ impl Options {
             sweep_interval: service_kit::sweeper::DEFAULT_SWEEP_INTERVAL,
             trusted_issuer: None,
             no_dpop: false,
+            no_par: false,
         }
     }
 }
@@ -139,6 +142,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.redirect_uri = redirect_uri.to_string();
     config.scope = options.scope.to_owned();
     config.no_dpop = options.no_dpop;
+    config.no_par = options.no_par;
     let clock = config.clock.clone();
     client::testing::start_on(reserved, config).await;
     let database = Database::connect(&options.database_url).await.unwrap();
