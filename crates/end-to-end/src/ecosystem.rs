@@ -55,6 +55,12 @@ pub struct Options {
     /// The client uses DPoP (RFC 9449), which the authorization server
     /// offers; `false`: started with `--no-dpop`.
     pub client_dpop: bool,
+    /// The client pushes its authorization requests (RFC 9126), which the
+    /// authorization server takes; `false`: started with `--no-par`.
+    pub client_par: bool,
+    /// The client is registered as `client add --require-par` does: the
+    /// authorization server refuses its requests unless pushed.
+    pub client_requires_par: bool,
 }
 
 /// HTTPS for the three roles (security.md 30).
@@ -112,6 +118,8 @@ impl Options {
             default_resource: true,
             id_token_alg: SigningAlgorithm::RS256,
             client_dpop: true,
+            client_par: true,
+            client_requires_par: false,
         }
     }
 
@@ -146,6 +154,24 @@ impl Options {
     pub fn without_dpop(self) -> Self {
         Self {
             client_dpop: false,
+            ..self
+        }
+    }
+
+    /// These options with the client started with `--no-par`: the browser
+    /// carries the authorization request.
+    pub fn without_par(self) -> Self {
+        Self {
+            client_par: false,
+            ..self
+        }
+    }
+
+    /// These options with the client registered as one that must push its
+    /// authorization requests (RFC 9126 §6, `client add --require-par`).
+    pub fn requiring_par(self) -> Self {
+        Self {
+            client_requires_par: true,
             ..self
         }
     }
@@ -285,6 +311,7 @@ async fn start_client(
         config.issuer = "auto".to_owned();
     }
     config.no_dpop = !options.client_dpop;
+    config.no_par = !options.client_par;
     if let Some(tls) = &options.tls {
         config.serve = tls.serve(database_url);
         config.ca_cert = tls.back_channel_ca().map(Into::into);
@@ -315,5 +342,13 @@ async fn start_client(
     .await
     .unwrap();
     assert!(registered, "the client's OpenID Connect settings");
+    let registered = authorization_server::store::clients::set_require_pushed_requests(
+        authorization_server.database().pool(),
+        CLIENT_ID,
+        options.client_requires_par,
+    )
+    .await
+    .unwrap();
+    assert!(registered, "whether the client must push its requests");
     client
 }

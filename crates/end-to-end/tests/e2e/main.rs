@@ -9,6 +9,7 @@ mod dpop;
 mod in_browser;
 mod interop;
 mod over_http;
+mod pushed_authorization;
 mod resilience;
 mod sign_in;
 mod walkthrough;
