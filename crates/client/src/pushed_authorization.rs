@@ -61,7 +61,11 @@ pub async fn front_channel(
     };
     let recorder = Recorder::new(http);
     let pushed = push(settings, &recorder, par_endpoint, authorization_url).await;
-    let mut steps: Vec<Step> = recorder.take().into_iter().map(push_step).collect();
+    let mut steps: Vec<Step> = recorder
+        .take()
+        .into_iter()
+        .map(|exchange| push_step(exchange, &direct.rfc))
+        .collect();
     let answer = pushed?;
     let url = browser_url(endpoints, &settings.client_id, &answer.request_uri);
     steps.push(browser_step(&url));
@@ -96,10 +100,11 @@ fn browser_url(endpoints: &Endpoints, client_id: &str, request_uri: &str) -> Url
     url
 }
 
-fn push_step(exchange: oauth::Exchange) -> Step {
+/// The push of a request whose parameters follow `request_rfc`.
+fn push_step(exchange: oauth::Exchange, request_rfc: &str) -> Step {
     Step::new(
         "Push the authorization request",
-        "RFC 9126 §2",
+        &format!("RFC 9126 §2; the request: {request_rfc}"),
         "Before the browser is involved, Strava posts the whole authorization request to the authorization server, authenticated with its client secret. The server checks it now and answers a request_uri that stands for it, once, for a short while. Nothing in the request can be changed in the browser, and none of it shows in the browser's history or logs.",
     )
     .request(exchange.request)
