@@ -77,7 +77,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/token", web::post().to(token::token))
         .route("/introspect", web::post().to(introspect::introspect))
         .route("/revoke", web::post().to(revoke::revoke))
-        .route("/par", web::post().to(par::push));
+        .route("/par", web::post().to(par::push))
+        .route("/par", web::route().to(par::other_method));
 }
 
 /// A 303 See Other: after a POST, the browser follows with a GET and never

@@ -14,7 +14,7 @@
 //! [`MAX_LIVE_PER_CLIENT`] waiting (429 beyond); request objects
 //! (`request`, RFC 9101) are not supported and are `invalid_request`.
 
-use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+use actix_web::http::header::{ALLOW, CACHE_CONTROL, PRAGMA};
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpResponse, ResponseError};
@@ -129,6 +129,13 @@ pub async fn push(
     Ok(HttpResponse::Created()
         .insert_header((CACHE_CONTROL, "no-store"))
         .json(answer))
+}
+
+/// Any other method at `/par`: RFC 9126 §2.3 answers `405`.
+pub async fn other_method() -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((ALLOW, "POST"))
+        .finish()
 }
 
 /// The authorization request in the form: every parameter but the

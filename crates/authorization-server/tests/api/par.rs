@@ -120,6 +120,16 @@ async fn the_metadata_names_the_endpoint_and_does_not_require_it_of_everyone() {
     }
 }
 
+#[actix_rt::test]
+async fn another_method_than_post_at_the_endpoint_is_405() {
+    for app in spawn_apps().await {
+        let response = reqwest::get(format!("{}/par", app.url)).await.unwrap();
+
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "POST");
+    }
+}
+
 /// Replay: a `request_uri` seen in a log or a history opens nothing once used.
 #[actix_rt::test]
 async fn a_request_uri_is_used_once() {
