@@ -1,7 +1,7 @@
 //! The recorded walkthrough (docs/walkthrough.md): one whole story across
 //! the three roles, captured by [`crate::recording`] proxies, with every
 //! credential replaced by a stable placeholder and every port by a role
-//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop}.{json,md}`.
+//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop,par}.{json,md}`.
 //!
 //! ```text
 //!  browser ─▶ [client] ─▶ client ─▶ [protected-resource] ─▶ protected-resource
@@ -26,7 +26,9 @@
 //! and out again: OAuth is not authentication, the ID token is.
 //! A fourth ([`record_dpop`]) connects with DPoP (RFC 9449) and shows an
 //! attacker replaying the access token, copied from the resource's log,
-//! and being refused.
+//! and being refused. The first four send the authorization request
+//! through the browser (`--no-par`); a fifth ([`record_pushed`]) pushes it
+//! first (RFC 9126) and shows its `request_uri` refused the second time.
 //! [`shape`] is what the test compares with the committed
 //! recording: who talks to whom, which method, path and status, and the
 //! names of the parameters and fields, never their values.
@@ -36,6 +38,7 @@
 //! | [`story`] | starts the roles behind the proxies and lives the story |
 //! | [`sign_in`] | the sign-in story, on the same stage |
 //! | [`dpop`] | the stolen-token story, on the same stage with DPoP |
+//! | [`pushed`] | the pushed-request story, on the same stage with PAR |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -51,6 +54,9 @@ pub mod sign_in;
 /// A DPoP-bound token, stolen and replayed.
 pub mod dpop;
 
+/// A pushed authorization request, used once.
+pub mod pushed;
+
 /// Credentials and ports out, placeholders and role names in.
 pub mod redact;
 
@@ -61,6 +67,7 @@ pub mod shape;
 pub mod render;
 
 pub use dpop::{record_dpop, record_dpop_with_wire};
+pub use pushed::record_pushed;
 pub use redact::redact;
 pub use render::{read, render, render_exchange, write, Recording};
 pub use shape::{shape, shape_difference, Shape};

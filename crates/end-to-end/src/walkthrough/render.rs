@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{record, record_discovery, record_dpop, record_sign_in, Body, Exchange};
+use super::{record, record_discovery, record_dpop, record_pushed, record_sign_in, Body, Exchange};
 
 /// The recordings kept in `docs/walkthrough/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,10 +16,18 @@ pub enum Recording {
     SignIn,
     /// A DPoP-bound token, stolen and replayed in vain (`dpop.*`).
     Dpop,
+    /// A pushed authorization request (RFC 9126), used once (`par.*`).
+    Pushed,
 }
 
 impl Recording {
-    pub const ALL: [Self; 4] = [Self::Story, Self::Discovery, Self::SignIn, Self::Dpop];
+    pub const ALL: [Self; 5] = [
+        Self::Story,
+        Self::Discovery,
+        Self::SignIn,
+        Self::Dpop,
+        Self::Pushed,
+    ];
 
     /// The file name, without extension.
     pub fn name(self) -> &'static str {
@@ -28,6 +36,7 @@ impl Recording {
             Self::Discovery => "discovery",
             Self::SignIn => "signin",
             Self::Dpop => "dpop",
+            Self::Pushed => "par",
         }
     }
 
@@ -61,6 +70,14 @@ impl Recording {
                  it is the bound key), and `ath` is shown as the hash of the\n\
                  access token it names; its signature is left out.\n\n"
             }
+            Self::Pushed => {
+                "# The recorded pushed request\n\n\
+                 hamza connects Strava, whose authorization server takes pushed\n\
+                 authorization requests (RFC 9126): Strava posts the request to\n\
+                 `/par` first, and the browser carries only `client_id` and the\n\
+                 `request_uri` it got back. Another browser that opens the same\n\
+                 URL afterwards gets an error page: the `request_uri` was used.\n\n"
+            }
         }
     }
 
@@ -71,6 +88,7 @@ impl Recording {
             Self::Discovery => record_discovery().await,
             Self::SignIn => record_sign_in().await,
             Self::Dpop => record_dpop().await,
+            Self::Pushed => record_pushed().await,
         }
     }
 }
