@@ -5,7 +5,7 @@
 
 use wiremock::{Request, ResponseTemplate};
 
-use crate::fakes::World;
+use crate::fakes::{form, header, World};
 
 /// What the fake knows and saw of pushed requests.
 #[derive(Debug, Default)]
@@ -42,14 +42,8 @@ impl Push {
 /// `POST /par` (RFC 9126 §2): `201` with a `request_uri` (§2.2), or the
 /// refusal of the world (§2.3).
 pub fn push(request: &Request, world: &mut World) -> ResponseTemplate {
-    let authorization = request
-        .headers
-        .get("authorization")
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let form = url::form_urlencoded::parse(&request.body)
-        .into_owned()
-        .collect();
+    let authorization = header(request, "authorization");
+    let form = form(request);
     let request_uri = world.par.refusal.is_none().then(|| {
         format!(
             "urn:ietf:params:oauth:request_uri:{}",

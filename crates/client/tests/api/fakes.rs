@@ -247,7 +247,7 @@ pub async fn spawn_resource(world: SharedWorld) -> MockServer {
     .await
 }
 
-fn header(request: &Request, name: &str) -> Option<String> {
+pub fn header(request: &Request, name: &str) -> Option<String> {
     request
         .headers
         .get(name)
@@ -255,7 +255,7 @@ fn header(request: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn form(request: &Request) -> Vec<(String, String)> {
+pub fn form(request: &Request) -> Vec<(String, String)> {
     url::form_urlencoded::parse(&request.body)
         .into_owned()
         .collect()
