@@ -114,6 +114,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             dpop_bound,
             auth_method,
             jwks,
+            require_par,
             database,
         }) => {
             let (auth_method, jwks) = client_authentication(kind, auth_method, jwks.as_deref())?;
@@ -137,6 +138,7 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
                 dpop_bound,
                 auth_method,
                 jwks,
+                require_par,
             };
             (database.database_url, Action::AddClient(client, settings))
         }
@@ -177,6 +179,8 @@ struct ClientSettings {
     dpop_bound: bool,
     auth_method: TokenEndpointAuthMethod,
     jwks: Option<ClientJwkSet>,
+    /// RFC 9126 §6: the client must push its authorization requests.
+    require_par: bool,
 }
 
 enum Action {
@@ -233,6 +237,8 @@ impl Action {
                     settings.jwks.as_ref(),
                 )
                 .await?;
+                clients::set_require_pushed_requests(pool, &client.client_id, settings.require_par)
+                    .await?;
                 Ok(match &client.secret {
                     Some(secret) => format!(
                         "added client {}\nclient_secret: {secret}\n(shown once; only its hash is stored)\n",
@@ -300,8 +306,8 @@ impl Action {
 }
 
 /// A client's settings as `client list` shows them: how it authenticates,
-/// its post-logout
-/// redirect URIs, its ID token `alg` when not RS256, `dpop_bound` when set.
+/// its post-logout redirect URIs, its ID token `alg` when not RS256,
+/// `dpop_bound` and `require_par` when set.
 fn client_settings(client: &clients::Client) -> String {
     let mut shown = format!("\tauth_method={}", client.auth_method);
     if !client.post_logout_redirect_uris.is_empty() {
@@ -315,6 +321,9 @@ fn client_settings(client: &clients::Client) -> String {
     }
     if client.dpop_bound_access_tokens {
         shown.push_str("\tdpop_bound");
+    }
+    if client.require_pushed_authorization_requests {
+        shown.push_str("\trequire_par");
     }
     shown
 }

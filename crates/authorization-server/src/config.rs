@@ -238,6 +238,11 @@ pub enum ClientCommand {
         /// keys, for `--auth-method private_key_jwt` (RFC 7523).
         #[arg(long, value_name = "FILE")]
         jwks: Option<std::path::PathBuf>,
+        /// This client must push its authorization requests to `/par`
+        /// first: `/authorize` refuses it without a `request_uri` (RFC 9126
+        /// §6 `require_pushed_authorization_requests`).
+        #[arg(long)]
+        require_par: bool,
         #[command(flatten)]
         database: AdminDatabase,
     },

@@ -127,6 +127,8 @@ pub struct Flow<'a> {
     pub approve: Option<&'a str>,
     /// RFC 8707 `resource`, if any.
     pub resource: Option<&'a str>,
+    /// Whether the client pushes its request to `/par` first (RFC 9126).
+    pub pushed: bool,
 }
 
 impl Flow<'static> {
@@ -141,6 +143,7 @@ impl Flow<'static> {
             password: "hamza-password",
             approve: None,
             resource: None,
+            pushed: false,
         }
     }
 }
@@ -296,20 +299,58 @@ impl TestAuthorizationServer {
             query.push(("resource", resource));
         }
         query.extend_from_slice(extra);
-        let mut response = browser
+        let response = if flow.pushed {
+            self.authorize_pushed(browser, flow, &query).await
+        } else {
+            browser
+                .get(format!("{}/authorize", self.url))
+                .query(&query)
+                .send()
+                .await
+                .expect("GET /authorize")
+        };
+        let code = self.follow_to_code(browser, flow, response, &state).await;
+        IssuedCode {
+            code,
+            code_verifier,
+        }
+    }
+
+    /// RFC 9126: pushes `query` to `/par` as the flow's client, then sends
+    /// the browser to `/authorize` with the `request_uri` only.
+    async fn authorize_pushed(
+        &self,
+        browser: &reqwest::Client,
+        flow: &Flow<'_>,
+        query: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let pushed = self
+            .client_request("/par", flow.client_id, flow.client_secret, query, None)
+            .await;
+        assert_eq!(pushed.status(), 201, "the push was refused");
+        let answer: serde_json::Value = pushed.json().await.expect("a PAR answer");
+        let request_uri = answer["request_uri"].as_str().expect("a request_uri");
+        browser
             .get(format!("{}/authorize", self.url))
-            .query(&query)
+            .query(&[("client_id", flow.client_id), ("request_uri", request_uri)])
             .send()
             .await
-            .expect("GET /authorize");
+            .expect("GET /authorize")
+    }
+
+    /// Follows `response` through login and consent to the redirect URI;
+    /// the code there (after checking `state` and `iss`).
+    async fn follow_to_code(
+        &self,
+        browser: &reqwest::Client,
+        flow: &Flow<'_>,
+        mut response: reqwest::Response,
+        state: &str,
+    ) -> String {
         for _ in 0..8 {
             if let Some(location) = location(&response) {
                 if location.starts_with(flow.redirect_uri) {
-                    let code = self.read_callback(&location, &state);
-                    return IssuedCode {
-                        code,
-                        code_verifier,
-                    };
+                    return self.read_callback(&location, state);
                 }
                 response = browser
                     .get(self.absolute(&location))
@@ -378,8 +419,23 @@ impl TestAuthorizationServer {
         form: &[(&str, &str)],
         dpop: Option<&str>,
     ) -> reqwest::Response {
+        self.client_request("/token", client_id, client_secret, form, dpop)
+            .await
+    }
+
+    /// POSTs `form` to the back-channel endpoint `path` (`/token`, `/par`),
+    /// authenticated with HTTP Basic when a secret is given, else with
+    /// `client_id` in the body.
+    pub async fn client_request(
+        &self,
+        path: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+        form: &[(&str, &str)],
+        dpop: Option<&str>,
+    ) -> reqwest::Response {
         let mut form: Vec<(&str, &str)> = form.to_vec();
-        let mut request = reqwest::Client::new().post(format!("{}/token", self.url));
+        let mut request = reqwest::Client::new().post(format!("{}{path}", self.url));
         if let Some(proof) = dpop {
             request = request.header("DPoP", proof);
         }
@@ -390,7 +446,11 @@ impl TestAuthorizationServer {
                 request
             }
         };
-        request.form(&form).send().await.expect("POST /token")
+        request
+            .form(&form)
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("POST {path}: {error}"))
     }
 
     /// POSTs `token` to `/introspect` (RFC 7662 §2.1) as the resource

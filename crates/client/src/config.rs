@@ -96,6 +96,11 @@ pub struct Config {
     /// --auth-method private_key_jwt --jwks FILE`.
     #[arg(long, value_name = "PEM")]
     pub client_key: Option<PathBuf>,
+    /// Never push authorization requests (RFC 9126), even when the
+    /// authorization server names a pushed authorization request endpoint:
+    /// the browser then carries every parameter.
+    #[arg(long)]
+    pub no_par: bool,
 
     /// The clock every handler reads (tests move it forward).
     #[arg(skip)]
@@ -146,6 +151,9 @@ pub struct Settings {
     /// `--client-key`: authenticate with `private_key_jwt` (RFC 7523)
     /// instead of the secret.
     pub client_key: Option<AssertionSigner>,
+    /// Whether authorization requests are pushed (RFC 9126) when the
+    /// authorization server names its endpoint; `--no-par` turns it off.
+    pub par: bool,
 }
 
 impl Settings {
@@ -207,6 +215,7 @@ impl Settings {
                 .as_deref()
                 .map(|path| AssertionSigner::read(path, config.clock.clone()))
                 .transpose()?,
+            par: !config.no_par,
         })
     }
 }
@@ -251,6 +260,12 @@ mod tests {
     #[test]
     fn no_dpop_turns_dpop_off() {
         assert!(!settings(&["--no-dpop"]).unwrap().dpop);
+    }
+
+    #[test]
+    fn par_is_used_when_offered_unless_no_par() {
+        assert!(settings(&[]).unwrap().par);
+        assert!(!settings(&["--no-par"]).unwrap().par);
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub mod challenge;
 /// exchange, refresh, revocation, with a recording HTTP client.
 pub mod oauth;
 
+/// Pushed authorization requests (RFC 9126): the request posted to the
+/// server first, the browser carrying only its `request_uri`.
+pub mod pushed_authorization;
+
 /// OpenID Connect, the relying party: the sign-in request, the ID token
 /// validated per Core §3.1.3.7, RP-initiated logout.
 pub mod openid;

@@ -246,9 +246,30 @@ pub async fn revoke(
         RevocableToken::Refresh(token) => (token.secret(), "refresh_token"),
         RevocableToken::Access(token) => (token.secret(), "access_token"),
     };
+    let params = [("token", value), ("token_type_hint", hint)];
+    let response = post_authenticated(settings, endpoints, recorder, url, &params).await?;
+    if response.status().is_success() {
+        return Ok(());
+    }
+    Err(refusal(&response))
+}
+
+/// POSTs the form `params` to `url` as this client, authenticated with
+/// `client_secret_basic` (RFC 6749 §2.3.1), or `private_key_jwt` (RFC 7523
+/// §2.2) with `--client-key`, through the recording, redirect-free client:
+/// for the requests the `oauth2` crate does not make (RFC 7009
+/// revocation, RFC 9126 pushed authorization requests).
+pub(crate) async fn post_authenticated<K: AsRef<str>, V: AsRef<str>>(
+    settings: &Settings,
+    endpoints: &Endpoints,
+    recorder: &Recorder<'_>,
+    url: &Url,
+    params: &[(K, V)],
+) -> Result<HttpResponse, TokenError> {
     let mut body = url::form_urlencoded::Serializer::new(String::new());
-    body.append_pair("token", value)
-        .append_pair("token_type_hint", hint);
+    for (name, value) in params {
+        body.append_pair(name.as_ref(), value.as_ref());
+    }
     let assertion = client_assertion(settings, endpoints)?;
     let mut request = oauth2::http::Request::builder()
         .method(oauth2::http::Method::POST)
@@ -259,7 +280,10 @@ pub async fn revoke(
             client_secret_basic(settings),
         );
     } else {
-        body.append_pair("client_id", &settings.client_id);
+        // RFC 7521 §4.2: `client_id` may accompany the assertion, once.
+        if !params.iter().any(|(name, _)| name.as_ref() == "client_id") {
+            body.append_pair("client_id", &settings.client_id);
+        }
         body.extend_pairs(assertion);
     }
     let body = body.finish();
@@ -271,19 +295,21 @@ pub async fn revoke(
         .header(oauth2::http::header::ACCEPT, "application/json")
         .body(body.into_bytes())
         .map_err(|_| TokenError::Malformed)?;
-    let response = recorder
+    recorder
         .call(request)
         .await
-        .map_err(|_| TokenError::Unreachable)?;
-    if response.status().is_success() {
-        return Ok(());
-    }
+        .map_err(|_| TokenError::Unreachable)
+}
+
+/// What an error answer says: its RFC 6749 §5.2 `error`, or that it is
+/// not one.
+pub(crate) fn refusal(response: &HttpResponse) -> TokenError {
     match serde_json::from_slice::<oauth_types::ErrorResponse>(response.body()) {
-        Ok(refusal) => Err(TokenError::Refused {
+        Ok(refusal) => TokenError::Refused {
             error: refusal.error,
             description: refusal.error_description,
-        }),
-        Err(_) => Err(TokenError::Malformed),
+        },
+        Err(_) => TokenError::Malformed,
     }
 }
 

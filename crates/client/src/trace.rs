@@ -63,6 +63,7 @@ const SECRET_NAMES: &[&str] = &[
     "client_secret",
     "client_assertion",
     "csrf_token",
+    "request_uri",
 ];
 
 fn is_secret_name(name: &str) -> bool {

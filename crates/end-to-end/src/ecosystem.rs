@@ -60,6 +60,12 @@ pub struct Options {
     /// with `client add --auth-method private_key_jwt --jwks`, started
     /// with `--client-key`.
     pub client_key: Option<ClientKeyFiles>,
+    /// The client pushes its authorization requests (RFC 9126), which the
+    /// authorization server takes; `false`: started with `--no-par`.
+    pub client_par: bool,
+    /// The client is registered as `client add --require-par` does: the
+    /// authorization server refuses its requests unless pushed.
+    pub client_requires_par: bool,
 }
 
 /// HTTPS for the three roles (security.md 30).
@@ -118,6 +124,8 @@ impl Options {
             id_token_alg: SigningAlgorithm::RS256,
             client_dpop: true,
             client_key: None,
+            client_par: true,
+            client_requires_par: false,
         }
     }
 
@@ -161,6 +169,24 @@ impl Options {
     pub fn with_client_key(self) -> Self {
         Self {
             client_key: Some(ClientKeyFiles::generate()),
+            ..self
+        }
+    }
+
+    /// These options with the client started with `--no-par`: the browser
+    /// carries the authorization request.
+    pub fn without_par(self) -> Self {
+        Self {
+            client_par: false,
+            ..self
+        }
+    }
+
+    /// These options with the client registered as one that must push its
+    /// authorization requests (RFC 9126 §6, `client add --require-par`).
+    pub fn requiring_par(self) -> Self {
+        Self {
+            client_requires_par: true,
             ..self
         }
     }
@@ -301,6 +327,7 @@ async fn start_client(
     }
     config.no_dpop = !options.client_dpop;
     config.client_key = options.client_key.as_ref().map(|files| files.pem.clone());
+    config.no_par = !options.client_par;
     if let Some(tls) = &options.tls {
         config.serve = tls.serve(database_url);
         config.ca_cert = tls.back_channel_ca().map(Into::into);
@@ -335,6 +362,14 @@ async fn start_client(
     .await
     .unwrap();
     assert!(registered, "the client's OpenID Connect settings");
+    let registered = authorization_server::store::clients::set_require_pushed_requests(
+        authorization_server.database().pool(),
+        CLIENT_ID,
+        options.client_requires_par,
+    )
+    .await
+    .unwrap();
+    assert!(registered, "whether the client must push its requests");
     client
 }
 

@@ -90,6 +90,9 @@ pub mod metadata;
 pub mod params;
 
 pub use client_auth_method::TokenEndpointAuthMethod;
+/// RFC 9126 pushed authorization requests: the answer of the endpoint.
+pub mod pushed_authorization;
+
 pub use error::{BearerErrorCode, ErrorResponse, OAuthErrorCode};
 pub use grant_type::GrantType;
 pub use scope::{Scope, ScopeSet};

@@ -41,6 +41,12 @@ pub struct AuthorizationServerMetadata {
     /// RFC 9449 §5.1: the algorithms of the DPoP proofs this server accepts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dpop_signing_alg_values_supported: Vec<String>,
+    /// RFC 9126 §5: where clients push authorization requests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126 §5: whether every client must push its requests.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// OpenID Provider metadata, Discovery 1.0 §3, served at

@@ -40,6 +40,14 @@ impl UniqueParams {
             .map(String::as_str)
             .filter(|value| !value.is_empty())
     }
+
+    /// Every parameter with a value, as name/value pairs (in no order).
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
 }
 
 #[cfg(test)]

@@ -135,6 +135,7 @@ mod tests {
             dpop_bound_access_tokens: false,
             auth_method: oauth_types::TokenEndpointAuthMethod::ClientSecretBasic,
             jwks: None,
+            require_pushed_authorization_requests: false,
         }
     }
 

@@ -104,6 +104,10 @@ async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata,
             .into_iter()
             .map(str::to_owned)
             .collect(),
+        pushed_authorization_request_endpoint: Some(state.endpoint("/par")),
+        // RFC 9126 §5: not for every client; `client add --require-par`
+        // requires it of one client.
+        require_pushed_authorization_requests: false,
     };
     Ok(document)
 }

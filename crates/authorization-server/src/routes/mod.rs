@@ -27,6 +27,9 @@
 //! +---------+       (w/ Optional Refresh Token)
 //! ```
 //!
+//! A client may push step (A) to `par.rs` first (RFC 9126) and send the
+//! browser to `/authorize` with the `request_uri` it got.
+//!
 //! Then the resource server asks `introspect.rs` about tokens, and clients
 //! give tokens back at `revoke.rs`. As an OpenID Provider (`crate::oidc`),
 //! the server also answers `metadata.rs` at
@@ -42,6 +45,7 @@ pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod metadata;
+pub mod par;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;
@@ -72,7 +76,9 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/", web::get().to(account::home))
         .route("/token", web::post().to(token::token))
         .route("/introspect", web::post().to(introspect::introspect))
-        .route("/revoke", web::post().to(revoke::revoke));
+        .route("/revoke", web::post().to(revoke::revoke))
+        .route("/par", web::post().to(par::push))
+        .route("/par", web::route().to(par::other_method));
 }
 
 /// A 303 See Other: after a POST, the browser follows with a GET and never

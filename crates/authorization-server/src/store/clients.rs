@@ -83,6 +83,9 @@ pub struct Client {
     /// RFC 7591 §2 `jwks`: the public keys of its `private_key_jwt`
     /// assertions (RFC 7523).
     pub jwks: Option<ClientJwkSet>,
+    /// RFC 9126 §6 `require_pushed_authorization_requests`: `/authorize`
+    /// refuses this client's requests unless they were pushed first.
+    pub require_pushed_authorization_requests: bool,
 }
 
 impl Client {
@@ -165,7 +168,8 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
 const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
                        resource_id, default_resource, post_logout_redirect_uris, \
                        id_token_signed_response_alg, dpop_bound_access_tokens, \
-                       token_endpoint_auth_method, jwks";
+                       token_endpoint_auth_method, jwks, \
+                       require_pushed_authorization_requests";
 
 /// Registers the OpenID Connect settings of a client: its post-logout
 /// redirect URIs and the `alg` of its ID tokens. Returns whether it exists.
@@ -214,6 +218,22 @@ pub async fn set_auth_method(
     .bind(client_id)
     .bind(method.as_str())
     .bind(jwks.map(|jwks| jwks.to_json().to_owned()));
+    changed_one(pool, statement).await
+}
+
+/// Registers whether a client must push its authorization requests
+/// (RFC 9126 §6 `require_pushed_authorization_requests`). Returns whether
+/// the client exists.
+pub async fn set_require_pushed_requests(
+    pool: &AnyPool,
+    client_id: &str,
+    required: bool,
+) -> Result<bool, sqlx::Error> {
+    let statement = sqlx::query(
+        "UPDATE clients SET require_pushed_authorization_requests = $2 WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .bind(i64::from(required));
     changed_one(pool, statement).await
 }
 
@@ -316,14 +336,23 @@ impl sqlx::FromRow<'_, AnyRow> for Client {
             post_logout_redirect_uris: split_list(&post_logout),
             id_token_alg: SigningAlgorithm::parse(&id_token_alg)
                 .ok_or_else(|| corrupt("id_token_signed_response_alg"))?,
-            dpop_bound_access_tokens: match row.try_get::<i64, _>("dpop_bound_access_tokens")? {
-                0 => false,
-                1 => true,
-                _ => return Err(corrupt("dpop_bound_access_tokens")),
-            },
+            dpop_bound_access_tokens: flag(row, "dpop_bound_access_tokens")?,
             auth_method,
             jwks,
+            require_pushed_authorization_requests: flag(
+                row,
+                "require_pushed_authorization_requests",
+            )?,
         })
+    }
+}
+
+/// A 0/1 column.
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    match row.try_get::<i64, _>(column)? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(corrupt(column)),
     }
 }
 

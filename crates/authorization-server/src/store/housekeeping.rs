@@ -1,5 +1,5 @@
 //! Forgetting what can no longer matter: expired sessions (anonymous ones
-//! live 15 minutes) and pending authorization requests, old login failures,
+//! live 15 minutes), pending and pushed authorization requests, old login failures,
 //! DPoP proofs and client assertions too old to be replayed, and codes and tokens a day after they expired (kept that long so a
 //! replay shortly after expiry is still recognised as one).
 //!
@@ -48,6 +48,13 @@ pub async fn purge_expired(pool: &AnyPool, now: i64, window: i64) -> Result<u64,
     swept += delete_where(
         pool,
         "DELETE FROM client_assertion_jtis WHERE expires_at <= $1",
+        now,
+    )
+    .await?;
+    // Pushed authorization requests (RFC 9126) past their short life.
+    swept += delete_where(
+        pool,
+        "DELETE FROM pushed_authorization_requests WHERE expires_at <= $1",
         now,
     )
     .await?;

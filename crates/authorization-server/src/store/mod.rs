@@ -29,6 +29,8 @@ pub mod dpop_proofs;
 pub mod housekeeping;
 /// Failed login counters for throttling.
 pub mod login_failures;
+/// Pushed authorization requests (RFC 9126): single use, 60 s.
+pub mod pushed_requests;
 /// Authorization requests waiting for login and consent.
 pub mod requests;
 /// Browser sessions with their CSRF token.

@@ -110,6 +110,7 @@ async fn admin_commands_add_users_and_clients_that_the_server_then_accepts() {
             password: "bob-password",
             approve: None,
             resource: None,
+            pushed: false,
         })
         .await;
     assert_eq!(tokens.scope.unwrap().to_string(), "profile");
@@ -439,6 +440,50 @@ async fn client_add_dpop_bound_makes_the_server_refuse_its_token_requests_withou
             (status, body["token_type"].as_str()),
             (200, Some("DPoP")),
             "{body}"
+        );
+    }
+}
+
+/// `client add --require-par` (RFC 9126 §6): `client list` says so, and the
+/// client's authorization requests must be pushed.
+#[actix_rt::test]
+async fn client_add_require_par_makes_authorize_refuse_requests_that_were_not_pushed() {
+    for database in service_kit::testing::test_database_urls().await {
+        let db = ["--database-url", database.as_str()];
+        let added = run_line(
+            "client add --client-id pushy --kind public --scope profile \
+             --redirect-uri http://127.0.0.1:7000/cb --grant authorization_code \
+             --default-resource http://localhost:9002 --require-par",
+            db,
+        );
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
+        let pushy = listed
+            .lines()
+            .find(|line| line.starts_with("pushy\t"))
+            .unwrap();
+        assert!(pushy.ends_with("\trequire_par"), "{listed}");
+
+        let app = testing::spawn(&database).await;
+        let (_, challenge) = crate::helpers::pkce_pair();
+        let params = [
+            ("response_type", "code"),
+            ("client_id", "pushy"),
+            ("redirect_uri", "http://127.0.0.1:7000/cb"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        let response =
+            crate::helpers::get_with_query(&app, &testing::browser(), "/authorize", &params).await;
+
+        let to = testing::location(&response).unwrap_or_default();
+        assert!(
+            to.starts_with("http://127.0.0.1:7000/cb?error=invalid_request"),
+            "{to}"
         );
     }
 }

@@ -24,6 +24,7 @@ mod oidc_logout;
 mod oidc_prompt;
 mod oidc_tokens;
 mod oidc_userinfo;
+mod par;
 mod private_key_jwt;
 mod private_key_jwt_flows;
 mod races;

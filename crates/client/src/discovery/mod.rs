@@ -78,6 +78,9 @@ pub struct Endpoints {
     /// RFC 9449 §5.1: the DPoP proof algorithms the server accepts; none
     /// means it does not offer DPoP.
     pub dpop_signing_alg_values_supported: Vec<String>,
+    /// Back channel: RFC 9126 §5, where authorization requests are pushed,
+    /// when published.
+    pub pushed_authorization_request_endpoint: Option<Url>,
     /// How they were found, for the behind-the-scenes page: with
     /// `--issuer auto` the RFC 9728 steps, then the RFC 8414 request.
     pub steps: Vec<Step>,
@@ -365,6 +368,12 @@ async fn fetch(
         .map(|value| endpoint_url("jwks_uri", value))
         .transpose()?
         .map(|url| back_channel(url, &issuer_url, &internal));
+    let pushed_authorization_request_endpoint = metadata
+        .pushed_authorization_request_endpoint
+        .as_deref()
+        .map(|value| endpoint_url("pushed_authorization_request_endpoint", value))
+        .transpose()?
+        .map(|url| back_channel(url, &issuer_url, &internal));
     let mut endpoints = Endpoints {
         issuer,
         metadata_url,
@@ -378,6 +387,7 @@ async fn fetch(
         document,
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
         dpop_signing_alg_values_supported: metadata.dpop_signing_alg_values_supported,
+        pushed_authorization_request_endpoint,
         steps: Vec::new(),
     };
     let discovered = !steps.is_empty();
@@ -421,13 +431,14 @@ fn authorization_server_metadata_step(
     Step::new(title, endpoints.document.specification(), &explanation)
         .request(format!("GET {}", endpoints.metadata_url))
         .response(format!(
-            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}{}{}",
+            "issuer: {}\nauthorization_endpoint (browser): {}\ntoken_endpoint (server to server): {}\nrevocation_endpoint: {revocation}\nauthorization_response_iss_parameter_supported: {}{}{}{}",
             endpoints.issuer,
             endpoints.authorization_endpoint,
             endpoints.token_endpoint,
             endpoints.iss_parameter_supported,
             openid_members(endpoints),
-            dpop_member(endpoints)
+            dpop_member(endpoints),
+            par_member(endpoints)
         ))
 }
 
@@ -441,6 +452,15 @@ fn dpop_member(endpoints: &Endpoints) -> String {
         "\ndpop_signing_alg_values_supported: {}",
         algorithms.join(" ")
     )
+}
+
+/// RFC 9126 §5, when the document names it.
+fn par_member(endpoints: &Endpoints) -> String {
+    endpoints
+        .pushed_authorization_request_endpoint
+        .as_ref()
+        .map(|url| format!("\npushed_authorization_request_endpoint (server to server): {url}"))
+        .unwrap_or_default()
 }
 
 /// The members a sign-in uses, when the document names them.

@@ -8,7 +8,10 @@
 //! `code_challenge_method=S256`. `?scope=…` asks for more scopes on top of
 //! the configured ones (incremental authorization). When the connection
 //! will use DPoP (RFC 9449), its key pair is made here, kept with the
-//! request, and its thumbprint sent as `dpop_jkt` (§10).
+//! request, and its thumbprint sent as `dpop_jkt` (§10). When the server
+//! takes pushed authorization requests (RFC 9126), the parameters are
+//! pushed first and the browser carries only their `request_uri`
+//! ([`crate::pushed_authorization`]).
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -18,9 +21,10 @@ use serde::Deserialize;
 
 use crate::discovery::{DiscoveryError, Endpoints};
 use crate::dpop::{self, BadDpopKey, DpopKey};
-use crate::oauth;
+use crate::oauth::{self, TokenError};
 use crate::origin;
 use crate::pages::{html, ProblemPage};
+use crate::pushed_authorization::{self, FrontChannel};
 use crate::routes::errors::{store_failure, store_status, unexpected_problem};
 use crate::routes::see_other;
 use crate::session;
@@ -47,6 +51,9 @@ pub enum ConnectError {
     Discovery(#[from] DiscoveryError),
     #[error("no DPoP key pair could be made")]
     DpopKey(#[from] BadDpopKey),
+    /// RFC 9126 §2.3: the pushed authorization request was refused.
+    #[error(transparent)]
+    Pushed(#[from] TokenError),
     #[error("database error")]
     Store(#[from] sqlx::Error),
 }
@@ -60,6 +67,7 @@ impl ResponseError for ConnectError {
             // not told to trust.
             Self::Discovery(DiscoveryError::UntrustedIssuer { .. }) => StatusCode::BAD_GATEWAY,
             Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Pushed(error) => pushed_request_status(error),
             Self::Store(error) => store_status(error),
         }
     }
@@ -75,6 +83,7 @@ impl ResponseError for ConnectError {
                 "Connect with the button on the home page.",
             ),
             Self::Discovery(error) => authorization_server_unavailable(error, Purpose::Connect),
+            Self::Pushed(error) => pushed_request_refused(error, Purpose::Connect),
             Self::DpopKey(error) => {
                 tracing::error!(%error, "cannot make a DPoP key pair");
                 unexpected_problem()
@@ -158,15 +167,22 @@ pub async fn get(
     let dpop_jkt = dpop_key.as_ref().map(DpopKey::thumbprint).transpose()?;
     let authorization =
         oauth::authorization_request(&state.settings, &endpoints, &scope, dpop_jkt.as_ref());
+    let front_channel = pushed_authorization::front_channel(
+        &state.settings,
+        &endpoints,
+        &state.http,
+        &authorization.url,
+        authorization_request_step(&authorization.url, dpop_key.is_some()),
+    )
+    .await?;
     let outgoing = Outgoing {
         purpose: Purpose::Connect,
-        url: &authorization.url,
+        front_channel,
         state: &authorization.state,
         code_verifier: &authorization.code_verifier,
         scope: &scope,
         nonce: None,
         dpop_key: dpop_key.as_ref(),
-        step: authorization_request_step(&authorization.url, dpop_key.is_some()),
     };
     Ok(send_the_browser(&request, &state, &endpoints, outgoing).await?)
 }
@@ -174,8 +190,10 @@ pub async fn get(
 /// An authorization request about to leave, connecting or signing in.
 pub struct Outgoing<'a> {
     pub purpose: Purpose,
-    /// The authorization endpoint with every parameter.
-    pub url: &'a url::Url,
+    /// Where the browser goes (the authorization endpoint with every
+    /// parameter, or only a pushed request's `request_uri`), and the steps
+    /// the behind-the-scenes page shows for it.
+    pub front_channel: FrontChannel,
     pub state: &'a str,
     pub code_verifier: &'a str,
     pub scope: &'a ScopeSet,
@@ -183,8 +201,6 @@ pub struct Outgoing<'a> {
     pub nonce: Option<&'a str>,
     /// A connection's DPoP key pair (RFC 9449), kept with the request.
     pub dpop_key: Option<&'a DpopKey>,
-    /// How the behind-the-scenes page shows it.
-    pub step: Step,
 }
 
 /// What `/connect` and `/signin` share: the request is stored, bound to
@@ -225,14 +241,47 @@ pub async fn send_the_browser(
     store::trace::clear(pool, &session.id_hash).await?;
     // How the authorization server was found (RFC 9728 with --issuer auto,
     // then its metadata), then the authorization request itself.
-    let steps = endpoints.steps.iter().cloned();
-    for step in steps.chain([outgoing.step]) {
+    let FrontChannel { url, steps } = outgoing.front_channel;
+    for step in endpoints.steps.iter().cloned().chain(steps) {
         store::trace::append(pool, &session.id_hash, step, now).await?;
     }
-    Ok(session::with_cookie(
-        see_other(outgoing.url.as_str()),
-        cookie,
-    ))
+    Ok(session::with_cookie(see_other(url.as_str()), cookie))
+}
+
+/// RFC 9126 §2.3: a refused push is the server's answer to this client,
+/// not to the person; a server that cannot be reached may come back.
+pub fn pushed_request_status(error: &TokenError) -> StatusCode {
+    match error {
+        TokenError::Unreachable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_GATEWAY,
+    }
+}
+
+/// The page for a pushed authorization request the server did not take.
+pub fn pushed_request_refused(error: &TokenError, purpose: Purpose) -> ProblemPage {
+    let (goal, retry) = match purpose {
+        Purpose::Connect => ("connect Facebook", "/connect"),
+        Purpose::SignIn => ("sign you in", "/signin"),
+    };
+    tracing::warn!(%error, "the pushed authorization request failed");
+    let detail = match error {
+        TokenError::Refused { error, description } => format!(
+            "it answered {error}{}",
+            description
+                .as_deref()
+                .map(|text| format!(" ({text})"))
+                .unwrap_or_default()
+        ),
+        other => other.to_string(),
+    };
+    ProblemPage::new(
+        "The authorization server did not accept Strava's request",
+        format!(
+            "To {goal}, Strava first sends its authorization request to the authorization server directly (a pushed authorization request, RFC 9126), but {detail}. You were not sent anywhere."
+        ),
+        "Nothing was changed. Try again in a moment; if it persists, Strava or the authorization server is misconfigured.",
+    )
+    .with_next(retry, "Try again")
 }
 
 fn authorization_request_step(url: &url::Url, dpop: bool) -> Step {

@@ -2,7 +2,8 @@
 //! §3.1.2.1): `scope=openid profile`, a fresh `state`, `nonce` and PKCE
 //! S256 challenge, bound to this browser session. The endpoints come from
 //! the provider's OpenID Connect Discovery document (RFC 8414 metadata when
-//! it has none), read afresh. `/callback` finishes it
+//! it has none), read afresh; pushed first when the provider takes pushed
+//! authorization requests (RFC 9126). `/callback` finishes it
 //! ([`crate::routes::sign_in_callback`]).
 
 use actix_web::http::StatusCode;
@@ -10,10 +11,15 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use oauth_types::ScopeSet;
 
 use crate::discovery::{DiscoveryError, Document};
+use crate::oauth::TokenError;
 use crate::openid::sign_in::{self, BadIssuer};
 use crate::openid::SIGN_IN_SCOPE;
 use crate::pages::{html, ProblemPage};
-use crate::routes::connect::{authorization_server_unavailable, send_the_browser, Outgoing};
+use crate::pushed_authorization;
+use crate::routes::connect::{
+    authorization_server_unavailable, pushed_request_refused, pushed_request_status,
+    send_the_browser, Outgoing,
+};
 use crate::routes::errors::{store_failure, store_status, unexpected_problem};
 use crate::state::AppState;
 use crate::store::authorization_requests::Purpose;
@@ -26,6 +32,9 @@ pub enum SignInError {
     Discovery(#[from] DiscoveryError),
     #[error(transparent)]
     BadIssuer(#[from] BadIssuer),
+    /// RFC 9126 §2.3: the pushed authorization request was refused.
+    #[error(transparent)]
+    Pushed(#[from] TokenError),
     #[error("database error")]
     Store(#[from] sqlx::Error),
 }
@@ -37,6 +46,7 @@ impl ResponseError for SignInError {
                 StatusCode::BAD_GATEWAY
             }
             Self::Discovery(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Pushed(error) => pushed_request_status(error),
             Self::Store(error) => store_status(error),
         }
     }
@@ -52,6 +62,7 @@ impl ResponseError for SignInError {
                 format!("The provider's metadata cannot be used: {error}."),
                 "Nothing was changed. Tell whoever runs Strava.",
             ),
+            Self::Pushed(error) => pushed_request_refused(error, Purpose::SignIn),
             // Answered by `store_failure` above.
             Self::Store(_) => unexpected_problem(),
         };
@@ -69,15 +80,22 @@ pub async fn get(
         .await?;
     let authentication = sign_in::authentication_request(&state.settings, &endpoints)?;
     let scope = ScopeSet::parse(SIGN_IN_SCOPE).unwrap_or_default();
+    let front_channel = pushed_authorization::front_channel(
+        &state.settings,
+        &endpoints,
+        &state.http,
+        &authentication.url,
+        authentication_request_step(&authentication.url),
+    )
+    .await?;
     let outgoing = Outgoing {
         purpose: Purpose::SignIn,
-        url: &authentication.url,
+        front_channel,
         state: &authentication.state,
         code_verifier: &authentication.code_verifier,
         scope: &scope,
         nonce: Some(&authentication.nonce),
         dpop_key: None,
-        step: authentication_request_step(&authentication.url),
     };
     Ok(send_the_browser(&request, &state, &endpoints, outgoing).await?)
 }

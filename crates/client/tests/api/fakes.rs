@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 
 use crate::fake_dpop::{self, DpopWorld};
+use crate::fake_par::{self, ParWorld};
 use crate::fake_provider::{self, IdTokenPlan, NameReleased, ProviderKey};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -126,6 +127,9 @@ pub struct World {
     pub userinfo_requests: Vec<Option<String>>,
     /// DPoP: offered or not, nonces, the proofs seen ([`crate::fake_dpop`]).
     pub dpop: DpopWorld,
+    /// Pushed authorization requests: offered or not, the pushes seen
+    /// ([`crate::fake_par`]).
+    pub par: ParWorld,
 }
 
 impl World {
@@ -218,6 +222,7 @@ pub async fn spawn_authorization_server(world: SharedWorld) -> MockServer {
             ("GET", "/userinfo", userinfo),
             ("POST", "/token", token),
             ("POST", "/revoke", revoke),
+            ("POST", "/par", fake_par::push),
             (
                 "GET",
                 "/.well-known/oauth-protected-resource",
@@ -247,7 +252,7 @@ pub async fn spawn_resource(world: SharedWorld) -> MockServer {
     .await
 }
 
-fn header(request: &Request, name: &str) -> Option<String> {
+pub fn header(request: &Request, name: &str) -> Option<String> {
     request
         .headers
         .get(name)
@@ -255,7 +260,7 @@ fn header(request: &Request, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn form(request: &Request) -> Vec<(String, String)> {
+pub fn form(request: &Request) -> Vec<(String, String)> {
     url::form_urlencoded::parse(&request.body)
         .into_owned()
         .collect()
@@ -363,6 +368,9 @@ fn metadata_document(world: &World) -> serde_json::Value {
     });
     if !world.dpop.algorithms.is_empty() {
         document["dpop_signing_alg_values_supported"] = json!(world.dpop.algorithms);
+    }
+    if world.par.offered {
+        document["pushed_authorization_request_endpoint"] = json!(format!("{issuer}/par"));
     }
     document
 }

@@ -40,6 +40,8 @@ pub struct Options {
     pub no_dpop: bool,
     /// `--client-key`: authenticate with `private_key_jwt`.
     pub client_key: Option<std::path::PathBuf>,
+    /// `--no-par`.
+    pub no_par: bool,
 }
 
 impl Options {
@@ -58,6 +60,7 @@ impl Options {
             trusted_issuer: None,
             no_dpop: false,
             client_key: None,
+            no_par: false,
         }
     }
 }
@@ -143,6 +146,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     config.scope = options.scope.to_owned();
     config.no_dpop = options.no_dpop;
     config.client_key = options.client_key;
+    config.no_par = options.no_par;
     let clock = config.clock.clone();
     client::testing::start_on(reserved, config).await;
     let database = Database::connect(&options.database_url).await.unwrap();

@@ -1,7 +1,7 @@
 //! The recorded walkthrough (docs/walkthrough.md): one whole story across
 //! the three roles, captured by [`crate::recording`] proxies, with every
 //! credential replaced by a stable placeholder and every port by a role
-//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop}.{json,md}`
+//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop,par}.{json,md}`
 //! and to one pair of files per shorter story ([`Recording::ALL`]).
 //!
 //! ```text
@@ -27,7 +27,9 @@
 //! and out again: OAuth is not authentication, the ID token is.
 //! A fourth ([`record_dpop`]) connects with DPoP (RFC 9449) and shows an
 //! attacker replaying the access token, copied from the resource's log,
-//! and being refused.
+//! and being refused. These four send the authorization request through
+//! the browser (`--no-par`); a fifth ([`record_pushed`]) pushes it first
+//! (RFC 9126) and shows its `request_uri` refused the second time.
 //! Five shorter ones tell one rule each: a refused consent, a token for a
 //! client with no person behind it, JWT access tokens validated by the
 //! resource itself, a spent refresh token replayed, and a public client.
@@ -46,6 +48,7 @@
 //! | [`refresh_replay`] | a spent refresh token replayed: the family revoked |
 //! | [`public_client`] | a native app: PKCE, no secret, a rotating refresh token |
 //! | [`direct`] | a party sending plain HTTP through a proxy of its own |
+//! | [`pushed`] | the pushed-request story, on the same stage with PAR |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -78,6 +81,8 @@ pub mod public_client;
 
 /// Parties that speak plain HTTP from the story.
 mod direct;
+/// A pushed authorization request, used once.
+pub mod pushed;
 
 /// Credentials and ports out, placeholders and role names in.
 pub mod redact;
@@ -92,6 +97,7 @@ pub use client_credentials::record_client_credentials;
 pub use dpop::{record_dpop, record_dpop_with_wire};
 pub use jwt::record_jwt;
 pub use public_client::record_public_client;
+pub use pushed::record_pushed;
 pub use redact::redact;
 pub use refresh_replay::record_refresh_replay;
 pub use refused_consent::record_refused_consent;

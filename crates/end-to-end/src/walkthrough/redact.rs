@@ -31,7 +31,7 @@ const RESPONSE_HEADERS: [&str; 5] = [
 /// keys and the DPoP keys, new on every run, and so does a key's thumbprint
 /// (`jkt` in `cnf`, `dpop_jkt` at `/authorize`: one placeholder,
 /// [`JKT`]).
-const SECRET_NAMES: [&str; 23] = [
+const SECRET_NAMES: [&str; 24] = [
     "code",
     "state",
     "code_verifier",
@@ -55,6 +55,7 @@ const SECRET_NAMES: [&str; 23] = [
     "y",
     "jkt",
     "dpop_jkt",
+    "request_uri",
 ];
 
 /// Fields holding a time (unix seconds), different on every run.

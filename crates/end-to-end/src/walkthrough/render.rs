@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{record, record_discovery, record_dpop, record_sign_in, Body, Exchange};
+use super::{record, record_discovery, record_dpop, record_pushed, record_sign_in, Body, Exchange};
 
 /// The recordings kept in `docs/walkthrough/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,10 +28,12 @@ pub enum Recording {
     RefreshReplay,
     /// A native app: PKCE, no secret, rotation (`public-client.*`).
     PublicClient,
+    /// A pushed authorization request (RFC 9126), used once (`par.*`).
+    Pushed,
 }
 
 impl Recording {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
@@ -41,6 +43,7 @@ impl Recording {
         Self::Jwt,
         Self::RefreshReplay,
         Self::PublicClient,
+        Self::Pushed,
     ];
 
     /// The file name, without extension.
@@ -55,6 +58,7 @@ impl Recording {
             Self::Jwt => "jwt",
             Self::RefreshReplay => "refresh-replay",
             Self::PublicClient => "public-client",
+            Self::Pushed => "par",
         }
     }
 
@@ -130,6 +134,14 @@ impl Recording {
                  redeems it with only `client_id` and `code_verifier`, then refreshes:\n\
                  the refresh token rotates.\n\n"
             }
+            Self::Pushed => {
+                "# The recorded pushed request\n\n\
+                 hamza connects Strava, whose authorization server takes pushed\n\
+                 authorization requests (RFC 9126): Strava posts the request to\n\
+                 `/par` first, and the browser carries only `client_id` and the\n\
+                 `request_uri` it got back. Another browser that opens the same\n\
+                 URL afterwards gets an error page: the `request_uri` was used.\n\n"
+            }
         }
     }
 
@@ -145,6 +157,7 @@ impl Recording {
             Self::Jwt => super::jwt::record_jwt().await,
             Self::RefreshReplay => super::refresh_replay::record_refresh_replay().await,
             Self::PublicClient => super::public_client::record_public_client().await,
+            Self::Pushed => record_pushed().await,
         }
     }
 }

@@ -70,6 +70,16 @@ pub(super) enum IssuerSetting {
     Auto,
 }
 
+/// How the client sends its authorization requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Requests {
+    /// Through the browser (`--no-par`), as the first stories show them.
+    FrontChannel,
+    /// Pushed first (RFC 9126), the client's default when the server
+    /// offers it.
+    Pushed,
+}
+
 /// What the client's tokens are bound to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum TokenBinding {
@@ -92,6 +102,8 @@ pub(super) struct Setup {
     /// `default_resource`, if `None`, becomes the resource behind its
     /// proxy.
     pub(super) more_clients: Vec<NewClient>,
+    /// How the client sends its authorization requests.
+    pub(super) requests: Requests,
 }
 
 impl Setup {
@@ -103,6 +115,7 @@ impl Setup {
             access_token_format: AccessTokenFormat::Opaque,
             validation: ValidationMethod::Introspection,
             more_clients: Vec::new(),
+            requests: Requests::FrontChannel,
         }
     }
 }
@@ -126,11 +139,14 @@ pub(super) struct Stage {
     pub(super) attacker_front: String,
     /// The resource's identifier, the URL its DPoP proofs' `htu` name.
     pub(super) resource_id: String,
-    issuer: String,
+    /// The authorization server as the browser reaches it.
+    pub(super) issuer: String,
     clock: service_kit::clock::Clock,
 }
 
 impl Stage {
+    /// The stage of every story but the pushed one: authorization requests
+    /// through the browser.
     pub(super) async fn start(issuer_setting: IssuerSetting, binding: TokenBinding) -> Self {
         Self::start_with(Setup::new(issuer_setting, binding)).await
     }
@@ -178,7 +194,7 @@ impl Stage {
             client_to_as.url(),
             &redirect_uri,
             client_to_resource.url(),
-            setup.binding,
+            (setup.binding, setup.requests),
         )
         .await;
 
@@ -434,7 +450,7 @@ async fn start_client(
     issuer_internal_url: &str,
     redirect_uri: &str,
     resource_url: &str,
-    binding: TokenBinding,
+    (binding, requests): (TokenBinding, Requests),
 ) -> String {
     let database_url = service_kit::testing::sqlite_url();
     let mut config = client::testing::config(&database_url, trusted_issuer, resource_url);
@@ -446,5 +462,8 @@ async fn start_client(
     // that clock (RFC 9449 §4.3), would then be refused. So that recording
     // shows Bearer tokens (docs/walkthrough.md says so).
     config.no_dpop = binding == TokenBinding::Bearer;
+    // Every story but the pushed one shows the authorization request in the
+    // browser, where the learner can read it (docs/walkthrough.md).
+    config.no_par = requests == Requests::FrontChannel;
     client::testing::spawn_with(config).await.url
 }

@@ -259,6 +259,28 @@ async fn openid_client_authenticates_with_private_key_jwt_at_our_authorization_s
     .await;
 }
 
+/// openid-client's pushed authorization requests (RFC 9126) as `strava`,
+/// with `client_secret_basic` and `client_secret_post`: the browser carries
+/// only `client_id` and `request_uri`, the code of the pushed request and a
+/// refresh are answered, and a push with an unregistered redirect URI is
+/// refused at once (`interop/openid_client_par.mjs` lists the steps).
+#[actix_rt::test]
+async fn openid_client_pushes_its_authorization_requests_to_our_authorization_server() {
+    let mut steps = Vec::new();
+    for method in ["client_secret_basic", "client_secret_post"] {
+        steps.extend([
+            format!("{method}: metadata names the pushed authorization request endpoint"),
+            format!("{method}: pushed; the browser carries only client_id and request_uri"),
+            format!("{method}: code of the pushed request redeemed, then refreshed"),
+            format!("{method}: an unregistered redirect URI is refused at push time"),
+        ]);
+    }
+    let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let roles = OurRoles::AuthorizationServer;
+    run_openid_client_on_every_backend("openid_client_par.mjs", "profile post", roles, &steps)
+        .await;
+}
+
 /// The person `interop/oidc_provider.mjs` knows: the login form takes any
 /// password.
 const FOREIGN_PERSON: [(&str, &str); 2] = [("login", "ada"), ("password", "any password")];

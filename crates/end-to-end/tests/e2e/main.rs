@@ -11,6 +11,7 @@ mod interop;
 mod labs;
 mod over_http;
 mod private_key_jwt;
+mod pushed_authorization;
 mod resilience;
 mod sign_in;
 mod walkthrough;

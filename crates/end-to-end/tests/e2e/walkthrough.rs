@@ -302,3 +302,36 @@ fn response_header<'a>(exchange: &'a Exchange, name: &str) -> &'a str {
     header_value(&exchange.response_headers, name)
         .unwrap_or_else(|| panic!("no {name} response header in {exchange:?}"))
 }
+
+/// The pushed-request recording (RFC 9126): `/par` answers one
+/// `request_uri`, the browser goes to `/authorize` with it and `client_id`
+/// only, and the same URL from a second browser is refused with a page.
+#[actix_rt::test]
+async fn the_par_recording_sends_the_browser_with_only_the_request_uri_and_refuses_it_twice() {
+    let recording = walkthrough::record_pushed().await;
+
+    let pushed = response_json(&recording, "/par");
+    assert_eq!(pushed["request_uri"], "‹request_uri#1›", "{pushed}");
+    assert_eq!(pushed["expires_in"], 60, "{pushed}");
+    let visits: Vec<&Exchange> = recording
+        .iter()
+        .filter(|exchange| exchange.path == "/authorize")
+        .collect();
+    assert_eq!(visits.len(), 2, "{visits:?}");
+    for visit in &visits {
+        let query: Vec<(&str, &str)> = visit
+            .query
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        assert_eq!(
+            query,
+            [("client_id", "strava"), ("request_uri", "‹request_uri#1›")]
+        );
+    }
+    assert_eq!(
+        (visits[0].status, visits[1].status),
+        (303, 400),
+        "used once"
+    );
+}

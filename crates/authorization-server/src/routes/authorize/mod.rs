@@ -14,6 +14,11 @@
 //!
 //! `dpop_jkt` (RFC 9449 §10) binds the code to a key: the token request
 //! must then carry a DPoP proof by that key.
+//!
+//! A request pushed to `/par` first (RFC 9126) arrives as `client_id` and
+//! `request_uri` only; [`pushed`] spends it and hands its parameters to the
+//! same checks. `/par` runs these checks too, when the request is pushed
+//! ([`check`]), so a client hears of its mistakes at once.
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse};
@@ -35,11 +40,13 @@ use crate::store::clients::{self, Client, ClientKind};
 use crate::store::requests::{self, OpenIdRequest, PendingRequest};
 
 mod openid;
+mod pushed;
 
-/// An error to send back to the client (§4.1.2.1).
-struct Refusal {
-    code: OAuthErrorCode,
-    description: String,
+/// An error to send back to the client (§4.1.2.1), or to answer at `/par`
+/// (RFC 9126 §2.3).
+pub(crate) struct Refusal {
+    pub(crate) code: OAuthErrorCode,
+    pub(crate) description: String,
 }
 
 fn refuse(code: OAuthErrorCode, description: impl Into<String>) -> Refusal {
@@ -53,9 +60,22 @@ pub async fn authorize(
     request: HttpRequest,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    let pairs = form::query_pairs(&request)?;
+    let query = form::query_pairs(&request)?;
+    let (pairs, origin) = pushed::resolve(query, &state).await?;
     let (client, redirect_uri) = trusted_client(&pairs, &state).await?;
     let client_state = form::single(&pairs, "state").ok().flatten();
+    // RFC 9126 §6: a client registered with
+    // `require_pushed_authorization_requests` must push every request.
+    if client.require_pushed_authorization_requests && origin != pushed::Origin::Pushed {
+        return authorization_response::error(
+            &state,
+            &redirect_uri,
+            OAuthErrorCode::InvalidRequest,
+            "this client must push its authorization requests to the pushed \
+             authorization request endpoint (RFC 9126) and send request_uri",
+            client_state,
+        );
+    }
     match validate(&pairs, &client, &redirect_uri, &state).await {
         Ok((mut pending, Some(oidc))) => {
             if let Some(answer) =
@@ -73,8 +93,23 @@ pub async fn authorize(
             &refusal.description,
             client_state,
         ),
-        Err(Err(error)) => Err(error),
+        Err(Err(error)) => Err(error.into()),
     }
+}
+
+/// RFC 9126 §2.1: the checks of `/authorize`, run on a pushed request
+/// when it is pushed, for the client that authenticated. `Err(Ok(_))` is
+/// the client's mistake, `Err(Err(_))` our own failure.
+pub(crate) async fn check(
+    pairs: &[(String, String)],
+    client: &Client,
+    state: &AppState,
+) -> Result<(), Result<Refusal, sqlx::Error>> {
+    let redirect_uri = registered_redirect_uri(pairs, client)
+        .map_err(|description| Ok(refuse(OAuthErrorCode::InvalidRequest, description)))?;
+    validate(pairs, client, &redirect_uri, state)
+        .await
+        .map(|_| ())
 }
 
 /// Stores a valid request and sends the browser on to login and consent.
@@ -109,16 +144,24 @@ async fn trusted_client(
         .await?
         .filter(|client| client.kind != ClientKind::ProtectedResource)
         .ok_or_else(|| bad("The application that sent you here is not registered."))?;
-    let redirect_uri = form::single(pairs, "redirect_uri")
-        .map_err(|_| bad("redirect_uri was sent more than once."))?
-        .ok_or_else(|| bad("The request has no redirect_uri."))?;
-    if !client.has_redirect_uri(redirect_uri) {
-        return Err(bad(
-            "The redirect URI does not match any URI this application registered.",
-        ));
-    }
-    let redirect_uri = redirect_uri.to_owned();
+    let redirect_uri = registered_redirect_uri(pairs, &client).map_err(bad)?;
     Ok((client, redirect_uri))
+}
+
+/// Rule 1 for a known client: one `redirect_uri`, equal to one it
+/// registered (RFC 6749 §3.1.2.3; RFC 9126 §2.4 would let an authenticated
+/// client push an unregistered one: our policy is not to).
+fn registered_redirect_uri(
+    pairs: &[(String, String)],
+    client: &Client,
+) -> Result<String, &'static str> {
+    let redirect_uri = form::single(pairs, "redirect_uri")
+        .map_err(|_| "redirect_uri was sent more than once.")?
+        .ok_or("The request has no redirect_uri.")?;
+    if !client.has_redirect_uri(redirect_uri) {
+        return Err("The redirect URI does not match any URI this application registered.");
+    }
+    Ok(redirect_uri.to_owned())
 }
 
 /// Every other parameter, and the OpenID Connect ones when the scope has
@@ -129,7 +172,7 @@ async fn validate(
     client: &Client,
     redirect_uri: &str,
     state: &AppState,
-) -> Result<(PendingRequest, Option<OpenIdParams>), Result<Refusal, PageError>> {
+) -> Result<(PendingRequest, Option<OpenIdParams>), Result<Refusal, sqlx::Error>> {
     // RFC 6749 §3.1: no parameter twice.
     let params = UniqueParams::from_pairs(pairs.to_vec())
         .map_err(|error| Ok(refuse(OAuthErrorCode::InvalidRequest, error.to_string())))?;
@@ -169,7 +212,7 @@ async fn validate(
             AudienceError::UnknownResource(_) | AudienceError::NoResource => {
                 Ok(refuse(OAuthErrorCode::InvalidTarget, error.to_string()))
             }
-            AudienceError::Database(error) => Err(PageError::Database(error)),
+            AudienceError::Database(error) => Err(error),
         })?;
     let pending = PendingRequest {
         id: generate_credential(),
