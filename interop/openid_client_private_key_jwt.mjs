@@ -3,11 +3,15 @@
 // against our authorization server:
 //   1. RFC 8414 metadata: `private_key_jwt` among the token endpoint's
 //      methods, with ES256 among its signing algorithms;
-//   2. the code flow with `state` and PKCE S256, the RFC 9207 `iss`
-//      checked, the code exchanged with an assertion signed by the
-//      client's key (no secret exists);
-//   3. a refresh, with a fresh assertion;
-//   4. the same client with another key is refused (`invalid_client`).
+//   2. the authorization request pushed first (RFC 9126, the client is
+//      registered with `--require-par`), authenticated by an assertion
+//      signed by the client's key (no secret exists); the browser carries
+//      only `client_id` and `request_uri`;
+//   3. the code flow with `state` and PKCE S256, the RFC 9207 `iss`
+//      checked, the code exchanged with a fresh assertion;
+//   4. a refresh, with a fresh assertion;
+//   5. the same client with another key is refused (`invalid_client`).
+// That is the FAPI 2.0 shape: PAR, PKCE, asymmetric client authentication.
 //
 // The person at the browser is played by the test that runs this script
 // (person.mjs says how).
@@ -55,13 +59,16 @@ async function main(issuer, clientId, pemFile) {
 
   const pkceCodeVerifier = client.randomPKCECodeVerifier();
   const expectedState = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
+  assert.ok(server.pushed_authorization_request_endpoint);
+  const url = await client.buildAuthorizationUrlWithPAR(config, {
     redirect_uri: REDIRECT_URI,
     scope: SCOPE,
     code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
     code_challenge_method: "S256",
     state: expectedState,
   });
+  assert.deepEqual([...url.searchParams.keys()].sort(), ["client_id", "request_uri"]);
+  console.log("pushed with a private_key_jwt assertion: the browser carries only client_id and request_uri");
   const callback = await visit(url.href, REDIRECT_URI);
   const tokens = await client.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier,

@@ -95,7 +95,7 @@ const SIGNING_CLIENT_ID: &str = "strava-signer";
 
 /// Registers [`SIGNING_CLIENT_ID`] at `server` with the public key of
 /// `files`: code and refresh grants, `profile post`, the demo client's
-/// redirect URI and default resource.
+/// redirect URI and default resource; it must push its requests (RFC 9126).
 async fn register_signing_client(
     server: &authorization_server::testing::TestAuthorizationServer,
     files: &ClientKeyFiles,
@@ -116,6 +116,16 @@ async fn register_signing_client(
         default_resource: Some("http://localhost:9002".to_owned()),
     };
     server.register_private_key_jwt_client(client, &jwks).await;
+    // `client add --require-par`: the FAPI 2.0 shape, every request pushed.
+    let pool = server.database().pool();
+    let required = authorization_server::store::clients::set_require_pushed_requests(
+        pool,
+        SIGNING_CLIENT_ID,
+        true,
+    )
+    .await
+    .unwrap();
+    assert!(required);
 }
 
 /// Another fresh database on the backend of `database_url`.
@@ -237,14 +247,17 @@ async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_se
 }
 
 /// openid-client's own `private_key_jwt` (RFC 7523, its `PrivateKeyJwt`)
-/// as a client registered with `--auth-method private_key_jwt`: the
-/// metadata offering it, the code flow with PKCE and a refresh each
+/// as a client registered with `--auth-method private_key_jwt
+/// --require-par`: the metadata offering it, the authorization request
+/// pushed (RFC 9126), the code flow with PKCE and a refresh, each request
 /// authenticated by its assertions, and the same client with another key
 /// refused (`interop/openid_client_private_key_jwt.mjs` lists the steps).
+/// PAR, PKCE and asymmetric client authentication: the FAPI 2.0 shape.
 #[actix_rt::test]
 async fn openid_client_authenticates_with_private_key_jwt_at_our_authorization_server() {
     let steps = [
         "metadata: private_key_jwt with ES256 offered",
+        "pushed with a private_key_jwt assertion: the browser carries only client_id and request_uri",
         "code flow with PKCE: the code exchanged with a private_key_jwt assertion",
         "refresh: a new access token with a fresh assertion",
         "another key: invalid_client",
