@@ -34,6 +34,9 @@ pub struct AuthorizationServerMetadata {
     /// RFC 9449 §5.1: the algorithms of the DPoP proofs this server accepts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dpop_signing_alg_values_supported: Vec<String>,
+    /// RFC 8628 §4: where a device asks for a device and user code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
 }
 
 /// OpenID Provider metadata, Discovery 1.0 §3, served at
