@@ -23,6 +23,9 @@ pub struct Lifetimes {
     pub authorization_code: i64,
     /// How long a validated authorization request waits for login and consent.
     pub pending_request: i64,
+    /// RFC 8628 §3.2 `expires_in` of a device and user code (our policy:
+    /// 10 minutes, time to find a screen and sign in).
+    pub device_code: i64,
     /// A signed-in session.
     pub session: i64,
     /// A session nobody has signed in to yet (our policy: 15 minutes, so
@@ -68,6 +71,7 @@ impl AppState {
                 id_token: config.access_token_ttl,
                 authorization_code: 60,
                 pending_request: 10 * 60,
+                device_code: 10 * 60,
                 session: 12 * 3600,
                 anonymous_session: 15 * 60,
             },

@@ -5,13 +5,15 @@
 pub mod authorization_code;
 /// RFC 6749 §4.4.
 pub mod client_credentials;
+/// RFC 8628 §3.4, §3.5.
+pub mod device_code;
 /// Storing and answering new tokens (RFC 6749 §5.1).
 pub mod issue;
 /// RFC 6749 §6, with rotation (RFC 9700 §4.14.2).
 pub mod refresh_token;
 
 use oauth_types::params::UniqueParams;
-use oauth_types::secret::{AuthorizationCode, RefreshToken};
+use oauth_types::secret::{AuthorizationCode, DeviceCode, RefreshToken};
 use oauth_types::{GrantType, ScopeSet};
 
 use crate::audience::AudienceError;
@@ -38,6 +40,11 @@ pub enum Grant {
     /// RFC 6749 §4.4.2.
     ClientCredentials {
         scope: Option<String>,
+        resource: Option<String>,
+    },
+    /// RFC 8628 §3.4.
+    DeviceCode {
+        device_code: DeviceCode,
         resource: Option<String>,
     },
 }
@@ -79,6 +86,10 @@ impl Grant {
             },
             GrantType::ClientCredentials => Self::ClientCredentials {
                 scope: optional("scope"),
+                resource: optional("resource"),
+            },
+            GrantType::DeviceCode => Self::DeviceCode {
+                device_code: DeviceCode::new(required("device_code")?),
                 resource: optional("resource"),
             },
         })

@@ -89,6 +89,7 @@ async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata,
             .into_iter()
             .map(str::to_owned)
             .collect(),
+        device_authorization_endpoint: Some(state.endpoint("/device_authorization")),
     };
     Ok(document)
 }
