@@ -24,7 +24,8 @@ pub struct LoginPage {
     /// The username to prefill (OpenID Connect `login_hint`).
     pub username: Option<String>,
     pub error: Option<String>,
-    /// After login, back to `/device` with this user code (RFC 8628 §3.3).
+    /// After login, back to `/device` with this user code, possibly empty
+    /// (RFC 8628 §3.3).
     pub device: Option<String>,
 }
 

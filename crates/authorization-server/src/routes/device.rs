@@ -23,7 +23,7 @@ use oauth_types::device::UserCode;
 
 use super::consent::{approved_scopes, scope_choices, signed_in};
 use super::login::{
-    client_address, expired, forged, is_throttled, verified_form_post, Subjects, DEVICE,
+    client_address, expired, forged, is_throttled, verified_form_post, Subjects, DEVICE, NEXT,
 };
 use super::{query_value, see_other};
 use crate::errors::{html, PageError};
@@ -52,7 +52,7 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
     let typed = form::single(&pairs, "user_code")?.unwrap_or_default();
     let Some((session, user)) = signed_in(&request, &state).await? else {
         return Ok(see_other(&format!(
-            "/login?{DEVICE}={}",
+            "/login?{NEXT}={DEVICE}&user_code={}",
             query_value(typed)
         )));
     };

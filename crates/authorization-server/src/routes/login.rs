@@ -38,8 +38,12 @@ pub const BUSY: &str = "Many people are signing in right now. Please try again i
 /// `Retry-After` of the 503 above, in seconds.
 const BUSY_RETRY_AFTER_SECONDS: &str = "2";
 
-/// The login form field (and query parameter) that sends the person back
-/// to `/device` after login, carrying the user code typed so far.
+/// The login form field (and query parameter) naming where to go after
+/// login when it is not an authorization request: [`DEVICE`], with the
+/// user code typed so far in `user_code`.
+pub(crate) const NEXT: &str = "next";
+
+/// `next=device`: back to `/device` (RFC 8628 §3.3).
 pub(crate) const DEVICE: &str = "device";
 
 /// The message once throttled.
@@ -51,7 +55,13 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
     let request_id = form::single(&pairs, "request")?.map(str::to_owned);
     let (session, new_cookie) = session::current_or_new(&request, &state).await?;
     let mut page = login_page(&state, &session, request_id, None).await?;
-    page.device = form::single(&pairs, DEVICE)?.map(str::to_owned);
+    if form::single(&pairs, NEXT)? == Some(DEVICE) {
+        page.device = Some(
+            form::single(&pairs, "user_code")?
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
     let mut response = html(&page)?;
     if let Some(cookie) = new_cookie {
         response
@@ -118,10 +128,11 @@ pub async fn submit(
         }
         // RFC 8628 §3.3: back to the device verification page, with the
         // user code typed so far.
-        None => match params.get(DEVICE) {
+        None if params.get(NEXT) == Some(DEVICE) => match params.get("user_code") {
             Some(user_code) => format!("/device?user_code={}", query_value(user_code)),
-            None => "/account".to_owned(),
+            None => "/device".to_owned(),
         },
+        None => "/account".to_owned(),
     };
     let mut response = see_other(&next);
     response
@@ -166,7 +177,9 @@ async fn form_again(
 ) -> Result<LoginPage, sqlx::Error> {
     let request_id = params.get("request").map(str::to_owned);
     let mut page = login_page(state, session, request_id, Some(message.to_owned())).await?;
-    page.device = params.get(DEVICE).map(str::to_owned);
+    if params.get(NEXT) == Some(DEVICE) {
+        page.device = Some(params.get("user_code").unwrap_or_default().to_owned());
+    }
     Ok(page)
 }
 

@@ -407,7 +407,11 @@ async fn the_device_page_asks_for_a_login_first_then_shows_the_code_without_subm
                     "csrf_token",
                     &hidden_input(&login_page, "csrf_token").unwrap(),
                 ),
-                ("device", &hidden_input(&login_page, "device").unwrap()),
+                ("next", &hidden_input(&login_page, "next").unwrap()),
+                (
+                    "user_code",
+                    &hidden_input(&login_page, "user_code").unwrap(),
+                ),
             ],
         )
         .await;
