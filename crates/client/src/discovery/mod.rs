@@ -78,6 +78,8 @@ pub struct Endpoints {
     /// RFC 9449 §5.1: the DPoP proof algorithms the server accepts; none
     /// means it does not offer DPoP.
     pub dpop_signing_alg_values_supported: Vec<String>,
+    /// Back channel: RFC 8628 §4, when the server offers the device grant.
+    pub device_authorization_endpoint: Option<Url>,
     /// How they were found, for the behind-the-scenes page: with
     /// `--issuer auto` the RFC 9728 steps, then the RFC 8414 request.
     pub steps: Vec<Step>,
@@ -365,6 +367,12 @@ async fn fetch(
         .map(|value| endpoint_url("jwks_uri", value))
         .transpose()?
         .map(|url| back_channel(url, &issuer_url, &internal));
+    let device_authorization_endpoint = metadata
+        .device_authorization_endpoint
+        .as_deref()
+        .map(|value| endpoint_url("device_authorization_endpoint", value))
+        .transpose()?
+        .map(|url| back_channel(url, &issuer_url, &internal));
     let mut endpoints = Endpoints {
         issuer,
         metadata_url,
@@ -378,6 +386,7 @@ async fn fetch(
         document,
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
         dpop_signing_alg_values_supported: metadata.dpop_signing_alg_values_supported,
+        device_authorization_endpoint,
         steps: Vec::new(),
     };
     let discovered = !steps.is_empty();
