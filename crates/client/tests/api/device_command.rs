@@ -84,35 +84,39 @@ impl Watch {
 
 #[actix_rt::test]
 async fn the_device_command_exits_0_once_the_approved_watch_has_posted() {
-    let ecosystem = Ecosystem::start(Options::sqlite()).await;
-    let watch = start(&ecosystem, "Intervals, 8 x 400 m");
-    let (uri, code) = watch.codes().await;
+    for options in Options::every_backend().await {
+        let ecosystem = Ecosystem::start(options).await;
+        let watch = start(&ecosystem, "Intervals, 8 x 400 m");
+        let (uri, code) = watch.codes().await;
 
-    UserAgent::new("alice", "alice-password")
-        .approve_device(&uri, &code, AtConsent::Approve("post"))
-        .await;
-    let (exit, stdout, stderr) = watch.finish().await;
+        UserAgent::new("alice", "alice-password")
+            .approve_device(&uri, &code, AtConsent::Approve("post"))
+            .await;
+        let (exit, stdout, stderr) = watch.finish().await;
 
-    assert_eq!(exit, Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("Intervals, 8 x 400 m"), "{stdout}");
-    assert!(stderr.contains("Waiting for approval"), "{stderr}");
+        assert_eq!(exit, Some(0), "{stdout}\n{stderr}");
+        assert!(stdout.contains("Intervals, 8 x 400 m"), "{stdout}");
+        assert!(stderr.contains("Waiting for approval"), "{stderr}");
+    }
 }
 
 #[actix_rt::test]
 async fn the_device_command_exits_1_with_one_line_when_the_person_denies() {
-    let ecosystem = Ecosystem::start(Options::sqlite()).await;
-    let watch = start(&ecosystem, "denied");
-    let (uri, code) = watch.codes().await;
+    for options in Options::every_backend().await {
+        let ecosystem = Ecosystem::start(options).await;
+        let watch = start(&ecosystem, "denied");
+        let (uri, code) = watch.codes().await;
 
-    UserAgent::new("alice", "alice-password")
-        .approve_device(&uri, &code, AtConsent::Deny)
-        .await;
-    let (exit, stdout, stderr) = watch.finish().await;
+        UserAgent::new("alice", "alice-password")
+            .approve_device(&uri, &code, AtConsent::Deny)
+            .await;
+        let (exit, stdout, stderr) = watch.finish().await;
 
-    assert_eq!(exit, Some(1), "{stdout}\n{stderr}");
-    let last = stderr.lines().last().unwrap_or_default();
-    assert_eq!(
-        last, "error: access denied: the request was declined at the verification page",
-        "{stderr}"
-    );
+        assert_eq!(exit, Some(1), "{stdout}\n{stderr}");
+        let last = stderr.lines().last().unwrap_or_default();
+        assert_eq!(
+            last, "error: access denied: the request was declined at the verification page",
+            "{stderr}"
+        );
+    }
 }
