@@ -363,6 +363,18 @@ fn hidden_fields<'a>(page: &str, names: &[&'a str]) -> Vec<(&'a str, String)> {
         .collect()
 }
 
+/// The verification URI and the user code that `client device` printed in
+/// `text` (RFC 8628 §3.3: a line ending in `/device`, a line `XXXX-XXXX`),
+/// once both are there.
+pub fn shown_device_codes(text: &str) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let uri = lines.iter().find(|line| line.ends_with("/device"))?;
+    let code = lines
+        .iter()
+        .find(|line| line.len() == 9 && line.as_bytes()[4] == b'-')?;
+    Some(((*uri).to_owned(), (*code).to_owned()))
+}
+
 /// `location` resolved against `base`.
 pub fn absolute(base: &str, location: &str) -> String {
     url::Url::parse(base)

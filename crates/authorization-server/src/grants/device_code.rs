@@ -137,14 +137,6 @@ async fn redeem(
 
 /// A redeemed device code came back: mark it, and revoke its tokens.
 async fn replayed(state: &AppState, hash: &CredentialHash, now: i64) -> EndpointError {
-    if let Err(error) = devices::mark_replayed(&state.pool, hash, now).await {
-        return EndpointError::Internal(error);
-    }
-    match tokens::revoke_issued_from_code(&state.pool, hash, now).await {
-        Ok(revoked) => {
-            tracing::warn!(revoked, "device code replayed; its tokens are revoked");
-            invalid_grant("the device code was already used")
-        }
-        Err(error) => EndpointError::Internal(error),
-    }
+    let mark = devices::mark_replayed(&state.pool, hash, now);
+    super::revoke_replayed(state, hash, mark, "the device code", now).await
 }

@@ -107,6 +107,29 @@ impl From<AudienceError> for EndpointError {
     }
 }
 
+/// A single-use code (an authorization code, a device code) presented again
+/// after its redemption: once `mark` has recorded the replay, every token
+/// issued from the code is revoked (rule 32, RFC 6749 §4.1.2), and the
+/// answer is `invalid_grant`, naming `what` was used.
+pub(crate) async fn revoke_replayed(
+    state: &crate::state::AppState,
+    code_hash: &oauth_types::secret::CredentialHash,
+    mark: impl std::future::Future<Output = Result<(), sqlx::Error>>,
+    what: &str,
+    now: i64,
+) -> EndpointError {
+    if let Err(error) = mark.await {
+        return EndpointError::Internal(error);
+    }
+    match crate::store::tokens::revoke_issued_from_code(&state.pool, code_hash, now).await {
+        Ok(revoked) => {
+            tracing::warn!(revoked, "{what} replayed; its tokens are revoked");
+            EndpointError::InvalidGrant(format!("{what} was already used"))
+        }
+        Err(error) => EndpointError::Internal(error),
+    }
+}
+
 /// The `scope` parameter of a token request, which may only narrow `limit`
 /// (RFC 6749 §6: "MUST NOT include any scope not originally granted").
 pub(crate) fn narrowed_scope(

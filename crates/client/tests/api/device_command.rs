@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use end_to_end::user_agent::shown_device_codes;
 use end_to_end::{AtConsent, Ecosystem, Options, UserAgent};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_client");
@@ -49,14 +50,9 @@ impl Watch {
     async fn codes(&self) -> (String, String) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
-            let lines: Vec<String> = self.shown.lock().unwrap().clone();
-            let trimmed: Vec<&str> = lines.iter().map(|line| line.trim()).collect();
-            let uri = trimmed.iter().find(|line| line.ends_with("/device"));
-            let code = trimmed
-                .iter()
-                .find(|line| line.len() == 9 && line.as_bytes()[4] == b'-');
-            if let (Some(uri), Some(code)) = (uri, code) {
-                return ((*uri).to_owned(), (*code).to_owned());
+            let shown = self.shown.lock().unwrap().join("\n");
+            if let Some(codes) = shown_device_codes(&shown) {
+                return codes;
             }
             actix_rt::time::sleep(Duration::from_millis(50)).await;
         }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use client::config::DeviceArgs;
 use client::device::DeviceError;
+use end_to_end::user_agent::shown_device_codes;
 use end_to_end::{AtConsent, Ecosystem, Options, UserAgent};
 
 /// What the watch prints, readable while it runs.
@@ -37,14 +38,8 @@ impl Screen {
     async fn codes(&self) -> (String, String) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            let text = self.text();
-            let lines: Vec<&str> = text.lines().map(str::trim).collect();
-            let uri = lines.iter().find(|line| line.ends_with("/device"));
-            let code = lines
-                .iter()
-                .find(|line| line.len() == 9 && line.as_bytes()[4] == b'-');
-            if let (Some(uri), Some(code)) = (uri, code) {
-                return ((*uri).to_owned(), (*code).to_owned());
+            if let Some(codes) = shown_device_codes(&self.text()) {
+                return codes;
             }
             actix_rt::time::sleep(Duration::from_millis(50)).await;
         }
