@@ -32,3 +32,15 @@ export function run(main) {
     },
   );
 }
+
+/**
+ * Asks the person to approve (`approve`) or deny (`deny`) a device
+ * (RFC 8628 §3.3): the script prints `DEVICE <decision> <uri> <user_code>`;
+ * the test opens <uri>, signs in, types the code, answers the consent
+ * screen, and answers one line on stdin once done.
+ */
+export async function answerDevice(decision, uri, userCode) {
+  console.log(`DEVICE ${decision} ${uri} ${userCode}`);
+  const { done } = await answers.next();
+  assert.ok(!done, "the browser side closed stdin");
+}

@@ -206,7 +206,8 @@ pub enum ClientCommand {
         /// Space-separated scopes the client may ask for.
         #[arg(long, default_value = "")]
         scope: String,
-        /// A grant type (repeat): authorization_code, refresh_token, client_credentials.
+        /// A grant type (repeat): authorization_code, refresh_token, client_credentials,
+        /// urn:ietf:params:oauth:grant-type:device_code (RFC 8628).
         #[arg(long = "grant", value_parser = parse_grant_type)]
         grants: Vec<oauth_types::GrantType>,
         /// A protected resource's identifier (RFC 8707), e.g. http://localhost:9002.

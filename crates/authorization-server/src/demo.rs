@@ -129,6 +129,17 @@ fn demo_clients() -> Vec<NewClient> {
         // The same app, registered with RFC 9449 §5.2 `dpop_bound_access_tokens`
         // (set by `seed`).
         mobile_client("strava-dpop"),
+        // "Strava on a watch": a device without a browser (RFC 8628).
+        NewClient {
+            client_id: "strava-watch".to_owned(),
+            kind: ClientKind::Public,
+            secret: None,
+            redirect_uris: Vec::new(),
+            scopes: scopes("profile post"),
+            grant_types: vec![GrantType::DeviceCode, GrantType::RefreshToken],
+            resource_id: None,
+            default_resource: Some(DEMO_RESOURCE.to_owned()),
+        },
         NewClient::protected_resource(
             "protected-resource-1",
             "protected-resource-secret-1",

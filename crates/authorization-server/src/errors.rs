@@ -22,8 +22,8 @@ use service_kit::http::retry_after;
 use crate::form::FormError;
 use crate::pages::ErrorPage;
 
-/// RFC 6749 §5.2 errors (plus RFC 8707 `invalid_target` and RFC 9449
-/// `invalid_dpop_proof`).
+/// RFC 6749 §5.2 errors (plus RFC 8707 `invalid_target`, RFC 9449
+/// `invalid_dpop_proof` and the polling answers of RFC 8628 §3.5).
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
     #[error("{0}")]
@@ -54,6 +54,18 @@ pub enum EndpointError {
     /// one, sent in the `DPoP-Nonce` header.
     #[error("send a DPoP proof with the nonce of the DPoP-Nonce header")]
     UseDpopNonce { nonce: String },
+    /// RFC 8628 §3.5: the person has not answered yet.
+    #[error("the user has not yet answered at the verification URI")]
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polled faster than the interval, which grows by 5 s.
+    #[error("polling too fast: wait {interval} seconds between requests")]
+    SlowDown { interval: i64 },
+    /// RFC 8628 §3.5: the person denied the request.
+    #[error("the user denied the request")]
+    AccessDenied,
+    /// RFC 8628 §3.5: the device code expired.
+    #[error("the device code has expired; start again")]
+    ExpiredToken,
     /// An authenticated client that may not call this endpoint.
     #[error("{0}")]
     Forbidden(String),
@@ -98,6 +110,11 @@ impl EndpointError {
             // RFC 9449 §5.
             Self::InvalidDpopProof(_) => OAuthErrorCode::InvalidDpopProof,
             Self::UseDpopNonce { .. } => OAuthErrorCode::UseDpopNonce,
+            // RFC 8628 §3.5.
+            Self::AuthorizationPending => OAuthErrorCode::AuthorizationPending,
+            Self::SlowDown { .. } => OAuthErrorCode::SlowDown,
+            Self::AccessDenied => OAuthErrorCode::AccessDenied,
+            Self::ExpiredToken => OAuthErrorCode::ExpiredToken,
             Self::Internal(_) | Self::Signing(_) | Self::SigningKey(_) | Self::NoState => {
                 OAuthErrorCode::ServerError
             }

@@ -24,6 +24,9 @@ pub struct LoginPage {
     /// The username to prefill (OpenID Connect `login_hint`).
     pub username: Option<String>,
     pub error: Option<String>,
+    /// After login, back to `/device` with this user code, possibly empty
+    /// (RFC 8628 §3.3).
+    pub device: Option<String>,
 }
 
 /// One scope checkbox.
@@ -38,12 +41,37 @@ pub struct ScopeChoice {
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage {
+    /// Where the form posts: `/consent`, or `/device/consent` (RFC 8628).
+    pub action: &'static str,
     pub csrf_token: String,
     pub request_id: String,
     pub client_id: String,
     pub username: String,
-    pub redirect_host: String,
+    /// Where the person goes after answering, in words.
+    pub after_answer: String,
     pub scopes: Vec<ScopeChoice>,
+}
+
+/// `/device` (RFC 8628 §3.3): the form where a signed-in person types the
+/// user code their device shows (contract: a text input `user_code`).
+#[derive(Template)]
+#[template(path = "device.html")]
+pub struct DevicePage {
+    pub csrf_token: String,
+    pub username: String,
+    /// Prefilled from `verification_uri_complete`, never submitted for the
+    /// person (RFC 8628 §5.4).
+    pub user_code: String,
+    pub error: Option<String>,
+}
+
+/// The end of the device flow at the browser: the person may go back to
+/// their device.
+#[derive(Template)]
+#[template(path = "device_done.html")]
+pub struct DeviceDonePage {
+    pub title: &'static str,
+    pub message: String,
 }
 
 /// `/logout`: a confirmation form (a signed-in user and no proof of who

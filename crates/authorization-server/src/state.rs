@@ -26,6 +26,9 @@ pub struct Lifetimes {
     /// A pushed authorization request waiting for the browser (RFC 9126
     /// §2.2 `expires_in`; our policy: 60 s, enough to send the browser on).
     pub pushed_request: i64,
+    /// RFC 8628 §3.2 `expires_in` of a device and user code (our policy:
+    /// 10 minutes, time to find a screen and sign in).
+    pub device_code: i64,
     /// A signed-in session.
     pub session: i64,
     /// A session nobody has signed in to yet (our policy: 15 minutes, so
@@ -72,6 +75,7 @@ impl AppState {
                 authorization_code: 60,
                 pending_request: 10 * 60,
                 pushed_request: 60,
+                device_code: 10 * 60,
                 session: 12 * 3600,
                 anonymous_session: 15 * 60,
             },

@@ -105,6 +105,32 @@ pub struct Config {
     /// The clock every handler reads (tests move it forward).
     #[arg(skip)]
     pub clock: Clock,
+
+    /// Instead of serving: play another app in the terminal.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the binary does instead of serving.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum Command {
+    /// "Strava on a watch": connect through the device authorization grant
+    /// (RFC 8628), approved by the person on another screen, then post a
+    /// message to the resource. Uses --issuer, --resource-url and
+    /// --ca-cert given before `device`.
+    Device(DeviceArgs),
+}
+
+/// `client device`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DeviceArgs {
+    /// The message to post once connected.
+    #[arg(long, default_value = "Morning run: 5 km, posted from my watch")]
+    pub message: String,
+    /// The device client's id at the authorization server (a public client
+    /// registered for the device code grant).
+    #[arg(long = "client-id", default_value = "strava-watch")]
+    pub client_id: String,
 }
 
 /// Where the issuer comes from.

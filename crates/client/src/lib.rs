@@ -55,6 +55,10 @@ pub mod dpop;
 /// Acting as the user: tokens kept fresh, refresh on `invalid_token`.
 pub mod connection;
 
+/// `client device`: "Strava on a watch", through the device authorization
+/// grant (RFC 8628), in the terminal.
+pub mod device;
+
 /// Calls to the protected resource with the token, as Bearer (RFC 6750)
 /// or DPoP-bound (RFC 9449 §7).
 pub mod resource;

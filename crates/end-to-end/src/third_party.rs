@@ -172,7 +172,9 @@ impl Drop for ScriptServer {
 /// authority `ca` (a PEM file), with `person` as the browser: each `VISIT <url> UNTIL <prefix>`
 /// line the script prints is walked from `<url>` (login, consent approving
 /// `scopes`) until a redirect leaves for `<prefix>`, and that redirect is
-/// written back on the script's stdin. What the script printed when it
+/// written back on the script's stdin; each `DEVICE <decision> <uri>
+/// <user_code>` line is answered at the device page (RFC 8628 §3.3), then
+/// `done` is written back. What the script printed when it
 /// exits 0; else the test fails with everything it printed.
 pub async fn run_with_browser(
     node: &Path,
@@ -191,6 +193,11 @@ pub async fn run_with_browser(
     while let Some((rest, line)) = next_line(lines).await {
         lines = rest;
         printed.push_str(&line);
+        if let Some(device) = line.trim_end().strip_prefix("DEVICE ") {
+            answer_device(person, device, scopes).await;
+            writeln!(child.stdin.as_mut().unwrap(), "done").unwrap();
+            continue;
+        }
         let Some(visit) = line.trim_end().strip_prefix("VISIT ") else {
             continue;
         };
@@ -201,6 +208,21 @@ pub async fn run_with_browser(
         writeln!(child.stdin.as_mut().unwrap(), "{landed}").unwrap();
     }
     finish(child, script, printed)
+}
+
+/// `DEVICE <approve|deny> <uri> <user_code>` (RFC 8628 §3.3): `person`
+/// opens the URI, signs in, types the code and approves `scopes` or denies.
+async fn answer_device(person: &UserAgent, device: &str, scopes: &str) {
+    let mut words = device.split(' ');
+    let (Some(decision), Some(uri), Some(code)) = (words.next(), words.next(), words.next()) else {
+        panic!("DEVICE <approve|deny> <uri> <user_code>, not: {device}");
+    };
+    let at_consent = match decision {
+        "approve" => AtConsent::Approve(scopes),
+        _ => AtConsent::Deny,
+    };
+    let done = person.approve_device(uri, code, at_consent).await;
+    assert!(done.contains("return to your device"), "{done}");
 }
 
 /// The next line of `lines`, read off the async runtime's threads.

@@ -174,7 +174,10 @@ impl UserAgent {
             ("username", self.username.clone()),
             ("password", self.password.clone()),
         ];
-        form.extend(hidden_fields(page, &["csrf_token", "request"]));
+        form.extend(hidden_fields(
+            page,
+            &["csrf_token", "request", "next", "user_code"],
+        ));
         let response = self.post_form(&absolute(page_url, "/login"), &form).await;
         assert_eq!(
             response.status(),
@@ -190,6 +193,19 @@ impl UserAgent {
         page: &str,
         at_consent: AtConsent<'_>,
     ) -> Response {
+        let response = self
+            .post_consent(&absolute(page_url, "/consent"), page, at_consent)
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "a consent answer is 303"
+        );
+        response
+    }
+
+    /// Answers the consent `page` with `at_consent`, posting to `target`.
+    async fn post_consent(&self, target: &str, page: &str, at_consent: AtConsent<'_>) -> Response {
         let mut form = hidden_fields(page, &["csrf_token", "request"]);
         match at_consent {
             AtConsent::Approve(scopes) => {
@@ -198,13 +214,43 @@ impl UserAgent {
             }
             AtConsent::Deny => form.push(("decision", "deny".to_owned())),
         }
-        let response = self.post_form(&absolute(page_url, "/consent"), &form).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SEE_OTHER,
-            "a consent answer is 303"
-        );
-        response
+        self.post_form(target, &form).await
+    }
+
+    /// RFC 8628 §3.3: the person opens `verification_uri` (or
+    /// `verification_uri_complete`), signs in, types `user_code` in the
+    /// form at `/device` and answers its consent screen with `at_consent`.
+    /// Returns the last page, which sends them back to their device.
+    pub async fn approve_device(
+        &self,
+        verification_uri: &str,
+        user_code: &str,
+        at_consent: AtConsent<'_>,
+    ) -> String {
+        let mut url = verification_uri.to_owned();
+        let mut response = self.get(&url).await;
+        let code_form = loop {
+            if let Some(next) = location(&response) {
+                url = absolute(&url, &next);
+                response = self.get(&url).await;
+                continue;
+            }
+            let page = response.text().await.unwrap();
+            if !page.contains("name=\"password\"") {
+                break page;
+            }
+            response = self.log_in(&url, &page).await;
+        };
+        assert!(code_form.contains("name=\"user_code\""), "{code_form}");
+        let mut form = hidden_fields(&code_form, &["csrf_token"]);
+        form.push(("user_code", user_code.to_owned()));
+        let consent = self.post_form(&absolute(&url, "/device"), &form).await;
+        let consent = consent.text().await.unwrap();
+        assert!(consent.contains("name=\"decision\""), "{consent}");
+        let target = absolute(&url, "/device/consent");
+        let done = self.post_consent(&target, &consent, at_consent).await;
+        assert_eq!(done.status(), StatusCode::OK, "POST {target}");
+        done.text().await.unwrap()
     }
 
     /// Starts connecting the client at `client_url` (its `/connect`, or
@@ -315,6 +361,18 @@ fn hidden_fields<'a>(page: &str, names: &[&'a str]) -> Vec<(&'a str, String)> {
         .iter()
         .filter_map(|name| hidden_input(page, name).map(|value| (*name, value)))
         .collect()
+}
+
+/// The verification URI and the user code that `client device` printed in
+/// `text` (RFC 8628 §3.3: a line ending in `/device`, a line `XXXX-XXXX`),
+/// once both are there.
+pub fn shown_device_codes(text: &str) -> Option<(String, String)> {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let uri = lines.iter().find(|line| line.ends_with("/device"))?;
+    let code = lines
+        .iter()
+        .find(|line| line.len() == 9 && line.as_bytes()[4] == b'-')?;
+    Some(((*uri).to_owned(), (*code).to_owned()))
 }
 
 /// `location` resolved against `base`.

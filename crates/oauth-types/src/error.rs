@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// RFC 6749 error codes: §4.1.2.1 (authorization endpoint) and §5.2
 /// (token endpoint), plus `unsupported_token_type` of RFC 7009 §2.2.1 and
-/// `invalid_target` of RFC 8707 §2, and the OpenID Connect Core §3.1.2.6
+/// `invalid_target` of RFC 8707 §2, the polling answers of RFC 8628 §3.5,
+/// and the OpenID Connect Core §3.1.2.6
 /// codes of the authorization endpoint (`login_required`,
 /// `consent_required`, `interaction_required`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +38,12 @@ pub enum OAuthErrorCode {
     InvalidDpopProof,
     /// RFC 9449 §8: the server wants a proof with its nonce.
     UseDpopNonce,
+    /// RFC 8628 §3.5: the person has not answered yet; poll again.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polled faster than `interval`; wait 5 s longer.
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired; start again.
+    ExpiredToken,
 }
 
 wire_names!(OAuthErrorCode {
@@ -57,6 +64,9 @@ wire_names!(OAuthErrorCode {
     InteractionRequired => "interaction_required",
     InvalidDpopProof => "invalid_dpop_proof",
     UseDpopNonce => "use_dpop_nonce",
+    AuthorizationPending => "authorization_pending",
+    SlowDown => "slow_down",
+    ExpiredToken => "expired_token",
 });
 
 /// RFC 6750 §3.1 error codes, sent by a protected resource, and the two

@@ -1,4 +1,5 @@
-//! The grant types this ecosystem speaks (RFC 6749 §4, §6): the values of
+//! The grant types this ecosystem speaks (RFC 6749 §4, §6, RFC 8628 §3.4):
+//! the values of
 //! `grant_type` at the token endpoint, of a client's registration, and of
 //! `grant_types_supported` in the metadata (RFC 8414 §2).
 
@@ -15,12 +16,17 @@ pub enum GrantType {
     RefreshToken,
     /// RFC 6749 §4.4.
     ClientCredentials,
+    /// RFC 8628 §3.4: a device polls for the tokens a person approves
+    /// elsewhere.
+    #[serde(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 wire_names!(GrantType {
     AuthorizationCode => "authorization_code",
     RefreshToken => "refresh_token",
     ClientCredentials => "client_credentials",
+    DeviceCode => "urn:ietf:params:oauth:grant-type:device_code",
 });
 
 #[cfg(test)]

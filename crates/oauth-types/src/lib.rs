@@ -58,6 +58,10 @@ pub mod grant_type;
 /// RFC 6749 §5.1 token response.
 pub mod token_response;
 
+/// RFC 8628 device authorization: the user code and the answer of the
+/// device authorization endpoint.
+pub mod device;
+
 /// RFC 7662 token introspection response.
 pub mod introspection;
 

@@ -47,6 +47,9 @@ pub struct AuthorizationServerMetadata {
     /// RFC 9126 §5: whether every client must push its requests.
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// RFC 8628 §4: where a device asks for a device and user code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_authorization_endpoint: Option<String>,
 }
 
 /// OpenID Provider metadata, Discovery 1.0 §3, served at

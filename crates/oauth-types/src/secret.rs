@@ -125,6 +125,10 @@ credential!(
     RefreshToken
 );
 credential!(
+    /// RFC 8628 §3.2: what a device polls the token endpoint with.
+    DeviceCode
+);
+credential!(
     /// RFC 6749 §2.3.1: a confidential client's password.
     ClientSecret
 );

@@ -140,17 +140,6 @@ async fn replayed(
     code_hash: &oauth_types::secret::CredentialHash,
     now: i64,
 ) -> EndpointError {
-    if let Err(error) = codes::mark_replayed(&state.pool, code_hash, now).await {
-        return EndpointError::Internal(error);
-    }
-    match tokens::revoke_issued_from_code(&state.pool, code_hash, now).await {
-        Ok(revoked) => {
-            tracing::warn!(
-                revoked,
-                "authorization code replayed; its tokens are revoked"
-            );
-            invalid_grant("the authorization code was already used")
-        }
-        Err(error) => EndpointError::Internal(error),
-    }
+    let mark = codes::mark_replayed(&state.pool, code_hash, now);
+    super::revoke_replayed(state, code_hash, mark, "the authorization code", now).await
 }

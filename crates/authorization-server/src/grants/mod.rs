@@ -5,13 +5,15 @@
 pub mod authorization_code;
 /// RFC 6749 §4.4.
 pub mod client_credentials;
+/// RFC 8628 §3.4, §3.5.
+pub mod device_code;
 /// Storing and answering new tokens (RFC 6749 §5.1).
 pub mod issue;
 /// RFC 6749 §6, with rotation (RFC 9700 §4.14.2).
 pub mod refresh_token;
 
 use oauth_types::params::UniqueParams;
-use oauth_types::secret::{AuthorizationCode, RefreshToken};
+use oauth_types::secret::{AuthorizationCode, DeviceCode, RefreshToken};
 use oauth_types::{GrantType, ScopeSet};
 
 use crate::audience::AudienceError;
@@ -38,6 +40,11 @@ pub enum Grant {
     /// RFC 6749 §4.4.2.
     ClientCredentials {
         scope: Option<String>,
+        resource: Option<String>,
+    },
+    /// RFC 8628 §3.4.
+    DeviceCode {
+        device_code: DeviceCode,
         resource: Option<String>,
     },
 }
@@ -81,6 +88,10 @@ impl Grant {
                 scope: optional("scope"),
                 resource: optional("resource"),
             },
+            GrantType::DeviceCode => Self::DeviceCode {
+                device_code: DeviceCode::new(required("device_code")?),
+                resource: optional("resource"),
+            },
         })
     }
 }
@@ -93,6 +104,29 @@ impl From<AudienceError> for EndpointError {
             }
             AudienceError::Database(error) => Self::Internal(error),
         }
+    }
+}
+
+/// A single-use code (an authorization code, a device code) presented again
+/// after its redemption: once `mark` has recorded the replay, every token
+/// issued from the code is revoked (rule 32, RFC 6749 §4.1.2), and the
+/// answer is `invalid_grant`, naming `what` was used.
+pub(crate) async fn revoke_replayed(
+    state: &crate::state::AppState,
+    code_hash: &oauth_types::secret::CredentialHash,
+    mark: impl std::future::Future<Output = Result<(), sqlx::Error>>,
+    what: &str,
+    now: i64,
+) -> EndpointError {
+    if let Err(error) = mark.await {
+        return EndpointError::Internal(error);
+    }
+    match crate::store::tokens::revoke_issued_from_code(&state.pool, code_hash, now).await {
+        Ok(revoked) => {
+            tracing::warn!(revoked, "{what} replayed; its tokens are revoked");
+            EndpointError::InvalidGrant(format!("{what} was already used"))
+        }
+        Err(error) => EndpointError::Internal(error),
     }
 }
 

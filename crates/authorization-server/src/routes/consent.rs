@@ -66,26 +66,34 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
         )
         .await;
     }
+    let redirect_host = url::Url::parse(&pending.redirect_uri)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default();
     let page = ConsentPage {
+        action: "/consent",
         csrf_token: session.csrf_token.secret().to_owned(),
         request_id: pending.id.clone(),
         client_id: client.client_id.clone(),
         username: user.username.clone(),
-        redirect_host: url::Url::parse(&pending.redirect_uri)
-            .ok()
-            .and_then(|url| url.host_str().map(str::to_owned))
-            .unwrap_or_default(),
-        scopes: client
-            .scopes
-            .iter()
-            .map(|scope| ScopeChoice {
-                name: scope.to_string(),
-                description: describe_scope(scope.as_str()),
-                checked: requested.contains(scope),
-            })
-            .collect(),
+        after_answer: format!("After your answer you go back to {redirect_host}."),
+        scopes: scope_choices(&client, requested),
     };
     html(&page)
+}
+
+/// The consent screen's checkboxes: every scope `client` may ask for,
+/// those `requested` checked (rule 6).
+pub(crate) fn scope_choices(client: &Client, requested: &ScopeSet) -> Vec<ScopeChoice> {
+    client
+        .scopes
+        .iter()
+        .map(|scope| ScopeChoice {
+            name: scope.to_string(),
+            description: describe_scope(scope.as_str()),
+            checked: requested.contains(scope),
+        })
+        .collect()
 }
 
 pub async fn answer(
@@ -173,7 +181,7 @@ async fn client_of(state: &AppState, pending: &PendingRequest) -> Result<Client,
         })
 }
 
-fn approved_scopes(pairs: &[(String, String)]) -> Result<ScopeSet, PageError> {
+pub(crate) fn approved_scopes(pairs: &[(String, String)]) -> Result<ScopeSet, PageError> {
     pairs
         .iter()
         .filter(|(name, _)| name == "scope")

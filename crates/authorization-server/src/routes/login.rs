@@ -38,6 +38,14 @@ pub const BUSY: &str = "Many people are signing in right now. Please try again i
 /// `Retry-After` of the 503 above, in seconds.
 const BUSY_RETRY_AFTER_SECONDS: &str = "2";
 
+/// The login form field (and query parameter) naming where to go after
+/// login when it is not an authorization request: [`DEVICE`], with the
+/// user code typed so far in `user_code`.
+pub(crate) const NEXT: &str = "next";
+
+/// `next=device`: back to `/device` (RFC 8628 §3.3).
+pub(crate) const DEVICE: &str = "device";
+
 /// The message once throttled.
 pub const TOO_MANY_ATTEMPTS: &str =
     "Too many failed sign-in attempts. Please wait a few minutes and try again.";
@@ -46,7 +54,14 @@ pub async fn show(request: HttpRequest, state: Data<AppState>) -> Result<HttpRes
     let pairs = form::query_pairs(&request)?;
     let request_id = form::single(&pairs, "request")?.map(str::to_owned);
     let (session, new_cookie) = session::current_or_new(&request, &state).await?;
-    let page = login_page(&state, &session, request_id, None).await?;
+    let mut page = login_page(&state, &session, request_id, None).await?;
+    if form::single(&pairs, NEXT)? == Some(DEVICE) {
+        page.device = Some(
+            form::single(&pairs, "user_code")?
+                .unwrap_or_default()
+                .to_owned(),
+        );
+    }
     let mut response = html(&page)?;
     if let Some(cookie) = new_cookie {
         response
@@ -111,6 +126,12 @@ pub async fn submit(
             requests::mark_authenticated(&state.pool, &id, state.now()).await?;
             format!("/consent?request={}", query_value(&id))
         }
+        // RFC 8628 §3.3: back to the device verification page, with the
+        // user code typed so far.
+        None if params.get(NEXT) == Some(DEVICE) => match params.get("user_code") {
+            Some(user_code) => format!("/device?user_code={}", query_value(user_code)),
+            None => "/device".to_owned(),
+        },
         None => "/account".to_owned(),
     };
     let mut response = see_other(&next);
@@ -155,13 +176,17 @@ async fn form_again(
     message: &str,
 ) -> Result<LoginPage, sqlx::Error> {
     let request_id = params.get("request").map(str::to_owned);
-    login_page(state, session, request_id, Some(message.to_owned())).await
+    let mut page = login_page(state, session, request_id, Some(message.to_owned())).await?;
+    if params.get(NEXT) == Some(DEVICE) {
+        page.device = Some(params.get("user_code").unwrap_or_default().to_owned());
+    }
+    Ok(page)
 }
 
 /// The throttling subjects of one attempt.
-struct Subjects {
-    account: String,
-    address: String,
+pub(crate) struct Subjects {
+    pub(crate) account: String,
+    pub(crate) address: String,
 }
 
 impl Subjects {
@@ -171,11 +196,25 @@ impl Subjects {
             address: login_failures::address(address),
         }
     }
+
+    /// The subjects of a user code typed at `/device` (RFC 8628 §5.1):
+    /// counted apart from passwords, under the same limits.
+    pub(crate) fn for_user_codes(username: &str, address: &str) -> Self {
+        Self {
+            account: login_failures::user_code_account(username),
+            address: login_failures::user_code_address(address),
+        }
+    }
+
+    /// Both subjects, as `login_failures::reserve` takes them.
+    pub(crate) fn both(&self) -> [&str; 2] {
+        [&self.account, &self.address]
+    }
 }
 
 /// Whether the attempts in the window reach a limit, not counting the
 /// `own` rows this attempt has already written.
-async fn is_throttled(
+pub(crate) async fn is_throttled(
     state: &AppState,
     subjects: &Subjects,
     own: i64,
@@ -211,12 +250,13 @@ async fn login_page(
         client_id,
         username,
         error,
+        device: None,
     })
 }
 
 /// The peer's IP address. Forwarded headers are not trusted: they are
 /// written by the caller.
-fn client_address(request: &HttpRequest) -> String {
+pub(crate) fn client_address(request: &HttpRequest) -> String {
     request
         .peer_addr()
         .map(|addr| addr.ip().to_string())

@@ -108,6 +108,7 @@ async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata,
         // RFC 9126 §5: not for every client; `client add --require-par`
         // requires it of one client.
         require_pushed_authorization_requests: false,
+        device_authorization_endpoint: Some(state.endpoint("/device_authorization")),
     };
     Ok(document)
 }

@@ -34,13 +34,17 @@
 //! give tokens back at `revoke.rs`. As an OpenID Provider (`crate::oidc`),
 //! the server also answers `metadata.rs` at
 //! `/.well-known/openid-configuration`, `userinfo.rs` and `logout.rs`
-//! (the end-session endpoint).
+//! (the end-session endpoint). A device without a browser (RFC 8628) starts
+//! at `device_authorization.rs`; its person answers at `device.rs`; the
+//! device polls `token.rs` (`grants/device_code.rs`).
 
 use actix_web::web;
 
 pub mod account;
 pub mod authorize;
 pub mod consent;
+pub mod device;
+pub mod device_authorization;
 pub mod introspect;
 pub mod login;
 pub mod logout;
@@ -78,7 +82,14 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/introspect", web::post().to(introspect::introspect))
         .route("/revoke", web::post().to(revoke::revoke))
         .route("/par", web::post().to(par::push))
-        .route("/par", web::route().to(par::other_method));
+        .route("/par", web::route().to(par::other_method))
+        .route(
+            "/device_authorization",
+            web::post().to(device_authorization::device_authorization),
+        )
+        .route("/device", web::get().to(device::show))
+        .route("/device", web::post().to(device::enter_code))
+        .route("/device/consent", web::post().to(device::answer));
 }
 
 /// A 303 See Other: after a POST, the browser follows with a GET and never

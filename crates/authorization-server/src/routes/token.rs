@@ -18,7 +18,7 @@ use crate::client_auth::ClientAuthentication;
 use crate::dpop::{self, DpopHeader};
 use crate::errors::EndpointError;
 use crate::grants::issue::DpopBinding;
-use crate::grants::{authorization_code, client_credentials, refresh_token, Grant};
+use crate::grants::{authorization_code, client_credentials, device_code, refresh_token, Grant};
 use crate::state::AppState;
 
 pub async fn token(
@@ -74,6 +74,10 @@ pub async fn token(
             )
             .await?
         }
+        Grant::DeviceCode {
+            device_code: code,
+            resource,
+        } => device_code::poll(state, client, &code, resource.as_deref(), dpop_key, now).await?,
     };
     Ok(no_store(HttpResponse::Ok()).json(response))
 }

@@ -1,6 +1,7 @@
 //! Forgetting what can no longer matter: expired sessions (anonymous ones
 //! live 15 minutes), pending and pushed authorization requests, old login failures,
-//! DPoP proofs and client assertions too old to be replayed, and codes and tokens a day after they expired (kept that long so a
+//! DPoP proofs and client assertions too old to be replayed, and codes
+//! (authorization and device codes) and tokens a day after they expired (kept that long so a
 //! replay shortly after expiry is still recognised as one).
 //!
 //! [`purge_expired`] runs on service-kit's sweeper timer (see `build_on`),
@@ -37,6 +38,13 @@ pub async fn purge_expired(pool: &AnyPool, now: i64, window: i64) -> Result<u64,
     swept += delete_where(
         pool,
         "DELETE FROM tokens WHERE expires_at <= $1",
+        now - KEEP_EXPIRED,
+    )
+    .await?;
+    // Device authorizations, kept as long as codes (RFC 8628).
+    swept += delete_where(
+        pool,
+        "DELETE FROM device_authorizations WHERE expires_at <= $1",
         now - KEEP_EXPIRED,
     )
     .await?;

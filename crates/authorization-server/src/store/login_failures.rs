@@ -1,5 +1,7 @@
 //! Login attempts, counted per subject (`user:NAME` or `addr:IP`) within a
 //! window, in the database so that every instance sees the same counts.
+//! Wrong user codes at `/device` are counted the same way, under subjects
+//! of their own (`user-code:user:NAME`, `user-code:addr:IP`).
 //!
 //! Rule 33: an attempt is written ([`reserve`]) before its password check,
 //! then counted; so of a burst of simultaneous attempts, the k-th to be
@@ -15,6 +17,16 @@ pub fn account(username: &str) -> String {
 
 pub fn address(ip: &str) -> String {
     format!("addr:{ip}")
+}
+
+/// A signed-in account typing user codes at `/device` (RFC 8628 §5.1).
+pub fn user_code_account(username: &str) -> String {
+    format!("user-code:user:{username}")
+}
+
+/// An address typing user codes at `/device`.
+pub fn user_code_address(ip: &str) -> String {
+    format!("user-code:addr:{ip}")
 }
 
 /// One login attempt, written against each of its subjects.

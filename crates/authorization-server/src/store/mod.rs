@@ -23,6 +23,8 @@ pub mod clients;
 pub mod codes;
 /// Remembered consent.
 pub mod consents;
+/// Device authorizations (RFC 8628): device and user codes, single use.
+pub mod device_authorizations;
 /// DPoP proofs already accepted: each is accepted once.
 pub mod dpop_proofs;
 /// Deleting expired rows.

@@ -161,11 +161,17 @@ async fn seeding_the_demo_data_twice_is_harmless() {
     let second = testing::spawn(&database).await;
 
     let listed = stdout(&run(&["client", "list", "--database-url", &database], ""));
-    assert_eq!(listed.lines().count(), 4, "{listed}");
+    assert_eq!(listed.lines().count(), 5, "{listed}");
     assert!(
         listed
             .lines()
             .any(|line| line.starts_with("strava-dpop\t") && line.ends_with("\tdpop_bound")),
+        "{listed}"
+    );
+    // The contract's `strava-watch`: public, no redirect URI, RFC 8628.
+    assert!(
+        listed.lines().any(|line| line
+            == "strava-watch\tpublic\tscopes=[post profile]\tgrants=[urn:ietf:params:oauth:grant-type:device_code refresh_token]\tredirect_uris=[]\tdefault_resource=http://localhost:9002"),
         "{listed}"
     );
     let users = stdout(&run(&["user", "list", "--database-url", &database], ""));
@@ -485,5 +491,39 @@ async fn client_add_require_par_makes_authorize_refuse_requests_that_were_not_pu
             to.starts_with("http://127.0.0.1:7000/cb?error=invalid_request"),
             "{to}"
         );
+    }
+}
+
+/// RFC 8628: a public client with the device grant needs no redirect URI;
+/// its device authorization requests are then accepted.
+#[actix_rt::test]
+async fn client_add_registers_a_public_device_client_without_a_redirect_uri() {
+    for database in service_kit::testing::test_database_urls().await {
+        let db = ["--database-url", database.as_str()];
+        let added = run_line(
+            "client add --client-id tv --kind public --scope post \
+             --grant urn:ietf:params:oauth:grant-type:device_code --grant refresh_token \
+             --default-resource http://localhost:9002",
+            db,
+        );
+        assert!(
+            added.status.success(),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
+        assert!(
+            listed.lines().any(|line| line.starts_with("tv\tpublic")
+                && line.contains(
+                    "grants=[urn:ietf:params:oauth:grant-type:device_code refresh_token]"
+                )),
+            "{listed}"
+        );
+
+        let app = testing::spawn(&database).await;
+        let (status, codes) = crate::device::request_codes(&app, "tv", &[]).await;
+
+        assert_eq!(status, 200, "{codes}");
+        assert_eq!(codes["interval"], 5);
     }
 }

@@ -9,6 +9,8 @@ mod admin;
 mod authorize;
 mod consent;
 mod database_outage;
+mod device;
+mod device_races;
 mod dpop;
 mod dpop_userinfo;
 mod inputs;

@@ -19,6 +19,7 @@ async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_
             ("token_endpoint", "/token"),
             ("introspection_endpoint", "/introspect"),
             ("revocation_endpoint", "/revoke"),
+            ("device_authorization_endpoint", "/device_authorization"),
         ],
     );
     assert_members(
@@ -31,7 +32,12 @@ async fn the_metadata_lists_every_endpoint_under_the_issuer_and_every_supported_
             ),
             (
                 "grant_types_supported",
-                serde_json::json!(["authorization_code", "refresh_token", "client_credentials"]),
+                serde_json::json!([
+                    "authorization_code",
+                    "refresh_token",
+                    "client_credentials",
+                    "urn:ietf:params:oauth:grant-type:device_code"
+                ]),
             ),
             (
                 "introspection_endpoint_auth_methods_supported",

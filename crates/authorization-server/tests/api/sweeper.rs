@@ -140,3 +140,34 @@ async fn an_anonymous_session_expires_after_fifteen_minutes_not_twelve_hours() {
         );
     }
 }
+
+/// RFC 8628: device authorizations nobody finished are swept on the timer
+/// once expired (and kept as long as codes, for replays); a live one stays.
+#[actix_rt::test]
+async fn expired_device_authorizations_are_swept_on_the_timer_and_live_ones_stay() {
+    let apps =
+        spawn_apps_with(|config| config.serve.sweep_interval = Duration::from_millis(100)).await;
+    for app in apps {
+        for _ in 0..3 {
+            crate::device::watch_codes(&app).await;
+        }
+        app.advance_clock(600 + 24 * 3600);
+        let now = app.clock.now();
+        let live = crate::device::watch_codes(&app).await;
+
+        assert!(
+            eventually(
+                &app,
+                "device_authorizations",
+                &format!("created_at < {now}")
+            )
+            .await,
+            "expired device authorizations were not swept"
+        );
+        assert_eq!(count(&app, "device_authorizations", "1 = 1").await, 1);
+        assert_eq!(
+            crate::device::poll(&app, &live).await.1["error"],
+            "authorization_pending"
+        );
+    }
+}

@@ -282,7 +282,7 @@ async fn the_password_and_implicit_grants_are_unsupported() {
     for grant in [
         "password",
         "implicit",
-        "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:jwt-bearer",
     ] {
         let (status, body) = strava(
             &app,

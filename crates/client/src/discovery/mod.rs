@@ -81,6 +81,8 @@ pub struct Endpoints {
     /// Back channel: RFC 9126 §5, where authorization requests are pushed,
     /// when published.
     pub pushed_authorization_request_endpoint: Option<Url>,
+    /// Back channel: RFC 8628 §4, when the server offers the device grant.
+    pub device_authorization_endpoint: Option<Url>,
     /// How they were found, for the behind-the-scenes page: with
     /// `--issuer auto` the RFC 9728 steps, then the RFC 8414 request.
     pub steps: Vec<Step>,
@@ -332,17 +334,21 @@ async fn fetch(
         .unwrap_or_else(|| issuer_url.clone());
     let (document, metadata_url, metadata) =
         read_metadata(http, &issuer_url, &internal, preferred).await?;
+    // An optional endpoint the client calls itself: parsed, then reached
+    // through `--issuer-internal-url` when it is on the issuer's origin.
+    let back_channel_endpoint = |name: &'static str, value: Option<&str>| {
+        value
+            .map(|value| endpoint_url(name, value))
+            .transpose()
+            .map(|url| url.map(|url| back_channel(url, &issuer_url, &internal)))
+    };
     let end_session_endpoint = metadata
         .end_session_endpoint
         .as_deref()
         .map(|value| endpoint_url("end_session_endpoint", value))
         .transpose()?;
-    let userinfo_endpoint = metadata
-        .userinfo_endpoint
-        .as_deref()
-        .map(|value| endpoint_url("userinfo_endpoint", value))
-        .transpose()?
-        .map(|url| back_channel(url, &issuer_url, &internal));
+    let userinfo_endpoint =
+        back_channel_endpoint("userinfo_endpoint", metadata.userinfo_endpoint.as_deref())?;
     let metadata = metadata.oauth;
     // RFC 8414 §3.3, Discovery §4.3: the issuer in the document must be
     // exactly the one we asked, whichever document it is.
@@ -356,24 +362,19 @@ async fn fetch(
         endpoint_url("authorization_endpoint", &metadata.authorization_endpoint)?;
     let published_token_endpoint = endpoint_url("token_endpoint", &metadata.token_endpoint)?;
     let token_endpoint = back_channel(published_token_endpoint.clone(), &issuer_url, &internal);
-    let revocation_endpoint = metadata
-        .revocation_endpoint
-        .as_deref()
-        .map(|value| endpoint_url("revocation_endpoint", value))
-        .transpose()?
-        .map(|url| back_channel(url, &issuer_url, &internal));
-    let jwks_uri = metadata
-        .jwks_uri
-        .as_deref()
-        .map(|value| endpoint_url("jwks_uri", value))
-        .transpose()?
-        .map(|url| back_channel(url, &issuer_url, &internal));
-    let pushed_authorization_request_endpoint = metadata
-        .pushed_authorization_request_endpoint
-        .as_deref()
-        .map(|value| endpoint_url("pushed_authorization_request_endpoint", value))
-        .transpose()?
-        .map(|url| back_channel(url, &issuer_url, &internal));
+    let revocation_endpoint = back_channel_endpoint(
+        "revocation_endpoint",
+        metadata.revocation_endpoint.as_deref(),
+    )?;
+    let jwks_uri = back_channel_endpoint("jwks_uri", metadata.jwks_uri.as_deref())?;
+    let pushed_authorization_request_endpoint = back_channel_endpoint(
+        "pushed_authorization_request_endpoint",
+        metadata.pushed_authorization_request_endpoint.as_deref(),
+    )?;
+    let device_authorization_endpoint = back_channel_endpoint(
+        "device_authorization_endpoint",
+        metadata.device_authorization_endpoint.as_deref(),
+    )?;
     let mut endpoints = Endpoints {
         issuer,
         metadata_url,
@@ -388,6 +389,7 @@ async fn fetch(
         iss_parameter_supported: metadata.authorization_response_iss_parameter_supported,
         dpop_signing_alg_values_supported: metadata.dpop_signing_alg_values_supported,
         pushed_authorization_request_endpoint,
+        device_authorization_endpoint,
         steps: Vec::new(),
     };
     let discovered = !steps.is_empty();

@@ -5,6 +5,7 @@
 
 mod authorization;
 mod database_outage;
+mod device_command;
 mod discovery;
 mod dpop;
 mod dpop_nonces;

@@ -217,6 +217,25 @@ async fn openid_client_signs_in_and_out_with_our_openid_provider() {
     .await;
 }
 
+/// openid-client as a device (RFC 8628), the public client `strava-watch`:
+/// the metadata, a device authorization, polling while hamza approves at
+/// `/device` (tokens, then a refresh), and polling that ends with
+/// `access_denied` when he denies (`interop/openid_client_device.mjs`
+/// lists the steps).
+#[actix_rt::test]
+async fn openid_client_gets_tokens_as_a_device_from_our_authorization_server() {
+    let steps = [
+        "metadata: the device authorization endpoint and grant",
+        "device authorization: a user code, where to type it, and the interval",
+        "polling: tokens once the person approved",
+        "refresh: new tokens for the device",
+        "polling: access_denied once the person denied",
+    ];
+    let roles = OurRoles::AuthorizationServer;
+    run_openid_client_on_every_backend("openid_client_device.mjs", "profile post", roles, &steps)
+        .await;
+}
+
 /// openid-client's DPoP (RFC 9449) as the public client `strava-dpop`:
 /// `dpop_jkt`, a DPoP-bound token for our protected resource (RFC 8707
 /// `resource`), UserInfo, the resource's `/api/me` with openid-client's
