@@ -96,26 +96,64 @@ pub(crate) fn scope_choices(client: &Client, requested: &ScopeSet) -> Vec<ScopeC
         .collect()
 }
 
+/// The consent form as posted: by a signed-in person, with the CSRF token
+/// of their session (rule 12), naming the request it answers.
+pub(crate) struct ConsentAnswer {
+    pub session: Session,
+    pub user: User,
+    /// The hidden `request` field: which request the screen was shown for.
+    pub request: String,
+    /// `decision`: `approve` or `deny`.
+    pub approve: bool,
+    /// The checked `scope` boxes (rule 6: the person may narrow or widen).
+    pub approved: ScopeSet,
+}
+
+impl ConsentAnswer {
+    /// Reads the consent form; `what` names the request in the error when
+    /// none is named ("authorization request", "device request").
+    pub(crate) async fn read(
+        request: &HttpRequest,
+        body: Result<Bytes, actix_web::Error>,
+        state: &AppState,
+        what: &str,
+    ) -> Result<Self, PageError> {
+        // `scope` repeats (one per checkbox); every other field must not.
+        let pairs = form::body_pairs(request, body)?;
+        let (session, user) = signed_in(request, state).await?.ok_or_else(expired)?;
+        if !session::csrf_matches(&session, form::single(&pairs, "csrf_token")?) {
+            return Err(forged());
+        }
+        let named = form::single(&pairs, "request")?
+            .ok_or_else(|| PageError::BadRequest(format!("No {what} was named.")))?;
+        let approve = match form::single(&pairs, "decision")? {
+            Some("approve") => true,
+            Some("deny") => false,
+            _ => return Err(PageError::BadRequest("Choose Allow or Deny.".to_owned())),
+        };
+        Ok(Self {
+            request: named.to_owned(),
+            approve,
+            approved: approved_scopes(&pairs)?,
+            session,
+            user,
+        })
+    }
+}
+
 pub async fn answer(
     request: HttpRequest,
     body: Result<Bytes, actix_web::Error>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    // `scope` repeats (one per checkbox); every other field must not.
-    let pairs = form::body_pairs(&request, body)?;
-    let (session, user) = signed_in(&request, &state).await?.ok_or_else(expired)?;
-    if !session::csrf_matches(&session, form::single(&pairs, "csrf_token")?) {
-        return Err(forged());
-    }
-    let request_id = form::single(&pairs, "request")?
-        .ok_or_else(|| PageError::BadRequest("No authorization request was named.".to_owned()))?;
-    let approve = match form::single(&pairs, "decision")? {
-        Some("approve") => true,
-        Some("deny") => false,
-        _ => return Err(PageError::BadRequest("Choose Allow or Deny.".to_owned())),
-    };
-    let approved = approved_scopes(&pairs)?;
-    let pending = open_request(&state, request_id).await?;
+    let ConsentAnswer {
+        session,
+        user,
+        request: request_id,
+        approve,
+        approved,
+    } = ConsentAnswer::read(&request, body, &state, "authorization request").await?;
+    let pending = open_request(&state, &request_id).await?;
     if pending.user_id.as_deref() != Some(user.id.as_str()) {
         return Err(not_yours());
     }
@@ -181,7 +219,7 @@ async fn client_of(state: &AppState, pending: &PendingRequest) -> Result<Client,
         })
 }
 
-pub(crate) fn approved_scopes(pairs: &[(String, String)]) -> Result<ScopeSet, PageError> {
+fn approved_scopes(pairs: &[(String, String)]) -> Result<ScopeSet, PageError> {
     pairs
         .iter()
         .filter(|(name, _)| name == "scope")

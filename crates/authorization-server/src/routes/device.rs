@@ -21,15 +21,14 @@ use actix_web::web::{Bytes, Data};
 use actix_web::{HttpRequest, HttpResponse};
 use oauth_types::device::UserCode;
 
-use super::consent::{approved_scopes, scope_choices, signed_in};
+use super::consent::{scope_choices, signed_in, ConsentAnswer};
 use super::login::{
-    client_address, expired, forged, is_throttled, verified_form_post, Subjects, DEVICE, NEXT,
+    client_address, expired, is_throttled, verified_form_post, Subjects, DEVICE, NEXT,
 };
 use super::{query_value, see_other};
 use crate::errors::{html, PageError};
 use crate::form;
 use crate::pages::{ConsentPage, DeviceDonePage, DevicePage};
-use crate::session;
 use crate::state::AppState;
 use crate::store::device_authorizations::{self as devices, DeviceAuthorization, Entrant};
 use crate::store::sessions::Session;
@@ -104,20 +103,14 @@ pub async fn answer(
     body: Result<Bytes, actix_web::Error>,
     state: Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
-    // `scope` repeats (one per checkbox); every other field must not.
-    let pairs = form::body_pairs(&request, body)?;
-    let (session, user) = signed_in(&request, &state).await?.ok_or_else(expired)?;
-    if !session::csrf_matches(&session, form::single(&pairs, "csrf_token")?) {
-        return Err(forged());
-    }
-    let consent_id = form::single(&pairs, "request")?
-        .ok_or_else(|| PageError::BadRequest("No device request was named.".to_owned()))?;
-    let approve = match form::single(&pairs, "decision")? {
-        Some("approve") => true,
-        Some("deny") => false,
-        _ => return Err(PageError::BadRequest("Choose Allow or Deny.".to_owned())),
-    };
-    let approved = approved_scopes(&pairs)?;
+    let ConsentAnswer {
+        user,
+        request: consent_id,
+        approve,
+        approved,
+        ..
+    } = ConsentAnswer::read(&request, body, &state, "device request").await?;
+    let consent_id = consent_id.as_str();
     let now = state.now();
     let device = devices::find_live_by_consent_id(&state.pool, consent_id, now)
         .await?
