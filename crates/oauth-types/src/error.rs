@@ -37,6 +37,10 @@ pub enum OAuthErrorCode {
     InvalidDpopProof,
     /// RFC 9449 §8: the server wants a proof with its nonce.
     UseDpopNonce,
+    /// RFC 7591 §3.2.2: a redirect URI of a registration is refused.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2: another field of a registration is refused.
+    InvalidClientMetadata,
 }
 
 wire_names!(OAuthErrorCode {
@@ -57,6 +61,8 @@ wire_names!(OAuthErrorCode {
     InteractionRequired => "interaction_required",
     InvalidDpopProof => "invalid_dpop_proof",
     UseDpopNonce => "use_dpop_nonce",
+    InvalidRedirectUri => "invalid_redirect_uri",
+    InvalidClientMetadata => "invalid_client_metadata",
 });
 
 /// RFC 6750 §3.1 error codes, sent by a protected resource, and the two

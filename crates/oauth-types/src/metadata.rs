@@ -41,6 +41,9 @@ pub struct AuthorizationServerMetadata {
     /// RFC 9449 §5.1: the algorithms of the DPoP proofs this server accepts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dpop_signing_alg_values_supported: Vec<String>,
+    /// RFC 8414 §2, RFC 7591 §3: where clients register themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
 }
 
 /// OpenID Provider metadata, Discovery 1.0 §3, served at

@@ -135,6 +135,9 @@ mod tests {
             dpop_bound_access_tokens: false,
             auth_method: oauth_types::TokenEndpointAuthMethod::ClientSecretBasic,
             jwks: None,
+            client_name: None,
+            registration_token_hash: None,
+            created_at: 0,
         }
     }
 

@@ -216,7 +216,7 @@ async fn login_page(
 
 /// The peer's IP address. Forwarded headers are not trusted: they are
 /// written by the caller.
-fn client_address(request: &HttpRequest) -> String {
+pub(crate) fn client_address(request: &HttpRequest) -> String {
     request
         .peer_addr()
         .map(|addr| addr.ip().to_string())

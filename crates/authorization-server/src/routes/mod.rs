@@ -42,6 +42,7 @@ pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod metadata;
+pub mod register;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;
@@ -72,7 +73,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/", web::get().to(account::home))
         .route("/token", web::post().to(token::token))
         .route("/introspect", web::post().to(introspect::introspect))
-        .route("/revoke", web::post().to(revoke::revoke));
+        .route("/revoke", web::post().to(revoke::revoke))
+        .service(
+            web::resource("/register")
+                .app_data(register::body_limit())
+                .route(web::post().to(register::register)),
+        )
+        .service(
+            web::resource("/register/{client_id}")
+                .app_data(register::body_limit())
+                .route(web::get().to(register::manage::read))
+                .route(web::put().to(register::manage::replace))
+                .route(web::delete().to(register::manage::delete)),
+        );
 }
 
 /// A 303 See Other: after a POST, the browser follows with a GET and never

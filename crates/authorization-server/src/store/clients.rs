@@ -83,6 +83,13 @@ pub struct Client {
     /// RFC 7591 §2 `jwks`: the public keys of its `private_key_jwt`
     /// assertions (RFC 7523).
     pub jwks: Option<ClientJwkSet>,
+    /// RFC 7591 §2 `client_name`, shown to people.
+    pub client_name: Option<String>,
+    /// RFC 7592 §3: the hash of the registration access token of a client
+    /// registered at `/register`; `None` for one added by `client add`.
+    pub registration_token_hash: Option<CredentialHash>,
+    /// When it was registered (RFC 7591 §3.2.1 `client_id_issued_at`).
+    pub created_at: i64,
 }
 
 impl Client {
@@ -165,7 +172,8 @@ pub async fn insert(pool: &AnyPool, client: &NewClient, now: i64) -> Result<bool
 const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
                        resource_id, default_resource, post_logout_redirect_uris, \
                        id_token_signed_response_alg, dpop_bound_access_tokens, \
-                       token_endpoint_auth_method, jwks";
+                       token_endpoint_auth_method, jwks, client_name, registration_token_hash, \
+                       created_at";
 
 /// Registers the OpenID Connect settings of a client: its post-logout
 /// redirect URIs and the `alg` of its ID tokens. Returns whether it exists.
@@ -226,6 +234,17 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Client>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM clients ORDER BY client_id"))
         .fetch_all(pool)
         .await
+}
+
+/// Every scope some client may ask for: the scopes this server has (its
+/// metadata's `scopes_supported`, with `openid`).
+pub async fn scopes_in_use(pool: &AnyPool) -> Result<ScopeSet, sqlx::Error> {
+    let scopes = list(pool)
+        .await?
+        .iter()
+        .fold(ScopeSet::empty(), |all, client| all.union(&client.scopes));
+    // Discovery §3: `scopes_supported` SHOULD hold `openid`.
+    Ok(scopes.union(&ScopeSet::parse(crate::oidc::OPENID).unwrap_or_default()))
 }
 
 /// The resource identifiers (RFC 8707) of every registered protected resource.
@@ -323,6 +342,11 @@ impl sqlx::FromRow<'_, AnyRow> for Client {
             },
             auth_method,
             jwks,
+            client_name: row.try_get("client_name")?,
+            registration_token_hash: row
+                .try_get::<Option<String>, _>("registration_token_hash")?
+                .map(CredentialHash::from_stored),
+            created_at: row.try_get("created_at")?,
         })
     }
 }

@@ -29,6 +29,9 @@ pub mod dpop_proofs;
 pub mod housekeeping;
 /// Failed login counters for throttling.
 pub mod login_failures;
+/// Clients registered at `/register` (RFC 7591, RFC 7592) and initial
+/// access tokens.
+pub mod registrations;
 /// Authorization requests waiting for login and consent.
 pub mod requests;
 /// Browser sessions with their CSRF token.
