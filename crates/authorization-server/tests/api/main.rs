@@ -27,6 +27,8 @@ mod oidc_userinfo;
 mod private_key_jwt;
 mod private_key_jwt_flows;
 mod races;
+mod registration;
+mod registration_management;
 mod revoke;
 mod signing_alg;
 mod sweeper;
