@@ -8,6 +8,7 @@ use authorization_server::config::RegistrationMode;
 use authorization_server::testing::{Flow, TestAuthorizationServer};
 use serde_json::{json, Value};
 
+use crate::admin::{run, stdout};
 use crate::helpers::{
     assert_refused, authorization_server_metadata, introspect, json, simultaneously, spawn_apps,
     spawn_apps_with,
@@ -423,5 +424,46 @@ async fn a_private_key_jwt_client_registers_its_keys_and_authenticates_with_them
         let forged = assertion(&app, &ec_key(), client_id, &json!({}));
         let answer = post_asserted(&app, "/token", &form, &forged).await;
         assert_refused(&answer, (401, "invalid_client"));
+    }
+}
+
+#[actix_rt::test]
+async fn the_registration_token_command_prints_one_token_and_client_list_tells_the_origin() {
+    for database in service_kit::testing::test_database_urls().await {
+        let db = ["--database-url", database.as_str()];
+        let made = run(&[&["registration-token"][..], &db].concat(), "");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let printed = stdout(&made);
+        assert_eq!(printed.lines().count(), 1, "{printed}");
+        let token = printed.trim();
+        assert_eq!(token.len(), 43);
+        let refused = run(
+            &[&["registration-token", "--expires-in", "0"][..], &db].concat(),
+            "",
+        );
+        assert_eq!(refused.status.code(), Some(2));
+
+        let app = authorization_server::testing::spawn(&database).await;
+        let (status, registered) = post_register(&app, Some(token), &web_client()).await;
+        assert_eq!(status, 201, "{registered}");
+        let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
+        let client_id = registered["client_id"].as_str().unwrap();
+        let line = |id: &str| {
+            listed
+                .lines()
+                .find(|line| line.starts_with(&format!("{id}\t")))
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert!(
+            line(client_id).contains("\tregistered_by=dynamic"),
+            "{listed}"
+        );
+        assert!(line("strava").contains("\tregistered_by=admin"), "{listed}");
+        assert!(!listed.contains(token));
     }
 }
