@@ -132,7 +132,8 @@ async fn another_clients_token_or_an_admin_client_learns_nothing() {
         let their_uri = field(&theirs, "registration_client_uri");
         let unknown = format!("{}/register/no-such-client", app.url);
         let admin_client = format!("{}/register/strava", app.url);
-        for uri in [their_uri, unknown.as_str(), admin_client.as_str()] {
+        let nul = format!("{}/register/a%00b", app.url);
+        for uri in [their_uri, &unknown, &admin_client, &nul] {
             let read = manage(reqwest::Method::GET, uri, my_token, None).await;
             assert_refused(&read, (401, "invalid_token"));
             assert_eq!(

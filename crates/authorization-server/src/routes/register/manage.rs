@@ -20,6 +20,7 @@ use crate::registration::RegistrationError;
 use crate::state::AppState;
 use crate::store::clients::{self, Client};
 use crate::store::registrations;
+use service_kit::database::text::holds_nul;
 
 /// `GET /register/{client_id}` (RFC 7592 §2.1): the registration as
 /// stored. The secret is not shown again (only its hash is kept); the
@@ -115,6 +116,10 @@ async fn authorize(
         return Err(RegistrationError::Off);
     }
     let token = bearer_token(request)?;
+    // Postgres text cannot hold a NUL: such an id names no client (rule 31).
+    if holds_nul(client_id) {
+        return Err(invalid_token());
+    }
     let client = clients::find(&state.pool, client_id).await?;
     let owns = |client: &Client| {
         client
