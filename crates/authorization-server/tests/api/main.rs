@@ -28,6 +28,7 @@ mod private_key_jwt;
 mod private_key_jwt_flows;
 mod races;
 mod registration;
+mod registration_inputs;
 mod registration_management;
 mod revoke;
 mod signing_alg;
