@@ -534,7 +534,7 @@ fn read_password() -> Result<String, AdminError> {
 /// A new client secret that can follow `--client-secret` on a command line:
 /// base64url may start with `-`, which would read as a flag, so such a
 /// draw is made again (our policy; 1 in 64 draws, the rest keep 256 bits).
-fn printable_secret(mut generate: impl FnMut() -> ClientSecret) -> String {
+pub(crate) fn printable_secret(mut generate: impl FnMut() -> ClientSecret) -> String {
     loop {
         let secret = generate();
         if !secret.secret().starts_with('-') {

@@ -12,9 +12,11 @@
 
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
-use oauth_types::secret::{generate_credential, ClientSecret, CredentialHash};
+use oauth_types::secret::{generate_credential, CredentialHash};
 
-use super::{bearer_token, information, no_store, read_document, registration_of, stored};
+use super::{
+    bearer_token, information, new_secret, no_store, read_document, registration_of, stored,
+};
 use crate::config::RegistrationMode;
 use crate::registration::RegistrationError;
 use crate::state::AppState;
@@ -61,8 +63,8 @@ pub async fn replace(
     let metadata = document.metadata;
     // A secret is kept when the method still uses one, issued when it
     // starts to, and dropped when it stops.
-    let new_secret = (metadata.auth_method.uses_secret() && current_secret.is_none())
-        .then(ClientSecret::generate);
+    let new_secret =
+        (metadata.auth_method.uses_secret() && current_secret.is_none()).then(new_secret);
     let secret_hash = match (&new_secret, metadata.auth_method.uses_secret()) {
         (Some(secret), _) => Some(secret.hash()),
         (None, true) => current_secret.cloned(),

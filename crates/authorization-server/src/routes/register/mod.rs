@@ -46,10 +46,7 @@ pub async fn register(
     }
     let metadata = read_document(&request, &body, &state).await?.metadata;
     let client_id = uuid::Uuid::new_v4().to_string();
-    let secret = metadata
-        .auth_method
-        .uses_secret()
-        .then(ClientSecret::generate);
+    let secret = metadata.auth_method.uses_secret().then(new_secret);
     let token = generate_credential();
     let secret_hash = secret.as_ref().map(ClientSecret::hash);
     let token_hash = CredentialHash::of(&token);
@@ -60,6 +57,12 @@ pub async fn register(
     let client = stored(&state, &client_id).await?;
     let information = information(&state, &client, secret, token);
     Ok(no_store(HttpResponse::Created()).json(information))
+}
+
+/// A new client secret, drawn as `client add` draws one (never starting
+/// with `-`, so it can follow `--client-secret` on a command line).
+pub(crate) fn new_secret() -> ClientSecret {
+    ClientSecret::new(crate::admin::printable_secret(ClientSecret::generate))
 }
 
 /// RFC 7591 §3: `Authorization: Bearer` with a valid initial access token.
