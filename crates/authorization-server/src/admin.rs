@@ -38,7 +38,7 @@ use crate::jwt::{self, KeyState};
 use crate::passwords;
 use crate::redirect_uris;
 use crate::store::clients::{self, ClientKind, NewClient};
-use crate::store::{signing_keys, users};
+use crate::store::{registrations, signing_keys, users};
 
 /// Why an admin command failed.
 #[derive(Debug, thiserror::Error)]
@@ -156,6 +156,13 @@ pub async fn execute(command: AdminCommand, config: &Config) -> Result<String, A
             database.database_url,
             Action::RewrapKeys(new_key_encryption_key_file),
         ),
+        AdminCommand::RegistrationToken {
+            expires_in,
+            database,
+        } => (
+            database.database_url,
+            Action::IssueRegistrationToken(expires_in),
+        ),
         AdminCommand::Key(KeyCommand::GenerateEncryptionKey { file }) => {
             KeyEncryptionKey::create(&file).map_err(jwt::KeyError::from)?;
             return Ok(format!(
@@ -191,6 +198,8 @@ enum Action {
     RotateKey,
     ListKeys,
     RewrapKeys(std::path::PathBuf),
+    /// A new initial access token valid for so many seconds.
+    IssueRegistrationToken(i64),
 }
 
 impl Action {
@@ -284,6 +293,13 @@ impl Action {
                 Ok(report)
             }
             Self::RewrapKeys(new_file) => rewrap_keys(pool, config, &new_file).await,
+            Self::IssueRegistrationToken(expires_in) => {
+                // RFC 7591 §3: a bearer token for `POST /register`; stored hashed.
+                let token = oauth_types::secret::generate_credential();
+                let hash = oauth_types::secret::CredentialHash::of(&token);
+                registrations::insert_initial_token(pool, &hash, now, now + expires_in).await?;
+                Ok(format!("{token}\n"))
+            }
             Self::ListKeys => {
                 let keys = signing_keys::list(pool).await?;
                 let states = jwt::key_states(&keys, now, config.access_token_ttl);
@@ -306,10 +322,16 @@ impl Action {
 }
 
 /// A client's settings as `client list` shows them: how it authenticates,
-/// its post-logout redirect URIs, its ID token `alg` when not RS256,
-/// `dpop_bound` and `require_par` when set.
+/// how it was registered, its post-logout redirect URIs, its ID token
+/// `alg` when not RS256, `dpop_bound` and `require_par` when set.
 fn client_settings(client: &clients::Client) -> String {
     let mut shown = format!("\tauth_method={}", client.auth_method);
+    // Added here, or at `/register` (RFC 7591) with a registration access token.
+    let registered_by = match client.registration_token_hash {
+        Some(_) => "dynamic",
+        None => "admin",
+    };
+    shown.push_str(&format!("\tregistered_by={registered_by}"));
     if !client.post_logout_redirect_uris.is_empty() {
         shown.push_str(&format!(
             "\tpost_logout_redirect_uris=[{}]",
@@ -521,7 +543,7 @@ fn read_password() -> Result<String, AdminError> {
 /// A new client secret that can follow `--client-secret` on a command line:
 /// base64url may start with `-`, which would read as a flag, so such a
 /// draw is made again (our policy; 1 in 64 draws, the rest keep 256 bits).
-fn printable_secret(mut generate: impl FnMut() -> ClientSecret) -> String {
+pub(crate) fn printable_secret(mut generate: impl FnMut() -> ClientSecret) -> String {
     loop {
         let secret = generate();
         if !secret.secret().starts_with('-') {

@@ -39,6 +39,15 @@ impl ClientCache {
         Ok(found)
     }
 
+    /// Drops `client_id`, replaced or deleted on this instance (RFC 7592):
+    /// this instance stops serving it at once; other instances within
+    /// [`TTL_SECONDS`].
+    pub fn forget(&self, client_id: &str) {
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(client_id);
+        }
+    }
+
     fn fresh(&self, client_id: &str, now: i64) -> Option<Client> {
         let entries = self.entries.read().ok()?;
         let (client, fetched_at) = entries.get(client_id)?;

@@ -56,6 +56,12 @@ pub struct Config {
     #[arg(long)]
     pub dpop_nonce: bool,
 
+    /// Who may register clients at `/register` (RFC 7591 §3): `open`
+    /// (anyone, rate-limited per address), `token` (with an initial access
+    /// token made by `registration-token`), or `off` (no endpoint).
+    #[arg(long, value_enum, default_value_t = RegistrationMode::Token)]
+    pub registration: RegistrationMode,
+
     /// An administration task instead of serving.
     #[command(subcommand)]
     pub command: Option<AdminCommand>,
@@ -84,6 +90,7 @@ impl Config {
             signing_alg: SigningAlgorithm::EdDSA,
             key_encryption_key_file: Some(test_key_encryption_key_file(database_url)),
             dpop_nonce: false,
+            registration: RegistrationMode::Token,
             command: None,
             clock: Clock::default(),
             login_limits: LoginLimits::default(),
@@ -113,6 +120,20 @@ pub enum AccessTokenFormat {
     Opaque,
     /// RFC 9068 JWT signed with EdDSA; also answered by `/introspect`.
     Jwt,
+}
+
+/// `--registration`: who may register clients dynamically (RFC 7591 §3).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationMode {
+    /// Anyone may register (RFC 7591 §3: "open registration"), at most
+    /// [`crate::registration::REGISTRATIONS_PER_ADDRESS`] per address and
+    /// window (our policy).
+    Open,
+    /// Registration needs an initial access token (RFC 7591 §3), made by
+    /// `authorization-server registration-token`.
+    Token,
+    /// No `/register` endpoint (404) and none in the metadata.
+    Off,
 }
 
 /// How many failed logins are tolerated within `window_seconds`, per
@@ -154,6 +175,15 @@ pub enum AdminCommand {
     /// The keys that sign JWT access tokens.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Prints a new initial access token for `POST /register` (RFC 7591
+    /// §3) on one line; only its hash is stored.
+    RegistrationToken {
+        /// How long it is valid, in seconds (default: one day).
+        #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(i64).range(1..=31_536_000))]
+        expires_in: i64,
+        #[command(flatten)]
+        database: AdminDatabase,
+    },
 }
 
 /// The database of an admin command: its own `--database-url`, else the

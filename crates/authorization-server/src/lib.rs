@@ -42,6 +42,8 @@ pub mod pages;
 pub mod passwords;
 /// Which redirect URIs a client may register.
 pub mod redirect_uris;
+/// Dynamic client registration (RFC 7591, RFC 7592): documents and answers.
+pub mod registration;
 /// The endpoints.
 pub mod routes;
 /// The session cookie and CSRF check.

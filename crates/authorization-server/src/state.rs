@@ -5,7 +5,7 @@ use oauth_types::dpop_nonce::NonceSecret;
 use sqlx::AnyPool;
 
 use crate::client_cache::ClientCache;
-use crate::config::{AccessTokenFormat, Config, LoginLimits};
+use crate::config::{AccessTokenFormat, Config, LoginLimits, RegistrationMode};
 use crate::jwt::JwtSigner;
 use crate::passwords::PasswordChecks;
 use service_kit::clock::Clock;
@@ -55,6 +55,8 @@ pub struct AppState {
     pub access_token_format: AccessTokenFormat,
     /// Under `--dpop-nonce`, what makes and checks DPoP nonces (RFC 9449 §8).
     pub dpop_nonce: Option<NonceSecret>,
+    /// `--registration`: who may register clients at `/register`.
+    pub registration: RegistrationMode,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
             signer,
             access_token_format: config.access_token_format,
             dpop_nonce,
+            registration: config.registration,
         }
     }
 

@@ -211,6 +211,24 @@ impl TestAuthorizationServer {
             .expect("add the user");
     }
 
+    /// `registration-token` in-process at the server's clock: a new
+    /// initial access token (RFC 7591 §3) valid for `expires_in` seconds.
+    pub async fn registration_token(&self, expires_in: i64) -> String {
+        let mut config = Config::for_test(&self.database_url);
+        config.clock = self.clock.clone();
+        let command = crate::config::AdminCommand::RegistrationToken {
+            expires_in,
+            database: crate::config::AdminDatabase {
+                database_url: Some(self.database_url.clone()),
+            },
+        };
+        crate::admin::execute(command, &config)
+            .await
+            .expect("an initial access token")
+            .trim()
+            .to_owned()
+    }
+
     /// Moves the server's clock forward.
     pub fn advance_clock(&self, seconds: i64) {
         self.clock.advance(seconds);

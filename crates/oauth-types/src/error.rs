@@ -44,6 +44,10 @@ pub enum OAuthErrorCode {
     SlowDown,
     /// RFC 8628 §3.5: the device code expired; start again.
     ExpiredToken,
+    /// RFC 7591 §3.2.2: a redirect URI of a registration is refused.
+    InvalidRedirectUri,
+    /// RFC 7591 §3.2.2: another field of a registration is refused.
+    InvalidClientMetadata,
 }
 
 wire_names!(OAuthErrorCode {
@@ -67,6 +71,8 @@ wire_names!(OAuthErrorCode {
     AuthorizationPending => "authorization_pending",
     SlowDown => "slow_down",
     ExpiredToken => "expired_token",
+    InvalidRedirectUri => "invalid_redirect_uri",
+    InvalidClientMetadata => "invalid_client_metadata",
 });
 
 /// RFC 6750 §3.1 error codes, sent by a protected resource, and the two

@@ -50,6 +50,9 @@ pub struct AuthorizationServerMetadata {
     /// RFC 8628 §4: where a device asks for a device and user code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_authorization_endpoint: Option<String>,
+    /// RFC 8414 §2, RFC 7591 §3: where clients register themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_endpoint: Option<String>,
 }
 
 /// OpenID Provider metadata, Discovery 1.0 §3, served at

@@ -170,6 +170,9 @@ mod tests {
             auth_method: oauth_types::TokenEndpointAuthMethod::ClientSecretBasic,
             jwks: None,
             require_pushed_authorization_requests: false,
+            client_name: None,
+            registration_token_hash: None,
+            created_at: 0,
         }
     }
 

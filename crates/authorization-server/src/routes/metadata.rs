@@ -17,11 +17,11 @@ use actix_web::HttpResponse;
 use oauth_types::client_assertion;
 use oauth_types::id_token::CLAIMS_SUPPORTED;
 use oauth_types::metadata::{AuthorizationServerMetadata, OpenIdProviderMetadata};
-use oauth_types::{ScopeSet, TokenEndpointAuthMethod};
+use oauth_types::TokenEndpointAuthMethod;
 
+use crate::config::RegistrationMode;
 use crate::errors::EndpointError;
 use crate::jwt::{SigningAlgorithm, JWKS_MAX_AGE_SECONDS};
-use crate::oidc::OPENID;
 use crate::state::AppState;
 use crate::store::clients;
 
@@ -73,12 +73,7 @@ async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata,
     let mut token_auth = client_auth();
     // Public clients authenticate with PKCE only.
     token_auth.push(TokenEndpointAuthMethod::None.to_string());
-    let scopes = clients::list(&state.pool)
-        .await?
-        .iter()
-        .fold(ScopeSet::empty(), |all, client| all.union(&client.scopes));
-    // Discovery §3: `scopes_supported` SHOULD hold `openid`.
-    let scopes = scopes.union(&ScopeSet::parse(OPENID).unwrap_or_default());
+    let scopes = clients::scopes_in_use(&state.pool).await?;
     let document = AuthorizationServerMetadata {
         issuer: state.issuer.clone(),
         authorization_endpoint: state.endpoint("/authorize"),
@@ -109,6 +104,8 @@ async fn oauth_metadata(state: &AppState) -> Result<AuthorizationServerMetadata,
         // requires it of one client.
         require_pushed_authorization_requests: false,
         device_authorization_endpoint: Some(state.endpoint("/device_authorization")),
+        registration_endpoint: (state.registration != RegistrationMode::Off)
+            .then(|| state.endpoint("/register")),
     };
     Ok(document)
 }

@@ -50,6 +50,7 @@ pub mod login;
 pub mod logout;
 pub mod metadata;
 pub mod par;
+pub mod register;
 pub mod revoke;
 pub mod token;
 pub mod userinfo;
@@ -89,7 +90,19 @@ pub fn configure(config: &mut web::ServiceConfig) {
         )
         .route("/device", web::get().to(device::show))
         .route("/device", web::post().to(device::enter_code))
-        .route("/device/consent", web::post().to(device::answer));
+        .route("/device/consent", web::post().to(device::answer))
+        .service(
+            web::resource("/register")
+                .app_data(register::body_limit())
+                .route(web::post().to(register::register)),
+        )
+        .service(
+            web::resource("/register/{client_id}")
+                .app_data(register::body_limit())
+                .route(web::get().to(register::manage::read))
+                .route(web::put().to(register::manage::replace))
+                .route(web::delete().to(register::manage::delete)),
+        );
 }
 
 /// A 303 See Other: after a POST, the browser follows with a GET and never

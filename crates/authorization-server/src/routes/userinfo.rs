@@ -107,7 +107,7 @@ pub async fn userinfo(
 
 /// How the token came: RFC 6750 §2.1 or §2.2, or RFC 9449 §7.1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Way {
+pub(crate) enum Way {
     Bearer,
     Form,
     Dpop,
@@ -170,7 +170,7 @@ fn presented_token(
 
 /// RFC 6750 §2.1 `Bearer` or RFC 9449 §7.1 `DPoP` (any case) and the
 /// token. Another scheme is no token of ours.
-fn authorization(value: &HeaderValue) -> Result<Option<(String, Way)>, &'static str> {
+pub(crate) fn authorization(value: &HeaderValue) -> Result<Option<(String, Way)>, &'static str> {
     let value = value
         .to_str()
         .map_err(|_| "the Authorization header is not ASCII")?;

@@ -86,6 +86,13 @@ pub struct Client {
     /// RFC 9126 §6 `require_pushed_authorization_requests`: `/authorize`
     /// refuses this client's requests unless they were pushed first.
     pub require_pushed_authorization_requests: bool,
+    /// RFC 7591 §2 `client_name`, shown to people.
+    pub client_name: Option<String>,
+    /// RFC 7592 §3: the hash of the registration access token of a client
+    /// registered at `/register`; `None` for one added by `client add`.
+    pub registration_token_hash: Option<CredentialHash>,
+    /// When it was registered (RFC 7591 §3.2.1 `client_id_issued_at`).
+    pub created_at: i64,
 }
 
 impl Client {
@@ -169,7 +176,8 @@ const COLUMNS: &str = "client_id, kind, secret_hash, redirect_uris, scopes, gran
                        resource_id, default_resource, post_logout_redirect_uris, \
                        id_token_signed_response_alg, dpop_bound_access_tokens, \
                        token_endpoint_auth_method, jwks, \
-                       require_pushed_authorization_requests";
+                       require_pushed_authorization_requests, client_name, registration_token_hash, \
+                       created_at";
 
 /// Registers the OpenID Connect settings of a client: its post-logout
 /// redirect URIs and the `alg` of its ID tokens. Returns whether it exists.
@@ -246,6 +254,17 @@ pub async fn list(pool: &AnyPool) -> Result<Vec<Client>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM clients ORDER BY client_id"))
         .fetch_all(pool)
         .await
+}
+
+/// Every scope some client may ask for: the scopes this server has (its
+/// metadata's `scopes_supported`, with `openid`).
+pub async fn scopes_in_use(pool: &AnyPool) -> Result<ScopeSet, sqlx::Error> {
+    let scopes = list(pool)
+        .await?
+        .iter()
+        .fold(ScopeSet::empty(), |all, client| all.union(&client.scopes));
+    // Discovery §3: `scopes_supported` SHOULD hold `openid`.
+    Ok(scopes.union(&ScopeSet::parse(crate::oidc::OPENID).unwrap_or_default()))
 }
 
 /// The resource identifiers (RFC 8707) of every registered protected resource.
@@ -343,6 +362,11 @@ impl sqlx::FromRow<'_, AnyRow> for Client {
                 row,
                 "require_pushed_authorization_requests",
             )?,
+            client_name: row.try_get("client_name")?,
+            registration_token_hash: row
+                .try_get::<Option<String>, _>("registration_token_hash")?
+                .map(CredentialHash::from_stored),
+            created_at: row.try_get("created_at")?,
         })
     }
 }

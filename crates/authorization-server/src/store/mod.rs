@@ -33,6 +33,9 @@ pub mod housekeeping;
 pub mod login_failures;
 /// Pushed authorization requests (RFC 9126): single use, 60 s.
 pub mod pushed_requests;
+/// Clients registered at `/register` (RFC 7591, RFC 7592) and initial
+/// access tokens.
+pub mod registrations;
 /// Authorization requests waiting for login and consent.
 pub mod requests;
 /// Browser sessions with their CSRF token.

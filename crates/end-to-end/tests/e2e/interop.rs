@@ -88,6 +88,9 @@ enum OurRoles {
     /// key: the script gets the issuer, the client id and the key's PEM
     /// file.
     WithSigningClient,
+    /// Nothing registered: the script registers itself (RFC 7591) and
+    /// gets the issuer and an initial access token.
+    WithInitialAccessToken,
 }
 
 /// The `private_key_jwt` client of [`OurRoles::WithSigningClient`].
@@ -153,7 +156,9 @@ async fn run_openid_client_on_every_backend(
     for database_url in service_kit::testing::test_database_urls().await {
         let (server, pki) = https_server(&database_url).await;
         let resource = match roles {
-            OurRoles::AuthorizationServer | OurRoles::WithSigningClient => None,
+            OurRoles::AuthorizationServer
+            | OurRoles::WithSigningClient
+            | OurRoles::WithInitialAccessToken => None,
             OurRoles::WithProtectedResource => {
                 let tls = end_to_end::Tls {
                     pki: pki.clone(),
@@ -181,6 +186,11 @@ async fn run_openid_client_on_every_backend(
         if let Some(files) = &key_files {
             args.extend([SIGNING_CLIENT_ID, files.pem.to_str().unwrap()]);
         }
+        let initial_access_token = match roles {
+            OurRoles::WithInitialAccessToken => Some(server.registration_token(3600).await),
+            _ => None,
+        };
+        args.extend(initial_access_token.as_deref());
         let person = UserAgent::trusting("hamza", "hamza-password", &pki.ca_pem);
         let printed = end_to_end::third_party::run_with_browser(
             &node,
@@ -311,6 +321,29 @@ async fn openid_client_pushes_its_authorization_requests_to_our_authorization_se
     let roles = OurRoles::AuthorizationServer;
     run_openid_client_on_every_backend("openid_client_par.mjs", "profile post", roles, &steps)
         .await;
+}
+
+/// openid-client (npm), unchanged, registers itself with
+/// `dynamicClientRegistration` and an initial access token (RFC 7591),
+/// runs the code flow with PKCE and a refresh as that client, then deletes
+/// its registration (RFC 7592) and is refused
+/// (`interop/openid_client_registration.mjs` lists the steps).
+#[actix_rt::test]
+async fn openid_client_registers_itself_and_completes_the_code_flow_at_our_authorization_server() {
+    let steps = [
+        "registration without an initial access token: 401",
+        "registration: a client id, a secret and a registration access token",
+        "code flow with PKCE and a refresh as the registered client",
+        "deleted: the client is refused (invalid_client)",
+    ];
+    let roles = OurRoles::WithInitialAccessToken;
+    run_openid_client_on_every_backend(
+        "openid_client_registration.mjs",
+        "profile post",
+        roles,
+        &steps,
+    )
+    .await;
 }
 
 /// The person `interop/oidc_provider.mjs` knows: the login form takes any
