@@ -58,6 +58,8 @@ pub struct ClientMetadata {
     pub jwks: Option<ClientJwkSet>,
     pub post_logout_redirect_uris: Vec<String>,
     pub dpop_bound: bool,
+    /// RFC 9126 §6: its authorization requests must be pushed.
+    pub require_par: bool,
     pub id_token_alg: SigningAlgorithm,
 }
 
@@ -112,16 +114,14 @@ pub fn parse(
             document.post_logout_redirect_uris.unwrap_or_default(),
         )?,
         dpop_bound: document.dpop_bound_access_tokens.unwrap_or(false),
+        require_par: document
+            .require_pushed_authorization_requests
+            .unwrap_or(false),
         id_token_alg: id_token_alg(document.id_token_signed_response_alg.as_deref())?,
         redirect_uris,
         auth_method,
         grant_types,
     };
-    if document.require_pushed_authorization_requests == Some(true) {
-        return Err(metadata_error(
-            "require_pushed_authorization_requests: this server has no pushed authorization requests",
-        ));
-    }
     Ok(ParsedDocument {
         metadata,
         client_id: document.client_id,

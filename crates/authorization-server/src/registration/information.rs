@@ -39,6 +39,7 @@ pub struct StoredMetadata {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_logout_redirect_uris: Vec<String>,
     pub dpop_bound_access_tokens: bool,
+    pub require_pushed_authorization_requests: bool,
     pub id_token_signed_response_alg: String,
 }
 
@@ -61,6 +62,7 @@ impl StoredMetadata {
                 .and_then(|jwks| serde_json::from_str(jwks.to_json()).ok()),
             post_logout_redirect_uris: client.post_logout_redirect_uris.clone(),
             dpop_bound_access_tokens: client.dpop_bound_access_tokens,
+            require_pushed_authorization_requests: client.require_pushed_authorization_requests,
             id_token_signed_response_alg: client.id_token_alg.as_str().to_owned(),
         }
     }

@@ -66,6 +66,8 @@ pub struct Registration<'a> {
     pub post_logout_redirect_uris: &'a [String],
     pub id_token_alg: SigningAlgorithm,
     pub dpop_bound: bool,
+    /// RFC 9126 §6 `require_pushed_authorization_requests`.
+    pub require_par: bool,
     pub auth_method: TokenEndpointAuthMethod,
     pub jwks: Option<&'a ClientJwkSet>,
     pub client_name: Option<&'a str>,
@@ -81,8 +83,9 @@ pub async fn insert(
     let statement = sqlx::query(
         "INSERT INTO clients (client_id, kind, secret_hash, redirect_uris, scopes, grant_types, \
          post_logout_redirect_uris, id_token_signed_response_alg, dpop_bound_access_tokens, \
-         token_endpoint_auth_method, jwks, client_name, registration_token_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         token_endpoint_auth_method, jwks, client_name, registration_token_hash, \
+         require_pushed_authorization_requests, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (client_id) DO NOTHING",
     );
     changed_one(pool, bind_registration(statement, client).bind(now)).await
@@ -99,8 +102,9 @@ pub async fn replace(
         "UPDATE clients SET kind = $2, secret_hash = $3, redirect_uris = $4, scopes = $5, \
          grant_types = $6, post_logout_redirect_uris = $7, id_token_signed_response_alg = $8, \
          dpop_bound_access_tokens = $9, token_endpoint_auth_method = $10, jwks = $11, \
-         client_name = $12, registration_token_hash = $13 \
-         WHERE client_id = $1 AND registration_token_hash = $14",
+         client_name = $12, registration_token_hash = $13, \
+         require_pushed_authorization_requests = $14 \
+         WHERE client_id = $1 AND registration_token_hash = $15",
     );
     changed_one(
         pool,
@@ -109,7 +113,7 @@ pub async fn replace(
     .await
 }
 
-/// Binds `$1` to `$13` of [`insert`] and [`replace`].
+/// Binds `$1` to `$14` of [`insert`] and [`replace`].
 fn bind_registration<'q>(
     statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     client: &Registration<'_>,
@@ -128,6 +132,7 @@ fn bind_registration<'q>(
         .bind(client.jwks.map(|jwks| jwks.to_json().to_owned()))
         .bind(client.client_name.map(str::to_owned))
         .bind(client.registration_token_hash.as_str().to_owned())
+        .bind(i64::from(client.require_par))
 }
 
 /// RFC 7592 §2.3: deletes a registered client, if `presented` is still its

@@ -171,7 +171,8 @@ async fn seeding_the_demo_data_twice_is_harmless() {
     // The contract's `strava-watch`: public, no redirect URI, RFC 8628.
     assert!(
         listed.lines().any(|line| line
-            == "strava-watch\tpublic\tscopes=[post profile]\tgrants=[urn:ietf:params:oauth:grant-type:device_code refresh_token]\tredirect_uris=[]\tdefault_resource=http://localhost:9002\tauth_method=none"),
+            .starts_with("strava-watch\tpublic\tscopes=[post profile]\tgrants=[urn:ietf:params:oauth:grant-type:device_code refresh_token]\tredirect_uris=[]\tdefault_resource=http://localhost:9002\t")
+            && line.contains("\tauth_method=none")),
         "{listed}"
     );
     let users = stdout(&run(&["user", "list", "--database-url", &database], ""));

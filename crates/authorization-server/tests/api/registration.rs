@@ -400,6 +400,48 @@ async fn a_registered_client_completes_the_code_flow() {
     }
 }
 
+/// RFC 9126 §6: a client may register that its authorization requests
+/// must be pushed; then `/authorize` refuses it without a `request_uri`,
+/// and a pushed request goes through.
+#[actix_rt::test]
+async fn a_client_registered_to_require_pushed_requests_must_push_them() {
+    for app in spawn_apps().await {
+        let mut document = web_client();
+        document["require_pushed_authorization_requests"] = json!(true);
+        let registered = register(&app, &document).await;
+        assert_eq!(registered["require_pushed_authorization_requests"], true);
+        let client_id = registered["client_id"].as_str().unwrap();
+
+        let (_, challenge) = crate::helpers::pkce_pair();
+        let params = [
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", REDIRECT_URI),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ];
+        let browser = authorization_server::testing::browser();
+        let response = crate::helpers::get_with_query(&app, &browser, "/authorize", &params).await;
+        let to = authorization_server::testing::location(&response).unwrap_or_default();
+        assert!(
+            to.starts_with(&format!("{REDIRECT_URI}?error=invalid_request")),
+            "{to}"
+        );
+
+        let flow = Flow {
+            client_id,
+            client_secret: registered["client_secret"].as_str(),
+            redirect_uri: REDIRECT_URI,
+            scope: "profile post",
+            resource: Some("http://localhost:9002"),
+            pushed: true,
+            ..Flow::demo()
+        };
+        let tokens = app.obtain_tokens(&flow).await;
+        assert!(tokens.refresh_token.is_some());
+    }
+}
+
 #[actix_rt::test]
 async fn a_private_key_jwt_client_registers_its_keys_and_authenticates_with_them() {
     for app in spawn_apps().await {

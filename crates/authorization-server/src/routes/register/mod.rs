@@ -150,6 +150,7 @@ pub(crate) fn registration_of<'a>(
         post_logout_redirect_uris: &metadata.post_logout_redirect_uris,
         id_token_alg: metadata.id_token_alg,
         dpop_bound: metadata.dpop_bound,
+        require_par: metadata.require_par,
         auth_method: metadata.auth_method,
         jwks: metadata.jwks.as_ref(),
         client_name: metadata.client_name.as_deref(),
