@@ -29,7 +29,8 @@
 //! attacker replaying the access token, copied from the resource's log,
 //! and being refused. These four send the authorization request through
 //! the browser (`--no-par`); a fifth ([`record_pushed`]) pushes it first
-//! (RFC 9126) and shows its `request_uri` refused the second time.
+//! (RFC 9126), authenticated with `private_key_jwt` (RFC 7523) as FAPI 2.0
+//! asks, and shows its `request_uri` refused the second time.
 //! Five shorter ones tell one rule each: a refused consent, a token for a
 //! client with no person behind it, JWT access tokens validated by the
 //! resource itself, a spent refresh token replayed, and a public client.
@@ -48,7 +49,7 @@
 //! | [`refresh_replay`] | a spent refresh token replayed: the family revoked |
 //! | [`public_client`] | a native app: PKCE, no secret, a rotating refresh token |
 //! | [`direct`] | a party sending plain HTTP through a proxy of its own |
-//! | [`pushed`] | the pushed-request story, on the same stage with PAR |
+//! | [`pushed`] | the pushed-request story, on the same stage with PAR and `private_key_jwt` |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -122,6 +123,11 @@ pub struct Exchange {
     /// thumbprint), `header` and `claims`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_proof: Option<serde_json::Value>,
+    /// The request's `client_assertion` (RFC 7523 §2.2), decoded for
+    /// display: `compact` (its placeholder in the form), `header` and
+    /// `claims`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion: Option<serde_json::Value>,
     pub request_body: Body,
     pub status: u16,
     pub response_headers: Vec<(String, String)>,

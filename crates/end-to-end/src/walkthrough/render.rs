@@ -140,7 +140,12 @@ impl Recording {
                  authorization requests (RFC 9126): Strava posts the request to\n\
                  `/par` first, and the browser carries only `client_id` and the\n\
                  `request_uri` it got back. Another browser that opens the same\n\
-                 URL afterwards gets an error page: the `request_uri` was used.\n\n"
+                 URL afterwards gets an error page: the `request_uri` was used.\n\
+                 Strava has no secret: registered with `private_key_jwt` (RFC 7523)\n\
+                 and required to push, it signs a new `client_assertion` for the push\n\
+                 and for the code exchange, each shown decoded under its request\n\
+                 (`compact` is the placeholder of the JWT as sent; its signature is\n\
+                 left out).\n\n"
             }
         }
     }
@@ -254,7 +259,21 @@ pub fn render_exchange(exchange: &Exchange) -> String {
     if let Some(proof) = &exchange.dpop_proof {
         out.push_str(&decoded_proof(proof));
     }
+    if let Some(assertion) = &exchange.client_assertion {
+        out.push_str(&decoded_assertion(assertion));
+    }
     out
+}
+
+/// A request's client assertion, decoded: which assertion, then its
+/// header and claims.
+fn decoded_assertion(assertion: &serde_json::Value) -> String {
+    let compact = assertion["compact"].as_str().unwrap_or("none");
+    let shown = serde_json::json!({ "header": assertion["header"], "claims": assertion["claims"] });
+    format!(
+        "\nThe `client_assertion` `{compact}`, decoded:\n\n```json\n{}\n```\n",
+        serde_json::to_string_pretty(&shown).unwrap(),
+    )
 }
 
 /// A request's DPoP proof, decoded: which proof, which key, then its

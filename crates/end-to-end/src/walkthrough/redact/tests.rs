@@ -1,6 +1,7 @@
 //! The redaction, case by case.
 
 use super::*;
+use oauth_types::secret::AccessToken;
 
 fn redactor() -> Redactor {
     Redactor::new(&[("http://127.0.0.1:4321".to_owned(), "client".to_owned())])
