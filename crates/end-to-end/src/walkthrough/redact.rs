@@ -30,7 +30,7 @@ const RESPONSE_HEADERS: [&str; 5] = [
 /// keys and the DPoP keys, new on every run, and so does a key's thumbprint
 /// (`jkt` in `cnf`, `dpop_jkt` at `/authorize`: one placeholder,
 /// [`JKT`]).
-const SECRET_NAMES: [&str; 25] = [
+const SECRET_NAMES: [&str; 27] = [
     "code",
     "state",
     "code_verifier",
@@ -56,6 +56,8 @@ const SECRET_NAMES: [&str; 25] = [
     "dpop_jkt",
     "request_uri",
     "client_assertion",
+    "device_code",
+    "user_code",
 ];
 
 /// Fields holding a time (unix seconds), different on every run.
@@ -63,6 +65,13 @@ const TIME_NAMES: [&str; 5] = ["exp", "iat", "nbf", "auth_time", "created_at"];
 
 /// The form field that carries a client's JWT (RFC 7523 §2.2).
 const CLIENT_ASSERTION: &str = "client_assertion";
+
+/// RFC 8628 §3.2: the user code, typed by the person; a credential while
+/// it lives (§5.1).
+const USER_CODE: &str = "user_code";
+
+/// RFC 8628 §3.3.1: the verification URI with the user code in its query.
+const VERIFICATION_URI_COMPLETE: &str = "verification_uri_complete";
 
 /// The JSON field that carries an ID token (OpenID Connect Core §3.1.3.3).
 const ID_TOKEN: &str = "id_token";
@@ -120,14 +129,17 @@ impl Redactor {
         }
     }
 
-    /// Free text: known secrets (long enough not to match by accident) and
+    /// Free text: known secrets (long enough not to match by accident, or a
+    /// user code, whose `XXXX-XXXX` shape does not occur by accident) and
     /// loopback URLs replaced.
     fn text(&self, value: &str) -> String {
         let mut text = value.to_owned();
         let mut secrets: Vec<(&String, &String)> = self
             .by_value
             .iter()
-            .filter(|(secret, _)| secret.len() >= 16)
+            .filter(|(secret, placeholder)| {
+                secret.len() >= 16 || placeholder.starts_with(&format!("‹{USER_CODE}#"))
+            })
             .collect();
         secrets.sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
         for (secret, placeholder) in secrets {
@@ -158,6 +170,9 @@ impl Redactor {
                         let field = match field {
                             Value::String(text) if name == ID_TOKEN || name == ACCESS_TOKEN => {
                                 self.jwt(name, text)
+                            }
+                            Value::String(text) if name == VERIFICATION_URI_COMPLETE => {
+                                Value::String(self.url(text))
                             }
                             Value::String(text) if name == ATH => {
                                 Value::String(self.access_token_hash(text))

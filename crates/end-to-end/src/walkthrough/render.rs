@@ -30,10 +30,13 @@ pub enum Recording {
     PublicClient,
     /// A pushed authorization request (RFC 9126), used once (`par.*`).
     Pushed,
+    /// A watch connected with the device authorization grant (RFC 8628)
+    /// (`device.*`).
+    Device,
 }
 
 impl Recording {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
@@ -44,6 +47,7 @@ impl Recording {
         Self::RefreshReplay,
         Self::PublicClient,
         Self::Pushed,
+        Self::Device,
     ];
 
     /// The file name, without extension.
@@ -59,6 +63,7 @@ impl Recording {
             Self::RefreshReplay => "refresh-replay",
             Self::PublicClient => "public-client",
             Self::Pushed => "par",
+            Self::Device => "device",
         }
     }
 
@@ -147,6 +152,16 @@ impl Recording {
                  (`compact` is the placeholder of the JWT as sent; its signature is\n\
                  left out).\n\n"
             }
+            Self::Device => {
+                "# The recorded device authorization grant\n\n\
+                 Strava on a watch (`client device`), with no browser and no\n\
+                 keyboard, asks for a device code and a user code (RFC 8628), shows\n\
+                 the code and polls: pending, then, from a poll sent too soon,\n\
+                 `slow_down`. hamza opens `/device` on his phone, logs in, types the\n\
+                 code and approves; the watch's next poll gets the tokens and it posts\n\
+                 to the resource, which introspects. The device code and the user\n\
+                 code are credentials while they live: shown as placeholders.\n\n"
+            }
         }
     }
 
@@ -163,6 +178,7 @@ impl Recording {
             Self::RefreshReplay => super::refresh_replay::record_refresh_replay().await,
             Self::PublicClient => super::public_client::record_public_client().await,
             Self::Pushed => record_pushed().await,
+            Self::Device => super::device::record_device().await,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! The sign-in story ([`super::sign_in`]), the stolen-token story
 //! ([`super::dpop`]) and the shorter stories ([`super::refused_consent`],
 //! [`super::client_credentials`], [`super::jwt`], [`super::refresh_replay`],
-//! [`super::public_client`]) play on the same stage; a [`Setup`] says how its roles are configured, and
+//! [`super::public_client`], [`super::device`]) play on the same stage; a [`Setup`] says how its roles are configured, and
 //! [`Stage::open_proxy`] puts a new party in front of a role.
 
 use std::path::{Path, PathBuf};
