@@ -1,7 +1,7 @@
 //! The recorded walkthrough (docs/walkthrough.md): one whole story across
 //! the three roles, captured by [`crate::recording`] proxies, with every
 //! credential replaced by a stable placeholder and every port by a role
-//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop,par}.{json,md}`
+//! name, written to `docs/walkthrough/{recording,discovery,signin,dpop,par,device}.{json,md}`
 //! and to one pair of files per shorter story ([`Recording::ALL`]).
 //!
 //! ```text
@@ -29,7 +29,10 @@
 //! attacker replaying the access token, copied from the resource's log,
 //! and being refused. These four send the authorization request through
 //! the browser (`--no-par`); a fifth ([`record_pushed`]) pushes it first
-//! (RFC 9126) and shows its `request_uri` refused the second time.
+//! (RFC 9126), authenticated with `private_key_jwt` (RFC 7523) as FAPI 2.0
+//! asks, and shows its `request_uri` refused the second time.
+//! A sixth ([`record_device`]) connects a watch with the device
+//! authorization grant (RFC 8628), approved on another screen.
 //! Five shorter ones tell one rule each: a refused consent, a token for a
 //! client with no person behind it, JWT access tokens validated by the
 //! resource itself, a spent refresh token replayed, and a public client.
@@ -47,8 +50,9 @@
 //! | [`jwt`] | JWT access tokens, validated with the issuer's keys |
 //! | [`refresh_replay`] | a spent refresh token replayed: the family revoked |
 //! | [`public_client`] | a native app: PKCE, no secret, a rotating refresh token |
+//! | [`device`] | a watch signs in with the device authorization grant |
 //! | [`direct`] | a party sending plain HTTP through a proxy of its own |
-//! | [`pushed`] | the pushed-request story, on the same stage with PAR |
+//! | [`pushed`] | the pushed-request story, on the same stage with PAR and `private_key_jwt` |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
 //! | [`shape`] | what the test compares: an exchange without its values |
 //! | [`render`] | the files in `docs/walkthrough/`, JSON and Markdown |
@@ -79,6 +83,9 @@ pub mod refresh_replay;
 /// A native app's code flow (RFC 8252, RFC 7636).
 pub mod public_client;
 
+/// A watch connected with the device authorization grant (RFC 8628).
+pub mod device;
+
 /// Parties that speak plain HTTP from the story.
 mod direct;
 /// A pushed authorization request, used once.
@@ -94,6 +101,7 @@ pub mod shape;
 pub mod render;
 
 pub use client_credentials::record_client_credentials;
+pub use device::record_device;
 pub use dpop::{record_dpop, record_dpop_with_wire};
 pub use jwt::record_jwt;
 pub use public_client::record_public_client;
@@ -122,6 +130,11 @@ pub struct Exchange {
     /// thumbprint), `header` and `claims`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_proof: Option<serde_json::Value>,
+    /// The request's `client_assertion` (RFC 7523 §2.2), decoded for
+    /// display: `compact` (its placeholder in the form), `header` and
+    /// `claims`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion: Option<serde_json::Value>,
     pub request_body: Body,
     pub status: u16,
     pub response_headers: Vec<(String, String)>,

@@ -2,17 +2,16 @@
 //! (`‹access_token#1›`) and every loopback URL a role name. An ID token is
 //! shown decoded, its header and claims redacted like any JSON, because
 //! what it says is the point of showing it; so is a DPoP proof (RFC 9449
-//! §4.2), with the thumbprint of the key in it.
+//! §4.2), with the thumbprint of the key in it, and a `client_assertion`
+//! (RFC 7523 §2.2). The decoding is in [`decoded`].
 
 use std::collections::HashMap;
 
 use base64::Engine as _;
 
-use oauth_types::dpop::access_token_hash;
-use oauth_types::secret::AccessToken;
-
 use super::{Body, Exchange};
 use crate::recording::RawExchange;
+use decoded::ATH;
 
 const REQUEST_HEADERS: [&str; 4] = ["authorization", "dpop", "content-type", "cookie"];
 /// Response headers worth reading.
@@ -31,7 +30,7 @@ const RESPONSE_HEADERS: [&str; 5] = [
 /// keys and the DPoP keys, new on every run, and so does a key's thumbprint
 /// (`jkt` in `cnf`, `dpop_jkt` at `/authorize`: one placeholder,
 /// [`JKT`]).
-const SECRET_NAMES: [&str; 24] = [
+const SECRET_NAMES: [&str; 27] = [
     "code",
     "state",
     "code_verifier",
@@ -56,10 +55,23 @@ const SECRET_NAMES: [&str; 24] = [
     "jkt",
     "dpop_jkt",
     "request_uri",
+    "client_assertion",
+    "device_code",
+    "user_code",
 ];
 
 /// Fields holding a time (unix seconds), different on every run.
 const TIME_NAMES: [&str; 5] = ["exp", "iat", "nbf", "auth_time", "created_at"];
+
+/// The form field that carries a client's JWT (RFC 7523 §2.2).
+const CLIENT_ASSERTION: &str = "client_assertion";
+
+/// RFC 8628 §3.2: the user code, typed by the person; a credential while
+/// it lives (§5.1).
+const USER_CODE: &str = "user_code";
+
+/// RFC 8628 §3.3.1: the verification URI with the user code in its query.
+const VERIFICATION_URI_COMPLETE: &str = "verification_uri_complete";
 
 /// The JSON field that carries an ID token (OpenID Connect Core §3.1.3.3).
 const ID_TOKEN: &str = "id_token";
@@ -68,9 +80,6 @@ const ID_TOKEN: &str = "id_token";
 /// travels as `dpop_jkt` (RFC 9449 §10), as `cnf.jkt` (§6) or is computed
 /// from a proof's `jwk`.
 const JKT: &str = "jkt";
-
-/// The proof claim that hashes the access token (RFC 9449 §4.2).
-const ATH: &str = "ath";
 
 /// The placeholder name of an access token.
 const ACCESS_TOKEN: &str = "access_token";
@@ -120,14 +129,17 @@ impl Redactor {
         }
     }
 
-    /// Free text: known secrets (long enough not to match by accident) and
+    /// Free text: known secrets (long enough not to match by accident, or a
+    /// user code, whose `XXXX-XXXX` shape does not occur by accident) and
     /// loopback URLs replaced.
     fn text(&self, value: &str) -> String {
         let mut text = value.to_owned();
         let mut secrets: Vec<(&String, &String)> = self
             .by_value
             .iter()
-            .filter(|(secret, _)| secret.len() >= 16)
+            .filter(|(secret, placeholder)| {
+                secret.len() >= 16 || placeholder.starts_with(&format!("‹{USER_CODE}#"))
+            })
             .collect();
         secrets.sort_by_key(|(secret, _)| std::cmp::Reverse(secret.len()));
         for (secret, placeholder) in secrets {
@@ -159,6 +171,9 @@ impl Redactor {
                             Value::String(text) if name == ID_TOKEN || name == ACCESS_TOKEN => {
                                 self.jwt(name, text)
                             }
+                            Value::String(text) if name == VERIFICATION_URI_COMPLETE => {
+                                Value::String(self.url(text))
+                            }
                             Value::String(text) if name == ATH => {
                                 Value::String(self.access_token_hash(text))
                             }
@@ -175,72 +190,6 @@ impl Redactor {
             Value::Array(items) => Value::Array(items.iter().map(|item| self.json(item)).collect()),
             Value::String(text) => Value::String(self.text(text)),
             other => other.clone(),
-        }
-    }
-
-    /// An ID token, or an RFC 9068 JWT access token, as a reader wants it:
-    /// `compact`, the placeholder of the token as sent (which an
-    /// `id_token_hint` or an `Authorization` header shares), its JOSE
-    /// `header` and its `claims`, both redacted (`nonce`, `sub`, `at_hash`
-    /// keep the placeholders they have elsewhere; times become
-    /// `‹unix time›`); its signature is left out. Decoded for display
-    /// only: the client or the resource is the one that validates it.
-    /// Something that is not a JWT (an opaque access token) stays a
-    /// placeholder.
-    fn jwt(&mut self, name: &str, compact: &str) -> serde_json::Value {
-        let placeholder = self.secret(name, compact);
-        let decoded = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(compact)
-            .ok()
-            .and_then(|jwt| Some((serde_json::to_value(jwt.header).ok()?, jwt.claims)));
-        let Some((header, claims)) = decoded else {
-            return serde_json::Value::String(placeholder);
-        };
-        serde_json::json!({
-            "compact": placeholder,
-            "header": self.json(&header),
-            "claims": self.json(&claims),
-        })
-    }
-
-    /// A DPoP proof as a reader wants it: `compact`, the placeholder of the
-    /// `DPoP` header (a replayed proof keeps its placeholder), `jkt`, the
-    /// RFC 7638 thumbprint of the `jwk` in its header (the placeholder of
-    /// `dpop_jkt` and `cnf.jkt` when it is the bound key), and its JOSE
-    /// `header` and `claims`, redacted. Decoded for display only: the
-    /// servers are the ones that verify it.
-    fn dpop_proof(&mut self, compact: &str) -> serde_json::Value {
-        let placeholder = self.secret("dpop_proof", compact);
-        let Ok(jwt) = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(compact) else {
-            return serde_json::json!({ "compact": placeholder });
-        };
-        let jkt = jwt
-            .header
-            .jwk
-            .as_ref()
-            .and_then(|jwk| {
-                jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
-                    .ok()
-            })
-            .map(|thumbprint| self.secret(JKT, &thumbprint));
-        let header = serde_json::to_value(&jwt.header).unwrap_or_default();
-        serde_json::json!({
-            "compact": placeholder,
-            "jkt": jkt,
-            "header": self.json(&header),
-            "claims": self.json(&jwt.claims),
-        })
-    }
-
-    /// An `ath`: `base64url(SHA-256(‹access_token#n›))` when it is the
-    /// hash of an access token seen in the recording, else a placeholder.
-    fn access_token_hash(&mut self, ath: &str) -> String {
-        let hashed = self.by_value.iter().find(|(value, placeholder)| {
-            placeholder.starts_with(&format!("‹{ACCESS_TOKEN}#"))
-                && access_token_hash(&AccessToken::new(value.as_str())) == ath
-        });
-        match hashed {
-            Some((_, token)) => format!("base64url(SHA-256({token}))"),
-            None => self.secret(ATH, ath),
         }
     }
 
@@ -433,6 +382,8 @@ fn redact_with(redactor: &mut Redactor, raw: &[RawExchange]) -> Vec<Exchange> {
                 .collect();
             let dpop_proof =
                 header(&exchange.request_headers, "dpop").map(|proof| redactor.dpop_proof(proof));
+            let client_assertion = form_field(exchange, CLIENT_ASSERTION)
+                .map(|assertion| redactor.client_assertion(&assertion));
             let request_body = redactor.body(
                 header(&exchange.request_headers, "content-type"),
                 &exchange.request_body,
@@ -457,6 +408,7 @@ fn redact_with(redactor: &mut Redactor, raw: &[RawExchange]) -> Vec<Exchange> {
                 query,
                 request_headers,
                 dpop_proof,
+                client_assertion,
                 request_body,
                 status: exchange.status,
                 response_headers,
@@ -464,6 +416,18 @@ fn redact_with(redactor: &mut Redactor, raw: &[RawExchange]) -> Vec<Exchange> {
             }
         })
         .collect()
+}
+
+/// The form field `name` of a request's body, if it is a form.
+fn form_field(exchange: &RawExchange, name: &str) -> Option<String> {
+    let content_type = header(&exchange.request_headers, "content-type")?;
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return None;
+    }
+    decode_pairs(&exchange.request_body)
+        .into_iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value)
 }
 
 fn selected(headers: &[(String, String)], names: &[&str]) -> Vec<(String, String)> {
@@ -508,6 +472,10 @@ fn keep_cookies(header: &str, names: &[String]) -> Option<String> {
         .collect();
     (!kept.is_empty()).then(|| kept.join("; "))
 }
+
+/// JWTs shown decoded: ID tokens, JWT access tokens, DPoP proofs, client
+/// assertions.
+mod decoded;
 
 #[cfg(test)]
 mod tests;

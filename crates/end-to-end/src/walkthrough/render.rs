@@ -30,10 +30,13 @@ pub enum Recording {
     PublicClient,
     /// A pushed authorization request (RFC 9126), used once (`par.*`).
     Pushed,
+    /// A watch connected with the device authorization grant (RFC 8628)
+    /// (`device.*`).
+    Device,
 }
 
 impl Recording {
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
@@ -44,6 +47,7 @@ impl Recording {
         Self::RefreshReplay,
         Self::PublicClient,
         Self::Pushed,
+        Self::Device,
     ];
 
     /// The file name, without extension.
@@ -59,6 +63,7 @@ impl Recording {
             Self::RefreshReplay => "refresh-replay",
             Self::PublicClient => "public-client",
             Self::Pushed => "par",
+            Self::Device => "device",
         }
     }
 
@@ -140,7 +145,22 @@ impl Recording {
                  authorization requests (RFC 9126): Strava posts the request to\n\
                  `/par` first, and the browser carries only `client_id` and the\n\
                  `request_uri` it got back. Another browser that opens the same\n\
-                 URL afterwards gets an error page: the `request_uri` was used.\n\n"
+                 URL afterwards gets an error page: the `request_uri` was used.\n\
+                 Strava has no secret: registered with `private_key_jwt` (RFC 7523)\n\
+                 and required to push, it signs a new `client_assertion` for the push\n\
+                 and for the code exchange, each shown decoded under its request\n\
+                 (`compact` is the placeholder of the JWT as sent; its signature is\n\
+                 left out).\n\n"
+            }
+            Self::Device => {
+                "# The recorded device authorization grant\n\n\
+                 Strava on a watch (`client device`), with no browser and no\n\
+                 keyboard, asks for a device code and a user code (RFC 8628), shows\n\
+                 the code and polls: pending, then, from a poll sent too soon,\n\
+                 `slow_down`. hamza opens `/device` on his phone, logs in, types the\n\
+                 code and approves; the watch's next poll gets the tokens and it posts\n\
+                 to the resource, which introspects. The device code and the user\n\
+                 code are credentials while they live: shown as placeholders.\n\n"
             }
         }
     }
@@ -158,6 +178,7 @@ impl Recording {
             Self::RefreshReplay => super::refresh_replay::record_refresh_replay().await,
             Self::PublicClient => super::public_client::record_public_client().await,
             Self::Pushed => record_pushed().await,
+            Self::Device => super::device::record_device().await,
         }
     }
 }
@@ -254,7 +275,21 @@ pub fn render_exchange(exchange: &Exchange) -> String {
     if let Some(proof) = &exchange.dpop_proof {
         out.push_str(&decoded_proof(proof));
     }
+    if let Some(assertion) = &exchange.client_assertion {
+        out.push_str(&decoded_assertion(assertion));
+    }
     out
+}
+
+/// A request's client assertion, decoded: which assertion, then its
+/// header and claims.
+fn decoded_assertion(assertion: &serde_json::Value) -> String {
+    let compact = assertion["compact"].as_str().unwrap_or("none");
+    let shown = serde_json::json!({ "header": assertion["header"], "claims": assertion["claims"] });
+    format!(
+        "\nThe `client_assertion` `{compact}`, decoded:\n\n```json\n{}\n```\n",
+        serde_json::to_string_pretty(&shown).unwrap(),
+    )
 }
 
 /// A request's DPoP proof, decoded: which proof, which key, then its

@@ -3,7 +3,7 @@
 //! The sign-in story ([`super::sign_in`]), the stolen-token story
 //! ([`super::dpop`]) and the shorter stories ([`super::refused_consent`],
 //! [`super::client_credentials`], [`super::jwt`], [`super::refresh_replay`],
-//! [`super::public_client`]) play on the same stage; a [`Setup`] says how its roles are configured, and
+//! [`super::public_client`], [`super::device`]) play on the same stage; a [`Setup`] says how its roles are configured, and
 //! [`Stage::open_proxy`] puts a new party in front of a role.
 
 use std::path::{Path, PathBuf};
@@ -12,12 +12,14 @@ use authorization_server::jwt::SigningAlgorithm;
 use authorization_server::store::clients::{self, ClientKind, NewClient};
 use authorization_server::testing::{hidden_input, location};
 use authorization_server::AccessTokenFormat;
-use oauth_types::ScopeSet;
+use oauth_types::client_assertion::ClientJwkSet;
+use oauth_types::{ScopeSet, TokenEndpointAuthMethod};
 use protected_resource::ValidationMethod;
 use service_kit::server::Listener;
 use service_kit::Database;
 
 use super::{redact, Exchange};
+use crate::client_key::ClientKeyFiles;
 use crate::recording::{Log, Proxy, RawExchange};
 use crate::user_agent::absolute;
 use crate::{AtConsent, UserAgent};
@@ -104,6 +106,10 @@ pub(super) struct Setup {
     pub(super) more_clients: Vec<NewClient>,
     /// How the client sends its authorization requests.
     pub(super) requests: Requests,
+    /// `strava`'s key pair when it authenticates with `private_key_jwt`
+    /// (RFC 7523 §2.2) instead of its secret, and must push its
+    /// authorization requests (RFC 9126 §6).
+    pub(super) client_key: Option<ClientKeyFiles>,
 }
 
 impl Setup {
@@ -116,6 +122,7 @@ impl Setup {
             validation: ValidationMethod::Introspection,
             more_clients: Vec::new(),
             requests: Requests::FrontChannel,
+            client_key: None,
         }
     }
 }
@@ -194,7 +201,7 @@ impl Stage {
             client_to_as.url(),
             &redirect_uri,
             client_to_resource.url(),
-            (setup.binding, setup.requests),
+            &setup,
         )
         .await;
 
@@ -373,7 +380,11 @@ async fn start_authorization_server(
         NewClient {
             client_id: "strava".to_owned(),
             kind: ClientKind::Confidential,
-            secret: Some("strava-secret".to_owned()),
+            // A client with a key of its own has no secret to leak.
+            secret: setup
+                .client_key
+                .is_none()
+                .then(|| "strava-secret".to_owned()),
             redirect_uris: vec![redirect_uri.to_owned()],
             scopes: ScopeSet::parse("openid profile email post personal-message").unwrap(),
             grant_types: vec![
@@ -411,6 +422,9 @@ async fn start_authorization_server(
     .await
     .unwrap();
     assert!(registered, "strava's OpenID Connect settings");
+    if let Some(files) = &setup.client_key {
+        register_client_key(&database, files).await;
+    }
     let mut config = authorization_server::Config::for_test(&database_url);
     config.issuer = issuer.to_owned();
     config.access_token_ttl = ACCESS_TOKEN_TTL;
@@ -422,6 +436,25 @@ async fn start_authorization_server(
         .unwrap()
         .spawn();
     (url, clock)
+}
+
+/// `strava` as `client add --auth-method private_key_jwt --jwks FILE`
+/// registers it: its public keys, and (RFC 9126 §6
+/// `require_pushed_authorization_requests`) no authorization request but
+/// a pushed one.
+async fn register_client_key(database: &Database, files: &ClientKeyFiles) {
+    let jwks = std::fs::read_to_string(&files.jwks).unwrap();
+    let jwks = ClientJwkSet::parse(&jwks).unwrap();
+    let pool = database.pool();
+    let method = TokenEndpointAuthMethod::PrivateKeyJwt;
+    let registered = clients::set_auth_method(pool, "strava", method, Some(&jwks))
+        .await
+        .unwrap();
+    assert!(registered, "strava's keys");
+    let registered = clients::set_require_pushed_requests(pool, "strava", true)
+        .await
+        .unwrap();
+    assert!(registered, "strava pushes its requests");
 }
 
 /// The resource, introspecting every request (cache off, so each call
@@ -450,7 +483,7 @@ async fn start_client(
     issuer_internal_url: &str,
     redirect_uri: &str,
     resource_url: &str,
-    (binding, requests): (TokenBinding, Requests),
+    setup: &Setup,
 ) -> String {
     let database_url = service_kit::testing::sqlite_url();
     let mut config = client::testing::config(&database_url, trusted_issuer, resource_url);
@@ -461,9 +494,10 @@ async fn start_client(
     // token's lifetime; DPoP proofs, whose `iat` must be within a minute of
     // that clock (RFC 9449 §4.3), would then be refused. So that recording
     // shows Bearer tokens (docs/walkthrough.md says so).
-    config.no_dpop = binding == TokenBinding::Bearer;
+    config.no_dpop = setup.binding == TokenBinding::Bearer;
     // Every story but the pushed one shows the authorization request in the
     // browser, where the learner can read it (docs/walkthrough.md).
-    config.no_par = requests == Requests::FrontChannel;
+    config.no_par = setup.requests == Requests::FrontChannel;
+    config.client_key = setup.client_key.as_ref().map(|files| files.pem.clone());
     client::testing::spawn_with(config).await.url
 }

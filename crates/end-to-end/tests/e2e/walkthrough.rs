@@ -335,3 +335,58 @@ async fn the_par_recording_sends_the_browser_with_only_the_request_uri_and_refus
         "used once"
     );
 }
+
+/// The pushed-request recording in the FAPI 2.0 shape: `strava` has no
+/// secret; the push and the code exchange each carry a new
+/// `client_assertion` (RFC 7523 §2.2), shown decoded with the claims of
+/// §3 and no signature.
+#[actix_rt::test]
+async fn the_par_recording_authenticates_each_request_with_a_fresh_client_assertion() {
+    let recording = walkthrough::record_pushed().await;
+
+    let authenticated: Vec<&Exchange> = recording
+        .iter()
+        .filter(|exchange| exchange.from == "client" && exchange.method == "POST")
+        .collect();
+    let paths: Vec<&str> = authenticated
+        .iter()
+        .map(|exchange| exchange.path.as_str())
+        .collect();
+    assert_eq!(paths, ["/par", "/token"]);
+    for (index, exchange) in authenticated.iter().enumerate() {
+        assert!(
+            header_value(&exchange.request_headers, "authorization").is_none(),
+            "no secret in Basic: {exchange:?}"
+        );
+        let Body::Form { fields } = &exchange.request_body else {
+            panic!("a form: {exchange:?}");
+        };
+        let placeholder = format!("‹client_assertion#{}›", index + 1);
+        assert!(fields.contains(&(
+            "client_assertion_type".to_owned(),
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned()
+        )));
+        assert!(
+            fields.contains(&("client_assertion".to_owned(), placeholder.clone())),
+            "{fields:?}"
+        );
+        let assertion = exchange
+            .client_assertion
+            .as_ref()
+            .expect("the assertion, decoded");
+        assert_eq!(assertion["compact"], placeholder.as_str(), "{assertion}");
+        assert_eq!(assertion["header"]["alg"], "ES256", "{assertion}");
+        assert_eq!(assertion["header"]["kid"], "‹kid#1›", "{assertion}");
+        let claims = &assertion["claims"];
+        assert_eq!(claims["iss"], "strava", "{assertion}");
+        assert_eq!(claims["sub"], "strava", "{assertion}");
+        assert_eq!(claims["aud"], "http://authorization-server", "{assertion}");
+        assert_eq!(claims["jti"], format!("‹jti#{}›", index + 1), "{assertion}");
+        for time in ["exp", "iat"] {
+            assert_eq!(claims[time], "‹unix time›", "{time} in {assertion}");
+        }
+        assert!(assertion.get("signature").is_none(), "{assertion}");
+        assert_eq!(exchange.status / 100, 2, "accepted: {exchange:?}");
+    }
+    assert_no_credential_and_no_port(&recording);
+}

@@ -1,6 +1,7 @@
 //! The redaction, case by case.
 
 use super::*;
+use oauth_types::secret::AccessToken;
 
 fn redactor() -> Redactor {
     Redactor::new(&[("http://127.0.0.1:4321".to_owned(), "client".to_owned())])
@@ -201,4 +202,88 @@ fn a_dpop_proof_is_shown_decoded_with_its_keys_thumbprint_and_the_hash_of_its_to
             value: serde_json::json!({"cnf": {"jkt": "‹jkt#1›"}})
         }
     );
+}
+
+#[test]
+fn a_client_assertion_is_shown_decoded_with_the_client_named_and_a_placeholder_per_use() {
+    let mut redactor = redactor();
+    let files = crate::client_key::ClientKeyFiles::generate();
+    let pem = std::fs::read_to_string(&files.pem).unwrap();
+    let key = oauth_types::client_assertion::ClientAssertionKey::from_pkcs8_pem(&pem).unwrap();
+    let audience = "http://127.0.0.1:4321";
+    let first = key.assertion("strava", audience, 1_700_000_000).unwrap();
+    let second = key.assertion("strava", audience, 1_700_000_001).unwrap();
+    let form = format!(
+        "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer\
+         &client_assertion={}",
+        first.assertion
+    );
+
+    let sent = redactor.body(Some("application/x-www-form-urlencoded"), &form);
+    let decoded = redactor.client_assertion(&first.assertion);
+    let next = redactor.client_assertion(&second.assertion);
+
+    let Body::Form { fields } = sent else {
+        panic!("a form: {sent:?}");
+    };
+    assert_eq!(
+        fields[1],
+        (
+            "client_assertion".to_owned(),
+            "‹client_assertion#1›".to_owned()
+        )
+    );
+    assert_eq!(decoded["compact"], "‹client_assertion#1›", "{decoded}");
+    assert_eq!(decoded["header"]["alg"], "ES256", "{decoded}");
+    assert_eq!(decoded["header"]["kid"], "‹kid#1›", "{decoded}");
+    assert_eq!(
+        decoded["claims"],
+        serde_json::json!({
+            "iss": "strava",
+            "sub": "strava",
+            "aud": "http://client",
+            "iat": "‹unix time›",
+            "exp": "‹unix time›",
+            "jti": "‹jti#1›",
+        })
+    );
+    assert_eq!(next["compact"], "‹client_assertion#2›", "{next}");
+    assert_eq!(next["header"]["kid"], "‹kid#1›", "one key: {next}");
+    assert_eq!(next["claims"]["jti"], "‹jti#2›", "{next}");
+    assert!(!decoded.to_string().contains("eyJ"), "{decoded}");
+}
+
+#[test]
+fn a_user_code_keeps_its_placeholder_in_the_complete_uri_the_form_and_free_text() {
+    let mut redactor = redactor();
+    let answer = serde_json::json!({
+        "device_code": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "user_code": "WDJB-MJHT",
+        "verification_uri_complete": "http://127.0.0.1:4321/device?user_code=WDJB-MJHT",
+    });
+
+    let shown = redactor.body(Some("application/json"), &answer.to_string());
+    let typed = redactor.body(
+        Some("application/x-www-form-urlencoded"),
+        "user_code=WDJB-MJHT",
+    );
+    let told = redactor.text("enter WDJB-MJHT");
+
+    assert_eq!(
+        shown,
+        Body::Json {
+            value: serde_json::json!({
+                "device_code": "‹device_code#1›",
+                "user_code": "‹user_code#1›",
+                "verification_uri_complete": "http://client/device?user_code=‹user_code#1›",
+            })
+        }
+    );
+    assert_eq!(
+        typed,
+        Body::Form {
+            fields: vec![("user_code".to_owned(), "‹user_code#1›".to_owned())]
+        }
+    );
+    assert_eq!(told, "enter ‹user_code#1›");
 }

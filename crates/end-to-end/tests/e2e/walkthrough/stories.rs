@@ -4,7 +4,7 @@
 
 use end_to_end::walkthrough::{self, Body, Exchange};
 
-use super::{request_header, response_json};
+use super::{assert_no_credential_and_no_port, header_value, request_header, response_json};
 
 /// The exchanges of `recording` at `path`, in order.
 fn at<'a>(recording: &'a [Exchange], path: &str) -> Vec<&'a Exchange> {
@@ -211,4 +211,89 @@ async fn the_public_client_recording_sends_no_secret_and_rotates_the_refresh_tok
         Some("‹refresh_token#1›")
     );
     assert_eq!(json_answer(tokens[1])["refresh_token"], "‹refresh_token#2›");
+}
+
+/// The error code of a refused poll.
+fn poll_error(exchange: &Exchange) -> &str {
+    json_answer(exchange)["error"].as_str().unwrap_or("none")
+}
+
+#[actix_rt::test]
+async fn the_device_recording_polls_pending_then_slow_down_then_gets_the_token_the_person_approved()
+{
+    let recording = walkthrough::record_device().await;
+
+    // RFC 8628 §3.1–3.2: the watch, a public client, asks for the codes.
+    let asked = at(&recording, "/device_authorization");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].from, "watch");
+    assert_eq!(form_field(asked[0], "client_id"), Some("strava-watch"));
+    assert_eq!(
+        header_value(&asked[0].response_headers, "cache-control"),
+        Some("no-store")
+    );
+    let codes = json_answer(asked[0]);
+    assert_eq!(codes["device_code"], "‹device_code#1›", "{codes}");
+    assert_eq!(codes["user_code"], "‹user_code#1›", "{codes}");
+    assert_eq!(
+        codes["verification_uri"],
+        "http://authorization-server/device"
+    );
+    assert_eq!(
+        codes["verification_uri_complete"],
+        "http://authorization-server/device?user_code=‹user_code#1›"
+    );
+    assert_eq!(codes["interval"], 5, "{codes}");
+
+    // §3.4–3.5: pending, too soon, then the tokens, all for one device code.
+    let polls = at(&recording, "/token");
+    let answers: Vec<(u16, &str)> = polls
+        .iter()
+        .map(|poll| (poll.status, poll_error(poll)))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            (400, "authorization_pending"),
+            (400, "slow_down"),
+            (200, "none")
+        ]
+    );
+    for poll in &polls {
+        assert_eq!(poll.from, "watch");
+        assert_eq!(
+            form_field(poll, "grant_type"),
+            Some("urn:ietf:params:oauth:grant-type:device_code")
+        );
+        assert_eq!(form_field(poll, "device_code"), Some("‹device_code#1›"));
+        assert_eq!(header_value(&poll.request_headers, "authorization"), None);
+    }
+    assert_eq!(json_answer(polls[2])["access_token"], "‹access_token#1›");
+
+    // §3.3: the person types the user code the watch showed, and approves;
+    // the tokens come after that, never before.
+    let typed = at(&recording, "/device")
+        .into_iter()
+        .find(|exchange| exchange.method == "POST")
+        .expect("the code typed in");
+    assert_eq!(typed.from, "browser");
+    assert_eq!(form_field(typed, "user_code"), Some("‹user_code#1›"));
+    let approved = at(&recording, "/device/consent")[0];
+    assert_eq!(form_field(approved, "decision"), Some("approve"));
+    assert!(approved.step < polls[2].step && polls[1].step < typed.step);
+
+    // The watch posts with its token; the resource introspects it.
+    let posted = at(&recording, "/api/posts")[0];
+    assert_eq!((posted.from.as_str(), posted.status), ("watch", 201));
+    assert_eq!(
+        request_header(posted, "authorization"),
+        "Bearer ‹access_token#1›"
+    );
+    let introspection = json_answer(at(&recording, "/introspect")[0]);
+    assert_eq!(
+        introspection["client_id"], "strava-watch",
+        "{introspection}"
+    );
+    assert_eq!(introspection["username"], "hamza", "{introspection}");
+    assert_no_credential_and_no_port(&recording);
 }
