@@ -382,3 +382,40 @@ pub fn absolute(base: &str, location: &str) -> String {
         .map(String::from)
         .unwrap_or_else(|err| panic!("{location} against {base}: {err}"))
 }
+
+/// A terminal that a program (the watch of `client device`) prints to,
+/// readable while the program runs.
+#[derive(Clone, Default)]
+pub struct Screen(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Screen {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut shown) = self.0.lock() {
+            shown.extend_from_slice(bytes);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Screen {
+    /// Everything printed so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// The verification URI and the user code, once shown (within 10 s).
+    pub async fn codes(&self) -> (String, String) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Some(codes) = shown_device_codes(&self.text()) {
+                return codes;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the watch showed no code:\n{}", self.text());
+    }
+}

@@ -15,10 +15,9 @@
 //! approval takes far less, so the recording has one pending poll of the
 //! watch's own.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::user_agent::Screen;
 use client::config::DeviceArgs;
 
 use super::direct::{ClientAuth, Party};
@@ -37,29 +36,6 @@ const WATCH: &str = "watch";
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// How long the story waits for the watch to reach a step.
 const PATIENCE: Duration = Duration::from_secs(10);
-
-/// What the watch prints, readable while it runs.
-#[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut shown) = self.0.lock() {
-            shown.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// The watch connects, hamza approves on another screen, the watch posts;
 /// returns the exchanges, redacted.

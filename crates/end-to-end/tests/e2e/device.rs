@@ -3,49 +3,10 @@
 //! approves or denies it at the authorization server's `/device`, and the
 //! watch posts to the wall or stops with one line.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
 use client::config::DeviceArgs;
 use client::device::DeviceError;
-use end_to_end::user_agent::shown_device_codes;
+use end_to_end::user_agent::Screen;
 use end_to_end::{AtConsent, Ecosystem, Options, UserAgent};
-
-/// What the watch prints, readable while it runs.
-#[derive(Clone, Default)]
-struct Screen(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Screen {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        if let Ok(mut shown) = self.0.lock() {
-            shown.extend_from_slice(bytes);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-
-    /// The verification URI and the user code, once shown.
-    async fn codes(&self) -> (String, String) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Some(codes) = shown_device_codes(&self.text()) {
-                return codes;
-            }
-            actix_rt::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the watch showed no code:\n{}", self.text());
-    }
-}
 
 /// Starts `client device --message MESSAGE` against the ecosystem.
 fn start_watch(
