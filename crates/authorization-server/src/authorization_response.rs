@@ -13,14 +13,7 @@ use crate::state::AppState;
 use crate::store::codes::{self, CodeGrant};
 use crate::store::requests::PendingRequest;
 
-/// The user an approved request is granted for, and when they logged in
-/// (OpenID Connect Core §2 `auth_time`, carried into the ID token).
-#[derive(Debug, Clone, Copy)]
-pub struct Approver<'a> {
-    pub user_id: &'a str,
-    pub username: &'a str,
-    pub auth_time: Option<i64>,
-}
+pub use crate::store::users::Approver;
 
 /// Issues a code for an approved request and redirects to the client.
 pub async fn approve(

@@ -30,8 +30,9 @@ use crate::errors::{html, PageError};
 use crate::form;
 use crate::pages::{ConsentPage, DeviceDonePage, DevicePage};
 use crate::state::AppState;
-use crate::store::device_authorizations::{self as devices, DeviceAuthorization, Entrant};
+use crate::store::device_authorizations::{self as devices, DeviceAuthorization};
 use crate::store::sessions::Session;
+use crate::store::users::Approver;
 use crate::store::users::User;
 use crate::store::{clients, consents, login_failures};
 
@@ -86,7 +87,7 @@ pub async fn enter_code(
     let Some(device) = devices::find_live_by_user_code(&state.pool, &hash, now).await? else {
         return again(UNKNOWN_CODE);
     };
-    let entrant = Entrant {
+    let entrant = Approver {
         user_id: &user.id,
         username: &user.username,
         auth_time: session.auth_time,

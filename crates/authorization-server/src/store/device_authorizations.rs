@@ -13,6 +13,8 @@ use oauth_types::ScopeSet;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use super::users::Approver;
+
 use super::{
     audience_column, audience_from_column, changed_one, find_one, happened, scope_from_column,
     stamp,
@@ -156,20 +158,12 @@ pub async fn find_live_by_consent_id(
     .await
 }
 
-/// The person who entered a user code.
-#[derive(Debug, Clone, Copy)]
-pub struct Entrant<'a> {
-    pub user_id: &'a str,
-    pub username: &'a str,
-    pub auth_time: Option<i64>,
-}
-
 /// Spends the user code for `entrant`: false when it was entered before
 /// (by anyone) or has expired.
 pub async fn claim_user_code(
     pool: &AnyPool,
     user_code_hash: &CredentialHash,
-    entrant: Entrant<'_>,
+    entrant: Approver<'_>,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let statement = sqlx::query(

@@ -97,3 +97,13 @@ impl sqlx::FromRow<'_, AnyRow> for User {
         })
     }
 }
+
+/// The user an approved request (or an entered device code) is granted
+/// for, and when they logged in (OpenID Connect Core §2 `auth_time`,
+/// carried into the ID token).
+#[derive(Debug, Clone, Copy)]
+pub struct Approver<'a> {
+    pub user_id: &'a str,
+    pub username: &'a str,
+    pub auth_time: Option<i64>,
+}
