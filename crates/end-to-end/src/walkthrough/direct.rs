@@ -68,6 +68,28 @@ impl Party {
     }
 }
 
+impl Party {
+    /// Sends `method` to `path` of the role with `token` as a bearer token
+    /// and `document`, if any, as JSON (RFC 7591 §3.1, RFC 7592 §2); the
+    /// status and the JSON answer (`Null` when there is none).
+    pub(super) async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        document: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(document) = document {
+            request = request.json(document);
+        }
+        json_answer(request.send().await.unwrap()).await
+    }
+}
+
 /// `application/x-www-form-urlencoded`, as RFC 6749 §2.3.1 asks of Basic
 /// credentials.
 fn form_encoded(value: &str) -> String {

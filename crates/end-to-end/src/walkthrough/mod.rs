@@ -33,9 +33,10 @@
 //! asks, and shows its `request_uri` refused the second time.
 //! A sixth ([`record_device`]) connects a watch with the device
 //! authorization grant (RFC 8628), approved on another screen.
-//! Five shorter ones tell one rule each: a refused consent, a token for a
+//! Six shorter ones tell one rule each: a refused consent, a token for a
 //! client with no person behind it, JWT access tokens validated by the
-//! resource itself, a spent refresh token replayed, and a public client.
+//! resource itself, a spent refresh token replayed, a public client, and
+//! a client that registers itself (RFC 7591, RFC 7592).
 //! [`shape`] is what the test compares with the committed
 //! recording: who talks to whom, which method, path and status, and the
 //! names of the parameters and fields, never their values.
@@ -51,6 +52,7 @@
 //! | [`refresh_replay`] | a spent refresh token replayed: the family revoked |
 //! | [`public_client`] | a native app: PKCE, no secret, a rotating refresh token |
 //! | [`device`] | a watch signs in with the device authorization grant |
+//! | [`registration`] | a new app registers itself, connects, reads, replaces and deletes its registration |
 //! | [`direct`] | a party sending plain HTTP through a proxy of its own |
 //! | [`pushed`] | the pushed-request story, on the same stage with PAR and `private_key_jwt` |
 //! | [`redact`] | turns raw exchanges into [`Exchange`]s without secrets or ports |
@@ -86,6 +88,9 @@ pub mod public_client;
 /// A watch connected with the device authorization grant (RFC 8628).
 pub mod device;
 
+/// A client registered at `/register` (RFC 7591, RFC 7592).
+pub mod registration;
+
 /// Parties that speak plain HTTP from the story.
 mod direct;
 /// A pushed authorization request, used once.
@@ -109,6 +114,7 @@ pub use pushed::record_pushed;
 pub use redact::redact;
 pub use refresh_replay::record_refresh_replay;
 pub use refused_consent::record_refused_consent;
+pub use registration::record_registration;
 pub use render::{read, render, render_exchange, write, Recording};
 pub use shape::{shape, shape_difference, Shape};
 pub use sign_in::record_sign_in;

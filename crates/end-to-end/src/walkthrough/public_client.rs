@@ -99,7 +99,7 @@ pub async fn record_public_client() -> Vec<Exchange> {
 
 /// The code of the authorization response the loopback listener receives,
 /// after checking its `state` (RFC 6749 §10.12).
-fn callback_code(callback: &str, state: &str) -> String {
+pub(super) fn callback_code(callback: &str, state: &str) -> String {
     let url = url::Url::parse(callback).unwrap();
     let get = |name: &str| {
         url.query_pairs()

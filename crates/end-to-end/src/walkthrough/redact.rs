@@ -30,7 +30,7 @@ const RESPONSE_HEADERS: [&str; 5] = [
 /// keys and the DPoP keys, new on every run, and so does a key's thumbprint
 /// (`jkt` in `cnf`, `dpop_jkt` at `/authorize`: one placeholder,
 /// [`JKT`]).
-const SECRET_NAMES: [&str; 27] = [
+const SECRET_NAMES: [&str; 28] = [
     "code",
     "state",
     "code_verifier",
@@ -58,10 +58,18 @@ const SECRET_NAMES: [&str; 27] = [
     "client_assertion",
     "device_code",
     "user_code",
+    "registration_access_token",
 ];
 
 /// Fields holding a time (unix seconds), different on every run.
-const TIME_NAMES: [&str; 5] = ["exp", "iat", "nbf", "auth_time", "created_at"];
+const TIME_NAMES: [&str; 6] = [
+    "exp",
+    "iat",
+    "nbf",
+    "auth_time",
+    "created_at",
+    "client_id_issued_at",
+];
 
 /// The form field that carries a client's JWT (RFC 7523 §2.2).
 const CLIENT_ASSERTION: &str = "client_assertion";
@@ -252,6 +260,7 @@ impl Redactor {
                 .and_then(|bytes| String::from_utf8(bytes).ok());
             if let Some((id, secret)) = decoded.as_deref().and_then(|pair| pair.split_once(':')) {
                 let secret = self.secret("client_secret", secret);
+                let id = self.text(id);
                 return format!("Basic base64({id}:{secret})");
             }
         }
@@ -350,7 +359,20 @@ fn html_field_names(page: &str) -> Vec<String> {
 /// not tell ports apart, so the user agent sends every role's cookie to
 /// every role, which browsers with one host name per role would not.
 pub fn redact(raw: &[RawExchange], origins: &[(String, String)]) -> Vec<Exchange> {
+    redact_naming(raw, origins, &[])
+}
+
+/// [`redact`], with each of `named` (a value, its placeholder) shown by its
+/// placeholder wherever it appears, in paths too: a generated `client_id`.
+pub fn redact_naming(
+    raw: &[RawExchange],
+    origins: &[(String, String)],
+    named: &[(String, String)],
+) -> Vec<Exchange> {
     let mut redactor = Redactor::new(origins);
+    for (value, placeholder) in named {
+        redactor.by_value.insert(value.clone(), placeholder.clone());
+    }
     // The first pass learns every secret, so that a value is replaced even
     // where it shows before the exchange that names it (a `sub` as a post's
     // `author` before the introspection answer that says it is the `sub`).
@@ -404,7 +426,7 @@ fn redact_with(redactor: &mut Redactor, raw: &[RawExchange]) -> Vec<Exchange> {
                 from: exchange.from.clone(),
                 to: exchange.to.clone(),
                 method: exchange.method.clone(),
-                path: exchange.path.clone(),
+                path: redactor.text(&exchange.path),
                 query,
                 request_headers,
                 dpop_proof,

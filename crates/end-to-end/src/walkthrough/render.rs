@@ -33,10 +33,13 @@ pub enum Recording {
     /// A watch connected with the device authorization grant (RFC 8628)
     /// (`device.*`).
     Device,
+    /// A client registered at `/register`, then read, replaced and
+    /// deleted (RFC 7591, RFC 7592) (`registration.*`).
+    Registration,
 }
 
 impl Recording {
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Story,
         Self::Discovery,
         Self::SignIn,
@@ -48,6 +51,7 @@ impl Recording {
         Self::PublicClient,
         Self::Pushed,
         Self::Device,
+        Self::Registration,
     ];
 
     /// The file name, without extension.
@@ -64,6 +68,7 @@ impl Recording {
             Self::PublicClient => "public-client",
             Self::Pushed => "par",
             Self::Device => "device",
+            Self::Registration => "registration",
         }
     }
 
@@ -162,6 +167,15 @@ impl Recording {
                  to the resource, which introspects. The device code and the user\n\
                  code are credentials while they live: shown as placeholders.\n\n"
             }
+            Self::Registration => {
+                "# The recorded dynamic client registration\n\n\
+                 `new-app`, known to no one, registers itself at `/register` with an\n\
+                 initial access token (RFC 7591), runs the code flow with PKCE as the\n\
+                 client it became (hamza logs in and consents), then reads, replaces\n\
+                 and deletes its registration (RFC 7592). Its secret and its\n\
+                 registration access token are refused afterwards. The generated\n\
+                 `client_id`, a UUID, is shown as `‹client_id#1›`.\n\n"
+            }
         }
     }
 
@@ -179,6 +193,7 @@ impl Recording {
             Self::PublicClient => super::public_client::record_public_client().await,
             Self::Pushed => record_pushed().await,
             Self::Device => super::device::record_device().await,
+            Self::Registration => super::registration::record_registration().await,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! The sign-in story ([`super::sign_in`]), the stolen-token story
 //! ([`super::dpop`]) and the shorter stories ([`super::refused_consent`],
 //! [`super::client_credentials`], [`super::jwt`], [`super::refresh_replay`],
-//! [`super::public_client`], [`super::device`]) play on the same stage; a [`Setup`] says how its roles are configured, and
+//! [`super::public_client`], [`super::device`], [`super::registration`]) play on the same stage; a [`Setup`] says how its roles are configured, and
 //! [`Stage::open_proxy`] puts a new party in front of a role.
 
 use std::path::{Path, PathBuf};
@@ -149,6 +149,10 @@ pub(super) struct Stage {
     /// The authorization server as the browser reaches it.
     pub(super) issuer: String,
     clock: service_kit::clock::Clock,
+    /// The authorization server's database, for its admin commands.
+    authorization_database_url: String,
+    /// Values shown by a placeholder of their own in the recording.
+    named_values: Vec<(String, String)>,
 }
 
 impl Stage {
@@ -176,7 +180,7 @@ impl Stage {
         // RP-Initiated Logout 1.0 §3: where the client sends the browser
         // back after signing out, its `/` (registered exactly).
         let post_logout_redirect_uri = format!("{}/", to_client.url());
-        let (as_url, clock) = start_authorization_server(
+        let (as_url, clock, authorization_database_url) = start_authorization_server(
             &issuer,
             &redirect_uri,
             &post_logout_redirect_uri,
@@ -246,7 +250,35 @@ impl Stage {
             resource_id,
             issuer,
             clock,
+            authorization_database_url,
+            named_values: Vec::new(),
         }
+    }
+
+    /// `authorization-server registration-token`, at the server's clock: a
+    /// new initial access token (RFC 7591 §3) valid for an hour.
+    pub(super) async fn registration_token(&self) -> String {
+        let mut config = authorization_server::Config::for_test(&self.authorization_database_url);
+        config.clock = self.clock.clone();
+        let command = authorization_server::config::AdminCommand::RegistrationToken {
+            expires_in: 3600,
+            database: authorization_server::config::AdminDatabase {
+                database_url: Some(self.authorization_database_url.clone()),
+            },
+        };
+        authorization_server::admin::execute(command, &config)
+            .await
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    /// Shows `value` (a value new on every run that is not a credential,
+    /// such as a generated `client_id`) as `placeholder` wherever it
+    /// appears, the paths included.
+    pub(super) fn name_value(&mut self, value: &str, placeholder: &str) {
+        self.named_values
+            .push((value.to_owned(), placeholder.to_owned()));
     }
 
     /// The issuer, as the browser reaches it.
@@ -283,7 +315,7 @@ impl Stage {
     }
 
     pub(super) fn recording(&self) -> Vec<Exchange> {
-        redact(&self.raw(), &self.origins)
+        redact::redact_naming(&self.raw(), &self.origins, &self.named_values)
     }
 
     /// The exchanges as they went over the wire, credentials included.
@@ -361,14 +393,14 @@ pub(super) async fn post(person: &UserAgent, client: &str, page: &str, message: 
 /// redirects to the client's proxy (after a sign-in and after a sign-out)
 /// and whose `protected-resource-1` is the resource behind its proxy
 /// (registered first: `--demo` adds only what is absent). Returns its own
-/// URL and its clock.
+/// URL, its clock and its database URL.
 async fn start_authorization_server(
     issuer: &str,
     redirect_uri: &str,
     post_logout_redirect_uri: &str,
     resource_id: &str,
     setup: &Setup,
-) -> (String, service_kit::clock::Clock) {
+) -> (String, service_kit::clock::Clock, String) {
     let database_url = service_kit::testing::sqlite_url();
     let database = Database::connect(&database_url).await.unwrap();
     database
@@ -435,7 +467,7 @@ async fn start_authorization_server(
         .await
         .unwrap()
         .spawn();
-    (url, clock)
+    (url, clock, database_url)
 }
 
 /// `strava` as `client add --auth-method private_key_jwt --jwks FILE`

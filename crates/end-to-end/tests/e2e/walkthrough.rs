@@ -60,6 +60,7 @@ fn assert_no_credential_and_no_port(recording: &[Exchange]) {
         "a loopback URL is left: {text}"
     );
     for exchange in recording {
+        assert_bearer_token_is_a_placeholder(exchange);
         let bodies = [&exchange.request_body, &exchange.response_body];
         for value in bodies
             .into_iter()
@@ -70,7 +71,56 @@ fn assert_no_credential_and_no_port(recording: &[Exchange]) {
             .chain(&exchange.dpop_proof)
         {
             assert_no_private_key(value);
+            assert_credentials_are_placeholders(value);
         }
+    }
+}
+
+/// Credentials new on every run, which no fixed string can find: the
+/// fields that carry a secret or a token (a client's secret and its
+/// registration access token among them, RFC 7591 §3.2.1) hold
+/// placeholders.
+const CREDENTIAL_FIELDS: [&str; 5] = [
+    "client_secret",
+    "registration_access_token",
+    "access_token",
+    "refresh_token",
+    "device_code",
+];
+
+fn assert_credentials_are_placeholders(value: &serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (name, field) in map {
+                if let (true, Some(text)) =
+                    (CREDENTIAL_FIELDS.contains(&name.as_str()), field.as_str())
+                {
+                    assert!(
+                        text.starts_with('‹'),
+                        "{name} is not a placeholder: {value}"
+                    );
+                }
+                assert_credentials_are_placeholders(field);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(assert_credentials_are_placeholders)
+        }
+        _ => {}
+    }
+}
+
+/// A token in an `Authorization` header (an access token, an initial or a
+/// registration access token) is a placeholder.
+fn assert_bearer_token_is_a_placeholder(exchange: &Exchange) {
+    let Some(value) = header_value(&exchange.request_headers, "authorization") else {
+        return;
+    };
+    if let Some((_, token)) = value
+        .split_once(' ')
+        .filter(|(scheme, _)| *scheme != "Basic")
+    {
+        assert!(token.starts_with('‹'), "a token is left: {value}");
     }
 }
 

@@ -287,3 +287,48 @@ fn a_user_code_keeps_its_placeholder_in_the_complete_uri_the_form_and_free_text(
     );
     assert_eq!(told, "enter ‹user_code#1›");
 }
+
+#[test]
+fn a_named_value_is_its_placeholder_in_the_path_the_basic_credentials_and_the_answer() {
+    let client_id = "6f1c2a7e-0b5d-4c1e-9a3f-2d8e7b6c5a41";
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{client_id}:app-secret-value"));
+    let raw = RawExchange {
+        sequence: 1,
+        from: "new-app".to_owned(),
+        to: "authorization-server".to_owned(),
+        method: "GET".to_owned(),
+        path: format!("/register/{client_id}"),
+        query: None,
+        request_headers: vec![("authorization".to_owned(), format!("Basic {basic}"))],
+        request_body: String::new(),
+        status: 200,
+        response_headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+        response_body: format!(
+            r#"{{"client_id":"{client_id}","registration_client_uri":"http://127.0.0.1:4321/register/{client_id}"}}"#
+        ),
+    };
+    let origins = [(
+        "http://127.0.0.1:4321".to_owned(),
+        "authorization-server".to_owned(),
+    )];
+    let named = [(client_id.to_owned(), "‹client_id#1›".to_owned())];
+    let shown = redact_naming(&[raw], &origins, &named);
+    assert_eq!(shown[0].path, "/register/‹client_id#1›");
+    assert_eq!(
+        shown[0].request_headers,
+        [(
+            "authorization".to_owned(),
+            "Basic base64(‹client_id#1›:‹client_secret#1›)".to_owned()
+        )]
+    );
+    assert_eq!(
+        shown[0].response_body,
+        Body::Json {
+            value: serde_json::json!({
+                "client_id": "‹client_id#1›",
+                "registration_client_uri": "http://authorization-server/register/‹client_id#1›",
+            })
+        }
+    );
+}

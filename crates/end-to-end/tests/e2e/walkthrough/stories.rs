@@ -297,3 +297,93 @@ async fn the_device_recording_polls_pending_then_slow_down_then_gets_the_token_t
     assert_eq!(introspection["username"], "hamza", "{introspection}");
     assert_no_credential_and_no_port(&recording);
 }
+
+#[actix_rt::test]
+async fn the_registration_recording_registers_connects_manages_and_deletes_a_client_by_placeholder()
+{
+    let recording = walkthrough::record_registration().await;
+    let configuration = "/register/‹client_id#1›";
+
+    // RFC 7591 §3.1: the document with the initial access token; §3.2.1:
+    // the client information, credentials by placeholder, not cached.
+    let registered = at(&recording, "/register")[0];
+    assert_eq!(
+        (registered.from.as_str(), registered.status),
+        ("new-app", 201)
+    );
+    assert_eq!(
+        request_header(registered, "authorization"),
+        "Bearer ‹initial_access_token#1›"
+    );
+    assert_eq!(
+        header_value(&registered.response_headers, "cache-control"),
+        Some("no-store")
+    );
+    let information = json_answer(registered);
+    assert_eq!(information["client_id"], "‹client_id#1›", "{information}");
+    assert_eq!(information["client_secret"], "‹client_secret#1›");
+    assert_eq!(
+        information["registration_access_token"],
+        "‹registration_access_token#1›"
+    );
+    assert_eq!(
+        information["registration_client_uri"],
+        format!("http://authorization-server{configuration}")
+    );
+
+    // The code flow as that client: PKCE, the new secret, the resource.
+    let code_exchange = at(&recording, "/token")[0];
+    assert_eq!(code_exchange.status, 200);
+    assert_eq!(
+        request_header(code_exchange, "authorization"),
+        "Basic base64(‹client_id#1›:‹client_secret#1›)"
+    );
+    assert_eq!(
+        form_field(code_exchange, "code_verifier"),
+        Some("‹code_verifier#1›")
+    );
+    assert_eq!(
+        form_field(code_exchange, "resource"),
+        Some("http://protected-resource")
+    );
+
+    // RFC 7592 §2.1–2.3: read (no secret), replace (the token rotates),
+    // delete; then the registration access token is refused.
+    let managed: Vec<(&str, u16, &str)> = at(&recording, configuration)
+        .iter()
+        .map(|exchange| {
+            (
+                exchange.method.as_str(),
+                exchange.status,
+                request_header(exchange, "authorization"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        managed,
+        [
+            ("GET", 200, "Bearer ‹registration_access_token#1›"),
+            ("PUT", 200, "Bearer ‹registration_access_token#1›"),
+            ("DELETE", 204, "Bearer ‹registration_access_token#2›"),
+            ("GET", 401, "Bearer ‹registration_access_token#2›"),
+        ]
+    );
+    let read = at(&recording, configuration)[0];
+    assert!(json_answer(read).get("client_secret").is_none());
+    let replaced = json_answer(at(&recording, configuration)[1]);
+    assert_eq!(
+        replaced["registration_access_token"],
+        "‹registration_access_token#2›"
+    );
+    let gone = at(&recording, configuration)[3];
+    assert_eq!(
+        header_value(&gone.response_headers, "www-authenticate"),
+        Some("Bearer realm=\"registration\", error=\"invalid_token\"")
+    );
+
+    // The deleted client's secret no longer authenticates it.
+    let refused = at(&recording, "/token")[1];
+    assert_eq!(refused.status, 401);
+    assert_eq!(json_answer(refused)["error"], "invalid_client");
+    assert_no_credential_and_no_port(&recording);
+}
