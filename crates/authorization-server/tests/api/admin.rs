@@ -36,6 +36,28 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Runs `command` as `run_line` does; it must succeed. What it printed.
+fn succeeded(command: &str, db: [&str; 2]) -> String {
+    let output = run_line(command, db);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
+/// The line `client list` prints for `client_id`.
+fn listed_line(client_id: &str, db: [&str; 2]) -> String {
+    let listed = succeeded("client list", db);
+    let prefix = format!("{client_id}\t");
+    listed
+        .lines()
+        .find(|line| line.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("{client_id} is not listed: {listed}"))
+        .to_owned()
+}
+
 #[actix_rt::test]
 async fn admin_commands_add_users_and_clients_that_the_server_then_accepts() {
     let database = service_kit::testing::sqlite_url();
@@ -406,27 +428,18 @@ async fn user_add_records_the_openid_claims_and_client_add_the_post_logout_uris(
 async fn client_add_dpop_bound_makes_the_server_refuse_its_token_requests_without_a_proof() {
     for database in service_kit::testing::test_database_urls().await {
         let db = ["--database-url", database.as_str()];
-        let added = run_line(
+        let added = succeeded(
             "client add --client-id batch --kind confidential --scope post \
              --grant client_credentials --default-resource http://localhost:9002 --dpop-bound",
             db,
         );
-        assert!(
-            added.status.success(),
-            "{}",
-            String::from_utf8_lossy(&added.stderr)
-        );
-        let secret = stdout(&added)
+        let secret = added
             .lines()
             .find_map(|line| line.strip_prefix("client_secret: "))
             .unwrap()
             .to_owned();
-        let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
-        let batch = listed
-            .lines()
-            .find(|line| line.starts_with("batch\t"))
-            .unwrap();
-        assert!(batch.ends_with("\tdpop_bound"), "{listed}");
+        let batch = listed_line("batch", db);
+        assert!(batch.ends_with("\tdpop_bound"), "{batch}");
 
         let app = testing::spawn(&database).await;
         let form = [("grant_type", "client_credentials")];
@@ -457,37 +470,20 @@ async fn client_add_dpop_bound_makes_the_server_refuse_its_token_requests_withou
 async fn client_add_require_par_makes_authorize_refuse_requests_that_were_not_pushed() {
     for database in service_kit::testing::test_database_urls().await {
         let db = ["--database-url", database.as_str()];
-        let added = run_line(
+        succeeded(
             "client add --client-id pushy --kind public --scope profile \
              --redirect-uri http://127.0.0.1:7000/cb --grant authorization_code \
              --default-resource http://localhost:9002 --require-par",
             db,
         );
-        assert!(
-            added.status.success(),
-            "{}",
-            String::from_utf8_lossy(&added.stderr)
-        );
-        let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
-        let pushy = listed
-            .lines()
-            .find(|line| line.starts_with("pushy\t"))
-            .unwrap();
-        assert!(pushy.ends_with("\trequire_par"), "{listed}");
+        let pushy = listed_line("pushy", db);
+        assert!(pushy.ends_with("\trequire_par"), "{pushy}");
 
         let app = testing::spawn(&database).await;
-        let (_, challenge) = crate::helpers::pkce_pair();
-        let params = [
-            ("response_type", "code"),
-            ("client_id", "pushy"),
-            ("redirect_uri", "http://127.0.0.1:7000/cb"),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ];
-        let response =
-            crate::helpers::get_with_query(&app, &testing::browser(), "/authorize", &params).await;
+        let to =
+            crate::helpers::authorize_without_pushing(&app, "pushy", "http://127.0.0.1:7000/cb")
+                .await;
 
-        let to = testing::location(&response).unwrap_or_default();
         assert!(
             to.starts_with("http://127.0.0.1:7000/cb?error=invalid_request"),
             "{to}"
@@ -501,24 +497,19 @@ async fn client_add_require_par_makes_authorize_refuse_requests_that_were_not_pu
 async fn client_add_registers_a_public_device_client_without_a_redirect_uri() {
     for database in service_kit::testing::test_database_urls().await {
         let db = ["--database-url", database.as_str()];
-        let added = run_line(
+        succeeded(
             "client add --client-id tv --kind public --scope post \
              --grant urn:ietf:params:oauth:grant-type:device_code --grant refresh_token \
              --default-resource http://localhost:9002",
             db,
         );
+        let tv = listed_line("tv", db);
         assert!(
-            added.status.success(),
-            "{}",
-            String::from_utf8_lossy(&added.stderr)
-        );
-        let listed = stdout(&run(&[&["client", "list"][..], &db].concat(), ""));
-        assert!(
-            listed.lines().any(|line| line.starts_with("tv\tpublic")
-                && line.contains(
+            tv.starts_with("tv\tpublic")
+                && tv.contains(
                     "grants=[urn:ietf:params:oauth:grant-type:device_code refresh_token]"
-                )),
-            "{listed}"
+                ),
+            "{tv}"
         );
 
         let app = testing::spawn(&database).await;

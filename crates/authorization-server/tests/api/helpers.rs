@@ -405,3 +405,22 @@ where
     }
     answers
 }
+
+/// A plain (not pushed) authorization request of `client_id` with PKCE
+/// `S256` from a fresh browser; where the server sends the browser.
+pub async fn authorize_without_pushing(
+    app: &TestAuthorizationServer,
+    client_id: &str,
+    redirect_uri: &str,
+) -> String {
+    let (_, challenge) = pkce_pair();
+    let params = [
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    let response = get_with_query(app, &browser(), "/authorize", &params).await;
+    location(&response).unwrap_or_default()
+}

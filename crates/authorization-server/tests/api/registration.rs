@@ -412,17 +412,7 @@ async fn a_client_registered_to_require_pushed_requests_must_push_them() {
         assert_eq!(registered["require_pushed_authorization_requests"], true);
         let client_id = registered["client_id"].as_str().unwrap();
 
-        let (_, challenge) = crate::helpers::pkce_pair();
-        let params = [
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", REDIRECT_URI),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ];
-        let browser = authorization_server::testing::browser();
-        let response = crate::helpers::get_with_query(&app, &browser, "/authorize", &params).await;
-        let to = authorization_server::testing::location(&response).unwrap_or_default();
+        let to = crate::helpers::authorize_without_pushing(&app, client_id, REDIRECT_URI).await;
         assert!(
             to.starts_with(&format!("{REDIRECT_URI}?error=invalid_request")),
             "{to}"
