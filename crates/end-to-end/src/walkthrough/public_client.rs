@@ -37,45 +37,12 @@ pub async fn record_public_client() -> Vec<Exchange> {
     stage.name_origin(LOOPBACK, MOBILE_APP);
     let app = Party::new(&mut stage, MOBILE_APP, AUTHORIZATION_SERVER);
     let app_to_resource = Party::new(&mut stage, MOBILE_APP, PROTECTED_RESOURCE);
-    let resource = stage.resource_id.clone();
     let redirect_uri = format!("{LOOPBACK}/callback");
-    let hamza = UserAgent::new("hamza", "hamza-password");
 
-    // The app makes a verifier, and opens the browser with its challenge.
-    let code_verifier = generate_credential();
-    let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&code_verifier).unwrap());
-    let state = generate_credential();
-    let mut authorize = url::Url::parse(&format!("{}/authorize", stage.issuer())).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", APP)
-        .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("scope", SCOPE)
-        .append_pair("state", &state)
-        .append_pair("code_challenge", challenge.as_str())
-        .append_pair("code_challenge_method", "S256")
-        .append_pair("resource", &resource);
-    let callback = hamza
-        .walk_to(authorize.as_str(), &redirect_uri, AtConsent::Approve(SCOPE))
-        .await;
-    let code = callback_code(&callback, &state);
-
-    // The token request: no secret, only `client_id` and the verifier.
+    // The app opens the browser with its PKCE challenge; the token
+    // request carries no secret, only `client_id` and the verifier.
     let public = ClientAuth::Public { client_id: APP };
-    let (status, issued) = app
-        .token_request(
-            public,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", &redirect_uri),
-                ("code_verifier", &code_verifier),
-                ("resource", &resource),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200, "{issued}");
+    let issued = code_flow(&stage, &app, public, &redirect_uri).await;
 
     // The token acts for hamza.
     let (status, me) = app_to_resource
@@ -97,9 +64,57 @@ pub async fn record_public_client() -> Vec<Exchange> {
     stage.recording()
 }
 
+/// hamza approves the authorization request of `auth`'s client (PKCE
+/// S256 and `state`, RFC 7636 §4.3, naming the stage's resource, RFC 8707
+/// §2) in the scripted browser, and `app` redeems the code with `auth`
+/// (RFC 6749 §4.1.3); the token response.
+pub(super) async fn code_flow(
+    stage: &Stage,
+    app: &Party,
+    auth: ClientAuth<'_>,
+    redirect_uri: &str,
+) -> serde_json::Value {
+    let client_id = match auth {
+        ClientAuth::Basic { client_id, .. } | ClientAuth::Public { client_id } => client_id,
+    };
+    let hamza = UserAgent::new("hamza", "hamza-password");
+    let code_verifier = generate_credential();
+    let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&code_verifier).unwrap());
+    let state = generate_credential();
+    let mut authorize = url::Url::parse(&format!("{}/authorize", stage.issuer())).unwrap();
+    authorize
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", SCOPE)
+        .append_pair("state", &state)
+        .append_pair("code_challenge", challenge.as_str())
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("resource", &stage.resource_id);
+    let callback = hamza
+        .walk_to(authorize.as_str(), redirect_uri, AtConsent::Approve(SCOPE))
+        .await;
+    let code = callback_code(&callback, &state);
+    let (status, issued) = app
+        .token_request(
+            auth,
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect_uri),
+                ("code_verifier", &code_verifier),
+                ("resource", &stage.resource_id),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{issued}");
+    issued
+}
+
 /// The code of the authorization response the loopback listener receives,
 /// after checking its `state` (RFC 6749 §10.12).
-pub(super) fn callback_code(callback: &str, state: &str) -> String {
+fn callback_code(callback: &str, state: &str) -> String {
     let url = url::Url::parse(callback).unwrap();
     let get = |name: &str| {
         url.query_pairs()

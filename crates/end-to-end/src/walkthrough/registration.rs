@@ -11,16 +11,13 @@
 //! The generated `client_id` is a UUID, new on every run: the recording
 //! shows it as `‹client_id#1›`.
 
-use oauth_types::pkce::{CodeChallenge, CodeVerifier};
-use oauth_types::secret::generate_credential;
 use reqwest::Method;
 use serde_json::json;
 
 use super::direct::{field, ClientAuth, Party};
-use super::public_client::callback_code;
+use super::public_client::code_flow;
 use super::story::{IssuerSetting, Stage, TokenBinding, AUTHORIZATION_SERVER};
 use super::Exchange;
-use crate::{AtConsent, UserAgent};
 
 /// The new app, and the name the recording gives it.
 const NEW_APP: &str = "new-app";
@@ -112,37 +109,6 @@ pub async fn record_registration() -> Vec<Exchange> {
 /// code with its new secret, naming the resource (RFC 8707 §2): a
 /// registered client has no default resource.
 async fn connect_as(stage: &Stage, app: &Party, client_id: &str, secret: &str) {
-    let hamza = UserAgent::new("hamza", "hamza-password");
-    let code_verifier = generate_credential();
-    let challenge = CodeChallenge::from_verifier(&CodeVerifier::parse(&code_verifier).unwrap());
-    let state = generate_credential();
-    let mut authorize = url::Url::parse(&format!("{}/authorize", stage.issuer())).unwrap();
-    authorize
-        .query_pairs_mut()
-        .append_pair("response_type", "code")
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", REDIRECT_URI)
-        .append_pair("scope", SCOPE)
-        .append_pair("state", &state)
-        .append_pair("code_challenge", challenge.as_str())
-        .append_pair("code_challenge_method", "S256")
-        .append_pair("resource", &stage.resource_id);
-    let callback = hamza
-        .walk_to(authorize.as_str(), REDIRECT_URI, AtConsent::Approve(SCOPE))
-        .await;
-    let code = callback_code(&callback, &state);
     let basic = ClientAuth::Basic { client_id, secret };
-    let (status, issued) = app
-        .token_request(
-            basic,
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", REDIRECT_URI),
-                ("code_verifier", &code_verifier),
-                ("resource", &stage.resource_id),
-            ],
-        )
-        .await;
-    assert_eq!(status, 200, "{issued}");
+    code_flow(stage, app, basic, REDIRECT_URI).await;
 }
