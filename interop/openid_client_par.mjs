@@ -22,7 +22,8 @@
 import assert from "node:assert/strict";
 import * as client from "openid-client";
 
-import { run, visit } from "./person.mjs";
+import { codeFlow } from "./code_flow.mjs";
+import { run } from "./person.mjs";
 
 const CLIENT_ID = "strava";
 const CLIENT_SECRET = "strava-secret";
@@ -43,24 +44,15 @@ function authentication(method) {
 
 /** Steps 2 and 3 with `method`. */
 async function pushedFlow(config, method) {
-  const pkceCodeVerifier = client.randomPKCECodeVerifier();
-  const expectedState = client.randomState();
-  const url = await client.buildAuthorizationUrlWithPAR(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: SCOPE,
-    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-    code_challenge_method: "S256",
-    state: expectedState,
-  });
-  const sent = [...url.searchParams.keys()].sort();
-  assert.deepEqual(sent, ["client_id", "request_uri"], url.href);
-  assert.match(url.searchParams.get("request_uri"), /^urn:ietf:params:oauth:request_uri:/);
-  console.log(`${method}: pushed; the browser carries only client_id and request_uri`);
-
-  const callback = await visit(url.href, REDIRECT_URI);
-  const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier,
-    expectedState,
+  const tokens = await codeFlow(config, {
+    authorize: client.buildAuthorizationUrlWithPAR,
+    parameters: { redirect_uri: REDIRECT_URI, scope: SCOPE },
+    sent: (url) => {
+      const sent = [...url.searchParams.keys()].sort();
+      assert.deepEqual(sent, ["client_id", "request_uri"], url.href);
+      assert.match(url.searchParams.get("request_uri"), /^urn:ietf:params:oauth:request_uri:/);
+      console.log(`${method}: pushed; the browser carries only client_id and request_uri`);
+    },
   });
   assert.ok(tokens.access_token);
   assert.deepEqual(tokens.scope.split(" ").sort(), ["post", "profile"]);

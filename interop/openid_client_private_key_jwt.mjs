@@ -28,7 +28,8 @@ import { createPrivateKey, generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as client from "openid-client";
 
-import { run, visit } from "./person.mjs";
+import { codeFlow } from "./code_flow.mjs";
+import { run } from "./person.mjs";
 
 const REDIRECT_URI = "http://localhost:9000/callback";
 const SCOPE = "profile post";
@@ -57,22 +58,16 @@ async function main(issuer, clientId, pemFile) {
   assert.ok(server.token_endpoint_auth_signing_alg_values_supported.includes("ES256"));
   console.log("metadata: private_key_jwt with ES256 offered");
 
-  const pkceCodeVerifier = client.randomPKCECodeVerifier();
-  const expectedState = client.randomState();
   assert.ok(server.pushed_authorization_request_endpoint);
-  const url = await client.buildAuthorizationUrlWithPAR(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: SCOPE,
-    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-    code_challenge_method: "S256",
-    state: expectedState,
-  });
-  assert.deepEqual([...url.searchParams.keys()].sort(), ["client_id", "request_uri"]);
-  console.log("pushed with a private_key_jwt assertion: the browser carries only client_id and request_uri");
-  const callback = await visit(url.href, REDIRECT_URI);
-  const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier,
-    expectedState,
+  const tokens = await codeFlow(config, {
+    authorize: client.buildAuthorizationUrlWithPAR,
+    parameters: { redirect_uri: REDIRECT_URI, scope: SCOPE },
+    sent: (url) => {
+      assert.deepEqual([...url.searchParams.keys()].sort(), ["client_id", "request_uri"]);
+      console.log(
+        "pushed with a private_key_jwt assertion: the browser carries only client_id and request_uri",
+      );
+    },
   });
   assert.ok(tokens.access_token);
   assert.ok(tokens.refresh_token);

@@ -20,7 +20,8 @@
 import assert from "node:assert/strict";
 import * as client from "openid-client";
 
-import { run, visit } from "./person.mjs";
+import { codeFlow } from "./code_flow.mjs";
+import { run } from "./person.mjs";
 
 const REDIRECT_URI = "http://localhost:9000/callback";
 const SCOPE = "profile post";
@@ -54,20 +55,9 @@ async function main(issuer, initialAccessToken) {
   assert.equal(registered.registration_client_uri, `${issuer}/register/${registered.client_id}`);
   console.log("registration: a client id, a secret and a registration access token");
 
-  const pkceCodeVerifier = client.randomPKCECodeVerifier();
-  const expectedState = client.randomState();
-  const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: SCOPE,
-    resource: RESOURCE,
-    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-    code_challenge_method: "S256",
-    state: expectedState,
-  });
-  const callback = await visit(url.href, REDIRECT_URI);
-  const tokens = await client.authorizationCodeGrant(config, callback, {
-    pkceCodeVerifier,
-    expectedState,
+  const tokens = await codeFlow(config, {
+    authorize: client.buildAuthorizationUrl,
+    parameters: { redirect_uri: REDIRECT_URI, scope: SCOPE, resource: RESOURCE },
   });
   assert.ok(tokens.access_token);
   assert.ok(tokens.refresh_token);
