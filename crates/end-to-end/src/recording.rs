@@ -18,6 +18,7 @@
 //! only. [`crate::walkthrough`] replaces every credential by a placeholder
 //! before anything is written.
 
+use service_kit::back_channel::IDLE_CONNECTION_REUSE;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -110,6 +111,7 @@ impl Proxy {
             log: log.clone(),
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(IDLE_CONNECTION_REUSE)
                 .build()
                 .unwrap(),
         });

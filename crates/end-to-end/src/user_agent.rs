@@ -4,6 +4,7 @@
 //! checkboxes, `decision`), and the client's `message` form; on another
 //! server's pages, the first form of each with the fields it is given.
 
+use service_kit::back_channel::IDLE_CONNECTION_REUSE;
 use std::sync::Arc;
 
 use authorization_server::testing::{hidden_input, location};
@@ -44,6 +45,7 @@ impl UserAgent {
     fn with_builder(username: &str, password: &str, builder: reqwest::ClientBuilder) -> Self {
         let http = builder
             .cookie_provider(Arc::new(Jar::default()))
+            .pool_idle_timeout(IDLE_CONNECTION_REUSE)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();

@@ -37,20 +37,35 @@ pub fn read_ca_certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, St
     Ok(certificates)
 }
 
-/// The client for back-channel calls: redirects are never followed (a
-/// server we call must not bounce our credentials elsewhere), both the
-/// connection and the whole call are bounded by `timeout`, and the
-/// certificate authority in `ca_cert`, if any, is trusted in addition to
-/// the public roots.
+/// How long an idle pooled connection may still be reused. Servers close
+/// idle keep-alive connections on their own clock (5 s for ours, see
+/// `server::KEEP_ALIVE`, and for Node's); a request written just as the
+/// server closes fails with nothing processed. Dropping our idle
+/// connections well before that turns the race into a fresh connection.
+pub const IDLE_CONNECTION_REUSE: Duration = Duration::from_secs(3);
+
+/// The builder of every back-channel client: redirects are never followed
+/// (a server we call must not bounce our credentials elsewhere), the
+/// connection is bounded by `connect_timeout` and the whole call by
+/// `timeout`, and idle connections are reused only briefly
+/// ([`IDLE_CONNECTION_REUSE`]).
+pub fn builder(connect_timeout: Duration, timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .pool_idle_timeout(IDLE_CONNECTION_REUSE)
+}
+
+/// The client for back-channel calls, from [`builder`], trusting the
+/// certificate authority in `ca_cert`, if any, in addition to the public
+/// roots.
 pub fn client(
     ca_cert: Option<&Path>,
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<reqwest::Client, StartupError> {
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout)
-        .timeout(timeout);
+    let mut builder = builder(connect_timeout, timeout);
     if let Some(path) = ca_cert {
         for certificate in read_ca_certificates(path)? {
             builder = builder.add_root_certificate(certificate);
@@ -64,6 +79,53 @@ pub fn client(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server that answers the first request of each connection and keeps
+    /// it open, then drops the connection at its second request unanswered:
+    /// what a server's keep-alive timer firing as the request arrives does.
+    fn server_closing_reused_connections() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for connection in listener.incoming().flatten() {
+                std::thread::spawn(move || answer_only_the_first_request(connection));
+            }
+        });
+        url
+    }
+
+    fn answer_only_the_first_request(mut connection: std::net::TcpStream) {
+        use std::io::{Read, Write};
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 1024];
+        let mut answered = false;
+        while let Ok(read @ 1..) = connection.read(&mut buffer) {
+            received.extend_from_slice(&buffer[..read]);
+            if !received.windows(4).any(|window| window == b"\r\n\r\n") {
+                continue;
+            }
+            if answered {
+                return;
+            }
+            let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+            connection.write_all(answer).unwrap();
+            answered = true;
+            received.clear();
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_connection_idle_longer_than_its_reuse_time_is_not_reused() {
+        let url = server_closing_reused_connections();
+        let timeout = Duration::from_secs(5);
+        let http = client(None, timeout, timeout).unwrap();
+        let first = http.get(&url).send().await.unwrap();
+        assert_eq!(first.text().await.unwrap(), "ok");
+        actix_rt::time::sleep(IDLE_CONNECTION_REUSE + Duration::from_millis(500)).await;
+        let second = http.get(&url).send().await;
+        let second = second.map_err(|err| format!("{err:?}"));
+        assert_eq!(second.unwrap().status(), reqwest::StatusCode::OK);
+    }
 
     #[test]
     fn a_missing_ca_file_is_named_in_one_line() {

@@ -216,6 +216,11 @@ impl RunningServer {
 /// Seconds a stopping server waits for requests in flight.
 const SHUTDOWN_GRACE_SECONDS: u64 = 10;
 
+/// An idle keep-alive connection is closed after this long (actix-web's
+/// default, named here because our back channels reuse theirs for less:
+/// `back_channel::IDLE_CONNECTION_REUSE`).
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
 /// Serves the app built by `factory` on `listener`.
 pub fn serve<F, I, S, B>(listener: Listener, factory: F) -> Result<RunningServer, StartupError>
 where
@@ -231,7 +236,9 @@ where
 {
     let url = listener.url()?;
     let port = listener.local.port();
-    let server = HttpServer::new(factory).shutdown_timeout(SHUTDOWN_GRACE_SECONDS);
+    let server = HttpServer::new(factory)
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+        .keep_alive(KEEP_ALIVE);
     let bind_error = |source| StartupError::Bind {
         addr: url.clone(),
         source,

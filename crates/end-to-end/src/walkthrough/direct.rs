@@ -4,6 +4,7 @@
 //! written out here, one request at a time, as the RFCs describe it.
 
 use super::story::Stage;
+use service_kit::back_channel::IDLE_CONNECTION_REUSE;
 
 /// How a party authenticates at the token endpoint (RFC 6749 §2.3).
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +27,10 @@ impl Party {
     pub(super) fn new(stage: &mut Stage, name: &str, role: &str) -> Self {
         Self {
             base: stage.open_proxy(name, role),
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(IDLE_CONNECTION_REUSE)
+                .build()
+                .unwrap(),
         }
     }
 

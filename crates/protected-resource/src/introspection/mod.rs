@@ -63,11 +63,8 @@ impl Introspector {
     /// Builds the pooled client. Redirects are not followed: a redirect
     /// would carry our credentials somewhere else, and is a non-200 anyway.
     pub fn new(settings: IntrospectionSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+        let http =
+            service_kit::back_channel::builder(settings.timeout, settings.timeout).build()?;
         Ok(Self::with_client(settings, http))
     }
 

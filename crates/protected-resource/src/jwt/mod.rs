@@ -73,10 +73,7 @@ impl JwtValidator {
     /// Builds the HTTP client for the metadata and keys. Redirects are not
     /// followed (a redirect is a non-200 and means 503).
     pub fn new(settings: JwtSettings) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.keys.timeout)
-            .connect_timeout(settings.keys.timeout)
-            .redirect(reqwest::redirect::Policy::none())
+        let http = service_kit::back_channel::builder(settings.keys.timeout, settings.keys.timeout)
             .build()?;
         Ok(Self::with_client(settings, http))
     }
