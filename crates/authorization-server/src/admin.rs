@@ -57,7 +57,7 @@ pub enum AdminError {
 pub async fn run(command: AdminCommand, config: &Config) -> ExitCode {
     match execute(command, config).await {
         Ok(output) => {
-            print!("{output}");
+            service_kit::cli::print(&output);
             ExitCode::SUCCESS
         }
         Err(AdminError::Usage(message)) => {

@@ -57,7 +57,7 @@ where
             return ExitCode::from(error.exit_code());
         }
     };
-    println!("listening on {}", server.url());
+    print(&format!("listening on {}\n", server.url()));
     match server.run_until_stopped().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -124,7 +124,7 @@ fn report(error: &clap::Error, role: Role, args: &[OsString]) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            print!("{error}");
+            print(&error.to_string());
             ExitCode::SUCCESS
         }
         _ => {
@@ -137,6 +137,17 @@ fn report(error: &clap::Error, role: Role, args: &[OsString]) -> ExitCode {
 
 /// clap's report in one line: the error and what it adds (the valid values
 /// of an enumerated flag, a tip), then where to read more.
+/// Writes `text` to the standard output. A closed output (the reader of a
+/// pipe gone, as in `… | head -1`) is no failure of ours: what could not be
+/// written is dropped, where `print!` would panic.
+pub fn print(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 fn one_line(text: &str) -> String {
     let kept: Vec<&str> = text
         .lines()

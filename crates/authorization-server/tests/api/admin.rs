@@ -202,6 +202,17 @@ async fn seeding_the_demo_data_twice_is_harmless() {
     second.obtain_tokens(&Flow::demo()).await;
 }
 
+/// `authorization-server client list | head -0`: the listing has nowhere
+/// to go, which is no error of the command's (and no panic).
+#[actix_rt::test]
+async fn a_listing_into_a_closed_pipe_exits_0_without_a_panic() {
+    let database = service_kit::testing::sqlite_url();
+    testing::spawn(&database).await.handle.stop(true).await;
+    let args = ["client", "list", "--database-url", &database];
+    let output = service_kit::testing::binary::run_with_closed_stdout(BINARY, &args);
+    service_kit::testing::binary::assert_quiet_success(&output);
+}
+
 #[actix_rt::test]
 async fn key_rotate_publishes_a_new_key_and_key_list_shows_each_keys_state() {
     let database = service_kit::testing::sqlite_url();

@@ -159,10 +159,34 @@ pub fn run(binary: impl AsRef<OsStr>, args: &[&str], env: &[(&str, &str)]) -> Ou
         .unwrap_or_else(|err| panic!("cannot run {}: {err}", Path::new(binary).display()))
 }
 
+/// [`run`] with the standard output a pipe whose reader is already gone
+/// (`binary ARGS | head -0`): every write to it fails.
+#[allow(clippy::panic)]
+pub fn run_with_closed_stdout(binary: impl AsRef<OsStr>, args: &[&str]) -> Output {
+    let binary = binary.as_ref();
+    let (reader, writer) = std::io::pipe().unwrap_or_else(|err| panic!("pipe: {err}"));
+    drop(reader);
+    Command::new(binary)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {}: {err}", Path::new(binary).display()))
+}
+
+/// What a binary whose output nobody reads must do: exit 0, not panic.
+pub fn assert_quiet_success(output: &Output) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "exit code; stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 /// The contract's "Every binary" section, checked against one binary:
 /// port 0 and the `listening on` line, `/healthz`, exit 0 on SIGTERM, and
 /// one line with exit 2 for a bad flag, a bad database URL and a
-/// non-loopback address over plain HTTP.
+/// non-loopback address over plain HTTP; `--help` into a closed pipe
+/// exits 0 without a panic.
 #[allow(clippy::panic)]
 pub async fn assert_every_binary_rules(binary: &str, env_prefix: &str) {
     let database_url = super::sqlite_url();
@@ -200,6 +224,7 @@ pub async fn assert_every_binary_rules(binary: &str, env_prefix: &str) {
         ),
         "--insecure-http",
     );
+    assert_quiet_success(&run_with_closed_stdout(binary, &["--help"]));
     let env_name = format!("{env_prefix}ADDR");
     assert_refused_in_one_line(
         run(
