@@ -183,6 +183,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// How Strava proves itself at the authorization server's back-channel
+    /// endpoints, in the words of the behind-the-scenes page.
+    pub fn client_authentication(&self) -> &'static str {
+        match self.client_key {
+            Some(_) => "a fresh assertion signed by its private key (private_key_jwt, RFC 7523 §2.2; no secret exists)",
+            None => "its client secret (HTTP Basic)",
+        }
+    }
+
     /// Parses every flag once; a mistake is a one-line startup error (exit 2).
     pub fn from_config(config: &Config) -> Result<Self, StartupError> {
         let issuer = if config.issuer == "auto" {

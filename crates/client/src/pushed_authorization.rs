@@ -71,7 +71,7 @@ pub async fn front_channel(
     let mut steps: Vec<Step> = recorder
         .take()
         .into_iter()
-        .map(|exchange| push_step(exchange, &direct.rfc))
+        .map(|exchange| push_step(exchange, &direct.rfc, settings.client_authentication()))
         .collect();
     let answer = pushed?;
     let url = browser_url(endpoints, &settings.client_id, &answer.request_uri);
@@ -108,11 +108,11 @@ fn browser_url(endpoints: &Endpoints, client_id: &str, request_uri: &str) -> Url
 }
 
 /// The push of a request whose parameters follow `request_rfc`.
-fn push_step(exchange: oauth::Exchange, request_rfc: &str) -> Step {
+fn push_step(exchange: oauth::Exchange, request_rfc: &str, authentication: &str) -> Step {
     Step::new(
         "Push the authorization request",
         &format!("RFC 9126 §2; the request: {request_rfc}"),
-        "Before the browser is involved, Strava posts the whole authorization request to the authorization server, authenticated with its client secret. The server checks it now and answers a request_uri that stands for it, once, for a short while. Nothing in the request can be changed in the browser, and none of it shows in the browser's history or logs.",
+        &format!("Before the browser is involved, Strava posts the whole authorization request to the authorization server, authenticated with {authentication}. The server checks it now and answers a request_uri that stands for it, once, for a short while. Nothing in the request can be changed in the browser, and none of it shows in the browser's history or logs."),
     )
     .request(exchange.request)
     .response(exchange.response)

@@ -329,7 +329,8 @@ async fn finish_connecting(answer: Answer<'_>) -> Result<HttpResponse, CallbackE
     )
     .await;
     for exchange in recorder.take() {
-        let step = exchange_step(exchange, dpop_key.is_some());
+        let authentication = state.settings.client_authentication();
+        let step = exchange_step(exchange, authentication, dpop_key.is_some());
         store::trace::append(pool, &session.id_hash, step, now).await?;
     }
     let tokens = result.map_err(CallbackError::Exchange)?;
@@ -391,15 +392,15 @@ fn connected_notice(requested: &ScopeSet, granted: &ScopeSet) -> Notice {
     Notice::success("Facebook is connected", text)
 }
 
-fn exchange_step(exchange: Exchange, dpop: bool) -> Step {
-    const EXCHANGE: &str = "Server to server, Strava authenticates with its client secret (HTTP Basic) and proves with the PKCE code_verifier that it is the one that started the flow; the answer carries the tokens, which stay in Strava's database.";
+fn exchange_step(exchange: Exchange, authentication: &str, dpop: bool) -> Step {
+    let exchange_text = format!("Server to server, Strava authenticates with {authentication} and proves with the PKCE code_verifier that it is the one that started the flow; the answer carries the tokens, which stay in Strava's database.");
     let (rfc, explanation) = if dpop {
         (
             "RFC 6749 §4.1.3, §5.1; RFC 7636 §4.5; RFC 9449 §5",
-            format!("{EXCHANGE} The DPoP header is a proof signed by the connection's key for this very request (POST to the token endpoint, a fresh jti), so the tokens are bound to that key; a server that asks for a nonce (use_dpop_nonce) gets the request once more with it."),
+            format!("{exchange_text} The DPoP header is a proof signed by the connection's key for this very request (POST to the token endpoint, a fresh jti), so the tokens are bound to that key; a server that asks for a nonce (use_dpop_nonce) gets the request once more with it."),
         )
     } else {
-        ("RFC 6749 §4.1.3, §5.1; RFC 7636 §4.5", EXCHANGE.to_owned())
+        ("RFC 6749 §4.1.3, §5.1; RFC 7636 §4.5", exchange_text)
     };
     Step::new("Exchange the code for tokens", rfc, &explanation)
         .request(exchange.request)

@@ -55,7 +55,8 @@ pub async fn finish(answer: Answer<'_>) -> Result<HttpResponse, CallbackError> {
     )
     .await;
     for exchange in recorder.take() {
-        record(exchange_step(exchange)).await?;
+        let authentication = state.settings.client_authentication();
+        record(exchange_step(exchange, authentication)).await?;
     }
     let tokens = result.map_err(CallbackError::Exchange)?;
 
@@ -178,11 +179,11 @@ async fn name_from_userinfo(
     (result.ok().flatten(), Some(step.response(response)))
 }
 
-fn exchange_step(exchange: Exchange) -> Step {
+fn exchange_step(exchange: Exchange, authentication: &str) -> Step {
     Step::new(
         "Exchange the code for an ID token",
         "OpenID Connect Core §3.1.3.1, §3.1.3.3; RFC 7636 §4.5",
-        "Server to server, Strava authenticates with its client secret and proves with the PKCE code_verifier that it started the flow; the answer carries the ID token, which says who signed in, and an access token.",
+        &format!("Server to server, Strava authenticates with {authentication} and proves with the PKCE code_verifier that it started the flow; the answer carries the ID token, which says who signed in, and an access token."),
     )
     .request(exchange.request)
     .response(exchange.response)

@@ -49,5 +49,6 @@ async fn a_client_with_its_own_key_connects_posts_and_refreshes_on_every_backend
             assert!(trace.contains(shown), "{shown} missing from {trace}");
         }
         assert!(!trace.contains("Authorization: Basic"), "{trace}");
+        assert!(!trace.contains("client secret"), "{trace}");
     }
 }

@@ -116,3 +116,39 @@ async fn the_client_accepts_eddsa_signed_id_tokens_too() {
         .await;
     assert!(trace.contains("alg = EdDSA"), "{trace}");
 }
+
+/// With `--client-key`, the sign-in's token request proves the client with
+/// an assertion of its own key (RFC 7523 §2.2), pushed like every
+/// authorization request it makes: no secret anywhere, and the ID token
+/// still checked.
+#[actix_rt::test]
+async fn a_client_with_its_own_key_signs_people_in_on_every_backend() {
+    for options in Options::every_backend().await {
+        let ecosystem = Ecosystem::start(options.with_client_key()).await;
+        let hamza = ecosystem.user_agent("hamza", "hamza-password");
+
+        let home = hamza.sign_in(&ecosystem.client_url).await;
+
+        assert!(
+            home.contains("Signed in as <strong>Hamza Ali</strong>"),
+            "{home}"
+        );
+        let trace = hamza
+            .page(&format!("{}/behind-the-scenes", ecosystem.client_url))
+            .await
+            .replace("&#34;", "\"");
+        let (_, exchange) = trace
+            .split_once("Exchange the code for an ID token")
+            .unwrap_or_else(|| panic!("no code exchange in {trace}"));
+        for shown in [
+            "authenticates with a fresh assertion signed by its private key",
+            "client_assertion: a JWT signed by Strava",
+            r#""sub":"strava-e2e""#,
+        ] {
+            assert!(exchange.contains(shown), "{shown} missing from {exchange}");
+        }
+        assert!(trace.contains("request_uri"), "pushed: {trace}");
+        assert!(!trace.contains("client secret"), "{trace}");
+        assert!(!trace.contains("Authorization: Basic"), "{trace}");
+    }
+}
