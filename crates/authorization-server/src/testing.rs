@@ -577,11 +577,13 @@ impl TestAuthorizationServer {
     }
 }
 
-/// A browser: keeps cookies, does not follow redirects.
+/// A browser: keeps cookies, does not follow redirects, and reuses an idle
+/// connection only while the server surely keeps it open.
 pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .pool_idle_timeout(service_kit::back_channel::IDLE_CONNECTION_REUSE)
         .build()
         .expect("a reqwest client")
 }

@@ -47,6 +47,7 @@ pub fn impatient_http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
+        .pool_idle_timeout(crate::back_channel::IDLE_CONNECTION_REUSE)
         .build()
         .unwrap_or_else(|err| panic!("cannot build an HTTP client: {err}"))
 }
