@@ -5,8 +5,11 @@
 //!
 //! A wrong token, another client's token, an unknown client and a client
 //! added by `client add` (it has no registration access token) all get the
-//! same `401 invalid_token` (RFC 7592 §3): nothing tells whether the
-//! client exists. Replacements and deletions name the token's hash in
+//! same `401 invalid_token` (RFC 7592 §2.1–2.3 for a client that does not
+//! exist, RFC 6750 §3.1 for a bad token): nothing tells whether the client
+//! exists. Those sections also say a token presented for a client that
+//! does not exist SHOULD be revoked; that is not done here (the token
+//! keeps working at its own client's URI). Replacements and deletions name the token's hash in
 //! their `WHERE` clause: of concurrent ones, one wins (rule 32); the
 //! others hear `invalid_token`.
 
