@@ -129,6 +129,8 @@ pub struct Flow<'a> {
     pub resource: Option<&'a str>,
     /// Whether the client pushes its request to `/par` first (RFC 9126).
     pub pushed: bool,
+    /// A DPoP proof sent with the push (RFC 9449 §10.1), if any.
+    pub push_proof: Option<&'a str>,
 }
 
 impl Flow<'static> {
@@ -144,6 +146,7 @@ impl Flow<'static> {
             approve: None,
             resource: None,
             pushed: false,
+            push_proof: None,
         }
     }
 }
@@ -342,11 +345,25 @@ impl TestAuthorizationServer {
         flow: &Flow<'_>,
         query: &[(&str, &str)],
     ) -> reqwest::Response {
+        // `client_request` names the client itself (in the body for a
+        // public one): the request's `client_id` is not sent twice.
+        let query: Vec<(&str, &str)> = query
+            .iter()
+            .filter(|(name, _)| *name != "client_id")
+            .copied()
+            .collect();
         let pushed = self
-            .client_request("/par", flow.client_id, flow.client_secret, query, None)
+            .client_request(
+                "/par",
+                flow.client_id,
+                flow.client_secret,
+                &query,
+                flow.push_proof,
+            )
             .await;
-        assert_eq!(pushed.status(), 201, "the push was refused");
+        let status = pushed.status();
         let answer: serde_json::Value = pushed.json().await.expect("a PAR answer");
+        assert_eq!(status, 201, "the push was refused: {answer}");
         let request_uri = answer["request_uri"].as_str().expect("a request_uri");
         browser
             .get(format!("{}/authorize", self.url))

@@ -13,15 +13,21 @@
 //! lives 60 s and is used once; a client has at most
 //! [`MAX_LIVE_PER_CLIENT`] waiting (429 beyond); request objects
 //! (`request`, RFC 9101) are not supported and are `invalid_request`.
+//!
+//! DPoP (RFC 9449 §10.1): a push may carry a DPoP proof for `POST /par`.
+//! It is checked as at `/token` and binds the code to its key, as
+//! `dpop_jkt` would; a push with both must name one key in both.
 
 use actix_web::http::header::{ALLOW, CACHE_CONTROL, PRAGMA};
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
 use actix_web::{HttpResponse, ResponseError};
+use oauth_types::dpop::JwkThumbprint;
 use oauth_types::pushed_authorization::PushedAuthorizationResponse;
 use oauth_types::{ErrorResponse, OAuthErrorCode};
 
 use crate::client_auth::ClientAuthentication;
+use crate::dpop::{self, DpopHeader};
 use crate::errors::EndpointError;
 use crate::routes::authorize;
 use crate::state::AppState;
@@ -93,10 +99,13 @@ impl ResponseError for ParError {
 /// `request_uri` (RFC 9126 §2.2).
 pub async fn push(
     authenticated: ClientAuthentication,
+    proof: DpopHeader,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ParError> {
     let client = &authenticated.client;
     let parameters = authorization_parameters(&authenticated)?;
+    let proof = dpop::accept(&state, proof, "POST", "/par", None).await?;
+    let parameters = bound_to_proof_key(parameters, proof.map(|proof| proof.jkt))?;
     let mut checked = parameters.clone();
     checked.push(("client_id".to_owned(), client.client_id.clone()));
     authorize::check(&checked, client, &state)
@@ -136,6 +145,27 @@ pub async fn other_method() -> HttpResponse {
     HttpResponse::MethodNotAllowed()
         .insert_header((ALLOW, "POST"))
         .finish()
+}
+
+/// RFC 9449 §10.1: the key of a proof sent with the push binds the code as
+/// `dpop_jkt` does; sent together, the two must name the same key.
+fn bound_to_proof_key(
+    mut parameters: Vec<(String, String)>,
+    proof_key: Option<JwkThumbprint>,
+) -> Result<Vec<(String, String)>, ParError> {
+    let Some(proof_key) = proof_key else {
+        return Ok(parameters);
+    };
+    match parameters.iter().find(|(name, _)| name == "dpop_jkt") {
+        Some((_, named)) if named != proof_key.as_str() => Err(invalid_request(
+            "dpop_jkt names another key than the DPoP proof (RFC 9449 §10.1)",
+        )),
+        Some(_) => Ok(parameters),
+        None => {
+            parameters.push(("dpop_jkt".to_owned(), proof_key.as_str().to_owned()));
+            Ok(parameters)
+        }
+    }
 }
 
 /// The authorization request in the form: every parameter but the

@@ -133,6 +133,7 @@ async fn admin_commands_add_users_and_clients_that_the_server_then_accepts() {
             approve: None,
             resource: None,
             pushed: false,
+            push_proof: None,
         })
         .await;
     assert_eq!(tokens.scope.unwrap().to_string(), "profile");

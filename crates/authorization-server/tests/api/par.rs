@@ -421,3 +421,88 @@ async fn a_client_has_a_bounded_number_of_pushed_requests_waiting() {
         push_demo_request(&app).await;
     }
 }
+
+/// POST `/par` with `form` as strava, with the DPoP proof `proof`.
+async fn push_proving(
+    app: &TestAuthorizationServer,
+    form: &[(String, String)],
+    proof: &str,
+) -> (u16, serde_json::Value) {
+    let form: Vec<(&str, &str)> = form
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    let response = app
+        .client_request("/par", STRAVA.0, Some(STRAVA.1), &form, Some(proof))
+        .await;
+    json(response).await
+}
+
+/// RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its
+/// key, as `dpop_jkt` would. Attack: a code intercepted on its way back
+/// is redeemed by someone without the key (without a proof, or with a
+/// proof of their own key); refused, and the client still redeems it.
+#[actix_rt::test]
+async fn a_dpop_proof_sent_with_the_push_binds_the_code_to_its_key() {
+    for app in spawn_apps().await {
+        let (key, thief) = crate::dpop::two_keys();
+        let proof = crate::dpop::proof_for(&app, &key, "POST", "/par", None);
+        let flow = Flow {
+            pushed: true,
+            push_proof: Some(&proof),
+            ..crate::dpop::mobile()
+        };
+        let code = app.obtain_code(&flow).await;
+        let exchange = |proof: Option<String>| {
+            let (app, flow, code) = (&app, &flow, &code);
+            async move {
+                json(
+                    app.exchange_code_proving(flow, code, proof.as_deref())
+                        .await,
+                )
+                .await
+            }
+        };
+
+        let unproven = exchange(None).await;
+        assert_refused(&unproven, (400, "invalid_grant"));
+        let by_thief = exchange(Some(crate::dpop::token_proof(&app, &thief))).await;
+        assert_refused(&by_thief, (400, "invalid_grant"));
+        let (status, tokens) = exchange(Some(crate::dpop::token_proof(&app, &key))).await;
+        assert_eq!((status, &tokens["token_type"]), (200, &"DPoP".into()));
+    }
+}
+
+/// RFC 9449 §10.1 and §4.3: a push with both a proof and `dpop_jkt` must
+/// name one key in both; the proof must be for `POST /par` and is good
+/// once. Attacks: a request whose `dpop_jkt` was swapped for an
+/// attacker's key, a proof made for `/token` replayed here, and a proof
+/// sent twice; each refused.
+#[actix_rt::test]
+async fn a_push_is_refused_for_a_dpop_jkt_of_another_key_and_for_a_bad_or_spent_proof() {
+    for app in spawn_apps().await {
+        let (key, attacker) = crate::dpop::two_keys();
+        let (_, challenge) = pkce_pair();
+        let naming = |named: &oauth_types::dpop::DpopKey| {
+            let jkt = named.thumbprint().unwrap();
+            with(
+                &demo_authorize_params(&challenge),
+                "dpop_jkt",
+                Some(jkt.as_str()),
+            )
+        };
+        let par_proof = || crate::dpop::proof_for(&app, &key, "POST", "/par", None);
+
+        let swapped = push_proving(&app, &naming(&attacker), &par_proof()).await;
+        assert_refused(&swapped, (400, "invalid_request"));
+        let for_token = crate::dpop::token_proof(&app, &key);
+        let elsewhere = push_proving(&app, &naming(&key), &for_token).await;
+        assert_refused(&elsewhere, (400, "invalid_dpop_proof"));
+
+        let proof = par_proof();
+        let (status, body) = push_proving(&app, &naming(&key), &proof).await;
+        assert_eq!(status, 201, "{body}");
+        let again = push_proving(&app, &naming(&key), &proof).await;
+        assert_refused(&again, (400, "invalid_dpop_proof"));
+    }
+}
