@@ -14,7 +14,11 @@
 //   5. a refresh with a proof by the same key (§5: a public client's
 //      refresh token is bound to it): a new DPoP-bound token;
 //   6. the refresh token and the access token are worthless with another
-//      key: the refresh is `invalid_grant`, UserInfo `invalid_dpop_proof`.
+//      key: the refresh is `invalid_grant`, UserInfo `invalid_dpop_proof`;
+//   7. the request pushed to `/par` (RFC 9126) with openid-client's proof
+//      and no `dpop_jkt` (§10.1): the browser carries only `client_id` and
+//      `request_uri`, and the code is bound to the key: another key's
+//      proof cannot redeem it (`invalid_grant`), the key's proof can.
 //
 // The person at the browser is played by the test that runs this script
 // (person.mjs says how).
@@ -63,6 +67,36 @@ async function callOurResource(config, resource, token, DPoP, thief) {
   const again = await callMe(config, resource, token, { DPoP });
   assert.equal(again.status, 200);
   console.log("resource: with its own key, the token still works");
+}
+
+/** Step 7 (§10.1): a push with openid-client's proof binds the code. */
+async function pushedWithProof(config, resource, DPoP, thief) {
+  const pkceCodeVerifier = client.randomPKCECodeVerifier();
+  const expectedNonce = client.randomNonce();
+  const parameters = {
+    redirect_uri: REDIRECT_URI,
+    scope: SCOPE,
+    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
+    code_challenge_method: "S256",
+    nonce: expectedNonce,
+    resource,
+  };
+  const url = await client.buildAuthorizationUrlWithPAR(config, parameters, { DPoP });
+  assert.deepEqual([...url.searchParams.keys()].sort(), ["client_id", "request_uri"]);
+  const callback = await visit(url.href, REDIRECT_URI);
+  const checks = { pkceCodeVerifier, expectedNonce, idTokenExpected: true };
+  await assert.rejects(
+    client.authorizationCodeGrant(config, callback, checks, undefined, { DPoP: thief }),
+    (refusal) => {
+      assert.equal(refusal.error, "invalid_grant", String(refusal));
+      return true;
+    },
+  );
+  const tokens = await client.authorizationCodeGrant(config, callback, checks, undefined, {
+    DPoP,
+  });
+  assert.equal(tokens.token_type.toLowerCase(), "dpop");
+  console.log("pushed with a proof: the code is bound to the key, not another's");
 }
 
 async function main(issuer, resource) {
@@ -124,6 +158,8 @@ async function main(issuer, resource) {
     },
   );
   console.log("another key: the refresh token and the access token are worthless");
+
+  await pushedWithProof(config, resource, DPoP, thief);
 }
 
 run(() => main(process.argv[2], process.argv[3]));

@@ -251,9 +251,10 @@ async fn openid_client_gets_tokens_as_a_device_from_our_authorization_server() {
 /// `resource`), UserInfo, the resource's `/api/me` with openid-client's
 /// own proofs (`ath` included) and a refresh; the token refused at the
 /// resource with another key's proof (`invalid_dpop_proof`) and as a
-/// Bearer token (`invalid_token`), and both tokens worthless with another
-/// key at the authorization server (`interop/openid_client_dpop.mjs`
-/// lists the steps).
+/// Bearer token (`invalid_token`), both tokens worthless with another
+/// key at the authorization server, and a request pushed to `/par` with
+/// openid-client's proof binding its code to the key (§10.1;
+/// `interop/openid_client_dpop.mjs` lists the steps).
 #[actix_rt::test]
 async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_server() {
     let steps = [
@@ -264,6 +265,7 @@ async fn openid_client_gets_and_uses_dpop_bound_tokens_from_our_authorization_se
         "resource: the same token as a Bearer token is invalid_token",
         "resource: with its own key, the token still works",
         "another key: the refresh token and the access token are worthless",
+        "pushed with a proof: the code is bound to the key, not another's",
     ];
     let roles = OurRoles::WithProtectedResource;
     run_openid_client_on_every_backend(
