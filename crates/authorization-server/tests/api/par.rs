@@ -506,3 +506,37 @@ async fn a_push_is_refused_for_a_dpop_jkt_of_another_key_and_for_a_bad_or_spent_
         assert_refused(&again, (400, "invalid_dpop_proof"));
     }
 }
+
+/// RFC 9449 §11.1 at `/par`: copies of one proof sent at once with the
+/// same push; exactly one is accepted, the others are
+/// `invalid_dpop_proof`, on every backend.
+#[actix_rt::test]
+async fn of_simultaneous_pushes_with_one_dpop_proof_exactly_one_is_accepted() {
+    for app in spawn_apps().await {
+        let app = Arc::new(app);
+        let (_, challenge) = pkce_pair();
+        let form = Arc::new(demo_authorize_params(&challenge));
+        for round in 0..ROUNDS {
+            let key = oauth_types::dpop::DpopKey::generate().unwrap();
+            let proof = crate::dpop::proof_for(&app, &key, "POST", "/par", None);
+            let twins: Vec<_> = (0..TWINS)
+                .map(|_| {
+                    let (app, form, proof) = (app.clone(), form.clone(), proof.clone());
+                    actix_rt::spawn(async move { push_proving(&app, &form, &proof).await })
+                })
+                .collect();
+            let mut statuses = Vec::new();
+            for twin in twins {
+                let (status, body) = twin.await.unwrap();
+                assert!(
+                    status == 201 || body["error"] == "invalid_dpop_proof",
+                    "round {round}: {status} {body}"
+                );
+                statuses.push(status);
+            }
+
+            let accepted = statuses.iter().filter(|status| **status == 201).count();
+            assert_eq!(accepted, 1, "round {round}: {statuses:?}");
+        }
+    }
+}
