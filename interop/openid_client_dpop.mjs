@@ -69,8 +69,11 @@ async function callOurResource(config, resource, token, DPoP, thief) {
   console.log("resource: with its own key, the token still works");
 }
 
-/** Step 7 (§10.1): a push with openid-client's proof binds the code. */
-async function pushedWithProof(config, resource, DPoP, thief) {
+/**
+ * The parameters of an authorization request for `resource` (PKCE S256, a
+ * nonce), and the checks the exchange of its code makes.
+ */
+async function authorizationRequest(resource) {
   const pkceCodeVerifier = client.randomPKCECodeVerifier();
   const expectedNonce = client.randomNonce();
   const parameters = {
@@ -81,10 +84,15 @@ async function pushedWithProof(config, resource, DPoP, thief) {
     nonce: expectedNonce,
     resource,
   };
+  return { parameters, checks: { pkceCodeVerifier, expectedNonce, idTokenExpected: true } };
+}
+
+/** Step 7 (§10.1): a push with openid-client's proof binds the code. */
+async function pushedWithProof(config, resource, DPoP, thief) {
+  const { parameters, checks } = await authorizationRequest(resource);
   const url = await client.buildAuthorizationUrlWithPAR(config, parameters, { DPoP });
   assert.deepEqual([...url.searchParams.keys()].sort(), ["client_id", "request_uri"]);
   const callback = await visit(url.href, REDIRECT_URI);
-  const checks = { pkceCodeVerifier, expectedNonce, idTokenExpected: true };
   await assert.rejects(
     client.authorizationCodeGrant(config, callback, checks, undefined, { DPoP: thief }),
     (refusal) => {
@@ -107,22 +115,16 @@ async function main(issuer, resource) {
   console.log("metadata: DPoP algorithms advertised");
 
   const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair("ES256"));
-  const pkceCodeVerifier = client.randomPKCECodeVerifier();
-  const expectedNonce = client.randomNonce();
+  const { parameters, checks } = await authorizationRequest(resource);
   const url = client.buildAuthorizationUrl(config, {
-    redirect_uri: REDIRECT_URI,
-    scope: SCOPE,
-    code_challenge: await client.calculatePKCECodeChallenge(pkceCodeVerifier),
-    code_challenge_method: "S256",
-    nonce: expectedNonce,
-    resource,
+    ...parameters,
     dpop_jkt: await DPoP.calculateThumbprint(),
   });
   const callback = await visit(url.href, REDIRECT_URI);
   const tokens = await client.authorizationCodeGrant(
     config,
     callback,
-    { pkceCodeVerifier, expectedNonce, idTokenExpected: true },
+    checks,
     undefined,
     { DPoP },
   );
