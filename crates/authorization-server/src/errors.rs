@@ -28,6 +28,10 @@ use crate::pages::ErrorPage;
 pub enum EndpointError {
     #[error("{0}")]
     InvalidRequest(String),
+    /// A body over `form::MAX_BODY_BYTES`: `invalid_request` like any
+    /// other unusable request, except at `/par` (RFC 9126 §2.3: 413).
+    #[error("{0}")]
+    BodyTooLarge(String),
     /// Client authentication failed. `basic` when the client used HTTP Basic:
     /// the answer then carries `WWW-Authenticate: Basic`.
     #[error("client authentication failed")]
@@ -84,7 +88,10 @@ pub enum EndpointError {
 
 impl From<FormError> for EndpointError {
     fn from(error: FormError) -> Self {
-        Self::InvalidRequest(error.to_string())
+        match error {
+            FormError::TooLarge => Self::BodyTooLarge(error.to_string()),
+            _ => Self::InvalidRequest(error.to_string()),
+        }
     }
 }
 
@@ -97,7 +104,7 @@ impl EndpointError {
             Self::Internal(error) if is_unavailable(error) => {
                 OAuthErrorCode::TemporarilyUnavailable
             }
-            Self::InvalidRequest(_) => OAuthErrorCode::InvalidRequest,
+            Self::InvalidRequest(_) | Self::BodyTooLarge(_) => OAuthErrorCode::InvalidRequest,
             Self::InvalidClient { .. } | Self::ClientAuthRefused { .. } => {
                 OAuthErrorCode::InvalidClient
             }

@@ -3,6 +3,7 @@
 //! oversized body, a parameter sent twice) becomes a 400 of the endpoint's
 //! own kind, never a 5xx or a framework default.
 
+use actix_web::error::PayloadError;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::web::Bytes;
 use actix_web::HttpRequest;
@@ -20,8 +21,10 @@ pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 pub enum FormError {
     #[error("the body must be application/x-www-form-urlencoded")]
     ContentType,
-    #[error("the request is too large or could not be read")]
+    #[error("the request could not be read")]
     Unreadable,
+    #[error("the body is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
     #[error(transparent)]
     Repeated(#[from] ParamsError),
     /// A NUL can be in no identifier, secret or text we keep, and Postgres
@@ -46,9 +49,12 @@ fn form_body(
     if !is_form(request) {
         return Err(FormError::ContentType);
     }
-    let body = body.map_err(|_| FormError::Unreadable)?;
+    let body = body.map_err(|error| match error.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => FormError::TooLarge,
+        _ => FormError::Unreadable,
+    })?;
     if body.len() > MAX_BODY_BYTES {
-        return Err(FormError::Unreadable);
+        return Err(FormError::TooLarge);
     }
     Ok(body)
 }

@@ -55,6 +55,9 @@ pub enum ParError {
         code: OAuthErrorCode,
         description: String,
     },
+    /// A body over our bound (RFC 9126 §2.3: 413).
+    #[error("{0}")]
+    TooLarge(String),
     /// Our bound on waiting requests (RFC 9126 §2.3: 429).
     #[error("this client has {MAX_LIVE_PER_CLIENT} pushed requests waiting already; use them or let them expire")]
     TooMany,
@@ -78,6 +81,7 @@ impl ResponseError for ParError {
         match self {
             Self::Endpoint(error) => error.status_code(),
             Self::Refused { .. } => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
         }
     }
@@ -86,7 +90,7 @@ impl ResponseError for ParError {
         let code = match self {
             Self::Endpoint(error) => return error.error_response(),
             Self::Refused { code, .. } => *code,
-            Self::TooMany => OAuthErrorCode::InvalidRequest,
+            Self::TooLarge(_) | Self::TooMany => OAuthErrorCode::InvalidRequest,
         };
         HttpResponse::build(self.status_code())
             .insert_header((CACHE_CONTROL, "no-store"))
@@ -98,10 +102,14 @@ impl ResponseError for ParError {
 /// `POST /par`: checks and stores the request; `201` with its
 /// `request_uri` (RFC 9126 §2.2).
 pub async fn push(
-    authenticated: ClientAuthentication,
+    authenticated: Result<ClientAuthentication, EndpointError>,
     proof: DpopHeader,
     state: Data<AppState>,
 ) -> Result<HttpResponse, ParError> {
+    let authenticated = authenticated.map_err(|error| match error {
+        EndpointError::BodyTooLarge(description) => ParError::TooLarge(description),
+        error => ParError::Endpoint(error),
+    })?;
     let client = &authenticated.client;
     let parameters = authorization_parameters(&authenticated)?;
     let proof = dpop::accept(&state, proof, "POST", "/par", None).await?;

@@ -540,3 +540,39 @@ async fn of_simultaneous_pushes_with_one_dpop_proof_exactly_one_is_accepted() {
         }
     }
 }
+
+/// RFC 9126 §2.3: a push larger than the server allows is `413`. Our
+/// bound is the 16 KiB of every form body (rule 9); one byte under it is
+/// still read and answered for what it is.
+#[actix_rt::test]
+async fn a_push_over_16_kib_is_413_and_one_under_is_read() {
+    for app in spawn_apps().await {
+        let (_, challenge) = pkce_pair();
+        let form = demo_authorize_params(&challenge);
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(&form)
+            .finish();
+        let limit = authorization_server::form::MAX_BODY_BYTES;
+        let padded = |length: usize| {
+            let padding = "x".repeat(length - encoded.len() - "&padding=".len());
+            format!("{encoded}&padding={padding}")
+        };
+        let send = |body: String| {
+            reqwest::Client::new()
+                .post(format!("{}/par", app.url))
+                .basic_auth(STRAVA.0, Some(STRAVA.1))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+        };
+
+        let (status, body) = json(send(padded(limit + 1)).await.unwrap()).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (413, &"invalid_request".into()),
+            "{body}"
+        );
+        let (status, body) = json(send(padded(limit)).await.unwrap()).await;
+        assert_eq!(status, 201, "{body}");
+    }
+}
