@@ -24,14 +24,24 @@ const TWINS: usize = 6;
 /// is given, else with `client_id` in the body.
 async fn push(
     app: &TestAuthorizationServer,
+    client: (&str, Option<&str>),
+    form: &[(String, String)],
+) -> reqwest::Response {
+    push_with_proof(app, client, form, None).await
+}
+
+/// [`push`] with the DPoP proof `proof`, if any (RFC 9449 §10.1).
+async fn push_with_proof(
+    app: &TestAuthorizationServer,
     (client_id, secret): (&str, Option<&str>),
     form: &[(String, String)],
+    proof: Option<&str>,
 ) -> reqwest::Response {
     let form: Vec<(&str, &str)> = form
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect();
-    app.client_request("/par", client_id, secret, &form, None)
+    app.client_request("/par", client_id, secret, &form, proof)
         .await
 }
 
@@ -422,20 +432,14 @@ async fn a_client_has_a_bounded_number_of_pushed_requests_waiting() {
     }
 }
 
-/// POST `/par` with `form` as strava, with the DPoP proof `proof`.
+/// POST `/par` with `form` as strava, with the DPoP proof `proof`; the
+/// status and the JSON answer.
 async fn push_proving(
     app: &TestAuthorizationServer,
     form: &[(String, String)],
     proof: &str,
 ) -> (u16, serde_json::Value) {
-    let form: Vec<(&str, &str)> = form
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()))
-        .collect();
-    let response = app
-        .client_request("/par", STRAVA.0, Some(STRAVA.1), &form, Some(proof))
-        .await;
-    json(response).await
+    json(push_with_proof(app, as_strava(), form, Some(proof)).await).await
 }
 
 /// RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its

@@ -261,15 +261,7 @@ async fn a_burst_of_open_registrations_gets_at_most_the_limit() {
         assert!(answers
             .iter()
             .all(|(status, _)| [201, 429].contains(status)));
-        let registered: i64 = sqlx::Row::get(
-            &sqlx::query(
-                "SELECT COUNT(*) AS n FROM clients WHERE registration_token_hash IS NOT NULL",
-            )
-            .fetch_one(app.database().pool())
-            .await
-            .unwrap(),
-            "n",
-        );
+        let registered = dynamically_registered_clients(&app).await;
         assert_eq!(registered, accepted as i64);
         // Refused attempts are taken back: the address keeps the rest of its quota.
         if (accepted as i64) < limit {
@@ -277,6 +269,18 @@ async fn a_burst_of_open_registrations_gets_at_most_the_limit() {
             assert_eq!(status, 201);
         }
     }
+}
+
+/// How many clients `/register` has stored (those with a registration
+/// access token).
+async fn dynamically_registered_clients(app: &TestAuthorizationServer) -> i64 {
+    sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM clients WHERE registration_token_hash IS NOT NULL")
+            .fetch_one(app.database().pool())
+            .await
+            .unwrap(),
+        "n",
+    )
 }
 
 #[actix_rt::test]
@@ -335,15 +339,7 @@ async fn refused_documents_say_why_and_register_nothing() {
             assert_refused(&answer, (400, error));
             assert!(answer.1["error_description"].as_str().unwrap().len() > 10);
         }
-        let clients: i64 = sqlx::Row::get(
-            &sqlx::query(
-                "SELECT COUNT(*) AS n FROM clients WHERE registration_token_hash IS NOT NULL",
-            )
-            .fetch_one(app.database().pool())
-            .await
-            .unwrap(),
-            "n",
-        );
+        let clients = dynamically_registered_clients(&app).await;
         assert_eq!(clients, 0);
     }
 }

@@ -22,15 +22,21 @@ pub(super) struct Party {
     http: reqwest::Client,
 }
 
+/// The HTTP client of a party of the story: an idle connection is reused
+/// only while the server surely keeps it open.
+pub(super) fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(IDLE_CONNECTION_REUSE)
+        .build()
+        .unwrap()
+}
+
 impl Party {
     /// `name` in front of the role `role` of `stage`.
     pub(super) fn new(stage: &mut Stage, name: &str, role: &str) -> Self {
         Self {
             base: stage.open_proxy(name, role),
-            http: reqwest::Client::builder()
-                .pool_idle_timeout(IDLE_CONNECTION_REUSE)
-                .build()
-                .unwrap(),
+            http: http_client(),
         }
     }
 

@@ -10,7 +10,6 @@
 
 use oauth_types::dpop::DpopKey;
 use oauth_types::secret::AccessToken;
-use service_kit::back_channel::IDLE_CONNECTION_REUSE;
 
 use super::story::{connect, post, IssuerSetting, Stage, TokenBinding};
 use super::Exchange;
@@ -101,10 +100,7 @@ impl Attacker {
         Self {
             posts: format!("{}{POSTS}", stage.attacker_front),
             htu: url::Url::parse(&format!("{}{POSTS}", stage.resource_id)).unwrap(),
-            http: reqwest::Client::builder()
-                .pool_idle_timeout(IDLE_CONNECTION_REUSE)
-                .build()
-                .unwrap(),
+            http: super::direct::http_client(),
         }
     }
 
