@@ -1,7 +1,8 @@
 //! Reading `application/x-www-form-urlencoded` bodies and query strings
 //! ourselves, so that every mistake of the caller (wrong content type,
 //! oversized body, a parameter sent twice) becomes a 400 of the endpoint's
-//! own kind, never a 5xx or a framework default.
+//! own kind (`/par` answers an oversized body 413, RFC 9126 §2.3), never a
+//! 5xx or a framework default.
 
 use actix_web::error::PayloadError;
 use actix_web::http::header::CONTENT_TYPE;

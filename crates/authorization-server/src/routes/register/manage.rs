@@ -9,9 +9,9 @@
 //! exist, RFC 6750 §3.1 for a bad token): nothing tells whether the client
 //! exists. Those sections also say a token presented for a client that
 //! does not exist SHOULD be revoked; that is not done here (the token
-//! keeps working at its own client's URI). Replacements and deletions name the token's hash in
-//! their `WHERE` clause: of concurrent ones, one wins (rule 32); the
-//! others hear `invalid_token`.
+//! keeps working at its own client's URI). Replacements and deletions
+//! name the token's hash in their `WHERE` clause: of concurrent ones, one
+//! wins (rule 32); the others hear `invalid_token`.
 
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
